@@ -1,0 +1,1 @@
+"""Platform services: one package per sector, plus reporting."""

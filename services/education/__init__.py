@@ -1,0 +1,1 @@
+"""Education sector: preschool and grade-1 enrolment."""

@@ -1,0 +1,1 @@
+"""Health sector: vaccinations and growth monitoring (EPI, WHO growth standards)."""

@@ -1,0 +1,1 @@
+"""Child protection: cases, levels and support; case details never leave this service."""

@@ -1,0 +1,1 @@
+"""Civil registration: births, residence, health-insurance cards, deaths; owner of child identity."""

@@ -1,0 +1,58 @@
+"""Reporting tables: the facts received, the events processed, and one view row per child."""
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.clock import utc_now
+
+
+class ReportingBase(DeclarativeBase):
+    pass
+
+
+class ProcessedEvent(ReportingBase):
+    """Tracking record: written in the same transaction as the projection it caused."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32))
+    processed_at = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class Fact(ReportingBase):
+    """One sector record as its event described it; kept so the view can be refolded any time."""
+
+    __tablename__ = "facts"
+
+    record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+
+
+class ChildView(ReportingBase):
+    __tablename__ = "child_views"
+
+    child_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    registered: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    full_name = mapped_column(String(200), nullable=True)
+    sex = mapped_column(String(8), nullable=True)
+    date_of_birth = mapped_column(Date, nullable=True, index=True)
+    registration_date = mapped_column(Date, nullable=True)
+    on_time = mapped_column(Boolean, nullable=True)
+    days_to_registration = mapped_column(Integer, nullable=True)
+    commune_code = mapped_column(String(5), nullable=True)
+    map_version = mapped_column(String(8), nullable=True)
+    residence_since = mapped_column(Date, nullable=True)
+    legacy_province = mapped_column(String(2), nullable=True, index=True)
+    legacy_district = mapped_column(String(3), nullable=True, index=True)
+    legacy_commune = mapped_column(String(5), nullable=True, index=True)
+    current_province = mapped_column(String(2), nullable=True, index=True)
+    current_commune = mapped_column(String(5), nullable=True, index=True)
+    card_number = mapped_column(String(32), nullable=True)
+    card_issued_on = mapped_column(Date, nullable=True)
+    card_valid_to = mapped_column(Date, nullable=True)
+    date_of_death = mapped_column(Date, nullable=True)
+    updated_at = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)

@@ -1,0 +1,107 @@
+"""The reporting service's entrypoints: one reliable handler per registry event, RPC and HTTP reads.
+
+Each handler runs one transaction: claim the event id (a redelivery stops there), store the fact,
+refold the child's facts into its view row, commit. The result does not depend on arrival order,
+and a failing event is retried, then dead-lettered, never dropped (``shared.consumer``).
+"""
+
+import json
+from datetime import date
+
+from nameko.rpc import rpc
+from nameko.web.handlers import http
+
+from services.reporting import schemas
+from services.reporting.indicators import compute_indicators, resolve_area
+from services.reporting.orm import ReportingBase
+from services.reporting.projections import project_child
+from services.reporting.repository import ReportingRepository
+from shared.admin_units import admin_units
+from shared.child_facts import fold_child
+from shared.consumer import reliable_handler
+from shared.db import Database
+from shared.events import load_envelope
+from shared.exceptions import NotFound, ValidationFailed
+from shared.metrics import RpcMetrics, metrics_text, service_metrics
+
+EXPECTED = (ValidationFailed, NotFound)
+
+
+class ReportingService:
+    name = "reporting"
+
+    db = Database(ReportingBase)
+    metrics = RpcMetrics()
+
+    @reliable_handler("registry", "birth_registered")
+    def handle_birth_registered(self, body: dict) -> None:
+        self._project(body)
+
+    @reliable_handler("registry", "residence_changed")
+    def handle_residence_changed(self, body: dict) -> None:
+        self._project(body)
+
+    @reliable_handler("registry", "insurance_card_issued")
+    def handle_insurance_card_issued(self, body: dict) -> None:
+        self._project(body)
+
+    @reliable_handler("registry", "death_recorded")
+    def handle_death_recorded(self, body: dict) -> None:
+        self._project(body)
+
+    @reliable_handler("registry", "record_voided")
+    def handle_record_voided(self, body: dict) -> None:
+        self._project(body)
+
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("child_id",))
+    def child_view(self, child_id: str) -> dict:
+        view = ReportingRepository(self.db).get_view(child_id)
+        if view is None:
+            raise NotFound(f"No view for child {child_id}.")
+        return schemas.ChildViewSchema().dump(view)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def indicators(self, area_code: str, as_of: str, period_start: str | None = None) -> dict:
+        query = schemas.load_query({"area_code": area_code, "as_of": as_of,
+                                    "period_start": period_start})
+        as_of_day = query["as_of"]
+        area = resolve_area(query["area_code"], as_of_day, admin_units())
+        start = query["period_start"] or date(as_of_day.year, 1, 1)
+        return compute_indicators(ReportingRepository(self.db), area, as_of_day, start)
+
+    @rpc
+    def view_stats(self) -> dict:
+        return ReportingRepository(self.db).stats()
+
+    @http("GET", "/indicators")
+    def get_indicators(self, request) -> tuple:
+        args = request.args
+        try:
+            body = self.indicators(args.get("area", ""), args.get("as_of", ""),
+                                   args.get("period_start"))
+        except ValidationFailed as error:
+            return 400, {"Content-Type": "application/json"}, json.dumps({"errors": error.errors})
+        return 200, {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False)
+
+    @http("GET", "/metrics")
+    def get_metrics(self, request) -> tuple:
+        return metrics_text()
+
+    @http("GET", "/healthz")
+    def get_healthz(self, request) -> str:
+        return "ok"
+
+    def _project(self, body: dict) -> None:
+        envelope = load_envelope(body)
+        repo, event_type = ReportingRepository(self.db), envelope["event_type"]
+        if not repo.claim_event(envelope["event_id"], event_type, envelope["source"]):
+            self.db.rollback()
+            service_metrics(self.name).events_consumed.labels(event_type, "duplicate").inc()
+            return
+        child_id = envelope["child_id"]
+        repo.lock_child(child_id)
+        repo.add_fact(envelope["payload"]["record_id"], child_id, event_type, body["payload"])
+        state = fold_child(repo.facts_for(child_id))
+        repo.save_view(project_child(child_id, state, admin_units()))
+        self.db.commit()
+        service_metrics(self.name).events_consumed.labels(event_type, "applied").inc()

@@ -1,0 +1,97 @@
+"""Vietnamese administrative units on both maps, with validity dates and the old -> new crosswalk.
+
+Data comes from the maintained PyPI package ``vietnamadminunits`` (MIT; GSO codes): the legacy map
+(63 provinces, 696 districts, 10,035 communes, in force until 30 June 2025) and the map in force
+from 1 July 2025 (34 provinces, no districts, 3,321 communes), plus its converter, which sends every
+legacy commune to one new commune (split communes to the package's default successor). A 5-digit
+code alone is ambiguous across the maps (03388 is two different wards), so a code is always read on
+the map in force on a date.
+"""
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib.resources import files
+
+LEGACY = "legacy"
+CURRENT = "2025"
+CURRENT_MAP_FROM = date(2025, 7, 1)
+
+
+@dataclass(frozen=True)
+class Commune:
+    code: str
+    name: str
+    province_code: str
+    district_code: str | None
+    map_version: str
+
+
+@dataclass(frozen=True)
+class AdminUnits:
+    legacy: dict[str, Commune]
+    current: dict[str, Commune]
+    legacy_to_current: dict[str, str]
+    legacy_districts: frozenset[str]
+
+    def map_on(self, on: date) -> str:
+        return CURRENT if on >= CURRENT_MAP_FROM else LEGACY
+
+    def commune(self, code: str, on: date) -> Commune | None:
+        return (self.current if self.map_on(on) == CURRENT else self.legacy).get(code)
+
+    def area_level(self, code: str, map_version: str) -> str | None:
+        """'province', 'district' or 'commune' if ``code`` names a unit on that map, else None."""
+        communes = self.current if map_version == CURRENT else self.legacy
+        if len(code) == 5:
+            return "commune" if code in communes else None
+        if len(code) == 3 and map_version == LEGACY:
+            return "district" if code in self.legacy_districts else None
+        if len(code) == 2:
+            provinces = {c.province_code for c in communes.values()}
+            return "province" if code in provinces else None
+        return None
+
+
+def _dataset_path():
+    return files("vietnamadminunits") / "data"
+
+
+def _rows(sql: str) -> list[sqlite3.Row]:
+    with sqlite3.connect(str(_dataset_path() / "dataset.db")) as conn:
+        conn.row_factory = sqlite3.Row
+        return conn.execute(sql).fetchall()
+
+
+def _crosswalk(legacy_keys: dict[str, str], current_keys: dict[tuple[str, str], str]) -> dict:
+    converter = json.loads((_dataset_path() / "converter_2025.json").read_text(encoding="utf-8"))
+    walk: dict[str, str] = {}
+    for province, wards in converter["DICT_PROVINCE_WARD_NO_DIVIDED"].items():
+        for new_ward, old_keys in wards.items():
+            for old_key in old_keys:
+                if old_key in legacy_keys:  # island districts without communes have no ward key
+                    walk[legacy_keys[old_key]] = current_keys[(province, new_ward)]
+    for province, old_wards in converter["DICT_PROVINCE_WARD_DIVIDED"].items():
+        for old_key, targets in old_wards.items():
+            default = next(t for t in targets if t["isDefaultNewWard"])
+            walk[legacy_keys[old_key]] = current_keys[(province, default["newWardKey"])]
+    return walk
+
+
+@lru_cache(maxsize=1)
+def admin_units() -> AdminUnits:
+    """Load both maps once per process (about 0.1 s)."""
+    legacy_rows = _rows("SELECT provinceCode, districtCode, wardCode, ward, provinceKey, "
+                        "districtKey, wardKey FROM admin_units_legacy")
+    current_rows = _rows("SELECT provinceCode, wardCode, ward, provinceKey, wardKey FROM admin_units")
+    legacy = {r["wardCode"]: Commune(r["wardCode"], r["ward"], r["provinceCode"], r["districtCode"],
+                                     LEGACY) for r in legacy_rows if r["wardCode"]}
+    current = {r["wardCode"]: Commune(r["wardCode"], r["ward"], r["provinceCode"], None, CURRENT)
+               for r in current_rows}
+    legacy_keys = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": r["wardCode"]
+                   for r in legacy_rows if r["wardCode"]}
+    current_keys = {(r["provinceKey"], r["wardKey"]): r["wardCode"] for r in current_rows}
+    return AdminUnits(legacy, current, _crosswalk(legacy_keys, current_keys),
+                      frozenset(r["districtCode"] for r in legacy_rows))

@@ -1,0 +1,13 @@
+"""Names of the configuration keys every service reads (nameko config dict, YAML with ${ENV:default}).
+
+Only dependency providers read configuration; entrypoints and domain code never do.
+"""
+
+AMQP_URI_KEY = "AMQP_URI"
+DB_URL_KEY = "DB_URL"
+WEB_SERVER_ADDRESS_KEY = "WEB_SERVER_ADDRESS"
+OUTBOX_RELAY_BATCH_KEY = "OUTBOX_RELAY_BATCH"
+EVENT_RETRY_LIMIT_KEY = "EVENT_RETRY_LIMIT"
+EVENT_RETRY_DELAY_MS_KEY = "EVENT_RETRY_DELAY_MS"
+# Fault injection for the kill tests: SIGKILL the process after the N-th commit, before its publish.
+FAULT_KILL_AFTER_COMMIT_KEY = "FAULT_KILL_AFTER_COMMIT"
