@@ -119,7 +119,10 @@ def load_envelope(body: dict[str, Any]) -> dict[str, Any]:
     """Validate an incoming envelope and its payload; dates come back as ``date`` objects."""
     try:
         envelope = EnvelopeSchema(unknown=RAISE).load(body)
-        envelope["payload"] = _payload_schema(envelope["event_type"]).load(envelope["payload"])
     except ValidationError as error:
         raise ValidationFailed(flatten_marshmallow_errors(error.messages)) from error
+    try:
+        envelope["payload"] = _payload_schema(envelope["event_type"]).load(envelope["payload"])
+    except ValidationError as error:
+        raise ValidationFailed(flatten_marshmallow_errors(error.messages, "payload.")) from error
     return envelope

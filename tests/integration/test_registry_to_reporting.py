@@ -1,0 +1,124 @@
+"""Registry and reporting containers talking through the real RabbitMQ, on PostgreSQL."""
+
+from kombu import Connection
+from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import select
+
+from services.registry.orm import OutboxMessage
+from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
+from tests.support.factories import make_birth, make_birth_envelope, make_card, make_move
+
+
+def call(container, method, *args):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args)
+
+
+def register_and_wait(registry, reporting, method, record, handler):
+    with entrypoint_waiter(reporting, handler):
+        return call(registry, method, record)
+
+
+def dispatch_and_wait(config, reporting, envelope, handler=None):
+    handler = handler or f"handle_{envelope['event_type']}"
+    with entrypoint_waiter(reporting, handler):
+        event_dispatcher(config)("registry", envelope["event_type"], envelope)
+
+
+def test_a_registered_birth_reaches_the_child_view(registry_container, reporting_container,
+                                                    registry_db):
+    birth = make_birth(date_of_birth="2024-03-01", registration_date="2024-03-10")
+    register_and_wait(registry_container, reporting_container, "register_birth", birth,
+                      "handle_birth_registered")
+    view = call(reporting_container, "child_view", birth["child_id"])
+    assert (view["registered"], view["on_time"], view["legacy_district"], view["current_commune"]) == (
+        True, True, "105", "03388")
+    registry_db.rollback()
+    assert registry_db.scalars(select(OutboxMessage.sent_at)).one() is not None
+
+
+def test_an_event_no_queue_would_receive_stays_in_the_outbox(registry_container, registry_db):
+    call(registry_container, "register_birth", make_birth())
+    registry_db.rollback()
+    assert registry_db.scalars(select(OutboxMessage.sent_at)).one() is None
+
+
+def test_a_redelivered_event_changes_nothing(reporting_container, reporting_db):
+    config = reporting_container.config
+    envelope = make_birth_envelope()
+    dispatch_and_wait(config, reporting_container, envelope)
+    dispatch_and_wait(config, reporting_container, envelope)
+    assert call(reporting_container, "view_stats") == {
+        "children": 1, "registered": 1, "processed_events": 1}
+
+
+def test_moves_and_voids_apply_in_any_order(registry_container, reporting_container):
+    birth = make_birth()
+    child_id = birth["child_id"]
+    register_and_wait(registry_container, reporting_container, "register_birth", birth,
+                      "handle_birth_registered")
+    move = make_move(child_id, commune_code="00004", moved_on="2025-08-01")  # Hà Nội, 2025 map
+    register_and_wait(registry_container, reporting_container, "change_residence", move,
+                      "handle_residence_changed")
+    moved = call(reporting_container, "child_view", child_id)
+    assert (moved["current_province"], moved["legacy_commune"]) == ("01", None)
+    with entrypoint_waiter(reporting_container, "handle_record_voided"):
+        call(registry_container, "void_record", move["record_id"], "typo")
+    back = call(reporting_container, "child_view", child_id)
+    assert (back["commune_code"], back["current_province"]) == ("03388", "12")
+
+
+def test_a_card_that_arrives_before_the_birth_is_not_lost(reporting_container):
+    config = reporting_container.config
+    birth = make_birth_envelope()
+    card = dict(birth, event_id="c" * 32, event_type="insurance_card_issued",
+                payload={"record_id": "card-x", "card_number": "TE1", "issued_on": "2024-04-01",
+                         "valid_to": "2030-03-31"})
+    dispatch_and_wait(config, reporting_container, card)
+    assert call(reporting_container, "child_view", birth["child_id"])["registered"] is False
+    dispatch_and_wait(config, reporting_container, birth)
+    view = call(reporting_container, "child_view", birth["child_id"])
+    assert (view["registered"], view["card_number"]) == (True, "TE1")
+
+
+def test_a_failing_event_is_retried_then_dead_lettered_not_dropped(reporting_container):
+    config = reporting_container.config
+    poison = make_birth_envelope()
+    poison["payload"]["sex"] = "unknown"
+    attempts = []
+    with entrypoint_waiter(reporting_container, "handle_birth_registered",
+                           callback=lambda ctx, result, exc_info: attempts.append(1) or
+                           len(attempts) == 3):
+        event_dispatcher(config)("registry", "birth_registered", poison)
+    with Connection(config["AMQP_URI"]) as conn:
+        queue = conn.SimpleQueue(dead_letter_queue_name("reporting"))
+        message = queue.get(block=True, timeout=10)
+        message.ack()
+        queue.close()
+    assert message.payload["event_id"] == poison["event_id"]
+    assert message.headers[ATTEMPTS_HEADER] == 3
+    assert "payload.sex" in message.headers[ERROR_HEADER]
+    assert call(reporting_container, "view_stats")["processed_events"] == 0
+
+
+def test_indicators_count_the_area_on_the_map_in_force(registry_container, reporting_container):
+    late = make_birth(date_of_birth="2024-01-10", registration_date="2024-04-10")
+    on_time = make_birth(date_of_birth="2024-02-10", registration_date="2024-02-20")
+    for birth in (late, on_time):
+        register_and_wait(registry_container, reporting_container, "register_birth", birth,
+                          "handle_birth_registered")
+    register_and_wait(registry_container, reporting_container, "issue_insurance_card",
+                      make_card(on_time["child_id"], issued_on="2024-03-01", valid_to="2029-09-30"),
+                      "handle_insurance_card_issued")
+    legacy = call(reporting_container, "indicators", "105", "2024-12-31")
+    assert legacy["area"] == {"code": "105", "level": "district", "map": "legacy"}
+    assert legacy["indicators"] == {
+        "birth_registration_on_time": {"numerator": 1, "denominator": 2, "value": 0.5},
+        "under5_registered": {"numerator": 2, "denominator": None, "value": 2},
+        "under6_insurance_card_coverage": {"numerator": 1, "denominator": 2, "value": 0.5},
+    }
+    current = call(reporting_container, "indicators", "03388", "2025-12-31")
+    assert current["indicators"]["under6_insurance_card_coverage"] == {
+        "numerator": 1, "denominator": 2, "value": 0.5}
+    assert current["indicators"]["birth_registration_on_time"]["denominator"] == 0

@@ -1,0 +1,1 @@
+"""Test helpers: real infrastructure, factories, service processes."""

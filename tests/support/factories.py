@@ -1,0 +1,82 @@
+"""Factories: valid commands with overrides, personal ids that pass the rules, envelopes."""
+
+import itertools
+from datetime import date, timedelta
+from typing import Any
+
+from shared.events import make_envelope
+
+_serial = itertools.count(1)
+LAI_CHAU = "012"  # legacy province prefix of Lai Châu
+COMMUNE = "03388"  # Phường Quyết Tiến (legacy map), Phường Đoàn Kết (2025 map): Lai Châu
+
+
+def personal_id(sex: str = "female", born: date = date(2024, 3, 1), prefix: str = LAI_CHAU,
+                serial: int | None = None) -> str:
+    century_sex = (born.year // 100 - 19) * 2 + (1 if sex == "female" else 0)
+    number = next(_serial) if serial is None else serial
+    return f"{prefix}{century_sex}{born.year % 100:02d}{number:06d}"
+
+
+def _as_date(value: Any, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:  # a deliberately malformed date: keep the id valid for the default
+        return default
+
+
+def make_birth(**overrides: Any) -> dict[str, Any]:
+    """A valid birth (girl born 1 March 2024 in Lai Châu, registered 20 days later)."""
+    raw_born = overrides.pop("date_of_birth", date(2024, 3, 1))
+    born = _as_date(raw_born, date(2024, 3, 1))
+    sex = overrides.get("sex", "female") if overrides.get("sex") in ("male", "female") else "female"
+    registered = overrides.pop("registration_date", born + timedelta(days=20))
+    record = {
+        "record_id": f"birth-{next(_serial)}",
+        "child_id": personal_id(sex, born),
+        "full_name": "Lò Thị Mai",
+        "sex": overrides.get("sex", "female"),
+        "date_of_birth": str(raw_born),
+        "registration_date": str(registered),
+        "commune_code": COMMUNE,
+        "ethnicity": "Thái",
+        "household_poverty": "poor",
+    }
+    record.update(overrides)
+    return record
+
+
+def make_card(child_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"card-{next(_serial)}", "child_id": child_id,
+              "card_number": f"TE{next(_serial):013d}", "issued_on": "2024-04-01",
+              "valid_to": "2030-03-31"}
+    record.update(overrides)
+    return record
+
+
+def make_move(child_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"move-{next(_serial)}", "child_id": child_id, "commune_code": "03391",
+              "moved_on": "2024-06-01"}
+    record.update(overrides)
+    return record
+
+
+def make_death(child_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"death-{next(_serial)}", "child_id": child_id,
+              "date_of_death": "2024-09-01"}
+    record.update(overrides)
+    return record
+
+
+def make_birth_envelope(**overrides: Any) -> dict[str, Any]:
+    """A ``birth_registered`` envelope as the registry would publish it."""
+    birth = make_birth(**overrides)
+    born = date.fromisoformat(birth["date_of_birth"])
+    registered = date.fromisoformat(birth["registration_date"])
+    payload = {key: birth[key] for key in ("record_id", "full_name", "sex", "commune_code",
+                                           "ethnicity", "household_poverty")}
+    days = (registered - born).days
+    payload.update(date_of_birth=born, registration_date=registered, map_version="legacy",
+                   on_time=days <= 60, days_to_registration=days)
+    return make_envelope("birth_registered", "registry", birth["child_id"], birth["commune_code"],
+                         registered, payload)

@@ -1,0 +1,113 @@
+"""Where the real RabbitMQ and PostgreSQL for the tests are, and how to reset them between tests.
+
+With a Docker engine, testcontainers starts both; otherwise the tests use the servers this machine
+runs (``TEST_AMQP_URI``, ``TEST_PG_URL``; defaults 127.0.0.1:5672 guest/guest and 127.0.0.1:5432
+trust, database ``test``). When they cannot be reached, the tests that need them are skipped on a
+developer's machine and FAIL under ``CI=true``: a missing broker is never a silent pass.
+"""
+
+import os
+import socket
+from contextlib import ExitStack
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from kombu import Connection
+from sqlalchemy import create_engine, text
+
+from shared.consumer import dead_letter_queue_name, handler_queue_name
+
+DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
+SERVICE_DATABASES = ("registry", "reporting")
+REGISTRY_EVENTS = ("birth_registered", "residence_changed", "insurance_card_issued",
+                   "death_recorded", "record_voided")
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    amqp_uri: str
+    pg_url: str
+
+    def db_url(self, service: str) -> str:
+        return self.pg_url.rsplit("/", 1)[0] + f"/ecd_test_{service}"
+
+
+def _reachable(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname, parts.port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _docker_available() -> bool:
+    try:
+        import docker
+
+        docker.from_env().ping()
+        return True
+    except Exception:
+        return False
+
+
+def start_infrastructure(stack: ExitStack) -> Infrastructure:
+    if _docker_available() and not os.environ.get("TEST_AMQP_URI"):
+        from testcontainers.community.postgres import PostgresContainer
+        from testcontainers.community.rabbitmq import RabbitMqContainer
+
+        rabbit = stack.enter_context(RabbitMqContainer("rabbitmq:3.13"))
+        pg = stack.enter_context(PostgresContainer("postgres:15", driver="psycopg2"))
+        params = rabbit.get_connection_params()
+        amqp = f"amqp://guest:guest@{params.host}:{params.port}/"
+        return Infrastructure(amqp, pg.get_connection_url())
+    infra = Infrastructure(os.environ.get("TEST_AMQP_URI", DEFAULT_AMQP),
+                           os.environ.get("TEST_PG_URL", DEFAULT_PG))
+    missing = [url for url in (infra.amqp_uri, infra.pg_url) if not _reachable(url)]
+    if missing:
+        message = f"RabbitMQ/PostgreSQL not reachable: {', '.join(missing)}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (CI=true: a missing broker or database is a failure)")
+        pytest.skip(message)
+    return infra
+
+
+def create_service_databases(infra: Infrastructure) -> None:
+    engine = create_engine(infra.pg_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for service in SERVICE_DATABASES:
+            name = f"ecd_test_{service}"
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+
+
+def reset_databases(infra: Infrastructure) -> None:
+    """Empty every table the services created (they create their own tables at start)."""
+    for service in SERVICE_DATABASES:
+        engine = create_engine(infra.db_url(service))
+        with engine.begin() as conn:
+            tables = conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+            if tables:
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
+        engine.dispose()
+
+
+def platform_queue_names() -> list[str]:
+    names = ["rpc-registry", "rpc-reporting", dead_letter_queue_name("reporting")]
+    for event_type in REGISTRY_EVENTS:
+        queue = handler_queue_name("registry", event_type, "reporting", f"handle_{event_type}")
+        names += [queue, f"{queue}.retry"]
+    return names
+
+
+def reset_broker(infra: Infrastructure) -> None:
+    """Delete the platform's queues so no message from an earlier test is delivered in this one."""
+    with Connection(infra.amqp_uri) as conn:
+        channel = conn.channel()
+        for name in platform_queue_names():
+            channel.queue_delete(name)
+        channel.close()
