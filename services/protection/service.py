@@ -6,6 +6,7 @@ scraped like the others, so deployment and monitoring do not change when they la
 
 from nameko.web.handlers import http
 
+from shared.lifecycle import PromptShutdown
 from shared.metrics import metrics_text, service_metrics
 
 service_metrics("protection")  # the standard series exist (at zero) from the first scrape
@@ -13,6 +14,8 @@ service_metrics("protection")  # the standard series exist (at zero) from the fi
 
 class ProtectionService:
     name = "protection"
+
+    lifecycle = PromptShutdown()
 
     @http("GET", "/metrics")
     def get_metrics(self, request) -> tuple:

@@ -23,6 +23,7 @@ from shared.child_facts import fold_child
 from shared.clock import today
 from shared.db import Database
 from shared.exceptions import Conflict, NotFound, ValidationFailed
+from shared.lifecycle import PromptShutdown
 from shared.metrics import RpcMetrics, metrics_text
 from shared.outbox import OutboxRelay, events_since
 
@@ -36,6 +37,7 @@ class RegistryService:
     db = Database(RegistryBase)
     relay = OutboxRelay()
     metrics = RpcMetrics()
+    lifecycle = PromptShutdown()
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=SENSITIVE)
     def register_birth(self, record: dict) -> dict:

@@ -22,6 +22,7 @@ from shared.consumer import reliable_handler
 from shared.db import Database
 from shared.events import load_envelope
 from shared.exceptions import NotFound, ValidationFailed
+from shared.lifecycle import PromptShutdown
 from shared.metrics import RpcMetrics, metrics_text, service_metrics
 
 EXPECTED = (ValidationFailed, NotFound)
@@ -32,6 +33,7 @@ class ReportingService:
 
     db = Database(ReportingBase)
     metrics = RpcMetrics()
+    lifecycle = PromptShutdown()
 
     @reliable_handler("registry", "birth_registered")
     def handle_birth_registered(self, body: dict) -> None:

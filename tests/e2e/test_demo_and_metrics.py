@@ -1,0 +1,64 @@
+"""What an operator and a provincial officer see: the demo's indicators, /metrics on every port."""
+
+import pytest
+import requests
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from tests.conftest import free_port
+from tests.support.processes import ServiceProcess, wait_until
+from tools import demo
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_demo_commune_gives_the_hand_counted_indicators(platform):
+    _, config, env = platform
+    with ClusterRpcProxy(config, timeout=30) as rpc:
+        demo.load(rpc.registry)
+        demo.load(rpc.registry)  # a second load is a retry: it must store nothing new
+        stats = demo.wait_for_projection(rpc.reporting, demo.EVENT_COUNT)
+        report = rpc.reporting.indicators(demo.DEMO_AREA, demo.DEMO_AS_OF)
+    assert stats["processed_events"] == demo.EVENT_COUNT
+    assert report["indicators"] == demo.EXPECTED
+    assert report["area"] == {"code": "03388", "level": "commune", "map": "2025"}
+    url = f"http://{env['REPORTING_WEB_SERVER_ADDRESS']}/indicators"
+    page = requests.get(url, params={"area": "12", "as_of": demo.DEMO_AS_OF}, timeout=10)
+    assert (page.status_code, page.json()["indicators"]) == (200, demo.EXPECTED)
+    bad = requests.get(url, params={"area": "99", "as_of": "2026-06-30"}, timeout=10)
+    assert bad.status_code == 400
+    assert list(bad.json()["errors"]) == ["area_code"]
+
+
+def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
+    processes, config, env = platform
+    ports = {"registry": env["REGISTRY_WEB_SERVER_ADDRESS"],
+             "reporting": env["REPORTING_WEB_SERVER_ADDRESS"]}
+    others = {}
+    for name in ("health", "education", "protection"):
+        ports[name] = f"127.0.0.1:{free_port()}"
+        others[name] = ServiceProcess(name, {**env, f"{name.upper()}_WEB_SERVER_ADDRESS": ports[name]},
+                                      tmp_path).start()
+    with ClusterRpcProxy(config, timeout=30) as rpc:
+        demo.load(rpc.registry)
+        demo.wait_for_projection(rpc.reporting, demo.EVENT_COUNT)
+
+    def scrape(name):
+        try:
+            return requests.get(f"http://{ports[name]}/metrics", timeout=2).text
+        except requests.ConnectionError:
+            return ""
+
+    try:
+        texts = {name: wait_until(lambda n=name: scrape(n), 60, f"{name} /metrics") for name in ports}
+        for name in ports:
+            assert requests.get(f"http://{ports[name]}/healthz", timeout=2).text == "ok"
+            assert f"{name}_outbox_backlog" in texts[name]
+    finally:
+        for process in others.values():
+            process.stop()
+    registry, reporting = texts["registry"], texts["reporting"]
+    assert 'registry_rpc_calls_total{method="register_birth",outcome="ok"} 13.0' in registry
+    assert 'registry_events_published_total{event_type="birth_registered"} 13.0' in registry
+    assert 'registry_rpc_latency_seconds_count{method="register_birth"} 13.0' in registry
+    assert 'reporting_events_consumed_total{event_type="birth_registered",outcome="applied"} 13.0' \
+        in reporting

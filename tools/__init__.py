@@ -1,0 +1,1 @@
+"""Developer tools: the platform launcher, the demo loader and the broker helper."""
