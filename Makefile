@@ -1,0 +1,49 @@
+# ECD platform. `make run` runs the platform, `make test` runs the tests; both install what they need.
+SERVICES := registry health education protection reporting
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run demo test test-unit test-integration test-e2e lint broker bench k8s clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) -m tools.run_platform
+
+demo: install
+	$(PY) -m tools.demo
+
+test: install
+	$(PY) -m pytest -q -rs
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit
+
+test-integration: install
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: install
+	$(PY) -m pytest -q tests/e2e
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+broker:
+	bash tools/broker.sh
+
+bench: install
+	$(PY) -m bench.run
+
+k8s:
+	kubectl kustomize deploy/k8s/overlays/dev > /dev/null && echo "deploy/k8s/overlays/dev renders"
+
+clean:
+	rm -rf var .pytest_cache
