@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from nameko.exceptions import UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +30,10 @@ def wait_until(condition: Callable[[], Any], timeout: float, what: str) -> Any:
 
 
 class ServiceProcess:
-    def __init__(self, service: str, env: dict[str, str], log_dir: Path) -> None:
+    def __init__(self, service: str, env: dict[str, str], log_dir: Path,
+                 args: list[str] | None = None) -> None:
         self.service, self.env, self.log_dir = service, env, log_dir
+        self.args = args or ["--config", f"services/{service}/config.yml", f"services.{service}.service"]
         self.proc: subprocess.Popen | None = None
         self.starts = 0
 
@@ -40,8 +41,7 @@ class ServiceProcess:
         self.starts += 1
         log = open(self.log_dir / f"{self.service}-{self.starts}.log", "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "nameko", "run", "--config", f"services/{self.service}/config.yml",
-             f"services.{self.service}.service"],
+            [sys.executable, "-m", "nameko", "run", *self.args],
             cwd=ROOT, env={**os.environ, **self.env, **extra_env}, stdout=log,
             stderr=subprocess.STDOUT)
         return self
@@ -65,15 +65,15 @@ class ServiceProcess:
                 self.kill()
 
 
-def wait_ready(config: dict, service: str, probe: str, timeout: float = 60) -> None:
+def wait_ready(config: dict, service: str, probe: str, *args: Any, timeout: float = 60) -> None:
     """Ready = answers an RPC (its consumers are up, the event handlers' with them)."""
 
     def answers() -> bool:
         try:
             with ClusterRpcProxy(config, timeout=5) as rpc:
-                getattr(getattr(rpc, service), probe)()
+                getattr(getattr(rpc, service), probe)(*args)
             return True
-        except (UnknownService, Exception):
+        except Exception:  # UnknownService until its queue exists, RpcTimeout while it starts
             return False
 
     wait_until(answers, timeout, f"{service} to answer {probe}")

@@ -1,0 +1,1 @@
+"""Benchmarks (make bench): figures printed from one run, never asserted in tests."""

@@ -1,0 +1,179 @@
+"""The yardstick: broker ceiling, bare nameko RPC, and registry -> reporting end to end, in ONE run.
+
+Everything runs on this machine against the same RabbitMQ (``AMQP_URI``) and PostgreSQL
+(``BENCH_PG_URL``). Each figure is the median of ``ROUNDS`` rounds after a warm-up, with the same
+message size (a real ``birth_registered`` envelope), and the end-to-end rates are also printed as
+ratios of the baselines measured in the same run. Nothing here is asserted: it prints.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import date, timedelta  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from eventlet.greenpool import GreenPool  # noqa: E402
+from kombu import Connection, Consumer, Exchange, Producer, Queue  # noqa: E402
+from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from tests.support.factories import make_birth, make_birth_envelope  # noqa: E402
+from tests.support.processes import ServiceProcess, wait_ready, wait_until  # noqa: E402
+
+AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+BROKER_MESSAGES = int(os.environ.get("BENCH_BROKER_MESSAGES", 5000))
+RPC_CALLS = int(os.environ.get("BENCH_RPC_CALLS", 1000))
+REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", 1000))
+CONCURRENT_CALLERS = 10
+BODY = json.dumps(make_birth_envelope())
+
+
+def timed(action) -> float:
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def broker_rates() -> tuple[float, float]:
+    exchange = Exchange("bench.ceiling", type="direct", durable=True)
+    queue = Queue("bench.ceiling", exchange, routing_key="bench", durable=True)
+    with Connection(AMQP_URI, transport_options={"confirm_publish": True}) as conn:
+        queue(conn.channel()).declare()
+        queue(conn.channel()).purge()
+        producer = Producer(conn.channel(), exchange=exchange, routing_key="bench")
+
+        def publish(count):
+            for _ in range(count):
+                producer.publish(BODY, content_type="application/json", delivery_mode=2)
+
+        publish(500)  # warm-up
+        consume(conn, queue, 500)
+        publish_s = timed(lambda: publish(BROKER_MESSAGES))
+        consume_s = timed(lambda: consume(conn, queue, BROKER_MESSAGES))
+    return BROKER_MESSAGES / publish_s, BROKER_MESSAGES / consume_s
+
+
+def consume(conn, queue, count: int) -> None:
+    received = []
+    channel = conn.channel()
+    channel.basic_qos(0, 100, False)
+    with Consumer(channel, queues=[queue], callbacks=[lambda body, msg: (msg.ack(), received.append(1))],
+                  accept=["json"]):
+        while len(received) < count:
+            conn.drain_events(timeout=10)
+
+
+def noop_rpc_rate(workdir: Path) -> float:
+    process = ServiceProcess("bench_noop", {}, workdir, ["--broker", AMQP_URI, "bench.noop_service"])
+    process.start()
+    try:
+        config = {"AMQP_URI": AMQP_URI}
+        wait_ready(config, "bench_noop", "ping", {})
+        payload = json.loads(BODY)
+        with ClusterRpcProxy(config, timeout=30) as rpc:
+            for _ in range(100):  # warm-up
+                rpc.bench_noop.ping(payload)
+            return RPC_CALLS / timed(lambda: [rpc.bench_noop.ping(payload) for _ in range(RPC_CALLS)])
+    finally:
+        process.stop()
+
+
+def fresh_databases() -> dict[str, str]:
+    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    urls = {}
+    with engine.connect() as conn:
+        for service in ("registry", "reporting"):
+            name = f"ecd_bench_{service}"
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+            urls[service] = PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine.dispose()
+    return urls
+
+
+def births(count: int, tag: str) -> list[dict]:
+    born = date(2024, 1, 1)
+    return [make_birth(record_id=f"bench-{tag}-{i}",
+                       date_of_birth=(born + timedelta(days=i % 300)).isoformat()) for i in range(count)]
+
+
+def end_to_end_rate(config: dict, callers: int, tag: str, already: int) -> float:
+    records = births(REGISTRATIONS, tag)
+    pool = GreenPool(callers)
+
+    def register(chunk):
+        with ClusterRpcProxy(config, timeout=60) as rpc:
+            for record in chunk:
+                rpc.registry.register_birth(record)
+
+    def run():
+        chunks = [records[i::callers] for i in range(callers)]
+        list(pool.imap(register, chunks))
+        with ClusterRpcProxy(config, timeout=60) as rpc:
+            wait_until(lambda: rpc.reporting.view_stats()["processed_events"] >= already + REGISTRATIONS,
+                       300, "the view to hold every registration")
+
+    return REGISTRATIONS / timed(run)
+
+
+def platform_rates(workdir: Path) -> dict[int, float]:
+    urls = fresh_databases()
+    env = {"AMQP_URI": AMQP_URI, "REGISTRY_DB_URL": urls["registry"],
+           "REPORTING_DB_URL": urls["reporting"], "REGISTRY_WEB_SERVER_ADDRESS": "127.0.0.1:18101",
+           "REPORTING_WEB_SERVER_ADDRESS": "127.0.0.1:18100", "LOG_LEVEL": "WARNING"}
+    processes = [ServiceProcess(name, env, workdir) for name in ("reporting", "registry")]
+    config = {"AMQP_URI": AMQP_URI}
+    for process, probe in zip(processes, ("view_stats", "events_since"), strict=True):
+        process.start()
+        wait_ready(config, process.service, probe)
+    try:
+        done = 0
+        end_to_end_rate(config, 1, "warmup", done)
+        done += REGISTRATIONS
+        rates: dict[int, list[float]] = {1: [], CONCURRENT_CALLERS: []}
+        for round_ in range(ROUNDS):
+            for callers in rates:
+                rates[callers].append(end_to_end_rate(config, callers, f"{round_}-{callers}", done))
+                done += REGISTRATIONS
+        return {callers: statistics.median(values) for callers, values in rates.items()}
+    finally:
+        for process in processes:
+            process.stop()
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="ecd-bench-"))
+    print(f"ECD platform benchmark — {ROUNDS} rounds, medians; envelope {len(BODY)} bytes; "
+          f"{os.cpu_count()} cores; logs in {workdir}\n", flush=True)
+    broker = [broker_rates() for _ in range(ROUNDS)]
+    publish = statistics.median(r[0] for r in broker)
+    consume_rate = statistics.median(r[1] for r in broker)
+    noop = statistics.median(noop_rpc_rate(workdir) for _ in range(ROUNDS))
+    e2e = platform_rates(workdir)
+    rows = [
+        ("broker: kombu publish, persistent, confirm each", publish, "msg/s", "1.00 (baseline A)"),
+        ("broker: kombu consume, manual ack, prefetch 100", consume_rate, "msg/s",
+         f"{consume_rate / publish:.2f} x A"),
+        ("nameko no-op RPC, 1 caller", noop, "calls/s", "1.00 (baseline B)"),
+    ]
+    for callers, rate in e2e.items():
+        rows.append((f"registry -> reporting on PostgreSQL, {callers} caller(s)", rate, "births/s",
+                     f"{rate / publish:.3f} x A, {rate / noop:.2f} x B"))
+    width = max(len(row[0]) for row in rows)
+    print(f"{'measure':<{width}}  {'rate':>10}  {'unit':<9} ratio")
+    for name, rate, unit, ratio in rows:
+        print(f"{name:<{width}}  {rate:>10.1f}  {unit:<9} {ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
