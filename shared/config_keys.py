@@ -11,3 +11,5 @@ EVENT_RETRY_LIMIT_KEY = "EVENT_RETRY_LIMIT"
 EVENT_RETRY_DELAY_MS_KEY = "EVENT_RETRY_DELAY_MS"
 # Fault injection for the kill tests: SIGKILL the process after the N-th commit, before its publish.
 FAULT_KILL_AFTER_COMMIT_KEY = "FAULT_KILL_AFTER_COMMIT"
+CATCH_UP_INTERVAL_KEY = "CATCH_UP_INTERVAL"  # seconds between catch-ups from producers' event logs; 0 = off
+CATCH_UP_TIMEOUT_KEY = "CATCH_UP_TIMEOUT"

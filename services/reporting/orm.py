@@ -56,3 +56,12 @@ class ChildView(ReportingBase):
     card_valid_to = mapped_column(Date, nullable=True)
     date_of_death = mapped_column(Date, nullable=True)
     updated_at = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
+
+
+class SourcePosition(ReportingBase):
+    """How far catch-up has read each producer's event log (``events_since``)."""
+
+    __tablename__ = "source_positions"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)

@@ -7,7 +7,7 @@ from sqlalchemy import and_, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.reporting.orm import ChildView, Fact, ProcessedEvent
+from services.reporting.orm import ChildView, Fact, ProcessedEvent, SourcePosition
 from shared.child_facts import Fact as ChildFact
 from shared.child_facts import fact_from_json
 
@@ -53,6 +53,17 @@ class ReportingRepository:
             return
         for key, value in values.items():
             setattr(view, key, value)
+
+    def position(self, source: str) -> int:
+        row = self.session.get(SourcePosition, source)
+        return row.position if row else 0
+
+    def save_position(self, source: str, position: int) -> None:
+        row = self.session.get(SourcePosition, source)
+        if row is None:
+            self.session.add(SourcePosition(source=source, position=position))
+        else:
+            row.position = max(row.position, position)
 
     def get_view(self, child_id: str) -> ChildView | None:
         return self.session.get(ChildView, child_id)

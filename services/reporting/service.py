@@ -8,7 +8,8 @@ and a failing event is retried, then dead-lettered, never dropped (``shared.cons
 import json
 from datetime import date
 
-from nameko.rpc import rpc
+import eventlet
+from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 
 from services.reporting import schemas
@@ -18,20 +19,25 @@ from services.reporting.projections import project_child
 from services.reporting.repository import ReportingRepository
 from shared.admin_units import admin_units
 from shared.child_facts import fold_child
+from shared.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.consumer import reliable_handler
 from shared.db import Database
 from shared.events import load_envelope
 from shared.exceptions import NotFound, ValidationFailed
 from shared.lifecycle import PromptShutdown
 from shared.metrics import RpcMetrics, metrics_text, service_metrics
+from shared.timers import configured_timer
 
 EXPECTED = (ValidationFailed, NotFound)
+CATCH_UP_BATCH = 500
+CATCH_UP_CALL_TIMEOUT = 30
 
 
 class ReportingService:
     name = "reporting"
 
     db = Database(ReportingBase)
+    registry_rpc = RpcProxy("registry")
     metrics = RpcMetrics()
     lifecycle = PromptShutdown()
 
@@ -71,6 +77,29 @@ class ReportingService:
         start = query["period_start"] or date(as_of_day.year, 1, 1)
         return compute_indicators(ReportingRepository(self.db), area, as_of_day, start)
 
+    @rpc(expected_exceptions=EXPECTED)
+    def catch_up(self, source: str = "registry") -> dict:
+        """Read the producer's event log past the last position read and apply what is missing.
+
+        Recovers events the broker could not deliver (a queue deleted, or not yet bound when they
+        were published) and rebuilds a wiped view from scratch; applying an event twice is a no-op.
+        """
+        producers = {"registry": self.registry_rpc}
+        if source not in producers:
+            raise ValidationFailed({"source": [f"Unknown source {source!r}."]})
+        repo = ReportingRepository(self.db)
+        position, read, applied = repo.position(source), 0, 0
+        while batch := self._events_since(producers[source], position):
+            applied += sum(self._project(entry["envelope"]) for entry in batch)
+            read, position = read + len(batch), batch[-1]["position"]
+            repo.save_position(source, position)
+            self.db.commit()
+        return {"source": source, "read": read, "applied": applied, "position": position}
+
+    @configured_timer(CATCH_UP_INTERVAL_KEY, 60)
+    def catch_up_periodically(self) -> None:
+        self.catch_up("registry")
+
     @rpc
     def view_stats(self) -> dict:
         return ReportingRepository(self.db).stats()
@@ -93,13 +122,19 @@ class ReportingService:
     def get_healthz(self, request) -> str:
         return "ok"
 
-    def _project(self, body: dict) -> None:
+    @staticmethod
+    def _events_since(producer, position: int) -> list[dict]:
+        with eventlet.Timeout(CATCH_UP_CALL_TIMEOUT):
+            return producer.events_since.call_async(position, CATCH_UP_BATCH).result()
+
+    def _project(self, body: dict) -> bool:
+        """Apply one event in one transaction; False if it had been applied before."""
         envelope = load_envelope(body)
         repo, event_type = ReportingRepository(self.db), envelope["event_type"]
         if not repo.claim_event(envelope["event_id"], event_type, envelope["source"]):
             self.db.rollback()
             service_metrics(self.name).events_consumed.labels(event_type, "duplicate").inc()
-            return
+            return False
         child_id = envelope["child_id"]
         repo.lock_child(child_id)
         repo.add_fact(envelope["payload"]["record_id"], child_id, event_type, body["payload"])
@@ -107,3 +142,4 @@ class ReportingService:
         repo.save_view(project_child(child_id, state, admin_units()))
         self.db.commit()
         service_metrics(self.name).events_consumed.labels(event_type, "applied").inc()
+        return True

@@ -1,0 +1,52 @@
+"""The registry's entrypoints as plain calls (nameko ``worker_factory``): SQLite, no broker."""
+
+from unittest.mock import Mock
+
+import pytest
+from nameko.testing.services import worker_factory
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.registry.orm import OutboxMessage, RegistryBase
+from services.registry.service import RegistryService
+from shared.db import make_engine
+from shared.exceptions import ValidationFailed
+from tests.support.factories import make_birth
+
+
+@pytest.fixture
+def session(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/registry.db")
+    RegistryBase.metadata.create_all(engine)
+    with Session(engine, expire_on_commit=False) as db:
+        yield db
+    engine.dispose()
+
+
+def test_a_birth_is_committed_with_its_event_then_handed_to_the_relay(session):
+    relay = Mock()
+    service = worker_factory(RegistryService, db=session, relay=relay)
+    birth = make_birth()
+    answer = service.register_birth(birth)
+    staged = session.scalars(select(OutboxMessage)).one()
+    relay.committed.assert_called_once_with(session, OutboxMessage, [staged])
+    assert staged.envelope["event_id"] == answer["event_id"]
+    assert staged.envelope["child_id"] == birth["child_id"]
+    assert (staged.envelope["event_type"], staged.envelope["source"]) == ("birth_registered", "registry")
+
+
+def test_a_rejected_birth_reaches_neither_the_database_nor_the_relay(session):
+    relay = Mock()
+    service = worker_factory(RegistryService, db=session, relay=relay)
+    with pytest.raises(ValidationFailed) as error:
+        service.register_birth(make_birth(sex="other"))
+    assert error.value.errors == {"sex": ["Must be one of: male, female."]}
+    assert session.scalars(select(OutboxMessage)).all() == []
+    relay.committed.assert_not_called()
+
+
+def test_a_payload_that_is_not_a_dict_is_a_validation_error(session):
+    service = worker_factory(RegistryService, db=session, relay=Mock())
+    with pytest.raises(ValidationFailed) as error:
+        service.register_birth(["not", "a", "dict"])
+    assert error.value.errors == {"_schema": ["Expected one object (a dict) of fields."]}
