@@ -35,6 +35,7 @@ class AdminUnits:
     current: dict[str, Commune]
     legacy_to_current: dict[str, str]
     legacy_districts: frozenset[str]
+    area_names: dict[tuple[str, str], str]  # (map_version, province/district code) -> name
 
     def map_on(self, on: date) -> str:
         return CURRENT if on >= CURRENT_MAP_FROM else LEGACY
@@ -53,6 +54,13 @@ class AdminUnits:
             provinces = {c.province_code for c in communes.values()}
             return "province" if code in provinces else None
         return None
+
+
+    def area_name(self, code: str, map_version: str) -> str | None:
+        if len(code) == 5:
+            commune = (self.current if map_version == CURRENT else self.legacy).get(code)
+            return commune.name if commune else None
+        return self.area_names.get((map_version, code))
 
 
 def _dataset_path():
@@ -83,9 +91,10 @@ def _crosswalk(legacy_keys: dict[str, str], current_keys: dict[tuple[str, str], 
 @lru_cache(maxsize=1)
 def admin_units() -> AdminUnits:
     """Load both maps once per process (about 0.1 s)."""
-    legacy_rows = _rows("SELECT provinceCode, districtCode, wardCode, ward, provinceKey, "
-                        "districtKey, wardKey FROM admin_units_legacy")
-    current_rows = _rows("SELECT provinceCode, wardCode, ward, provinceKey, wardKey FROM admin_units")
+    legacy_rows = _rows("SELECT province, district, provinceCode, districtCode, wardCode, ward, "
+                        "provinceKey, districtKey, wardKey FROM admin_units_legacy")
+    current_rows = _rows("SELECT province, provinceCode, wardCode, ward, provinceKey, wardKey "
+                         "FROM admin_units")
     legacy = {r["wardCode"]: Commune(r["wardCode"], r["ward"], r["provinceCode"], r["districtCode"],
                                      LEGACY) for r in legacy_rows if r["wardCode"]}
     current = {r["wardCode"]: Commune(r["wardCode"], r["ward"], r["provinceCode"], None, CURRENT)
@@ -93,5 +102,8 @@ def admin_units() -> AdminUnits:
     legacy_keys = {f"{r['provinceKey']}_{r['districtKey']}_{r['wardKey']}": r["wardCode"]
                    for r in legacy_rows if r["wardCode"]}
     current_keys = {(r["provinceKey"], r["wardKey"]): r["wardCode"] for r in current_rows}
+    names = {(LEGACY, r["provinceCode"]): r["province"] for r in legacy_rows}
+    names.update({(LEGACY, r["districtCode"]): r["district"] for r in legacy_rows})
+    names.update({(CURRENT, r["provinceCode"]): r["province"] for r in current_rows})
     return AdminUnits(legacy, current, _crosswalk(legacy_keys, current_keys),
-                      frozenset(r["districtCode"] for r in legacy_rows))
+                      frozenset(r["districtCode"] for r in legacy_rows), names)

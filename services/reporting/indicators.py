@@ -26,6 +26,7 @@ class Area:
     level: str
     map_version: str
     column: str
+    name: str | None = None
 
 
 def years_before(day: date, years: int) -> date:
@@ -42,7 +43,8 @@ def resolve_area(code: str, as_of: date, units: AdminUnits) -> Area:
         raise ValidationFailed({"area_code": [
             f"{code!r} is no province, district or commune on the {map_version} map in force on "
             f"{as_of}."]})
-    return Area(code, level, map_version, COLUMNS[(map_version, level)])
+    return Area(code, level, map_version, COLUMNS[(map_version, level)],
+                units.area_name(code, map_version))
 
 
 def ratio(numerator: int, denominator: int | None) -> dict[str, Any]:
@@ -59,7 +61,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
     under6 = (*living, q.born_between(years_before(as_of, 6), as_of),
               q.born_after(years_before(as_of, 6)))
     return {
-        "area": {"code": area.code, "level": area.level, "map": area.map_version},
+        "area": {"code": area.code, "level": area.level, "map": area.map_version, "name": area.name},
         "as_of": as_of.isoformat(),
         "period": {"start": start.isoformat(), "end": as_of.isoformat()},
         "indicators": {

@@ -16,6 +16,7 @@ from services.reporting import schemas
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import ReportingBase
 from services.reporting.projections import project_child
+from services.reporting.report_page import render_report
 from services.reporting.repository import ReportingRepository
 from shared.admin_units import admin_units
 from shared.child_facts import fold_child
@@ -106,12 +107,15 @@ class ReportingService:
 
     @http("GET", "/indicators")
     def get_indicators(self, request) -> tuple:
+        """JSON by default; ``format=html`` gives the page an officer opens in a browser."""
         args = request.args
         try:
             body = self.indicators(args.get("area", ""), args.get("as_of", ""),
                                    args.get("period_start"))
         except ValidationFailed as error:
             return 400, {"Content-Type": "application/json"}, json.dumps({"errors": error.errors})
+        if args.get("format") == "html":
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, render_report(body)
         return 200, {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False)
 
     @http("GET", "/metrics")

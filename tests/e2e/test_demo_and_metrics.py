@@ -20,10 +20,15 @@ def test_the_demo_commune_gives_the_hand_counted_indicators(platform):
         report = rpc.reporting.indicators(demo.DEMO_AREA, demo.DEMO_AS_OF)
     assert stats["processed_events"] == demo.EVENT_COUNT
     assert report["indicators"] == demo.EXPECTED
-    assert report["area"] == {"code": "03388", "level": "commune", "map": "2025"}
+    assert report["area"] == {"code": "03388", "level": "commune", "map": "2025",
+                             "name": "Phường Đoàn Kết"}
     url = f"http://{env['REPORTING_WEB_SERVER_ADDRESS']}/indicators"
     page = requests.get(url, params={"area": "12", "as_of": demo.DEMO_AS_OF}, timeout=10)
     assert (page.status_code, page.json()["indicators"]) == (200, demo.EXPECTED)
+    html = requests.get(url, params={"area": "12", "as_of": demo.DEMO_AS_OF, "format": "html"},
+                        timeout=10)
+    assert html.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "<title>Tỉnh Lai Châu (12)</title>" in html.text
     bad = requests.get(url, params={"area": "99", "as_of": "2026-06-30"}, timeout=10)
     assert bad.status_code == 400
     assert list(bad.json()["errors"]) == ["area_code"]

@@ -112,7 +112,8 @@ def test_indicators_count_the_area_on_the_map_in_force(registry_container, repor
                       make_card(on_time["child_id"], issued_on="2024-03-01", valid_to="2029-09-30"),
                       "handle_insurance_card_issued")
     legacy = call(reporting_container, "indicators", "105", "2024-12-31")
-    assert legacy["area"] == {"code": "105", "level": "district", "map": "legacy"}
+    assert legacy["area"] == {"code": "105", "level": "district", "map": "legacy",
+                              "name": "Thành phố Lai Châu"}
     assert legacy["indicators"] == {
         "birth_registration_on_time": {"numerator": 1, "denominator": 2, "value": 0.5},
         "under5_registered": {"numerator": 2, "denominator": None, "value": 2},
