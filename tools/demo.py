@@ -94,7 +94,7 @@ def main() -> int:
         wait_for_projection(rpc.reporting, EVENT_COUNT)
         report = rpc.reporting.indicators(DEMO_AREA, DEMO_AS_OF)
     print(json.dumps(report, indent=2, ensure_ascii=False))
-    print(f"\nopen: http://127.0.0.1:8000/indicators?area={DEMO_AREA}&as_of={DEMO_AS_OF}")
+    print(f"\nopen: http://127.0.0.1:8000/indicators?area={DEMO_AREA}&as_of={DEMO_AS_OF}&format=html")
     return 0 if report["indicators"] == EXPECTED else 1
 
 

@@ -1,26 +1,14 @@
-"""The protection service's entrypoints. Only health and metrics endpoints so far.
+"""The protection service's entrypoints. Only the operations endpoints so far.
 
 The sector's RPCs and events arrive in their own issues; the service already runs, is probed and
 scraped like the others, so deployment and monitoring do not change when they land.
 """
 
-from nameko.web.handlers import http
-
-from shared.lifecycle import PromptShutdown
-from shared.metrics import metrics_text, service_metrics
+from shared import operations
+from shared.metrics import service_metrics
 
 service_metrics("protection")  # the standard series exist (at zero) from the first scrape
 
 
-class ProtectionService:
+class ProtectionService(operations.OperationsEndpoints):
     name = "protection"
-
-    lifecycle = PromptShutdown()
-
-    @http("GET", "/metrics")
-    def get_metrics(self, request) -> tuple:
-        return metrics_text()
-
-    @http("GET", "/healthz")
-    def get_healthz(self, request) -> str:
-        return "ok"

@@ -12,32 +12,30 @@ from typing import Any
 from marshmallow import Schema
 from nameko.rpc import rpc
 from nameko.timer import timer
-from nameko.web.handlers import http
 from sqlalchemy.exc import IntegrityError
 
 from services.registry import commands, schemas
 from services.registry.orm import OutboxMessage, RegistryBase
 from services.registry.repository import RegistryRepository
+from shared import operations
 from shared.admin_units import admin_units
 from shared.child_facts import fold_child
 from shared.clock import today
 from shared.db import Database
 from shared.exceptions import Conflict, NotFound, ValidationFailed
-from shared.lifecycle import PromptShutdown
-from shared.metrics import RpcMetrics, metrics_text
+from shared.metrics import RpcMetrics
 from shared.outbox import OutboxRelay, events_since
 
 EXPECTED = (ValidationFailed, NotFound, Conflict)
 SENSITIVE = ("record.child_id", "record.full_name", "child_id")
 
 
-class RegistryService:
+class RegistryService(operations.OperationsEndpoints):
     name = "registry"
 
     db = Database(RegistryBase)
     relay = OutboxRelay()
     metrics = RpcMetrics()
-    lifecycle = PromptShutdown()
 
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=SENSITIVE)
     def register_birth(self, record: dict) -> dict:
@@ -79,14 +77,6 @@ class RegistryService:
     def relay_outbox(self) -> None:
         self.relay.relay(self.db, OutboxMessage)
         self.relay.measure_backlog(self.db, OutboxMessage)
-
-    @http("GET", "/metrics")
-    def get_metrics(self, request) -> tuple:
-        return metrics_text()
-
-    @http("GET", "/healthz")
-    def get_healthz(self, request) -> str:
-        return "ok"
 
     def _write(self, schema: type[Schema], command: commands.Command, data: Any,
                retried: bool = False) -> dict:

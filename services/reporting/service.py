@@ -18,6 +18,7 @@ from services.reporting.orm import ReportingBase
 from services.reporting.projections import project_child
 from services.reporting.report_page import render_report
 from services.reporting.repository import ReportingRepository
+from shared import operations
 from shared.admin_units import admin_units
 from shared.child_facts import fold_child
 from shared.config_keys import CATCH_UP_INTERVAL_KEY
@@ -25,8 +26,7 @@ from shared.consumer import reliable_handler
 from shared.db import Database
 from shared.events import load_envelope
 from shared.exceptions import NotFound, ValidationFailed
-from shared.lifecycle import PromptShutdown
-from shared.metrics import RpcMetrics, metrics_text, service_metrics
+from shared.metrics import RpcMetrics, service_metrics
 from shared.timers import configured_timer
 
 EXPECTED = (ValidationFailed, NotFound)
@@ -34,13 +34,12 @@ CATCH_UP_BATCH = 500
 CATCH_UP_CALL_TIMEOUT = 30
 
 
-class ReportingService:
+class ReportingService(operations.OperationsEndpoints):
     name = "reporting"
 
     db = Database(ReportingBase)
     registry_rpc = RpcProxy("registry")
     metrics = RpcMetrics()
-    lifecycle = PromptShutdown()
 
     @reliable_handler("registry", "birth_registered")
     def handle_birth_registered(self, body: dict) -> None:
@@ -117,14 +116,6 @@ class ReportingService:
         if args.get("format") == "html":
             return 200, {"Content-Type": "text/html; charset=utf-8"}, render_report(body)
         return 200, {"Content-Type": "application/json"}, json.dumps(body, ensure_ascii=False)
-
-    @http("GET", "/metrics")
-    def get_metrics(self, request) -> tuple:
-        return metrics_text()
-
-    @http("GET", "/healthz")
-    def get_healthz(self, request) -> str:
-        return "ok"
 
     @staticmethod
     def _events_since(producer, position: int) -> list[dict]:

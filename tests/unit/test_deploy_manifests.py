@@ -38,3 +38,10 @@ def test_each_deployment_runs_its_service_on_its_port_with_probes_and_limits(ser
     assert set(container["resources"]) == {"requests", "limits"}
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert docs["Service"]["spec"]["ports"][0]["port"] == default_port(service)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_nameko_run_finds_exactly_the_one_service_in_each_module(service):
+    from nameko.cli.run import import_service
+
+    assert [cls.name for cls in import_service(f"services.{service}.service")] == [service]
