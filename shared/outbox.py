@@ -13,7 +13,7 @@ import signal
 from collections.abc import Iterable
 from typing import Any
 
-from nameko.amqp.publish import Publisher
+from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, func, select, update
@@ -109,9 +109,13 @@ class Relay:
         sent = []
         try:
             for row in _claim(session, model, positions, self.provider.batch):
-                self.provider.publish(row.envelope)
+                try:
+                    self.provider.publish(row.envelope)
+                except UndeliverableMessage:  # no queue bound for this type: keep it, go on
+                    _log.warning("no queue bound for %s; kept in the outbox", row.event_type)
+                    continue
                 sent.append(row.position)
-        except Exception:  # broker down, or no queue bound yet: rows stay unsent for the timer
+        except Exception:  # broker unreachable: the rest stay unsent for the timer
             _log.warning("outbox relay stopped after %s messages", len(sent), exc_info=True)
         if sent:
             session.execute(update(model).where(model.position.in_(sent)).values(sent_at=utc_now()))

@@ -124,3 +124,24 @@ def test_events_since_serves_the_ordered_event_log(registry_container):
     log = call(registry_container, "events_since", 1, 10)
     assert [entry["position"] for entry in log] == [2, 3]
     assert [entry["envelope"]["event_id"] for entry in log] == [a["event_id"] for a in answers[1:]]
+
+
+def test_an_event_type_no_one_receives_does_not_hold_back_the_others(registry_container,
+                                                                    registry_db):
+    from kombu import Connection, Exchange, Queue
+
+    first, second = make_birth(), make_birth()
+    call(registry_container, "register_birth", first)
+    call(registry_container, "issue_insurance_card", make_card(first["child_id"]))
+    call(registry_container, "register_birth", second)
+    cards = Queue("cards-only", Exchange("registry.events", type="topic", durable=True),
+                  routing_key="insurance_card_issued")
+    with Connection(registry_container.config["AMQP_URI"]) as conn:
+        cards(conn.channel()).declare()
+        try:
+            call(registry_container, "relay_outbox")
+            registry_db.rollback()
+            sent = dict(registry_db.execute(select(OutboxMessage.position, OutboxMessage.sent_at)).all())
+        finally:
+            cards(conn.channel()).delete()
+    assert [position for position, at in sorted(sent.items()) if at is not None] == [2]
