@@ -4,7 +4,9 @@ import pytest
 import requests
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from shared.exceptions import NotFound, ValidationFailed
 from tests.conftest import free_port
+from tests.support.factories import make_birth
 from tests.support.processes import ServiceProcess, wait_until
 from tools import demo
 
@@ -32,6 +34,17 @@ def test_the_demo_commune_gives_the_hand_counted_indicators(platform):
     bad = requests.get(url, params={"area": "99", "as_of": "2026-06-30"}, timeout=10)
     assert bad.status_code == 400
     assert list(bad.json()["errors"]) == ["area_code"]
+
+
+def test_a_remote_caller_gets_the_typed_error_naming_the_field(platform):
+    _, config, _ = platform
+    with ClusterRpcProxy(config, timeout=30) as rpc:
+        with pytest.raises(ValidationFailed) as error:
+            rpc.registry.register_birth(make_birth(commune_code="99999"))
+        with pytest.raises(NotFound):
+            rpc.reporting.child_view("012324999999")
+    assert error.value.errors == {
+        "commune_code": ["Unknown commune '99999' on the legacy map in force on 2024-03-21."]}
 
 
 def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
