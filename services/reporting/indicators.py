@@ -52,9 +52,10 @@ def ratio(numerator: int, denominator: int | None) -> dict[str, Any]:
     return {"numerator": numerator, "denominator": denominator, "value": value}
 
 
-def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start: date) -> dict:
+def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start: date,
+                       end: date) -> dict:
     count = lambda *conditions: repo.count(area.column, area.code, *conditions)  # noqa: E731
-    births = (q.born_between(start, as_of), q.registered_by(as_of))
+    births = (q.born_between(start, end), q.registered_by(as_of))
     living = (q.registered_by(as_of), q.alive_on(as_of))
     under5 = count(*living, q.born_between(years_before(as_of, 5), as_of),
                    q.born_after(years_before(as_of, 5)))
@@ -63,7 +64,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
     return {
         "area": {"code": area.code, "level": area.level, "map": area.map_version, "name": area.name},
         "as_of": as_of.isoformat(),
-        "period": {"start": start.isoformat(), "end": as_of.isoformat()},
+        "period": {"start": start.isoformat(), "end": end.isoformat()},
         "indicators": {
             "birth_registration_on_time": ratio(count(*births, q.on_time()), count(*births)),
             "under5_registered": {"numerator": under5, "denominator": None, "value": under5},

@@ -1,21 +1,41 @@
 """Reporting's RPC/HTTP schemas: the indicator query in, the child view out."""
 
+from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validates_schema
 
 from shared.exceptions import ValidationFailed, flatten_marshmallow_errors
 
 
+class PeriodSchema(Schema):
+    start = fields.Date(load_default=None, allow_none=True)
+    end = fields.Date(load_default=None, allow_none=True)
+
+
 class IndicatorsQuerySchema(Schema):
+    """``period`` bounds the births counted; it defaults to 1 January of ``as_of``'s year to ``as_of``."""
+
     area_code = fields.String(required=True)
     as_of = fields.Date(required=True)
-    period_start = fields.Date(load_default=None, allow_none=True)
+    period = fields.Nested(PeriodSchema, load_default=None, allow_none=True, unknown=RAISE)
+
+    @post_load
+    def fill_period(self, data: dict, **_: Any) -> dict:
+        period = data.get("period") or {}
+        as_of = data["as_of"]
+        data["period"] = {"start": period.get("start") or date(as_of.year, 1, 1),
+                          "end": period.get("end") or as_of}
+        return data
 
     @validates_schema
-    def start_not_after_as_of(self, data: dict, **_: Any) -> None:
-        if data.get("period_start") and data["period_start"] > data["as_of"]:
-            raise ValidationError("Must not be after as_of.", "period_start")
+    def period_within_as_of(self, data: dict, **_: Any) -> None:
+        period = data.get("period") or {}
+        start, end = period.get("start"), period.get("end") or data["as_of"]
+        if end > data["as_of"]:
+            raise ValidationError({"end": ["Must not be after as_of."]}, "period")
+        if start and start > end:
+            raise ValidationError({"start": ["Must not be after the end of the period."]}, "period")
 
 
 class ChildViewSchema(Schema):

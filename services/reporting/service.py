@@ -6,7 +6,6 @@ and a failing event is retried, then dead-lettered, never dropped (``shared.cons
 """
 
 import json
-from datetime import date
 
 import eventlet
 from nameko.rpc import RpcProxy, rpc
@@ -69,13 +68,11 @@ class ReportingService(operations.OperationsEndpoints):
         return schemas.ChildViewSchema().dump(view)
 
     @rpc(expected_exceptions=EXPECTED)
-    def indicators(self, area_code: str, as_of: str, period_start: str | None = None) -> dict:
-        query = schemas.load_query({"area_code": area_code, "as_of": as_of,
-                                    "period_start": period_start})
-        as_of_day = query["as_of"]
-        area = resolve_area(query["area_code"], as_of_day, admin_units())
-        start = query["period_start"] or date(as_of_day.year, 1, 1)
-        return compute_indicators(ReportingRepository(self.db), area, as_of_day, start)
+    def indicators(self, area_code: str, as_of: str, period: dict | None = None) -> dict:
+        query = schemas.load_query({"area_code": area_code, "as_of": as_of, "period": period})
+        area = resolve_area(query["area_code"], query["as_of"], admin_units())
+        return compute_indicators(ReportingRepository(self.db), area, query["as_of"],
+                                  query["period"]["start"], query["period"]["end"])
 
     @rpc(expected_exceptions=EXPECTED)
     def catch_up(self, source: str = "registry") -> dict:
@@ -109,8 +106,8 @@ class ReportingService(operations.OperationsEndpoints):
         """JSON by default; ``format=html`` gives the page an officer opens in a browser."""
         args = request.args
         try:
-            body = self.indicators(args.get("area", ""), args.get("as_of", ""),
-                                   args.get("period_start"))
+            period = {key: args[f"period_{key}"] for key in ("start", "end") if f"period_{key}" in args}
+            body = self.indicators(args.get("area", ""), args.get("as_of", ""), period or None)
         except ValidationFailed as error:
             return 400, {"Content-Type": "application/json"}, json.dumps({"errors": error.errors})
         if args.get("format") == "html":

@@ -1,5 +1,6 @@
 """Registry and reporting containers talking through the real RabbitMQ, on PostgreSQL."""
 
+import pytest
 from kombu import Connection
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_hook, entrypoint_waiter
@@ -7,6 +8,7 @@ from sqlalchemy import select
 
 from services.registry.orm import OutboxMessage
 from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
+from shared.exceptions import ValidationFailed
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_move
 
 
@@ -123,3 +125,23 @@ def test_indicators_count_the_area_on_the_map_in_force(registry_container, repor
     assert current["indicators"]["under6_insurance_card_coverage"] == {
         "numerator": 1, "denominator": 2, "value": 0.5}
     assert current["indicators"]["birth_registration_on_time"]["denominator"] == 0
+    february_on = call(reporting_container, "indicators", "12", "2024-12-31", {"start": "2024-02-01"})
+    assert february_on["period"] == {"start": "2024-02-01", "end": "2024-12-31"}
+    assert february_on["indicators"]["birth_registration_on_time"] == {
+        "numerator": 1, "denominator": 1, "value": 1.0}
+
+
+@pytest.mark.parametrize("args, errors", [
+    (("12", "2024-12-31", {"end": "2025-01-01"}), {"period.end": ["Must not be after as_of."]}),
+    (("12", "2024-12-31", {"start": "2024-06-01", "end": "2024-05-01"}),
+     {"period.start": ["Must not be after the end of the period."]}),
+    (("12", "31/12/2024"), {"as_of": ["Not a valid date."]}),
+    (("99", "2024-12-31"), {"area_code": [
+        "'99' is no province, district or commune on the legacy map in force on 2024-12-31."]}),
+    (("105", "2025-12-31"), {"area_code": [
+        "'105' is no province, district or commune on the 2025 map in force on 2025-12-31."]}),
+])
+def test_a_bad_indicator_query_names_its_field(reporting_container, args, errors):
+    with pytest.raises(ValidationFailed) as error:
+        call(reporting_container, "indicators", *args)
+    assert error.value.errors == errors
