@@ -1,29 +1,27 @@
 """The reporting service's entrypoints: one reliable handler per registry event, RPC and HTTP reads.
 
-Each handler runs one transaction: claim the event id (a redelivery stops there), store the fact,
-refold the child's facts into its view row, commit. The result does not depend on arrival order,
-and a failing event is retried, then dead-lettered, never dropped (``shared.consumer``).
+Handlers apply each event in its own transaction (``use_cases.apply_event``); the result does not
+depend on arrival order, and a failing event is retried, then dead-lettered, never dropped
+(``shared.consumer``). A timer catches up from the registry's event log.
 """
 
 import json
+from functools import partial
 
 import eventlet
 from nameko.rpc import RpcProxy, rpc
 from nameko.web.handlers import http
 
-from services.reporting import schemas
+from services.reporting import schemas, use_cases
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import ReportingBase
-from services.reporting.projections import project_child
 from services.reporting.report_page import render_report
 from services.reporting.repository import ReportingRepository
 from shared import operations
 from shared.admin_units import admin_units
-from shared.child_facts import fold_child
 from shared.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.consumer import reliable_handler
 from shared.db import Database
-from shared.events import load_envelope
 from shared.exceptions import NotFound, ValidationFailed
 from shared.metrics import RpcMetrics, service_metrics
 from shared.timers import configured_timer
@@ -76,22 +74,12 @@ class ReportingService(operations.OperationsEndpoints):
 
     @rpc(expected_exceptions=EXPECTED)
     def catch_up(self, source: str = "registry") -> dict:
-        """Read the producer's event log past the last position read and apply what is missing.
-
-        Recovers events the broker could not deliver (a queue deleted, or not yet bound when they
-        were published) and rebuilds a wiped view from scratch; applying an event twice is a no-op.
-        """
+        """Apply what the producer's event log holds past the position last read."""
         producers = {"registry": self.registry_rpc}
         if source not in producers:
             raise ValidationFailed({"source": [f"Unknown source {source!r}."]})
-        repo = ReportingRepository(self.db)
-        position, read, applied = repo.position(source), 0, 0
-        while batch := self._events_since(producers[source], position):
-            applied += sum(self._project(entry["envelope"]) for entry in batch)
-            read, position = read + len(batch), batch[-1]["position"]
-            repo.save_position(source, position)
-            self.db.commit()
-        return {"source": source, "read": read, "applied": applied, "position": position}
+        fetch = partial(self._events_since, producers[source])
+        return use_cases.catch_up(self.db, source, fetch, service_metrics(self.name))
 
     @configured_timer(CATCH_UP_INTERVAL_KEY, 60)
     def catch_up_periodically(self) -> None:
@@ -119,19 +107,5 @@ class ReportingService(operations.OperationsEndpoints):
         with eventlet.Timeout(CATCH_UP_CALL_TIMEOUT):
             return producer.events_since.call_async(position, CATCH_UP_BATCH).result()
 
-    def _project(self, body: dict) -> bool:
-        """Apply one event in one transaction; False if it had been applied before."""
-        envelope = load_envelope(body)
-        repo, event_type = ReportingRepository(self.db), envelope["event_type"]
-        if not repo.claim_event(envelope["event_id"], event_type, envelope["source"]):
-            self.db.rollback()
-            service_metrics(self.name).events_consumed.labels(event_type, "duplicate").inc()
-            return False
-        child_id = envelope["child_id"]
-        repo.lock_child(child_id)
-        repo.add_fact(envelope["payload"]["record_id"], child_id, event_type, body["payload"])
-        state = fold_child(repo.facts_for(child_id))
-        repo.save_view(project_child(child_id, state, admin_units()))
-        self.db.commit()
-        service_metrics(self.name).events_consumed.labels(event_type, "applied").inc()
-        return True
+    def _project(self, body: dict) -> None:
+        use_cases.apply_event(self.db, body, service_metrics(self.name))
