@@ -26,12 +26,12 @@ class Outcome:
     envelope: dict[str, Any] | None = None
 
 
-def _accept(repo_cmd: dict[str, Any], request: dict, event_type: str, child_id: str,
+def _accept(cmd: dict[str, Any], request: dict, event_type: str, child_id: str,
             area_code: str | None, occurred_on: date, payload: dict, **extra: Any) -> Outcome:
     envelope = make_envelope(event_type, SOURCE, child_id, area_code, occurred_on, payload)
-    response = {"record_id": repo_cmd["record_id"], "child_id": child_id, "event_type": event_type,
+    response = {"record_id": cmd["record_id"], "child_id": child_id, "event_type": event_type,
                 "event_id": envelope["event_id"], **extra}
-    record = Record(record_id=repo_cmd["record_id"], child_id=child_id, event_type=event_type,
+    record = Record(record_id=cmd["record_id"], child_id=child_id, event_type=event_type,
                     request=request, payload=envelope["payload"], response=response)
     return Outcome(response, record, envelope)
 

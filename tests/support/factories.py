@@ -29,13 +29,14 @@ def make_birth(**overrides: Any) -> dict[str, Any]:
     """A valid birth (girl born 1 March 2024 in Lai Châu, registered 20 days later)."""
     raw_born = overrides.pop("date_of_birth", date(2024, 3, 1))
     born = _as_date(raw_born, date(2024, 3, 1))
-    sex = overrides.get("sex", "female") if overrides.get("sex") in ("male", "female") else "female"
+    sex = overrides.get("sex", "female")
+    id_sex = sex if sex in ("male", "female") else "female"  # a bad sex must not also break the id
     registered = overrides.pop("registration_date", born + timedelta(days=20))
     record = {
         "record_id": f"birth-{next(_serial)}",
-        "child_id": personal_id(sex, born),
+        "child_id": personal_id(id_sex, born),
         "full_name": "Lò Thị Mai",
-        "sex": overrides.get("sex", "female"),
+        "sex": sex,
         "date_of_birth": str(raw_born),
         "registration_date": str(registered),
         "commune_code": COMMUNE,
