@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test test-unit test-integration test-e2e lint broker bench k8s clean
+.PHONY: install run demo test test-unit test-integration test-e2e lint broker bench k8s clean dead-letters
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ broker:
 
 bench: install
 	$(PY) -m bench.run
+
+dead-letters: install  # make dead-letters ACTION=replay SERVICE=reporting
+	$(PY) -m tools.dead_letters $(or $(ACTION),list) --service $(or $(SERVICE),reporting)
 
 k8s:
 	kubectl kustomize deploy/k8s/overlays/dev > /dev/null && echo "deploy/k8s/overlays/dev renders"

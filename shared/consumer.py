@@ -12,8 +12,7 @@ reporting service's processed-events table), because a delivery can always be re
 import logging
 import traceback
 
-from kombu import Queue
-from nameko.amqp.publish import get_producer
+from kombu import Connection, Queue
 from nameko.events import EventHandler
 
 from shared.config_keys import AMQP_URI_KEY, EVENT_RETRY_DELAY_MS_KEY, EVENT_RETRY_LIMIT_KEY
@@ -22,6 +21,7 @@ from shared.metrics import service_metrics
 _log = logging.getLogger(__name__)
 ATTEMPTS_HEADER = "x-ecd-attempts"
 ERROR_HEADER = "x-ecd-error"
+QUEUE_HEADER = "x-ecd-queue"  # the handler queue a dead letter came from, for replay
 
 
 def handler_queue_name(source: str, event_type: str, service: str, method: str) -> str:
@@ -63,15 +63,19 @@ class ReliableEventHandler(EventHandler):
     def _park(self, message, exc_info) -> None:
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
         error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()[:1000]
-        headers = dict(message.headers or {}, **{ATTEMPTS_HEADER: attempts, ERROR_HEADER: error})
+        headers = dict(message.headers or {}, **{ATTEMPTS_HEADER: attempts, ERROR_HEADER: error,
+                                                  QUEUE_HEADER: self.queue.name})
         exhausted = attempts > self.retry_limit
         queue = self.dead_letter_queue if exhausted else self.retry_queue
         options = {} if exhausted else {"expiration": self.retry_delay_ms * attempts / 1000}
-        with get_producer(self.amqp_uri) as producer:
-            producer.publish(message.body, exchange="", routing_key=queue.name, declare=[queue],
-                             headers=headers, content_type=message.content_type,
-                             content_encoding=message.content_encoding, delivery_mode=2,
-                             **options)
+        # A connection of its own, not the shared producer pool: failures are rare, and a pooled
+        # connection left mid-confirm by a killed worker must not decide where a message goes.
+        with Connection(self.amqp_uri, transport_options={"confirm_publish": True}) as conn:
+            conn.Producer().publish(message.body, exchange="", routing_key=queue.name,
+                                    declare=[queue], headers=headers,
+                                    content_type=message.content_type,
+                                    content_encoding=message.content_encoding, delivery_mode=2,
+                                    **options)
         outcome = "dead_lettered" if exhausted else "retried"
         self.metrics.events_consumed.labels(self.event_type, outcome).inc()
         _log.warning("event %s %s after attempt %s: %s", self.event_type, outcome, attempts, error)

@@ -145,3 +145,38 @@ def test_a_bad_indicator_query_names_its_field(reporting_container, args, errors
     with pytest.raises(ValidationFailed) as error:
         call(reporting_container, "indicators", *args)
     assert error.value.errors == errors
+
+
+def test_an_operator_can_list_and_replay_dead_letters(reporting_container):
+    from tools.dead_letters import replay_dead_letters
+
+    config = reporting_container.config
+    poison = make_birth_envelope()
+    poison["payload"]["on_time"] = "maybe"
+
+    def three_attempts():
+        attempts = []
+        return entrypoint_waiter(reporting_container, "handle_birth_registered",
+                                 callback=lambda *_: attempts.append(1) or len(attempts) == 3)
+
+    with three_attempts():
+        event_dispatcher(config)("registry", "birth_registered", poison)
+    listed = wait_for_dead_letters(config["AMQP_URI"])
+    assert [(e["event_id"], e["attempts"], e["queue"]) for e in listed] == [
+        (poison["event_id"], 3, "evt-registry-birth_registered--reporting.handle_birth_registered")]
+    assert "payload.on_time" in listed[0]["error"]
+    with three_attempts():  # replayed with its attempts reset: three more tries, then parked again
+        assert replay_dead_letters(config["AMQP_URI"], "reporting") == 1
+    assert [e["attempts"] for e in wait_for_dead_letters(config["AMQP_URI"])] == [3]
+
+
+def wait_for_dead_letters(amqp_uri):
+    """The dead letter is published after the handler's last attempt returns: wait for the queue."""
+    from tools.dead_letters import list_dead_letters
+
+    with Connection(amqp_uri) as conn:
+        queue = conn.SimpleQueue(dead_letter_queue_name("reporting"))
+        message = queue.get(block=True, timeout=10)  # blocks until it arrives, no sleep
+        message.requeue()
+        queue.close()
+    return list_dead_letters(amqp_uri, "reporting")

@@ -1,0 +1,71 @@
+"""Look at and replay a service's dead-lettered events (``make dead-letters``).
+
+``list`` prints each parked message (event type, event id, attempts, error) and leaves it in the
+queue; ``replay`` moves every message back to the handler queue it came from, with its attempt
+count reset, after the cause (a bug, a missing reference) has been fixed. Replaying is safe because
+the consumers are idempotent.
+"""
+
+import argparse
+import json
+import os
+import sys
+
+from kombu import Connection, Queue
+
+from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
+
+
+def _messages(conn: Connection, queue: Queue):
+    channel = conn.channel()
+    bound = queue(channel)
+    bound.declare()
+    while (message := bound.get(no_ack=False)) is not None:
+        yield message
+
+
+def list_dead_letters(amqp_uri: str, service: str) -> list[dict]:
+    with Connection(amqp_uri) as conn:
+        found = []
+        for message in _messages(conn, Queue(dead_letter_queue_name(service), durable=True)):
+            body = json.loads(message.body)
+            headers = message.headers or {}
+            found.append({"event_type": body.get("event_type"), "event_id": body.get("event_id"),
+                          "attempts": headers.get(ATTEMPTS_HEADER), "queue": headers.get(QUEUE_HEADER),
+                          "error": headers.get(ERROR_HEADER)})
+    return found  # closing the channel with them unacked puts every message back
+
+
+def replay_dead_letters(amqp_uri: str, service: str) -> int:
+    replayed = 0
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        producer = conn.Producer()
+        for message in _messages(conn, Queue(dead_letter_queue_name(service), durable=True)):
+            headers = {k: v for k, v in (message.headers or {}).items()
+                       if k not in (ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER)}
+            target = message.headers[QUEUE_HEADER]
+            conn.default_channel.queue_declare(target, passive=True)  # raises if it is gone
+            producer.publish(message.body, exchange="", routing_key=target,
+                             headers=headers, content_type=message.content_type,
+                             content_encoding=message.content_encoding, delivery_mode=2)
+            message.ack()  # only after the broker confirmed the copy
+            replayed += 1
+    return replayed
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("action", choices=("list", "replay"))
+    parser.add_argument("--service", default="reporting")
+    args = parser.parse_args()
+    amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    if args.action == "list":
+        for entry in list_dead_letters(amqp_uri, args.service):
+            print(json.dumps(entry, ensure_ascii=False))
+    else:
+        print(f"replayed {replay_dead_letters(amqp_uri, args.service)} message(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
