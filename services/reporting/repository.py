@@ -69,13 +69,13 @@ class ReportingRepository:
         return self.session.get(ChildView, child_id)
 
     def stats(self) -> dict[str, int]:
-        count = func.count()
-        return {
-            "children": self.session.scalar(select(count).select_from(ChildView)),
-            "registered": self.session.scalar(
-                select(count).select_from(ChildView).where(ChildView.registered.is_(True))),
-            "processed_events": self.session.scalar(select(count).select_from(ProcessedEvent)),
-        }
+        """Three counts from ONE statement, so they describe the same moment."""
+        children = select(func.count()).select_from(ChildView).scalar_subquery()
+        registered = (select(func.count()).select_from(ChildView)
+                      .where(ChildView.registered.is_(True)).scalar_subquery())
+        processed = select(func.count()).select_from(ProcessedEvent).scalar_subquery()
+        row = self.session.execute(select(children, registered, processed)).one()
+        return dict(zip(("children", "registered", "processed_events"), row, strict=True))
 
     def count(self, column: str, code: str, *conditions) -> int:
         query = select(func.count()).select_from(ChildView).where(
