@@ -36,6 +36,7 @@ class AdminUnits:
     legacy_to_current: dict[str, str]
     legacy_districts: frozenset[str]
     area_names: dict[tuple[str, str], str]  # (map_version, province/district code) -> name
+    provinces: dict[str, frozenset[str]]  # map_version -> province codes
 
     def map_on(self, on: date) -> str:
         return CURRENT if on >= CURRENT_MAP_FROM else LEGACY
@@ -51,8 +52,7 @@ class AdminUnits:
         if len(code) == 3 and map_version == LEGACY:
             return "district" if code in self.legacy_districts else None
         if len(code) == 2:
-            provinces = {c.province_code for c in communes.values()}
-            return "province" if code in provinces else None
+            return "province" if code in self.provinces[map_version] else None
         return None
 
 
@@ -105,5 +105,7 @@ def admin_units() -> AdminUnits:
     names = {(LEGACY, r["provinceCode"]): r["province"] for r in legacy_rows}
     names.update({(LEGACY, r["districtCode"]): r["district"] for r in legacy_rows})
     names.update({(CURRENT, r["provinceCode"]): r["province"] for r in current_rows})
+    provinces = {LEGACY: frozenset(r["provinceCode"] for r in legacy_rows),
+                 CURRENT: frozenset(r["provinceCode"] for r in current_rows)}
     return AdminUnits(legacy, current, _crosswalk(legacy_keys, current_keys),
-                      frozenset(r["districtCode"] for r in legacy_rows), names)
+                      frozenset(r["districtCode"] for r in legacy_rows), names, provinces)

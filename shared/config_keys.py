@@ -5,11 +5,9 @@ Only dependency providers read configuration; entrypoints and domain code never 
 
 AMQP_URI_KEY = "AMQP_URI"
 DB_URL_KEY = "DB_URL"
-WEB_SERVER_ADDRESS_KEY = "WEB_SERVER_ADDRESS"
 OUTBOX_RELAY_BATCH_KEY = "OUTBOX_RELAY_BATCH"
 EVENT_RETRY_LIMIT_KEY = "EVENT_RETRY_LIMIT"
 EVENT_RETRY_DELAY_MS_KEY = "EVENT_RETRY_DELAY_MS"
 # Fault injection for the kill tests: SIGKILL the process after the N-th commit, before its publish.
 FAULT_KILL_AFTER_COMMIT_KEY = "FAULT_KILL_AFTER_COMMIT"
 CATCH_UP_INTERVAL_KEY = "CATCH_UP_INTERVAL"  # seconds between catch-ups from producers' event logs; 0 = off
-CATCH_UP_TIMEOUT_KEY = "CATCH_UP_TIMEOUT"

@@ -11,14 +11,14 @@ of field -> messages; an empty mapping means the command may be stored.
 from datetime import date
 from typing import Any
 
-from shared.admin_units import AdminUnits
+from shared.admin_units import LEGACY, AdminUnits
 
 ON_TIME_DAYS = 60
 Errors = dict[str, list[str]]
 
 
 def legacy_id_prefixes(units: AdminUnits) -> frozenset[str]:
-    return frozenset("0" + c.province_code for c in units.legacy.values())
+    return frozenset("0" + code for code in units.provinces[LEGACY])
 
 
 def check_personal_id(child_id: str, sex: str, born: date, prefixes: frozenset[str]) -> Errors:

@@ -26,17 +26,18 @@ def reporting_container(container_factory, service_config):
     return container
 
 
-@pytest.fixture
-def registry_db(clean_infra):
-    engine = create_engine(clean_infra.db_url("registry"))
+def open_session(url: str):
+    engine = create_engine(url)
     with Session(engine) as session:
         yield session
     engine.dispose()
+
+
+@pytest.fixture
+def registry_db(clean_infra):
+    yield from open_session(clean_infra.db_url("registry"))
 
 
 @pytest.fixture
 def reporting_db(clean_infra):
-    engine = create_engine(clean_infra.db_url("reporting"))
-    with Session(engine) as session:
-        yield session
-    engine.dispose()
+    yield from open_session(clean_infra.db_url("reporting"))
