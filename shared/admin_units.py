@@ -12,7 +12,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib.resources import files
 
 LEGACY = "legacy"
@@ -55,12 +55,34 @@ class AdminUnits:
             return "province" if code in self.provinces[map_version] else None
         return None
 
-
     def area_name(self, code: str, map_version: str) -> str | None:
         if len(code) == 5:
-            commune = (self.current if map_version == CURRENT else self.legacy).get(code)
+            commune = self.commune_on_map(code, map_version)
             return commune.name if commune else None
         return self.area_names.get((map_version, code))
+
+    def parents(self, code: str, map_version: str) -> list[tuple[str, str]]:
+        """(level, code) of the units above an area, province first: where a commune lies."""
+        if len(code) == 3:
+            return [("province", self._district_provinces[code])]
+        commune = self.commune_on_map(code, map_version) if len(code) == 5 else None
+        if commune is None:
+            return []
+        above = [("province", commune.province_code)]
+        return above + ([("district", commune.district_code)] if commune.district_code else [])
+
+    def communes_in(self, code: str, map_version: str) -> list[Commune]:
+        """Every commune of a province, district or commune on one map, by code."""
+        communes = (self.current if map_version == CURRENT else self.legacy).values()
+        level = {2: "province_code", 3: "district_code", 5: "code"}[len(code)]
+        return sorted((c for c in communes if getattr(c, level) == code), key=lambda c: c.code)
+
+    def commune_on_map(self, code: str, map_version: str) -> Commune | None:
+        return (self.current if map_version == CURRENT else self.legacy).get(code)
+
+    @cached_property
+    def _district_provinces(self) -> dict[str, str]:
+        return {c.district_code: c.province_code for c in self.legacy.values()}
 
 
 def _dataset_path():

@@ -1,19 +1,24 @@
-"""A nameko event handler that never drops a message its handler failed on.
+"""A nameko event handler that never drops a message, and the dead-letter queue behind it.
 
 nameko's ``event_handler`` acks and forgets a message whose handler raised, and its
 ``requeue_on_error`` redelivers in a hot loop. ``reliable_handler`` instead republishes the failed
 message (with publisher confirms) to ``<queue>.retry``, a queue whose messages expire after a delay
 and dead-letter back into the handler's queue; after ``EVENT_RETRY_LIMIT`` attempts the message goes
-to ``<service>.dead-letter`` for an operator, with the error in its headers. The original delivery
-is acked only after that republish is confirmed. Handlers must be idempotent (they are: see the
-reporting service's processed-events table), because a delivery can always be repeated.
+to ``<service>.dead-letter`` for an operator, with the error in its headers. A body that cannot even
+be decoded (not JSON) goes to the dead-letter queue at once: no retry can mend it. The original
+delivery is acked only after that republish is confirmed. Handlers must be idempotent (reporting's
+are: see its processed-events table), because a delivery can always be repeated.
 """
 
 import logging
 import traceback
+from functools import partial
+from typing import Any
 
 from kombu import Connection, Queue
 from nameko.events import EventHandler
+from nameko.extensions import DependencyProvider
+from nameko.messaging import QueueConsumer
 
 from shared.config_keys import AMQP_URI_KEY, EVENT_RETRY_DELAY_MS_KEY, EVENT_RETRY_LIMIT_KEY
 from shared.metrics import service_metrics
@@ -22,11 +27,16 @@ _log = logging.getLogger(__name__)
 ATTEMPTS_HEADER = "x-ecd-attempts"
 ERROR_HEADER = "x-ecd-error"
 QUEUE_HEADER = "x-ecd-queue"  # the handler queue a dead letter came from, for replay
+ERROR_MAX = 1000
 
 
 def handler_queue_name(source: str, event_type: str, service: str, method: str) -> str:
     """The queue nameko gives a SERVICE_POOL event handler."""
     return f"evt-{source}-{event_type}--{service}.{method}"
+
+
+def handler_method_name(source: str, event_type: str) -> str:
+    return f"handle_{source}_{event_type}"
 
 
 def dead_letter_queue_name(service: str) -> str:
@@ -38,7 +48,32 @@ def retry_queue(queue_name: str) -> Queue:
         "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name})
 
 
+def describe(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()[:ERROR_MAX]
+
+
+def publish_confirmed(amqp_uri: str, queue: Queue, body: Any, headers: dict, **options: Any) -> None:
+    """Publish to ``queue`` (declared) and return once the broker confirmed it. A connection of its
+    own, not the shared producer pool: failures are rare, and a pooled connection left mid-confirm
+    by a killed worker must not decide where a message goes."""
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        conn.Producer().publish(body, exchange="", routing_key=queue.name, declare=[queue],
+                                headers=headers, delivery_mode=2, **options)
+
+
+class ParkingQueueConsumer(QueueConsumer):
+    """nameko's queue consumer, except that an undecodable body is parked instead of lost."""
+
+    def get_consumers(self, consumer_cls, channel):
+        consumers = super().get_consumers(consumer_cls, channel)
+        for provider, consumer in self._consumers.items():
+            consumer.on_decode_error = partial(provider.park_undecodable, self)
+        return consumers
+
+
 class ReliableEventHandler(EventHandler):
+    queue_consumer = ParkingQueueConsumer()
+
     def setup(self) -> None:
         super().setup()
         config = self.container.config
@@ -53,32 +88,79 @@ class ReliableEventHandler(EventHandler):
     def handle_message_processed(self, message, result=None, exc_info=None) -> None:
         if exc_info is not None:
             try:
-                self._park(message, exc_info)
+                self._park(message, exc_info[1])
             except Exception:  # could not park it: leave it unacked, the broker redelivers later
                 _log.exception("could not park failed message; requeueing")
                 self.queue_consumer.requeue_message(message)
                 return
         self.queue_consumer.ack_message(message)
 
-    def _park(self, message, exc_info) -> None:
+    def park_undecodable(self, queue_consumer: QueueConsumer, message, exc: BaseException) -> None:
+        """kombu could not decode the body (not JSON, or a content type we do not accept)."""
+        try:
+            self._park(message, exc, exhausted=True)
+        except Exception:
+            _log.exception("could not park an undecodable message; requeueing")
+            queue_consumer.requeue_message(message)
+            return
+        queue_consumer.ack_message(message)
+
+    def _park(self, message, exc: BaseException, exhausted: bool = False) -> None:
         attempts = int((message.headers or {}).get(ATTEMPTS_HEADER, 0)) + 1
-        error = "".join(traceback.format_exception_only(exc_info[0], exc_info[1])).strip()[:1000]
+        error = describe(exc)
         headers = dict(message.headers or {}, **{ATTEMPTS_HEADER: attempts, ERROR_HEADER: error,
                                                   QUEUE_HEADER: self.queue.name})
-        exhausted = attempts > self.retry_limit
+        exhausted = exhausted or attempts > self.retry_limit
         queue = self.dead_letter_queue if exhausted else self.retry_queue
         options = {} if exhausted else {"expiration": self.retry_delay_ms * attempts / 1000}
-        # A connection of its own, not the shared producer pool: failures are rare, and a pooled
-        # connection left mid-confirm by a killed worker must not decide where a message goes.
-        with Connection(self.amqp_uri, transport_options={"confirm_publish": True}) as conn:
-            conn.Producer().publish(message.body, exchange="", routing_key=queue.name,
-                                    declare=[queue], headers=headers,
-                                    content_type=message.content_type,
-                                    content_encoding=message.content_encoding, delivery_mode=2,
-                                    **options)
+        publish_confirmed(self.amqp_uri, queue, message.body, headers,
+                          content_type=message.content_type,
+                          content_encoding=message.content_encoding, **options)
         outcome = "dead_lettered" if exhausted else "retried"
         self.metrics.events_consumed.labels(self.event_type, outcome).inc()
         _log.warning("event %s %s after attempt %s: %s", self.event_type, outcome, attempts, error)
 
 
 reliable_handler = ReliableEventHandler.decorator
+
+
+class DeadLetters(DependencyProvider):
+    """Inject ``park(envelope, error, source, event_type)``: straight to ``<service>.dead-letter``,
+    for what a consumer read some other way (catch-up) and no retry will mend."""
+
+    def setup(self) -> None:
+        self.amqp_uri = self.container.config[AMQP_URI_KEY]
+        self.service = self.container.service_name
+        self.metrics = service_metrics(self.service)
+
+    def get_dependency(self, worker_ctx) -> Any:
+        return self.park
+
+    def park(self, envelope: Any, exc: BaseException, source: str, event_type: str) -> None:
+        queue = handler_queue_name(source, event_type, self.service,
+                                   handler_method_name(source, event_type))
+        headers = {ATTEMPTS_HEADER: 1, ERROR_HEADER: describe(exc), QUEUE_HEADER: queue}
+        publish_confirmed(self.amqp_uri, Queue(dead_letter_queue_name(self.service), durable=True),
+                          envelope, headers, serializer="json")
+        self.metrics.events_consumed.labels(str(event_type)[:64], "dead_lettered").inc()
+        _log.warning("event %s from %s's log dead-lettered: %s", event_type, source, describe(exc))
+
+
+
+class RetiredQueues(DependencyProvider):
+    """Delete handler queues an earlier version consumed from (renamed since), at start.
+
+    Left alone, such a queue stays bound and fills with every new event for ever. Deleting it may
+    drop events it still held; the consumer's catch-up from the producers' logs brings them back
+    (applying an event twice is a no-op).
+    """
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+
+    def start(self) -> None:
+        with Connection(self.container.config[AMQP_URI_KEY]) as conn:
+            channel = conn.channel()
+            for name in self.names:
+                channel.queue_delete(name)
+            channel.close()

@@ -1,9 +1,11 @@
-"""The event contract: one envelope for every event, one payload schema per event type.
+"""The event envelope: one shape for every event of every source.
 
 Producers build envelopes only through ``make_envelope``; consumers read them through
-``load_envelope``. Both validate the payload against ``EVENT_SCHEMAS[event_type]`` so a field name
-cannot drift between services. Envelopes travel as JSON: dates are ISO strings, ids are strings.
-Events go to the topic exchange ``<source>.events`` with the event type as routing key.
+``load_envelope``. Both check the payload against its contract, ``shared.contracts`` keyed by
+``(source, event_type)``, so a field name cannot drift between services. A consumer reads only the
+envelope version it knows: any other is refused (and so dead-lettered), never read as if it were
+this one. Envelopes travel as JSON: dates are ISO strings, ids are strings. Events go to the topic
+exchange ``<source>.events`` with the event type as routing key.
 """
 
 from datetime import date, datetime
@@ -12,78 +14,24 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from shared.clock import new_id, utc_now
+from shared.contracts import SOURCES, payload_schema
 from shared.exceptions import ValidationFailed, flatten_marshmallow_errors
+from shared.fields import Count, Identifier, digits
 
-SEXES = ("male", "female")
-MAP_VERSIONS = ("legacy", "2025")
-
-
-class EnvelopeSchema(Schema):
-    event_id = fields.String(required=True, validate=validate.Length(equal=32))
-    event_type = fields.String(required=True)
-    schema_version = fields.Integer(required=True)
-    source = fields.String(required=True)
-    child_id = fields.String(required=True)
-    area_code = fields.String(required=True, allow_none=True)
-    occurred_on = fields.Date(required=True)
-    recorded_at = fields.AwareDateTime(required=True)
-    payload = fields.Dict(required=True)
-
-
-class BirthRegisteredSchema(Schema):
-    record_id = fields.String(required=True)
-    full_name = fields.String(required=True)
-    sex = fields.String(required=True, validate=validate.OneOf(SEXES))
-    date_of_birth = fields.Date(required=True)
-    registration_date = fields.Date(required=True)
-    commune_code = fields.String(required=True)
-    map_version = fields.String(required=True, validate=validate.OneOf(MAP_VERSIONS))
-    ethnicity = fields.String(load_default=None, allow_none=True)
-    household_poverty = fields.String(load_default="none")
-    on_time = fields.Boolean(required=True)
-    days_to_registration = fields.Integer(required=True)
-
-
-class ResidenceChangedSchema(Schema):
-    record_id = fields.String(required=True)
-    commune_code = fields.String(required=True)
-    map_version = fields.String(required=True, validate=validate.OneOf(MAP_VERSIONS))
-    moved_on = fields.Date(required=True)
-
-
-class InsuranceCardIssuedSchema(Schema):
-    record_id = fields.String(required=True)
-    card_number = fields.String(required=True)
-    issued_on = fields.Date(required=True)
-    valid_to = fields.Date(required=True)
-
-
-class DeathRecordedSchema(Schema):
-    record_id = fields.String(required=True)
-    date_of_death = fields.Date(required=True)
-
-
-class RecordVoidedSchema(Schema):
-    record_id = fields.String(required=True)
-    voided_record_id = fields.String(required=True)
-    voided_event_type = fields.String(required=True)
-    reason = fields.String(required=True)
-
-
-EVENT_SCHEMAS: dict[str, type[Schema]] = {
-    "birth_registered": BirthRegisteredSchema,
-    "residence_changed": ResidenceChangedSchema,
-    "insurance_card_issued": InsuranceCardIssuedSchema,
-    "death_recorded": DeathRecordedSchema,
-    "record_voided": RecordVoidedSchema,
-}
 SCHEMA_VERSION = 1
 
 
-def _payload_schema(event_type: str) -> Schema:
-    if event_type not in EVENT_SCHEMAS:
-        raise ValidationFailed({"event_type": [f"Unknown event type {event_type!r}."]})
-    return EVENT_SCHEMAS[event_type](unknown=RAISE)
+class EnvelopeSchema(Schema):
+    event_id = fields.String(required=True, validate=validate.Regexp(
+        r"[0-9a-f]{32}\Z", error="Must be 32 lowercase hex digits."))
+    event_type = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    schema_version = Count(required=True)
+    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    child_id = Identifier(max_length=32, required=True)
+    area_code = digits(5, required=True, allow_none=True)
+    occurred_on = fields.Date(required=True)
+    recorded_at = fields.AwareDateTime(required=True)
+    payload = fields.Dict(required=True)
 
 
 def make_envelope(
@@ -95,8 +43,8 @@ def make_envelope(
     payload: dict[str, Any],
     recorded_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """Build a JSON-safe envelope; the payload is checked against its event type's schema."""
-    schema = _payload_schema(event_type)
+    """Build a JSON-safe envelope; the payload is checked against its contract."""
+    schema = payload_schema(source, event_type)
     try:
         clean = schema.dump(schema.load(schema.dump(payload)))
     except ValidationError as error:
@@ -115,14 +63,19 @@ def make_envelope(
     return EnvelopeSchema().dump(envelope)
 
 
-def load_envelope(body: dict[str, Any]) -> dict[str, Any]:
+def load_envelope(body: Any) -> dict[str, Any]:
     """Validate an incoming envelope and its payload; dates come back as ``date`` objects."""
     try:
         envelope = EnvelopeSchema(unknown=RAISE).load(body)
     except ValidationError as error:
         raise ValidationFailed(flatten_marshmallow_errors(error.messages)) from error
+    if envelope["schema_version"] != SCHEMA_VERSION:
+        raise ValidationFailed({"schema_version": [
+            f"Envelope version {envelope['schema_version']} is not read here (this consumer reads "
+            f"version {SCHEMA_VERSION})."]})
+    schema = payload_schema(envelope["source"], envelope["event_type"])
     try:
-        envelope["payload"] = _payload_schema(envelope["event_type"]).load(envelope["payload"])
+        envelope["payload"] = schema.load(envelope["payload"])
     except ValidationError as error:
         raise ValidationFailed(flatten_marshmallow_errors(error.messages, "payload.")) from error
     return envelope

@@ -73,7 +73,7 @@ def check_birth(cmd: dict[str, Any], today: date, units: AdminUnits) -> Errors:
 def birth_payload(cmd: dict[str, Any], units: AdminUnits) -> dict[str, Any]:
     days = (cmd["registration_date"] - cmd["date_of_birth"]).days
     return {
-        "record_id": cmd["record_id"], "full_name": cmd["full_name"], "sex": cmd["sex"],
+        "full_name": cmd["full_name"], "sex": cmd["sex"],
         "date_of_birth": cmd["date_of_birth"], "registration_date": cmd["registration_date"],
         "commune_code": cmd["commune_code"],
         "map_version": units.map_on(cmd["registration_date"]),
@@ -91,8 +91,8 @@ def check_residence(cmd: dict[str, Any], born: date, today: date, units: AdminUn
 
 
 def residence_payload(cmd: dict[str, Any], units: AdminUnits) -> dict[str, Any]:
-    return {"record_id": cmd["record_id"], "commune_code": cmd["commune_code"],
-            "map_version": units.map_on(cmd["moved_on"]), "moved_on": cmd["moved_on"]}
+    return {"commune_code": cmd["commune_code"], "map_version": units.map_on(cmd["moved_on"]),
+            "moved_on": cmd["moved_on"]}
 
 
 def check_card(cmd: dict[str, Any], born: date, today: date) -> Errors:
@@ -104,7 +104,7 @@ def check_card(cmd: dict[str, Any], born: date, today: date) -> Errors:
 
 
 def card_payload(cmd: dict[str, Any]) -> dict[str, Any]:
-    return {key: cmd[key] for key in ("record_id", "card_number", "issued_on", "valid_to")}
+    return {key: cmd[key] for key in ("card_number", "issued_on", "valid_to")}
 
 
 def check_death(cmd: dict[str, Any], born: date, today: date) -> Errors:
@@ -115,4 +115,4 @@ def check_death(cmd: dict[str, Any], born: date, today: date) -> Errors:
 
 
 def death_payload(cmd: dict[str, Any]) -> dict[str, Any]:
-    return {"record_id": cmd["record_id"], "date_of_death": cmd["date_of_death"]}
+    return {"date_of_death": cmd["date_of_death"]}

@@ -1,65 +1,59 @@
 """RPC input and output schemas of the registry: one ``<Command>Schema`` per write RPC.
 
-``load_command`` turns marshmallow's errors into ``ValidationFailed`` naming each field, so a bad
-request reaches the caller as a typed error before anything touches the database.
+Inputs use the shared fields (``shared.fields``), so every bad value, whatever its JSON type, is a
+``ValidationFailed`` naming the field before anything touches the database.
 """
 
-from typing import Any
+from marshmallow import Schema, fields, validate
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from shared.contracts.common import CALLER_RECORD_ID_MAX, commune_code_field
+from shared.contracts.registry import POVERTY, SEXES
+from shared.fields import Identifier, Text
 
-from shared.events import SEXES
-from shared.exceptions import ValidationFailed, flatten_marshmallow_errors
 
-RecordId = fields.String(required=True, validate=validate.Length(min=1, max=64))
-ChildId = fields.String(required=True, validate=validate.Length(min=1, max=32))
-CommuneCode = fields.String(required=True, validate=validate.Regexp(r"^\d{5}$",
-                                                                     error="Must be 5 digits."))
+def record_id_field() -> Identifier:
+    return Identifier(max_length=CALLER_RECORD_ID_MAX, required=True)
+
+
+def child_id_field() -> Identifier:
+    return Identifier(max_length=32, required=True)
 
 
 class RegisterBirthSchema(Schema):
-    record_id = RecordId
-    child_id = ChildId
-    full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    record_id = record_id_field()
+    child_id = child_id_field()
+    full_name = Text(max_length=200, required=True)
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
     date_of_birth = fields.Date(required=True)
     registration_date = fields.Date(required=True)
-    commune_code = CommuneCode
-    ethnicity = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    household_poverty = fields.String(load_default="none",
-                                      validate=validate.OneOf(("poor", "near_poor", "none")))
+    commune_code = commune_code_field()
+    ethnicity = Text(max_length=64, load_default=None, allow_none=True)
+    household_poverty = fields.String(load_default="none", validate=validate.OneOf(POVERTY))
 
 
 class ChangeResidenceSchema(Schema):
-    record_id = RecordId
-    child_id = ChildId
-    commune_code = CommuneCode
+    record_id = record_id_field()
+    child_id = child_id_field()
+    commune_code = commune_code_field()
     moved_on = fields.Date(required=True)
 
 
 class IssueInsuranceCardSchema(Schema):
-    record_id = RecordId
-    child_id = ChildId
-    card_number = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    record_id = record_id_field()
+    child_id = child_id_field()
+    card_number = Identifier(max_length=32, required=True)
     issued_on = fields.Date(required=True)
     valid_to = fields.Date(required=True)
 
 
 class RecordDeathSchema(Schema):
-    record_id = RecordId
-    child_id = ChildId
+    record_id = record_id_field()
+    child_id = child_id_field()
     date_of_death = fields.Date(required=True)
 
 
-class VoidRecordSchema(Schema):
-    record_id = RecordId
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-
-    @post_load
-    def name_the_void(self, data: dict, **_: Any) -> dict:
-        """A void is a record of its own, with an id derived from its target (so it is idempotent)."""
-        return {"record_id": f"void-{data['record_id']}", "target_record_id": data["record_id"],
-                "reason": data["reason"]}
+class ChildQuerySchema(Schema):
+    child_id = child_id_field()
 
 
 class CardSchema(Schema):
@@ -83,12 +77,3 @@ class ChildSchema(Schema):
     household_poverty = fields.String()
     card = fields.Nested(CardSchema, allow_none=True)
     date_of_death = fields.Date(allow_none=True)
-
-
-def load_command(schema: type[Schema], data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise ValidationFailed({"_schema": ["Expected one object (a dict) of fields."]})
-    try:
-        return schema(unknown=RAISE).load(data)
-    except ValidationError as error:
-        raise ValidationFailed(flatten_marshmallow_errors(error.messages)) from error

@@ -1,16 +1,23 @@
 """The plan's registry indicators for an area on a date (BRIEF section 9, indicators 4-6).
 
 An area code is read on the map in force on ``as_of``: 2 digits a province, 3 a district (legacy map
-only), 5 a commune; the area includes everything below it. Children are placed by their latest
-residence. Each indicator carries numerator, denominator and value (``None`` when the denominator
+only), 5 a commune; the area includes everything below it. A child counts where it lived ON
+``as_of`` (its residence period in force that day), and a card counts if ANY of the child's cards
+was valid that day, so a report for a past date does not change when a child moves or gets a new
+card later. Each indicator carries numerator, denominator and value (``None`` when the denominator
 is zero; the under-5 count has no denominator because the registry does not know the population).
+All figures of an area come from one statement; a district or province can also be broken down by
+commune (every commune of the area, zeros included).
 """
 
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import and_
+
 from services.reporting import repository as q
+from services.reporting.orm import ChildView
 from services.reporting.repository import ReportingRepository
 from shared.admin_units import LEGACY, AdminUnits
 from shared.exceptions import ValidationFailed
@@ -18,6 +25,7 @@ from shared.exceptions import ValidationFailed
 COLUMNS = {(LEGACY, "province"): "legacy_province", (LEGACY, "district"): "legacy_district",
            (LEGACY, "commune"): "legacy_commune", ("2025", "province"): "current_province",
            ("2025", "commune"): "current_commune"}
+COUNTS = ("births", "births_on_time", "under5", "under6", "under6_card")
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,11 @@ class Area:
     map_version: str
     column: str
     name: str | None = None
+    parents: tuple[dict[str, str | None], ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        return {"code": self.code, "level": self.level, "map": self.map_version, "name": self.name,
+                "parents": list(self.parents)}
 
 
 def years_before(day: date, years: int) -> date:
@@ -43,8 +56,10 @@ def resolve_area(code: str, as_of: date, units: AdminUnits) -> Area:
         raise ValidationFailed({"area_code": [
             f"{code!r} is no province, district or commune on the {map_version} map in force on "
             f"{as_of}."]})
+    parents = tuple({"level": parent_level, "code": parent, "name": units.area_name(parent, map_version)}
+                    for parent_level, parent in units.parents(code, map_version))
     return Area(code, level, map_version, COLUMNS[(map_version, level)],
-                units.area_name(code, map_version))
+                units.area_name(code, map_version), parents)
 
 
 def ratio(numerator: int, denominator: int | None) -> dict[str, Any]:
@@ -52,23 +67,39 @@ def ratio(numerator: int, denominator: int | None) -> dict[str, Any]:
     return {"numerator": numerator, "denominator": denominator, "value": value}
 
 
-def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start: date,
-                       end: date) -> dict:
-    count = lambda *conditions: repo.count(area.column, area.code, *conditions)  # noqa: E731
-    births = (q.born_between(start, end), q.registered_by(as_of))
-    living = (q.registered_by(as_of), q.alive_on(as_of))
-    under5 = count(*living, q.born_between(years_before(as_of, 5), as_of),
-                   q.born_after(years_before(as_of, 5)))
-    under6 = (*living, q.born_between(years_before(as_of, 6), as_of),
-              q.born_after(years_before(as_of, 6)))
+def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+    births = and_(q.born_between(start, end), q.registered_by(as_of))
+    living = and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of)
+    under5 = and_(living, q.born_after(years_before(as_of, 5)))
+    under6 = and_(living, q.born_after(years_before(as_of, 6)))
+    return {"births": births, "births_on_time": and_(births, q.on_time()), "under5": under5,
+            "under6": under6, "under6_card": and_(under6, q.card_valid_on(as_of))}
+
+
+def figures(counts: dict[str, int]) -> dict[str, Any]:
     return {
-        "area": {"code": area.code, "level": area.level, "map": area.map_version, "name": area.name},
+        "birth_registration_on_time": ratio(counts["births_on_time"], counts["births"]),
+        "under5_registered": {"numerator": counts["under5"], "denominator": None,
+                              "value": counts["under5"]},
+        "under6_insurance_card_coverage": ratio(counts["under6_card"], counts["under6"]),
+    }
+
+
+def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start: date, end: date,
+                       units: AdminUnits, by_commune: bool = False) -> dict:
+    counted = conditions(as_of, start, end)
+    report = {
+        "area": area.describe(),
         "as_of": as_of.isoformat(),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "indicators": {
-            "birth_registration_on_time": ratio(count(*births, q.on_time()), count(*births)),
-            "under5_registered": {"numerator": under5, "denominator": None, "value": under5},
-            "under6_insurance_card_coverage": ratio(count(*under6, q.card_valid_on(as_of)),
-                                                    count(*under6)),
-        },
+        "indicators": figures(repo.counts(area.column, area.code, as_of, counted)[None]),
     }
+    if by_commune and area.level != "commune":
+        by = COLUMNS[(area.map_version, "commune")]
+        groups = repo.counts(area.column, area.code, as_of, counted, by=by)
+        zero = dict.fromkeys(COUNTS, 0)
+        report["communes"] = [
+            {"code": commune.code, "name": commune.name,
+             "indicators": figures(groups.get(commune.code, zero))}
+            for commune in units.communes_in(area.code, area.map_version)]
+    return report

@@ -1,6 +1,7 @@
-"""Reporting tables: the facts received, the events processed, and one view row per child."""
+"""Reporting tables: events processed, facts received, one view row per child, and the residence
+and card periods that let an indicator be computed for any past date."""
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.clock import utc_now
@@ -22,10 +23,11 @@ class ProcessedEvent(ReportingBase):
 
 
 class Fact(ReportingBase):
-    """One sector record as its event described it; kept so the view can be refolded any time."""
+    """One sector record as its event described it, named by its source AND its record id."""
 
     __tablename__ = "facts"
 
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
     record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     child_id: Mapped[str] = mapped_column(String(32), index=True)
     event_type: Mapped[str] = mapped_column(String(64))
@@ -33,6 +35,8 @@ class Fact(ReportingBase):
 
 
 class ChildView(ReportingBase):
+    """What is known of a child now (latest residence, latest card): the child view's row."""
+
     __tablename__ = "child_views"
 
     child_id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -46,16 +50,48 @@ class ChildView(ReportingBase):
     commune_code = mapped_column(String(5), nullable=True)
     map_version = mapped_column(String(8), nullable=True)
     residence_since = mapped_column(Date, nullable=True)
-    legacy_province = mapped_column(String(2), nullable=True, index=True)
-    legacy_district = mapped_column(String(3), nullable=True, index=True)
-    legacy_commune = mapped_column(String(5), nullable=True, index=True)
-    current_province = mapped_column(String(2), nullable=True, index=True)
-    current_commune = mapped_column(String(5), nullable=True, index=True)
+    legacy_province = mapped_column(String(2), nullable=True)
+    legacy_district = mapped_column(String(3), nullable=True)
+    legacy_commune = mapped_column(String(5), nullable=True)
+    current_province = mapped_column(String(2), nullable=True)
+    current_commune = mapped_column(String(5), nullable=True)
     card_number = mapped_column(String(32), nullable=True)
     card_issued_on = mapped_column(Date, nullable=True)
     card_valid_to = mapped_column(Date, nullable=True)
     date_of_death = mapped_column(Date, nullable=True)
     updated_at = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
+
+
+class ResidencePeriod(ReportingBase):
+    """The child lived in this commune from ``valid_from`` to ``valid_to`` (exclusive; NULL = now),
+    placed on both maps so an indicator reads it on the map in force on its date."""
+
+    __tablename__ = "residence_periods"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
+    valid_from = mapped_column(Date, nullable=False)
+    valid_to = mapped_column(Date, nullable=True)
+    commune_code = mapped_column(String(5), nullable=False)
+    map_version = mapped_column(String(8), nullable=False)
+    legacy_province = mapped_column(String(2), nullable=True, index=True)
+    legacy_district = mapped_column(String(3), nullable=True, index=True)
+    legacy_commune = mapped_column(String(5), nullable=True, index=True)
+    current_province = mapped_column(String(2), nullable=True, index=True)
+    current_commune = mapped_column(String(5), nullable=True, index=True)
+
+
+class CardPeriod(ReportingBase):
+    """One health-insurance card of a child, valid from ``issued_on`` to ``valid_to`` inclusive."""
+
+    __tablename__ = "card_periods"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
+    issued_on = mapped_column(Date, nullable=False)
+    valid_to = mapped_column(Date, nullable=False)
 
 
 class SourcePosition(ReportingBase):
@@ -64,4 +100,4 @@ class SourcePosition(ReportingBase):
     __tablename__ = "source_positions"
 
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)

@@ -1,12 +1,18 @@
-"""The indicator report as an HTML page a provincial officer can open, print or save.
+"""The indicator report as an HTML page a provincial officer can open, print on A4 or read on a phone.
 
-Pure rendering of the ``indicators`` result: one table, Vietnamese labels with English beside them,
-numerator, denominator and percentage. Every value from data is escaped.
+Pure rendering of the ``indicators`` result: the area and where it lies (the province of a commune),
+the date and period in Vietnamese format (dd/mm/yyyy), one table of the indicators with numerator,
+denominator and percentage (Vietnamese number format: 1.234 and 75,0 %), for a district or province
+a table per commune, and when the page was generated (Vietnam time). Labels are Vietnamese with
+English beside them. Every value that comes from data is escaped. ``render_error`` is the page for
+a query that could not be answered, naming each field at fault.
 """
 
+from datetime import date, datetime, timedelta, timezone
 from html import escape
 from typing import Any
 
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 LABELS = {
     "birth_registration_on_time": ("Trẻ sinh trong kỳ được đăng ký khai sinh đúng hạn (≤ 60 ngày)",
                                    "Births in the period registered on time (within 60 days)"),
@@ -15,40 +21,102 @@ LABELS = {
     "under6_insurance_card_coverage": ("Trẻ dưới 6 tuổi có thẻ BHYT còn hạn",
                                        "Children under 6 with a valid health-insurance card"),
 }
+SHORT_LABELS = {"birth_registration_on_time": "Khai sinh đúng hạn / on time",
+                "under5_registered": "Dưới 5 tuổi / under 5",
+                "under6_insurance_card_coverage": "Thẻ BHYT dưới 6 / card under 6"}
 LEVELS = {"province": "Tỉnh / province", "district": "Huyện / district (bản đồ cũ, legacy map)",
           "commune": "Xã, phường / commune"}
-STYLE = ("body{font-family:sans-serif;margin:2em;max-width:60em}table{border-collapse:collapse;"
-         "width:100%}td,th{border:1px solid #999;padding:.4em .6em;text-align:left}"
-         "td.n{text-align:right}small{color:#555}")
+MAPS = {"legacy": "trước 1/7/2025 (63 tỉnh) / legacy", "2025": "từ 1/7/2025 (34 tỉnh) / 2025"}
+STYLE = (
+    "body{font-family:sans-serif;margin:1.5em auto;max-width:60em;padding:0 .8em;color:#111}"
+    "table{border-collapse:collapse;width:100%;margin:.8em 0}"
+    "td,th{border:1px solid #999;padding:.35em .5em;text-align:left;vertical-align:top}"
+    "th{background:#eee}td.n{text-align:right;white-space:nowrap}small{color:#555}"
+    ".wide{overflow-x:auto}h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.4em}"
+    "@page{size:A4;margin:15mm}"
+    "@media print{body{margin:0;max-width:none;font-size:10pt}.wide{overflow:visible}"
+    "thead{display:table-header-group}tr{break-inside:avoid}}"
+)
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f} %"
+def vn_number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
 
 
-def _row(key: str, figure: dict[str, Any]) -> str:
-    vietnamese, english = LABELS.get(key, (key, ""))
+def vn_percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}".replace(".", ",") + " %"
+
+
+def vn_date(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def _cells(figure: dict[str, Any]) -> str:
     denominator = figure["denominator"]
-    value = figure["value"] if denominator is not None else None
-    shown = _percent(value) if denominator is not None else escape(str(figure["value"]))
-    return (f"<tr><td>{escape(vietnamese)}<br><small>{escape(english)}</small></td>"
-            f"<td class=n>{figure['numerator']}</td>"
-            f"<td class=n>{'—' if denominator is None else denominator}</td>"
-            f"<td class=n>{shown}</td></tr>")
+    shown = vn_number(figure["value"]) if denominator is None else vn_percent(figure["value"])
+    return (f"<td class=n>{vn_number(figure['numerator'])}</td>"
+            f"<td class=n>{'—' if denominator is None else vn_number(denominator)}</td>"
+            f"<td class=n>{shown}</td>")
 
 
-def render_report(report: dict[str, Any]) -> str:
+def _indicator_table(indicators: dict[str, Any]) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(LABELS.get(key, (key, ''))[0])}<br>"
+        f"<small>{escape(LABELS.get(key, (key, ''))[1])}</small></td>{_cells(figure)}</tr>"
+        for key, figure in indicators.items())
+    return ("<table><thead><tr><th>Chỉ số / indicator</th><th>Tử số / numerator</th>"
+            f"<th>Mẫu số / denominator</th><th>Tỷ lệ / value</th></tr></thead><tbody>{rows}</tbody>"
+            "</table>")
+
+
+def _commune_table(communes: list[dict[str, Any]]) -> str:
+    keys = list(communes[0]["indicators"]) if communes else []
+    head = "".join(f"<th colspan=3>{escape(SHORT_LABELS.get(k, k))}</th>" for k in keys)
+    sub = "<th>tử / num.</th><th>mẫu / den.</th><th>%</th>" * len(keys)
+    rows = "".join(
+        f"<tr><td>{escape(c['name'] or '')} <small>({escape(c['code'])})</small></td>"
+        + "".join(_cells(c["indicators"][k]) for k in keys) + "</tr>" for c in communes)
+    return (f"<h2>Theo xã, phường / by commune ({len(communes)})</h2><div class=wide><table><thead>"
+            f"<tr><th rowspan=2>Xã, phường / commune</th>{head}</tr><tr>{sub}</tr></thead>"
+            f"<tbody>{rows}</tbody></table></div>")
+
+
+def _where(area: dict[str, Any]) -> str:
+    parents = [f"{escape(p['name'] or p['code'])} ({escape(p['code'])})" for p in area.get("parents", [])]
+    return f" — thuộc / in {', '.join(parents)}" if parents else ""
+
+
+def _page(title: str, body: str) -> str:
+    return ("<!doctype html><html lang=vi><head><meta charset=utf-8>"
+            "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
+            f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>")
+
+
+def render_report(report: dict[str, Any], generated_at: datetime) -> str:
     area, period = report["area"], report["period"]
     title = f"{area.get('name') or area['code']} ({area['code']})"
-    rows = "".join(_row(key, figure) for key, figure in report["indicators"].items())
-    return (
-        f"<!doctype html><html lang=vi><meta charset=utf-8><title>{escape(title)}</title>"
-        f"<style>{STYLE}</style><h1>Chỉ số chăm sóc trẻ em — {escape(title)}</h1>"
-        f"<p>{escape(LEVELS.get(area['level'], area['level']))}; bản đồ hành chính / map: "
-        f"{escape(area['map'])}. Ngày tính / as of: <b>{escape(report['as_of'])}</b>; kỳ / period: "
-        f"{escape(period['start'])} – {escape(period['end'])}.</p>"
-        "<table><tr><th>Chỉ số / indicator</th><th>Tử số / numerator</th>"
-        f"<th>Mẫu số / denominator</th><th>Tỷ lệ / value</th></tr>{rows}</table>"
-        "<p><small>Quyết định 1437/QĐ-TTg. Trẻ được tính theo nơi cư trú mới nhất / children are "
-        "placed by their latest residence.</small></p></html>"
+    stamp = generated_at.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M")
+    communes = _commune_table(report["communes"]) if report.get("communes") else ""
+    body = (
+        f"<h1>Chỉ số chăm sóc trẻ em — {escape(title)}</h1>"
+        f"<p>{escape(LEVELS.get(area['level'], area['level']))}{_where(area)}. "
+        f"Bản đồ hành chính / map: {escape(MAPS.get(area['map'], area['map']))}.<br>"
+        f"Ngày tính / as of: <b>{vn_date(report['as_of'])}</b>; kỳ / period: "
+        f"{vn_date(period['start'])} – {vn_date(period['end'])}.</p>"
+        f"{_indicator_table(report['indicators'])}{communes}"
+        "<p><small>Quyết định 1437/QĐ-TTg. Trẻ được tính theo nơi cư trú vào ngày tính; thẻ BHYT "
+        "được tính nếu còn hạn vào ngày tính / children are placed where they lived on the as-of "
+        "date; a card counts if it was valid on that date.<br>"
+        f"Lập lúc / generated at: {stamp} (giờ Việt Nam, UTC+7)</small></p>"
     )
+    return _page(title, body)
+
+
+def render_error(errors: dict[str, list[str]]) -> str:
+    items = "".join(f"<li><b>{escape(field)}</b>: {escape(' '.join(messages))}</li>"
+                    for field, messages in sorted(errors.items()))
+    body = ("<h1>Không lập được báo cáo / the report could not be made</h1>"
+            f"<p>Vui lòng sửa / please correct:</p><ul>{items}</ul>"
+            "<p><small>Ví dụ / example: /indicators?area=12&amp;as_of=2026-06-30&amp;format=html"
+            "</small></p>")
+    return _page("Lỗi / error", body)

@@ -1,15 +1,22 @@
-"""The reporting service's only queries: tracking, facts, child views and indicator counts."""
+"""The reporting service's only queries: tracking, facts, child views, periods, indicator counts."""
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, text
+from sqlalchemy import and_, delete, exists, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.reporting.orm import ChildView, Fact, ProcessedEvent, SourcePosition
-from shared.child_facts import Fact as ChildFact
-from shared.child_facts import fact_from_json
+from services.reporting.orm import (
+    CardPeriod,
+    ChildView,
+    Fact,
+    ProcessedEvent,
+    ResidencePeriod,
+    SourcePosition,
+)
+from shared.contracts import load_fact
+from shared.facts import Fact as ChildFact
 
 
 def _insert_ignore(session: Session, model: type, values: dict[str, Any]) -> bool:
@@ -38,13 +45,16 @@ class ReportingRepository:
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": child_id})
 
-    def add_fact(self, record_id: str, child_id: str, event_type: str, payload: dict) -> None:
-        _insert_ignore(self.session, Fact, {"record_id": record_id, "child_id": child_id,
-                                            "event_type": event_type, "payload": payload})
+    def add_fact(self, source: str, record_id: str, child_id: str, event_type: str,
+                 payload: dict) -> None:
+        _insert_ignore(self.session, Fact, {"source": source, "record_id": record_id,
+                                            "child_id": child_id, "event_type": event_type,
+                                            "payload": payload})
 
-    def facts_for(self, child_id: str) -> list[ChildFact]:
-        rows = self.session.scalars(select(Fact).where(Fact.child_id == child_id))
-        return [fact_from_json(r.record_id, r.event_type, r.payload) for r in rows]
+    def facts_for(self, child_id: str, source: str) -> list[ChildFact]:
+        rows = self.session.scalars(select(Fact).where(Fact.child_id == child_id,
+                                                       Fact.source == source))
+        return [load_fact(r.source, r.record_id, r.event_type, r.payload) for r in rows]
 
     def save_view(self, values: dict[str, Any]) -> None:
         view = self.session.get(ChildView, values["child_id"])
@@ -53,6 +63,17 @@ class ReportingRepository:
             return
         for key, value in values.items():
             setattr(view, key, value)
+
+    def replace_residences(self, child_id: str, rows: list[dict[str, Any]]) -> None:
+        self._replace(ResidencePeriod, child_id, rows)
+
+    def replace_cards(self, child_id: str, rows: list[dict[str, Any]]) -> None:
+        self._replace(CardPeriod, child_id, rows)
+
+    def _replace(self, model: type, child_id: str, rows: list[dict[str, Any]]) -> None:
+        self.session.execute(delete(model).where(model.child_id == child_id))
+        if rows:
+            self.session.execute(insert(model), rows)
 
     def position(self, source: str) -> int:
         row = self.session.get(SourcePosition, source)
@@ -77,10 +98,28 @@ class ReportingRepository:
         row = self.session.execute(select(children, registered, processed)).one()
         return dict(zip(("children", "registered", "processed_events"), row, strict=True))
 
-    def count(self, column: str, code: str, *conditions) -> int:
-        query = select(func.count()).select_from(ChildView).where(
-            getattr(ChildView, column) == code, ChildView.registered.is_(True), *conditions)
-        return self.session.scalar(query)
+    def counts(self, area_column: str, code: str, as_of: date, counted: dict[str, Any],
+               by: str | None = None) -> dict[str | None, dict[str, int]]:
+        """Count registered children living in the area on ``as_of``, once per condition in
+        ``counted`` (one statement); grouped by the residence column ``by`` if given."""
+        group = getattr(ResidencePeriod, by) if by else None
+        columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
+        query = (select(*([group] if group is not None else []), *columns)
+                 .select_from(ResidencePeriod)
+                 .join(ChildView, ChildView.child_id == ResidencePeriod.child_id)
+                 .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of),
+                        ChildView.registered.is_(True)))
+        if group is not None:
+            query = query.group_by(group)
+        rows = self.session.execute(query).all()
+        if group is None:
+            return {None: dict(zip(counted, rows[0], strict=True))}
+        return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in rows}
+
+
+def in_force_on(as_of: date):
+    return and_(ResidencePeriod.valid_from <= as_of,
+                or_(ResidencePeriod.valid_to.is_(None), ResidencePeriod.valid_to > as_of))
 
 
 def born_between(start: date, end: date):
@@ -100,7 +139,9 @@ def on_time():
 
 
 def card_valid_on(as_of: date):
-    return and_(ChildView.card_issued_on <= as_of, ChildView.card_valid_to >= as_of)
+    """ANY card of the child valid on ``as_of`` (not only the latest one issued)."""
+    return exists().where(CardPeriod.child_id == ChildView.child_id, CardPeriod.issued_on <= as_of,
+                          CardPeriod.valid_to >= as_of)
 
 
 def born_after(floor: date):

@@ -1,24 +1,35 @@
-"""Reporting's RPC/HTTP schemas: the indicator query in, the child view out."""
+"""Reporting's RPC/HTTP schemas: the indicator query, the catch-up and child queries, the view out."""
 
 from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from shared.exceptions import ValidationFailed, flatten_marshmallow_errors
+from shared.contracts import SOURCES
+from shared.fields import Identifier
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
+def report_date(**kwargs: Any) -> fields.Date:
+    return fields.Date(validate=validate.Range(
+        min=EARLIEST_DATE, max=LATEST_DATE,
+        error=f"Must be between {EARLIEST_DATE} and {LATEST_DATE}."), **kwargs)
 
 
 class PeriodSchema(Schema):
-    start = fields.Date(load_default=None, allow_none=True)
-    end = fields.Date(load_default=None, allow_none=True)
+    start = report_date(load_default=None, allow_none=True)
+    end = report_date(load_default=None, allow_none=True)
 
 
 class IndicatorsQuerySchema(Schema):
     """``period`` bounds the births counted; it defaults to 1 January of ``as_of``'s year to ``as_of``."""
 
-    area_code = fields.String(required=True)
-    as_of = fields.Date(required=True)
+    area_code = fields.String(required=True, validate=validate.Length(min=1, max=5))
+    as_of = report_date(required=True)
     period = fields.Nested(PeriodSchema, load_default=None, allow_none=True, unknown=RAISE)
+    by_commune = fields.Boolean(load_default=False)
 
     @post_load
     def fill_period(self, data: dict, **_: Any) -> dict:
@@ -30,12 +41,22 @@ class IndicatorsQuerySchema(Schema):
 
     @validates_schema
     def period_within_as_of(self, data: dict, **_: Any) -> None:
+        if "as_of" not in data:
+            return
         period = data.get("period") or {}
         start, end = period.get("start"), period.get("end") or data["as_of"]
         if end > data["as_of"]:
             raise ValidationError({"end": ["Must not be after as_of."]}, "period")
         if start and start > end:
             raise ValidationError({"start": ["Must not be after the end of the period."]}, "period")
+
+
+class CatchUpSchema(Schema):
+    source = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SOURCES))
+
+
+class ChildQuerySchema(Schema):
+    child_id = Identifier(max_length=32, required=True)
 
 
 class ChildViewSchema(Schema):
@@ -59,10 +80,3 @@ class ChildViewSchema(Schema):
     card_issued_on = fields.Date(allow_none=True)
     card_valid_to = fields.Date(allow_none=True)
     date_of_death = fields.Date(allow_none=True)
-
-
-def load_query(data: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return IndicatorsQuerySchema(unknown=RAISE).load(data)
-    except ValidationError as error:
-        raise ValidationFailed(flatten_marshmallow_errors(error.messages)) from error

@@ -28,9 +28,9 @@ def test_events_published_before_reporting_had_queues_are_recovered(registry_con
                 call(registry_container, "register_birth", birth)
             reporting = container_factory(ReportingService, service_config("reporting"))
             reporting.start()
-            assert call(reporting, "catch_up", "registry") == {
-                "source": "registry", "read": 2, "applied": 2, "position": 2}
-            assert call(reporting, "catch_up", "registry")["read"] == 0
+            assert call(reporting, "catch_up", "registry") == {"registry": {
+                "source": "registry", "read": 2, "applied": 2, "position": 2}}
+            assert call(reporting, "catch_up")["registry"]["read"] == 0
             assert call(reporting, "child_view", births[1]["child_id"])["registered"] is True
         finally:
             other(conn.channel()).delete()
@@ -38,11 +38,12 @@ def test_events_published_before_reporting_had_queues_are_recovered(registry_con
 
 def test_a_wiped_view_is_rebuilt_from_scratch(registry_container, reporting_container, reporting_db):
     for _ in range(3):
-        with entrypoint_waiter(reporting_container, "handle_birth_registered"):
+        with entrypoint_waiter(reporting_container, "handle_registry_birth_registered"):
             call(registry_container, "register_birth", make_birth())
-    reporting_db.execute(text("TRUNCATE child_views, facts, processed_events, source_positions"))
+    reporting_db.execute(text("TRUNCATE child_views, facts, processed_events, source_positions, "
+                              "residence_periods, card_periods"))
     reporting_db.commit()
-    assert call(reporting_container, "catch_up", "registry")["applied"] == 3
+    assert call(reporting_container, "catch_up")["registry"]["applied"] == 3
     assert call(reporting_container, "view_stats") == {
         "children": 3, "registered": 3, "processed_events": 3}
 
@@ -50,4 +51,4 @@ def test_a_wiped_view_is_rebuilt_from_scratch(registry_container, reporting_cont
 def test_an_unknown_source_names_the_field(reporting_container):
     with pytest.raises(ValidationFailed) as error:
         call(reporting_container, "catch_up", "weather")
-    assert error.value.errors == {"source": ["Unknown source 'weather'."]}
+    assert error.value.errors == {"source": ["Must be one of: registry."]}

@@ -23,7 +23,7 @@ def register_and_wait(registry, reporting, method, record, handler):
 
 
 def dispatch_and_wait(config, reporting, envelope, handler=None):
-    handler = handler or f"handle_{envelope['event_type']}"
+    handler = handler or f"handle_registry_{envelope['event_type']}"
     with entrypoint_waiter(reporting, handler):
         event_dispatcher(config)("registry", envelope["event_type"], envelope)
 
@@ -32,7 +32,7 @@ def test_a_registered_birth_reaches_the_child_view(registry_container, reporting
                                                     registry_db):
     birth = make_birth(date_of_birth="2024-03-01", registration_date="2024-03-10")
     register_and_wait(registry_container, reporting_container, "register_birth", birth,
-                      "handle_birth_registered")
+                      "handle_registry_birth_registered")
     view = call(reporting_container, "child_view", birth["child_id"])
     assert (view["registered"], view["on_time"], view["legacy_district"], view["current_commune"]) == (
         True, True, "105", "03388")
@@ -59,13 +59,13 @@ def test_moves_and_voids_apply_in_any_order(registry_container, reporting_contai
     birth = make_birth()
     child_id = birth["child_id"]
     register_and_wait(registry_container, reporting_container, "register_birth", birth,
-                      "handle_birth_registered")
+                      "handle_registry_birth_registered")
     move = make_move(child_id, commune_code="00004", moved_on="2025-08-01")  # Hà Nội, 2025 map
     register_and_wait(registry_container, reporting_container, "change_residence", move,
-                      "handle_residence_changed")
+                      "handle_registry_residence_changed")
     moved = call(reporting_container, "child_view", child_id)
     assert (moved["current_province"], moved["legacy_commune"]) == ("01", None)
-    with entrypoint_waiter(reporting_container, "handle_record_voided"):
+    with entrypoint_waiter(reporting_container, "handle_registry_record_voided"):
         call(registry_container, "void_record", move["record_id"], "typo")
     back = call(reporting_container, "child_view", child_id)
     assert (back["commune_code"], back["current_province"]) == ("03388", "12")
@@ -89,7 +89,7 @@ def test_a_failing_event_is_retried_then_dead_lettered_not_dropped(reporting_con
     poison = make_birth_envelope()
     poison["payload"]["sex"] = "unknown"
     attempts = []
-    with entrypoint_waiter(reporting_container, "handle_birth_registered",
+    with entrypoint_waiter(reporting_container, "handle_registry_birth_registered",
                            callback=lambda ctx, result, exc_info: attempts.append(1) or
                            len(attempts) == 3):
         event_dispatcher(config)("registry", "birth_registered", poison)
@@ -109,13 +109,14 @@ def test_indicators_count_the_area_on_the_map_in_force(registry_container, repor
     on_time = make_birth(date_of_birth="2024-02-10", registration_date="2024-02-20")
     for birth in (late, on_time):
         register_and_wait(registry_container, reporting_container, "register_birth", birth,
-                          "handle_birth_registered")
+                          "handle_registry_birth_registered")
     register_and_wait(registry_container, reporting_container, "issue_insurance_card",
                       make_card(on_time["child_id"], issued_on="2024-03-01", valid_to="2029-09-30"),
-                      "handle_insurance_card_issued")
+                      "handle_registry_insurance_card_issued")
     legacy = call(reporting_container, "indicators", "105", "2024-12-31")
     assert legacy["area"] == {"code": "105", "level": "district", "map": "legacy",
-                              "name": "Thành phố Lai Châu"}
+                              "name": "Thành phố Lai Châu", "parents": [
+                                  {"level": "province", "code": "12", "name": "Tỉnh Lai Châu"}]}
     assert legacy["indicators"] == {
         "birth_registration_on_time": {"numerator": 1, "denominator": 2, "value": 0.5},
         "under5_registered": {"numerator": 2, "denominator": None, "value": 2},
@@ -156,14 +157,14 @@ def test_an_operator_can_list_and_replay_dead_letters(reporting_container):
 
     def three_attempts():
         attempts = []
-        return entrypoint_waiter(reporting_container, "handle_birth_registered",
+        return entrypoint_waiter(reporting_container, "handle_registry_birth_registered",
                                  callback=lambda *_: attempts.append(1) or len(attempts) == 3)
 
     with three_attempts():
         event_dispatcher(config)("registry", "birth_registered", poison)
     listed = wait_for_dead_letters(config["AMQP_URI"])
     assert [(e["event_id"], e["attempts"], e["queue"]) for e in listed] == [
-        (poison["event_id"], 3, "evt-registry-birth_registered--reporting.handle_birth_registered")]
+        (poison["event_id"], 3, "evt-registry-birth_registered--reporting.handle_registry_birth_registered")]
     assert "payload.on_time" in listed[0]["error"]
     with three_attempts():  # replayed with its attempts reset: three more tries, then parked again
         assert replay_dead_letters(config["AMQP_URI"], "reporting") == 1

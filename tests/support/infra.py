@@ -16,13 +16,12 @@ import pytest
 from kombu import Connection
 from sqlalchemy import create_engine, text
 
-from shared.consumer import dead_letter_queue_name, handler_queue_name
+from shared.consumer import dead_letter_queue_name, handler_method_name, handler_queue_name
+from shared.contracts import CONTRACTS
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 SERVICE_DATABASES = ("registry", "reporting")
-REGISTRY_EVENTS = ("birth_registered", "residence_changed", "insurance_card_issued",
-                   "death_recorded", "record_voided")
 
 
 @dataclass(frozen=True)
@@ -97,9 +96,12 @@ def reset_databases(infra: Infrastructure) -> None:
 
 
 def platform_queue_names() -> list[str]:
-    names = ["rpc-registry", "rpc-reporting", dead_letter_queue_name("reporting")]
-    for event_type in REGISTRY_EVENTS:
-        queue = handler_queue_name("registry", event_type, "reporting", f"handle_{event_type}")
+    from services.reporting.service import RETIRED_QUEUES
+
+    names = ["rpc-registry", "rpc-reporting", dead_letter_queue_name("reporting"), *RETIRED_QUEUES]
+    for source, event_type in CONTRACTS:
+        queue = handler_queue_name(source, event_type, "reporting",
+                                   handler_method_name(source, event_type))
         names += [queue, f"{queue}.retry"]
     return names
 

@@ -31,4 +31,5 @@ def test_a_payload_missing_a_field_names_it():
 def test_an_unknown_event_type_is_refused():
     with pytest.raises(ValidationFailed) as error:
         make_envelope("child_teleported", "registry", "x", None, date(2024, 1, 1), {})
-    assert error.value.errors == {"event_type": ["Unknown event type 'child_teleported'."]}
+    assert error.value.errors == {"event_type": [
+        "Unknown event type 'child_teleported' for source 'registry'."]}

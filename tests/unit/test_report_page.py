@@ -1,26 +1,67 @@
-from services.reporting.report_page import render_report
+"""The HTML report an officer opens: Vietnamese formats, where the area lies, communes, errors."""
 
+from datetime import UTC, datetime
+
+from services.reporting.report_page import render_error, render_report, vn_number, vn_percent
+
+GENERATED = datetime(2026, 11, 24, 3, 5, tzinfo=UTC)
 REPORT = {
-    "area": {"code": "03388", "level": "commune", "map": "2025", "name": "Phường Đoàn Kết"},
+    "area": {"code": "03388", "level": "commune", "map": "2025", "name": "Phường Đoàn Kết",
+             "parents": [{"level": "province", "code": "12", "name": "Tỉnh Lai Châu"}]},
     "as_of": "2026-06-30", "period": {"start": "2026-01-01", "end": "2026-06-30"},
     "indicators": {
         "birth_registration_on_time": {"numerator": 3, "denominator": 4, "value": 0.75},
-        "under5_registered": {"numerator": 6, "denominator": None, "value": 6},
+        "under5_registered": {"numerator": 1234, "denominator": None, "value": 1234},
         "under6_insurance_card_coverage": {"numerator": 0, "denominator": 0, "value": None},
     },
 }
+PROVINCE = dict(REPORT, area={"code": "12", "level": "province", "map": "2025",
+                              "name": "Tỉnh Lai Châu", "parents": []},
+                communes=[{"code": "03388", "name": "Phường Đoàn Kết",
+                           "indicators": REPORT["indicators"]}])
+
+
+def test_numbers_and_percentages_are_written_the_vietnamese_way():
+    assert (vn_number(1234567), vn_number(12), vn_percent(0.6251), vn_percent(None)) == (
+        "1.234.567", "12", "62,5 %", "—")
 
 
 def test_the_page_shows_each_indicator_with_its_counts_and_percentage():
-    page = render_report(REPORT)
+    page = render_report(REPORT, GENERATED)
     assert "<title>Phường Đoàn Kết (03388)</title>" in page
-    assert "<td class=n>3</td><td class=n>4</td><td class=n>75.0 %</td>" in page
-    assert "<td class=n>6</td><td class=n>—</td><td class=n>6</td>" in page
+    assert "<td class=n>3</td><td class=n>4</td><td class=n>75,0 %</td>" in page
+    assert "<td class=n>1.234</td><td class=n>—</td><td class=n>1.234</td>" in page
     assert "<td class=n>0</td><td class=n>0</td><td class=n>—</td>" in page
+
+
+def test_a_commune_page_says_its_province_dates_in_vietnamese_and_when_it_was_made():
+    page = render_report(REPORT, GENERATED)
+    assert "thuộc / in Tỉnh Lai Châu (12)" in page
+    assert "as of: <b>30/06/2026</b>; kỳ / period: 01/01/2026 – 30/06/2026" in page
+    assert "generated at: 24/11/2026 10:05 (giờ Việt Nam, UTC+7)" in page
+
+
+def test_the_page_fits_a_phone_and_prints_on_a4():
+    page = render_report(REPORT, GENERATED)
+    assert '<meta name=viewport content="width=device-width, initial-scale=1">' in page
+    assert "@page{size:A4;margin:15mm}" in page
+
+
+def test_a_province_page_has_one_row_per_commune():
+    page = render_report(PROVINCE, GENERATED)
+    assert "by commune (1)" in page
+    assert ("<tr><td>Phường Đoàn Kết <small>(03388)</small></td><td class=n>3</td>"
+            "<td class=n>4</td><td class=n>75,0 %</td>") in page
 
 
 def test_names_from_data_are_escaped():
     hostile = dict(REPORT, area=dict(REPORT["area"], name="<script>x</script>"))
-    page = render_report(hostile)
+    page = render_report(hostile, GENERATED)
     assert "<script>" not in page
     assert "&lt;script&gt;x&lt;/script&gt;" in page
+
+
+def test_the_error_page_names_each_field_at_fault():
+    page = render_error({"as_of": ["Not a valid date."], "area_code": ["'99' is no <province>."]})
+    assert "<li><b>area_code</b>: &#x27;99&#x27; is no &lt;province&gt;.</li>" in page
+    assert "<li><b>as_of</b>: Not a valid date.</li>" in page

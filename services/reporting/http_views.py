@@ -1,0 +1,34 @@
+"""``GET /indicators``: query-string in, JSON or an HTML page out, a 400 naming the field on bad input.
+
+``format=html`` gives the page an officer opens, prints or saves (with the per-commune table for a
+district or province); an error then is an HTML page too, so a browser never shows raw JSON.
+``by=commune`` adds the per-commune breakdown to the JSON.
+"""
+
+import json
+from collections.abc import Callable, Mapping
+
+from services.reporting.report_page import render_error, render_report
+from shared.clock import utc_now
+from shared.exceptions import ValidationFailed
+
+JSON = {"Content-Type": "application/json"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+FORMATS = ("json", "html")
+
+
+def indicators_response(args: Mapping[str, str], indicators: Callable[..., dict]) -> tuple:
+    html = args.get("format") == "html"
+    try:
+        if args.get("format", "json") not in FORMATS:
+            raise ValidationFailed({"format": [f"Must be one of: {', '.join(FORMATS)}."]})
+        period = {key: args[f"period_{key}"] for key in ("start", "end") if f"period_{key}" in args}
+        report = indicators(args.get("area", ""), args.get("as_of", ""), period or None,
+                            html or args.get("by") == "commune")
+    except ValidationFailed as error:
+        if html:
+            return 400, HTML, render_error(error.errors)
+        return 400, JSON, json.dumps({"errors": error.errors}, ensure_ascii=False)
+    if html:
+        return 200, HTML, render_report(report, utc_now())
+    return 200, JSON, json.dumps(report, ensure_ascii=False)

@@ -1,0 +1,37 @@
+"""Event contracts, one module per source: the payload schema of every ``(source, event_type)``.
+
+``CONTRACTS`` is the one registry producers (``make_envelope``) and consumers (``load_envelope``,
+reporting's handlers) read, so a payload field cannot drift between them. A new sector adds its
+module here (payload schemas + its fold) and its name to ``SOURCES``.
+"""
+
+from typing import Any
+
+from marshmallow import RAISE, Schema
+
+from shared.contracts import registry
+from shared.exceptions import ValidationFailed
+from shared.facts import Fact
+
+SOURCES: tuple[str, ...] = ("registry",)
+CONTRACTS: dict[tuple[str, str], type[Schema]] = {
+    ("registry", event_type): schema for event_type, schema in registry.EVENTS.items()
+}
+
+
+def event_types(source: str) -> list[str]:
+    return [event_type for (owner, event_type) in CONTRACTS if owner == source]
+
+
+def payload_schema(source: str, event_type: str) -> Schema:
+    """The payload schema of one event type of one source; unknown pairs are a typed error."""
+    schema = CONTRACTS.get((source, event_type))
+    if schema is None:
+        raise ValidationFailed({"event_type": [
+            f"Unknown event type {event_type!r} for source {source!r}."]})
+    return schema(unknown=RAISE)
+
+
+def load_fact(source: str, record_id: str, event_type: str, payload: dict[str, Any]) -> Fact:
+    """Rebuild a fact from a stored JSON payload (dates back to ``date`` objects)."""
+    return Fact(source, record_id, event_type, payload_schema(source, event_type).load(payload))

@@ -1,0 +1,174 @@
+"""A sector's write path: every accepted command is one record and one event, committed together.
+
+A sector's command (a pure-ish use case) looks at the validated input and what its store holds, and
+returns ``Accepted`` (the event to publish; the kit makes the envelope, the record row, the outbox
+row and the answer) or ``Answered`` (an earlier answer, nothing to store). ``write`` wraps every
+command the same way: validate, replay a retried ``record_id`` (same data: the first answer; other
+data: ``Conflict``), run the command, commit record and event in ONE transaction, then hand the
+event to the relay. ``void_record`` is the one command every sector shares.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from marshmallow import Schema, post_load
+from sqlalchemy import JSON, Boolean, DateTime, String, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared.admin_units import AdminUnits
+from shared.clock import utc_now
+from shared.contracts import load_fact
+from shared.contracts.common import CALLER_RECORD_ID_MAX
+from shared.events import make_envelope
+from shared.exceptions import Conflict, NotFound, ValidationFailed
+from shared.facts import VOIDED, Fact
+from shared.fields import Identifier, Text, load
+from shared.outbox import events_since, stage
+
+
+class RecordMixin:
+    """One accepted command; ``payload`` is the payload of the event it emitted."""
+
+    __tablename__ = "records"
+
+    record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    area_code: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    request: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict] = mapped_column(JSON)
+    response: Mapped[dict] = mapped_column(JSON)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """Store this: the event it publishes, and what the answer adds to the standard fields."""
+
+    event_type: str
+    child_id: str
+    area_code: str | None
+    occurred_on: date
+    payload: dict[str, Any]
+    answer: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Store nothing and answer this (e.g. the same birth sent again under another record id)."""
+
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    today: date
+    units: AdminUnits
+
+
+class SectorStore:
+    """A sector's records and outbox; a sector subclasses it with its tables and own queries."""
+
+    source: str
+    record_model: type
+    outbox_model: type
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get_record(self, record_id: str) -> Any:
+        return self.session.get(self.record_model, record_id)
+
+    def facts_for(self, child_id: str) -> list[Fact]:
+        records = self.session.scalars(
+            select(self.record_model).where(self.record_model.child_id == child_id))
+        return [load_fact(self.source, r.record_id, r.event_type, r.payload) for r in records]
+
+    def replay(self, record_id: str, request: dict) -> dict | None:
+        """The first answer for a retried ``record_id``; ``Conflict`` if it came with other data."""
+        existing = self.get_record(record_id)
+        if existing is None:
+            return None
+        if existing.request != request:
+            raise Conflict(f"Record {record_id} was already used for other data.")
+        return existing.response
+
+    def add(self, record_id: str, request: dict, accepted: Accepted) -> tuple[Any, dict]:
+        """Stage the record and its event in the session; return the outbox row and the answer."""
+        payload = {"record_id": record_id, **accepted.payload}
+        envelope = make_envelope(accepted.event_type, self.source, accepted.child_id,
+                                 accepted.area_code, accepted.occurred_on, payload)
+        response = {"record_id": record_id, "child_id": accepted.child_id,
+                    "event_type": accepted.event_type, "event_id": envelope["event_id"],
+                    **accepted.answer}
+        self.session.add(self.record_model(
+            record_id=record_id, child_id=accepted.child_id, event_type=accepted.event_type,
+            area_code=accepted.area_code, request=request, payload=envelope["payload"],
+            response=response))
+        return stage(self.session, self.outbox_model, envelope), response
+
+    def events_since(self, position: int, limit: int) -> list[dict]:
+        return events_since(self.session, self.outbox_model, position, limit)
+
+
+Command = Callable[[SectorStore, dict, Context], Accepted | Answered]
+
+
+def json_safe(cmd: dict[str, Any]) -> dict[str, Any]:
+    return {key: value.isoformat() if isinstance(value, date) else value for key, value in cmd.items()}
+
+
+def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command, data: Any,
+          context: Context, retried: bool = False) -> dict:
+    """Validate, replay or run ``command``, commit record + event together, then relay the event."""
+    cmd = load(schema, data)
+    request = json_safe(cmd)
+    replay = store.replay(cmd["record_id"], request)
+    if replay is not None:
+        return replay
+    result = command(store, cmd, context)
+    if isinstance(result, Answered):
+        return result.response
+    row, response = store.add(cmd["record_id"], request, result)
+    try:
+        store.session.commit()
+    except IntegrityError:
+        store.session.rollback()
+        if retried:
+            raise
+        return write(store, relay, schema, command, data, context, retried=True)  # a twin won
+    relay.committed(store.session, store.outbox_model, [row])
+    return response
+
+
+class VoidRecordSchema(Schema):
+    record_id = Identifier(max_length=CALLER_RECORD_ID_MAX, required=True)
+    reason = Text(max_length=500, required=True)
+
+    @post_load
+    def name_the_void(self, data: dict, **_: Any) -> dict:
+        """A void is a record of its own, with an id derived from its target (so it is idempotent)."""
+        return {"record_id": f"void-{data['record_id']}", "target_record_id": data["record_id"],
+                "reason": data["reason"]}
+
+
+OnVoid = Callable[[SectorStore, Any], None]
+
+
+def void_record(store: SectorStore, cmd: dict, context: Context, on_void: OnVoid) -> Accepted:
+    """Withdraw a record: its effects disappear everywhere its event went (a void event follows)."""
+    target = store.get_record(cmd["target_record_id"])
+    if target is None:
+        raise NotFound(f"No record {cmd['target_record_id']}.")
+    if target.event_type == VOIDED:
+        raise ValidationFailed({"record_id": ["A void cannot itself be voided."]})
+    target.voided = True
+    on_void(store, target)
+    payload = {"voided_record_id": target.record_id, "voided_event_type": target.event_type,
+               "reason": cmd["reason"]}
+    return Accepted(VOIDED, target.child_id, target.area_code, context.today, payload,
+                    answer={"voided_record_id": target.record_id})

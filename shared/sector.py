@@ -1,0 +1,77 @@
+"""What every sector service is besides its own rules: the write RPCs' shape, voids, the event log.
+
+A sector service inherits ``sector.SectorEndpoints`` (imported by module, like ``operations``, so
+``nameko run`` does not take the base for a service), sets ``name`` and ``db``, returns its store
+from ``repository()`` and declares each write RPC as ``write_rpc(InputSchema, command)``. It then
+has, without writing them: ``void_record`` (with the ``on_void`` hook for the sector's own side
+tables), ``events_since`` (its outbox as an ordered event log), the 1-second outbox relay,
+``/metrics``, ``/healthz`` and RPC metrics. See ``tests/contract`` for the behaviour every sector
+gets and is tested for.
+"""
+
+from functools import partial
+from typing import Any
+
+from marshmallow import Schema
+from nameko.rpc import rpc
+from nameko.timer import timer
+
+from shared import operations, records
+from shared.admin_units import admin_units
+from shared.clock import today
+from shared.exceptions import Conflict, NotFound, ValidationFailed
+from shared.fields import Count, load
+from shared.metrics import RpcMetrics
+from shared.outbox import OutboxRelay
+
+EXPECTED = (ValidationFailed, NotFound, Conflict)
+IDENTITY_ARGUMENTS = ("record.child_id", "record.full_name", "child_id")
+EVENT_LOG_PAGE_MAX = 10_000
+
+
+class EventsSinceSchema(Schema):
+    position = Count(required=True)
+    limit = Count(required=True, minimum=1, maximum=EVENT_LOG_PAGE_MAX)
+
+
+def write_rpc(schema: type[Schema], command: records.Command,
+              sensitive_arguments: tuple[str, ...] = IDENTITY_ARGUMENTS) -> Any:
+    """An RPC entrypoint taking one dict that runs ``command`` through the sector write path."""
+
+    def entrypoint(self, record: dict) -> dict:
+        return self.write(schema, command, record)
+
+    entrypoint.__doc__ = command.__doc__
+    return rpc(expected_exceptions=EXPECTED, sensitive_arguments=sensitive_arguments)(entrypoint)
+
+
+class SectorEndpoints(operations.OperationsEndpoints):
+    relay = OutboxRelay()
+    metrics = RpcMetrics()
+
+    def repository(self) -> records.SectorStore:
+        raise NotImplementedError("a sector returns its SectorStore bound to self.db")
+
+    def on_void(self, store: records.SectorStore, target: Any) -> None:
+        """Undo what a voided record did to the sector's own tables (nothing by default)."""
+
+    @rpc(expected_exceptions=EXPECTED)
+    def void_record(self, record_id: str, reason: str) -> dict:
+        command = partial(records.void_record, on_void=self.on_void)
+        return self.write(records.VoidRecordSchema, command, {"record_id": record_id, "reason": reason})
+
+    @rpc(expected_exceptions=EXPECTED)
+    def events_since(self, position: int = 0, limit: int = 1000) -> list[dict]:
+        """The event log after ``position``, oldest first, at most ``limit`` (1-10,000) entries."""
+        page = load(EventsSinceSchema, {"position": position, "limit": limit})
+        return self.repository().events_since(page["position"], page["limit"])
+
+    @timer(interval=1)
+    def relay_outbox(self) -> None:
+        store = self.repository()
+        self.relay.relay(store.session, store.outbox_model)
+        self.relay.measure_backlog(store.session, store.outbox_model)
+
+    def write(self, schema: type[Schema], command: records.Command, data: Any) -> dict:
+        context = records.Context(today=today(), units=admin_units())
+        return records.write(self.repository(), self.relay, schema, command, data, context)
