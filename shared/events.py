@@ -14,11 +14,16 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from shared.clock import new_id, utc_now
-from shared.contracts import SOURCES, payload_schema
+from shared.contracts import is_known_source, payload_schema
 from shared.exceptions import ValidationFailed, flatten_marshmallow_errors
 from shared.fields import Count, Identifier, digits
 
 SCHEMA_VERSION = 1
+
+
+def known_source(source: str) -> None:
+    if not is_known_source(source):
+        raise ValidationError(f"Unknown source {source!r}.")
 
 
 class EnvelopeSchema(Schema):
@@ -26,7 +31,7 @@ class EnvelopeSchema(Schema):
         r"[0-9a-f]{32}\Z", error="Must be 32 lowercase hex digits."))
     event_type = fields.String(required=True, validate=validate.Length(min=1, max=64))
     schema_version = Count(required=True)
-    source = fields.String(required=True, validate=validate.OneOf(SOURCES))
+    source = fields.String(required=True, validate=known_source)
     child_id = Identifier(max_length=32, required=True)
     area_code = digits(5, required=True, allow_none=True)
     occurred_on = fields.Date(required=True)

@@ -21,7 +21,7 @@ from shared.contracts import CONTRACTS
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-SERVICE_DATABASES = ("registry", "reporting")
+SERVICE_DATABASES = ("registry", "reporting", "sample")  # sample: tests/support/sample_sector.py
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ def reset_databases(infra: Infrastructure) -> None:
 def platform_queue_names() -> list[str]:
     from services.reporting.service import RETIRED_QUEUES
 
-    names = ["rpc-registry", "rpc-reporting", dead_letter_queue_name("reporting"), *RETIRED_QUEUES]
+    names = ["rpc-registry", "rpc-reporting", "rpc-sample", dead_letter_queue_name("reporting"),
+             *RETIRED_QUEUES]
     for source, event_type in CONTRACTS:
         queue = handler_queue_name(source, event_type, "reporting",
                                    handler_method_name(source, event_type))

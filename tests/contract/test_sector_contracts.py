@@ -1,0 +1,72 @@
+"""The sector contract, run once per sector: the registry, and a sample sector made in ~40 lines."""
+
+import pytest
+
+from services.registry.repository import RegistryRepository
+from services.registry.service import RegistryService
+from shared.contracts import CONTRACTS
+from tests.contract.sector_contract import SectorContract
+from tests.integration.conftest import open_session
+from tests.support import sample_sector
+from tests.support.factories import make_birth
+
+
+class TestRegistryContract(SectorContract):
+    STORE = RegistryRepository
+    WRITE = "register_birth"
+    VARIANT = {"full_name": "Lò Văn Khác"}
+
+    @pytest.fixture
+    def sector(self, container_factory, service_config):
+        container = container_factory(RegistryService, service_config("registry"))
+        container.start()
+        return container
+
+    @pytest.fixture
+    def sector_db(self, clean_infra):
+        yield from open_session(clean_infra.db_url("registry"))
+
+    @pytest.fixture
+    def make_record(self):
+        return make_birth
+
+    @pytest.fixture
+    def broken(self):
+        return make_birth(commune_code="3388"), "commune_code"
+
+
+@pytest.fixture
+def sample_contract(monkeypatch):
+    for event_type, schema in sample_sector.CONTRACT.items():
+        monkeypatch.setitem(CONTRACTS, (sample_sector.SOURCE, event_type), schema)
+
+
+class TestSampleSectorContract(SectorContract):
+    STORE = sample_sector.SampleStore
+    WRITE = "record_weighing"
+    VARIANT = {"weight_kg": 9.9}
+
+    @pytest.fixture
+    def sector(self, container_factory, service_config, sample_contract):
+        container = container_factory(sample_sector.SampleService, service_config("sample"))
+        container.start()
+        return container
+
+    @pytest.fixture
+    def sector_db(self, clean_infra):
+        yield from open_session(clean_infra.db_url("sample"))
+
+    @pytest.fixture
+    def make_record(self):
+        serial = iter(range(1, 1000))
+
+        def make(**overrides):
+            n = next(serial)
+            return {"record_id": f"weigh-{n}", "child_id": f"012324{n:06d}", "commune_code": "03388",
+                    "weight_kg": 8.4, "measured_on": "2025-01-15", **overrides}
+
+        return make
+
+    @pytest.fixture
+    def broken(self, make_record):
+        return make_record(weight_kg=float("nan")), "weight_kg"
