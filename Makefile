@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run demo test test-unit test-integration test-e2e lint broker bench k8s clean dead-letters
+.PHONY: install run demo test test-unit test-integration test-contract test-e2e fuzz lint broker bench k8s clean \
+	dead-letters
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +30,13 @@ test-unit: install
 
 test-integration: install
 	$(PY) -m pytest -q tests/integration
+
+test-contract: install
+	$(PY) -m pytest -q tests/contract
+
+fuzz: install  # every RPC with FUZZ_EXAMPLES (default 1,000) hostile inputs each, with statistics
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),1000) $(PY) -m pytest -q tests/integration/test_hostile_input.py \
+		--hypothesis-show-statistics
 
 test-e2e: install
 	$(PY) -m pytest -q tests/e2e

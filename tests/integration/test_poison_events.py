@@ -1,0 +1,81 @@
+"""Events no consumer can read go to the dead-letter queue, never applied wrongly, never lost."""
+
+import json
+
+from kombu import Connection, Consumer, Exchange, Queue
+from nameko.standalone.events import event_dispatcher
+from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from sqlalchemy import text
+
+from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
+from tests.support.factories import make_birth, make_birth_envelope
+
+BIRTH_QUEUE = "evt-registry-birth_registered--reporting.handle_registry_birth_registered"
+
+
+def call(container, method, *args):
+    with entrypoint_hook(container, method) as hook:
+        return hook(*args)
+
+
+def next_dead_letter(amqp_uri: str):
+    """The next parked message, raw (its body may not even be JSON); waits on the broker."""
+    received = []
+    with Connection(amqp_uri) as conn:
+        queue = Queue(dead_letter_queue_name("reporting"), durable=True)
+        with Consumer(conn.channel(), queues=[queue], on_message=received.append, prefetch_count=1):
+            conn.drain_events(timeout=10)
+        received[0].ack()
+    return received[0]
+
+
+def test_an_envelope_of_another_version_is_dead_lettered_not_read_as_version_1(reporting_container):
+    config = reporting_container.config
+    newer = dict(make_birth_envelope(), schema_version=2)
+    attempts = []
+    with entrypoint_waiter(reporting_container, "handle_registry_birth_registered",
+                           callback=lambda *_: attempts.append(1) or len(attempts) == 3):
+        event_dispatcher(config)("registry", "birth_registered", newer)
+    message = next_dead_letter(config["AMQP_URI"])
+    assert (json.loads(message.body)["event_id"], message.headers[ATTEMPTS_HEADER]) == (
+        newer["event_id"], 3)
+    assert "schema_version: Envelope version 2 is not read here" in message.headers[ERROR_HEADER]
+    assert call(reporting_container, "view_stats") == {
+        "children": 0, "registered": 0, "processed_events": 0}
+
+
+def test_a_body_that_is_not_json_is_dead_lettered_not_acked_and_dropped(reporting_container):
+    config = reporting_container.config
+    with Connection(config["AMQP_URI"]) as conn:
+        producer = conn.Producer()
+        producer.publish(b"{not json", exchange=Exchange("registry.events", type="topic"),
+                         routing_key="birth_registered", content_type="application/json",
+                         content_encoding="utf-8", delivery_mode=2)
+    message = next_dead_letter(config["AMQP_URI"])
+    body = message.body.encode() if isinstance(message.body, str) else message.body
+    assert body == b"{not json"
+    assert (message.headers[ATTEMPTS_HEADER], message.headers[QUEUE_HEADER]) == (1, BIRTH_QUEUE)
+    assert message.headers[ERROR_HEADER] == ("kombu.exceptions.DecodeError: Expecting property name "
+                                             "enclosed in double quotes: line 1 column 2 (char 1)")
+    assert call(reporting_container, "view_stats")["processed_events"] == 0
+
+
+def test_catch_up_dead_letters_a_log_entry_it_can_never_apply_and_reads_on(
+        registry_container, container_factory, service_config, registry_db):
+    from services.reporting.service import ReportingService
+
+    for _ in range(2):
+        call(registry_container, "register_birth", make_birth())
+    registry_db.execute(text(  # a producer bug: an event with a field the contract does not have
+        "UPDATE outbox_messages SET envelope = jsonb_set(envelope::jsonb, '{payload,nickname}', "
+        "'\"Bống\"')::json WHERE position = 1"))
+    registry_db.commit()
+    reporting = container_factory(ReportingService, service_config("reporting"))
+    reporting.start()
+    assert call(reporting, "catch_up")["registry"] == {
+        "source": "registry", "read": 2, "applied": 1, "position": 2}
+    message = next_dead_letter(registry_container.config["AMQP_URI"])
+    assert (json.loads(message.body)["payload"]["nickname"], message.headers[QUEUE_HEADER]) == (
+        "Bống", BIRTH_QUEUE)
+    assert "payload.nickname: Unknown field." in message.headers[ERROR_HEADER]
+    assert call(reporting, "catch_up")["registry"]["read"] == 0
