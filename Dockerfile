@@ -6,4 +6,5 @@ COPY shared ./shared
 COPY services ./services
 RUN pip install --no-cache-dir . && useradd --uid 10001 --no-create-home ecd
 USER 10001
-ENV LOG_LEVEL=INFO
+# PYTHONWARNINGS: no eventlet deprecation notice at every start
+ENV LOG_LEVEL=INFO PYTHONWARNINGS=ignore:::nameko.cli.commands

@@ -9,6 +9,10 @@ STAMP := $(VENV)/.installed
 	dead-letters
 
 $(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
+		echo "Python 3.11 is required; $(PYTHON) is $$($(PYTHON) --version 2>&1). Run: make PYTHON=python3.11 ..."; \
+		exit 2; }
+	@$(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || rm -rf $(VENV)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
@@ -56,5 +60,5 @@ dead-letters: install  # make dead-letters ACTION=replay SERVICE=reporting
 k8s:
 	kubectl kustomize deploy/k8s/overlays/dev > /dev/null && echo "deploy/k8s/overlays/dev renders"
 
-clean:
-	rm -rf var .pytest_cache
+clean:  # the SQLite files of make run, and the virtualenv (make run/test rebuild it)
+	rm -rf var .pytest_cache .venv

@@ -6,11 +6,16 @@ message size (a real ``birth_registered`` envelope), and the end-to-end rates ar
 ratios of the baselines measured in the same run. Nothing here is asserted: it prints.
 """
 
-import eventlet
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # eventlet's deprecation notice
+    import eventlet
 
 eventlet.monkey_patch()
 
 import json  # noqa: E402
+import logging  # noqa: E402
 import os  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -151,6 +156,8 @@ def platform_rates(workdir: Path) -> dict[int, float]:
 
 
 def main() -> int:
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("amqp").setLevel(logging.ERROR)  # "Received method ... during closing channel"
     workdir = Path(tempfile.mkdtemp(prefix="ecd-bench-"))
     print(f"ECD platform benchmark — {ROUNDS} rounds, medians; envelope {len(BODY)} bytes; "
           f"{os.cpu_count()} cores; logs in {workdir}\n", flush=True)

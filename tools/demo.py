@@ -82,13 +82,46 @@ def wait_for_projection(reporting: Any, events: int, timeout: float = 30.0) -> d
     return stats
 
 
+NOT_RUNNING = "The platform is not running: start `make run` first (in another terminal), then `make demo`."
+
+
+def platform_problem(config: dict) -> str | None:
+    """Why the demo cannot run (no broker, services not started), found in seconds; or None."""
+    from nameko.exceptions import RpcTimeout, UnknownService
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from tools.run_platform import broker_problem
+
+    broker = broker_problem(config["AMQP_URI"])
+    if broker:
+        return f"No RabbitMQ at {config['AMQP_URI']} ({broker}). {NOT_RUNNING}"
+    try:
+        with ClusterRpcProxy(config, timeout=5) as rpc:
+            rpc.registry.events_since(0, 1)
+            rpc.reporting.view_stats()
+    except (UnknownService, RpcTimeout) as error:
+        return f"{NOT_RUNNING} ({type(error).__name__}: {error})"
+    return None
+
+
 def main() -> int:
-    import eventlet
+    import logging
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # eventlet's deprecation notice
+        import eventlet
 
     eventlet.monkey_patch()
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("amqp").setLevel(logging.ERROR)  # "Received method ... during closing channel"
     from nameko.standalone.rpc import ClusterRpcProxy
 
     config = {"AMQP_URI": os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")}
+    problem = platform_problem(config)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     with ClusterRpcProxy(config, timeout=30) as rpc:
         load(rpc.registry)
         wait_for_projection(rpc.reporting, EVENT_COUNT)

@@ -1,8 +1,12 @@
 """Run all five services in the foreground (``make run``): one ``nameko run`` process each.
 
-Reporting starts first, so its queues exist before the registry publishes (and the outbox would
-hold the events until then anyway). Ctrl-C or SIGTERM stops them all; if one dies, all stop.
-Each service keeps its embedded SQLite file under ``var/`` unless ``<SERVICE>_DB_URL`` is set.
+Before starting anything it checks what would make a service fail: the broker must accept the login
+and virtual host in ``AMQP_URI``, and each service's port must be free. It says exactly what is
+wrong and exits 2 otherwise. Reporting starts first, so its queues exist before the registry
+publishes. "platform up" is printed only when every service answers ``/healthz``; if one exits
+before or after that, all stop and the exit status is 1. Ctrl-C or one SIGTERM (to this process or
+its whole group) stops them all. Each service keeps its embedded SQLite file under ``var/`` unless
+``<SERVICE>_DB_URL`` is set.
 """
 
 import os
@@ -11,53 +15,97 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("reporting", "registry", "health", "education", "protection")
 PORTS = {"reporting": 8000, "registry": 8001, "health": 8002, "education": 8003, "protection": 8004}
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+QUIET_EVENTLET = "ignore:::nameko.cli.commands"  # eventlet's deprecation notice at every start
+START_TIMEOUT = 60
 
 
-def broker_reachable(amqp_uri: str) -> bool:
-    parts = urlsplit(amqp_uri)
+def address(service: str) -> tuple[str, int]:
+    value = os.environ.get(f"{service.upper()}_WEB_SERVER_ADDRESS", f"0.0.0.0:{PORTS[service]}")
+    host, _, port = value.rpartition(":")
+    return host or "0.0.0.0", int(port)
+
+
+def broker_problem(amqp_uri: str) -> str | None:
+    """Why the broker would refuse the services (unreachable, login, vhost), or None."""
+    from kombu import Connection
+
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5672), 2):
-            return True
+        with Connection(amqp_uri, connect_timeout=3) as conn:
+            conn.connect()
+    except Exception as error:  # socket errors, AccessRefused, NotAllowed (vhost)
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def port_problem(service: str) -> str | None:
+    host, port = address(service)
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as error:
+            return (f"{service}: port {port} on {host} is taken ({error.strerror}); stop what uses "
+                    f"it or set {service.upper()}_WEB_SERVER_ADDRESS")
+    return None
+
+
+def preflight(amqp_uri: str) -> list[str]:
+    problems = [p for p in (port_problem(s) for s in SERVICES) if p]
+    broker = broker_problem(amqp_uri)
+    if broker:
+        problems.insert(0, f"RabbitMQ at {amqp_uri} refused us: {broker}. Start one with `make "
+                           "broker`, or point AMQP_URI at yours (user, password and vhost).")
+    return problems
+
+
+def start(service: str) -> subprocess.Popen:
+    warnings = ",".join(filter(None, (os.environ.get("PYTHONWARNINGS"), QUIET_EVENTLET)))
+    return subprocess.Popen([sys.executable, "-m", "nameko", "run", "--config",
+                             f"services/{service}/config.yml", f"services.{service}.service"],
+                            cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": warnings})
+
+
+def healthy(service: str) -> bool:
+    host, port = address(service)
+    url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return response.read() == b"ok"
     except OSError:
         return False
 
 
-def start(service: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "nameko", "run", "--config",
-                             f"services/{service}/config.yml", f"services.{service}.service"],
-                            cwd=ROOT)
-
-
-def wait_listening(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
+def wait_healthy(service: str, process: subprocess.Popen) -> str | None:
+    """None once the service answers /healthz; else why it is not up."""
+    deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), 1):
-                return
-        except OSError:
-            time.sleep(0.2)
+        if process.poll() is not None:
+            return f"{service} exited with status {process.returncode} while starting (see above)"
+        if healthy(service):
+            return None
+        time.sleep(0.2)
+    return f"{service} did not answer /healthz within {START_TIMEOUT} s"
 
 
 def main() -> int:
     amqp_uri = os.environ.setdefault("AMQP_URI", DEFAULT_AMQP)
-    if not broker_reachable(amqp_uri):
-        print(f"No RabbitMQ at {amqp_uri}. Start one with `make broker` "
-              "(or: apt-get install -y rabbitmq-server && rabbitmq-server -detached), "
-              "or point AMQP_URI at yours.", file=sys.stderr)
+    problems = preflight(amqp_uri)
+    if problems:
+        print("Cannot start the platform:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 2
     (ROOT / "var").mkdir(exist_ok=True)
-    processes = {}
+    processes: dict[str, subprocess.Popen] = {}
     stopping = False
 
-    def stop_all(*_):
-        """Send SIGTERM once: a second one makes nameko start a second, deadlocking stop."""
+    def stop_all(*_) -> None:
+        """SIGTERM each child once (a second one used to deadlock nameko's stop)."""
         nonlocal stopping
         if stopping:
             return
@@ -67,23 +115,33 @@ def main() -> int:
                 proc.terminate()
 
     signal.signal(signal.SIGTERM, stop_all)
+    failure = None
     try:
         for service in SERVICES:
             processes[service] = start(service)
-            wait_listening(PORTS[service])
-        print("platform up: reporting :8000 (GET /indicators?area=..&as_of=..), registry :8001, "
-              "health :8002, education :8003, protection :8004 (each /metrics, /healthz)",
-              flush=True)
-        while not stopping and all(p.poll() is None for p in processes.values()):
-            time.sleep(0.5)
+            failure = wait_healthy(service, processes[service])
+            if failure or stopping:
+                break
+        else:
+            print("platform up: " + ", ".join(f"{s} :{address(s)[1]}" for s in SERVICES)
+                  + " (each /metrics, /healthz); report: GET :"
+                  f"{address('reporting')[1]}/indicators?area=..&as_of=..&format=html", flush=True)
+            while not stopping and not failure:
+                time.sleep(0.5)
+                dead = [s for s, p in processes.items() if p.poll() is not None]
+                failure = dead and f"{dead[0]} exited with status {processes[dead[0]].returncode}"
     except KeyboardInterrupt:
         stopping = True  # the terminal's Ctrl-C reached every child already
+    asked_to_stop = stopping
     stop_all()
     for proc in processes.values():
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+    if failure and not asked_to_stop:
+        print(f"platform stopped: {failure}", file=sys.stderr)
+        return 1
     return 0
 
 

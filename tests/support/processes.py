@@ -15,6 +15,8 @@ from typing import Any
 
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from tools.run_platform import QUIET_EVENTLET
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -42,8 +44,8 @@ class ServiceProcess:
         log = open(self.log_dir / f"{self.service}-{self.starts}.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", *self.args],
-            cwd=ROOT, env={**os.environ, **self.env, **extra_env}, stdout=log,
-            stderr=subprocess.STDOUT)
+            cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": QUIET_EVENTLET, **self.env, **extra_env},
+            stdout=log, stderr=subprocess.STDOUT)
         return self
 
     def alive(self) -> bool:

@@ -1,0 +1,86 @@
+"""What an operator meets: a group SIGTERM stops all five at once, and a platform that cannot start
+says why instead of "platform up"; the demo says to start the platform instead of a traceback."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import free_port
+from tests.support.processes import ROOT, wait_until
+
+pytestmark = pytest.mark.e2e
+SERVICES = ("reporting", "registry", "health", "education", "protection")
+GROUP_STOP_SECONDS = 5  # what Kubernetes and systemd give before they SIGKILL (with margin)
+
+
+def platform_env(clean_infra, tmp_path, **overrides) -> dict[str, str]:
+    env = {**os.environ, "AMQP_URI": clean_infra.amqp_uri, "CATCH_UP_INTERVAL": "0"}
+    for service in SERVICES:
+        env[f"{service.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
+        env[f"{service.upper()}_DB_URL"] = (clean_infra.db_url(service) if service in
+                                            ("registry", "reporting") else f"sqlite:///{tmp_path}/{service}.db")
+    return {**env, **overrides}
+
+
+def run_platform(env: dict, log) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tools.run_platform"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def test_one_sigterm_to_the_whole_process_group_stops_all_five_promptly(clean_infra, tmp_path):
+    log_path = tmp_path / "run.log"
+    with open(log_path, "w") as log:
+        launcher = run_platform(platform_env(clean_infra, tmp_path), log)
+    try:
+        wait_until(lambda: "platform up" in log_path.read_text(), 120, "platform up")
+    except TimeoutError:
+        os.killpg(launcher.pid, signal.SIGKILL)
+        raise
+    os.killpg(launcher.pid, signal.SIGTERM)  # what systemd and `timeout` do: every process at once
+    try:
+        status = launcher.wait(timeout=GROUP_STOP_SECONDS)
+    finally:
+        leftovers = subprocess.run(["pgrep", "-g", str(launcher.pid)], capture_output=True, text=True)
+        if leftovers.stdout:
+            os.killpg(launcher.pid, signal.SIGKILL)
+    output = log_path.read_text()
+    assert (status, leftovers.stdout, "Traceback" in output) == (0, "", False)
+    assert "EventletDeprecationWarning" not in output
+    assert '"GET /healthz' not in output
+
+
+def test_a_taken_port_stops_the_start_with_the_reason(clean_infra, tmp_path):
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        env = platform_env(clean_infra, tmp_path, REGISTRY_WEB_SERVER_ADDRESS=f"127.0.0.1:{port}")
+        result = subprocess.run([sys.executable, "-m", "tools.run_platform"], cwd=ROOT, env=env,
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert (f"registry: port {port} on 127.0.0.1 is taken (Address already in use); stop what uses it "
+            "or set REGISTRY_WEB_SERVER_ADDRESS") in result.stderr
+    assert "platform up" not in result.stdout
+
+
+def test_a_refused_virtual_host_stops_the_start_with_the_reason(clean_infra, tmp_path):
+    uri = clean_infra.amqp_uri.rstrip("/") + "/no-such-vhost"
+    result = subprocess.run([sys.executable, "-m", "tools.run_platform"], cwd=ROOT,
+                            env=platform_env(clean_infra, tmp_path, AMQP_URI=uri),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert f"RabbitMQ at {uri} refused us: NotAllowed" in result.stderr
+    assert "vhost no-such-vhost not found" in result.stderr
+
+
+def test_the_demo_without_a_platform_says_to_start_it(clean_infra):
+    result = subprocess.run([sys.executable, "-m", "tools.demo"], cwd=ROOT, timeout=60,
+                            env={**os.environ, "AMQP_URI": clean_infra.amqp_uri},
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.startswith("The platform is not running: start `make run` first")
+    assert "Traceback" not in result.stderr
