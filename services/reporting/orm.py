@@ -62,15 +62,20 @@ class ChildView(ReportingBase):
     updated_at = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
 
 
-class ResidencePeriod(ReportingBase):
+class PeriodMixin:
+    """A row of one of a child's periods; a projection rewrites all of a child's rows at once."""
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class ResidencePeriod(ReportingBase, PeriodMixin):
     """The child lived in this commune from ``valid_from`` to ``valid_to`` (exclusive; NULL = now),
     placed on both maps so an indicator reads it on the map in force on its date."""
 
     __tablename__ = "residence_periods"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
-    child_id: Mapped[str] = mapped_column(String(32), index=True)
     valid_from = mapped_column(Date, nullable=False)
     valid_to = mapped_column(Date, nullable=True)
     commune_code = mapped_column(String(5), nullable=False)
@@ -82,14 +87,11 @@ class ResidencePeriod(ReportingBase):
     current_commune = mapped_column(String(5), nullable=True, index=True)
 
 
-class CardPeriod(ReportingBase):
+class CardPeriod(ReportingBase, PeriodMixin):
     """One health-insurance card of a child, valid from ``issued_on`` to ``valid_to`` inclusive."""
 
     __tablename__ = "card_periods"
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
-    child_id: Mapped[str] = mapped_column(String(32), index=True)
     issued_on = mapped_column(Date, nullable=False)
     valid_to = mapped_column(Date, nullable=False)
 

@@ -15,20 +15,26 @@ from services.reporting.orm import (
     ResidencePeriod,
     SourcePosition,
 )
+from shared.clock import utc_now
 from shared.contracts import load_fact
 from shared.facts import Fact as ChildFact
 
 
+def _dialect_insert(session: Session, model: type, values: dict[str, Any]):
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
+    return dialect.insert(model).values(**values)
+
+
 def _insert_ignore(session: Session, model: type, values: dict[str, Any]) -> bool:
     """Insert unless the primary key exists; True when a row was inserted."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = postgresql.insert(model).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(model).values(**values).on_conflict_do_nothing()
-    else:
-        statement = insert(model).values(**values)
-    return session.execute(statement).rowcount == 1
+    return session.execute(_dialect_insert(session, model, values).on_conflict_do_nothing()).rowcount == 1
+
+
+def _upsert(session: Session, model: type, key: str, values: dict[str, Any]) -> None:
+    """Insert or update by primary key in one statement (no read first)."""
+    statement = _dialect_insert(session, model, values)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=[key], set_={name: statement.excluded[name] for name in values if name != key}))
 
 
 class ReportingRepository:
@@ -57,21 +63,18 @@ class ReportingRepository:
         return [load_fact(r.source, r.record_id, r.event_type, r.payload) for r in rows]
 
     def save_view(self, values: dict[str, Any]) -> None:
-        view = self.session.get(ChildView, values["child_id"])
-        if view is None:
-            self.session.add(ChildView(**values))
-            return
-        for key, value in values.items():
-            setattr(view, key, value)
+        _upsert(self.session, ChildView, "child_id", {**values, "updated_at": utc_now()})
 
-    def replace_residences(self, child_id: str, rows: list[dict[str, Any]]) -> None:
-        self._replace(ResidencePeriod, child_id, rows)
+    def replace_residences(self, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:
+        self._replace(ResidencePeriod, child_id, rows, first)
 
-    def replace_cards(self, child_id: str, rows: list[dict[str, Any]]) -> None:
-        self._replace(CardPeriod, child_id, rows)
+    def replace_cards(self, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:
+        self._replace(CardPeriod, child_id, rows, first)
 
-    def _replace(self, model: type, child_id: str, rows: list[dict[str, Any]]) -> None:
-        self.session.execute(delete(model).where(model.child_id == child_id))
+    def _replace(self, model: type, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:
+        """``first``: the child's first fact of the source, so no earlier rows to delete."""
+        if not first:
+            self.session.execute(delete(model).where(model.child_id == child_id))
         if rows:
             self.session.execute(insert(model), rows)
 

@@ -1,9 +1,9 @@
 """What every sector gets from the kit, as one test class a sector's test module subclasses.
 
-A subclass names its ``STORE`` and provides four fixtures: ``sector`` (a started service
-container), ``sector_db`` (a session on its database), ``make_record`` (a fresh valid input for
-``WRITE``, the sector's write RPC) and ``broken`` (``(input, field)``: a valid input with one field
-broken). The class then checks
+A subclass names its ``SERVICE`` (the nameko service class; the container and a session on its
+database are made here) and ``STORE``, and provides two fixtures: ``make_record`` (a fresh valid
+input for ``WRITE``, the sector's write RPC) and ``broken`` (``(input, field)``: a valid input with
+one field broken). The class then checks
 replays, conflicts, rejection, the outbox row, voids and the event log on the real RabbitMQ and
 PostgreSQL, the way eventsourcing runs one recorder test case against every backend.
 """
@@ -13,6 +13,7 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select
 
 from shared.exceptions import Conflict, NotFound, ValidationFailed
+from tests.integration.conftest import open_session
 
 
 def call(container, method, *args):
@@ -21,9 +22,20 @@ def call(container, method, *args):
 
 
 class SectorContract:
+    SERVICE: type  # the sector's nameko service class
     STORE: type  # the sector's SectorStore subclass (its record and outbox tables)
     WRITE: str
     VARIANT: dict  # changes that keep an input valid but make it other data
+
+    @pytest.fixture
+    def sector(self, container_factory, service_config):
+        container = container_factory(self.SERVICE, service_config(self.SERVICE.name))
+        container.start()
+        return container
+
+    @pytest.fixture
+    def sector_db(self, clean_infra):
+        yield from open_session(clean_infra.db_url(self.SERVICE.name))
 
     def counts(self, sector, db) -> tuple[int, int]:
         db.rollback()  # see what the service committed

@@ -6,25 +6,15 @@ from services.registry.repository import RegistryRepository
 from services.registry.service import RegistryService
 from shared.contracts import CONTRACTS
 from tests.contract.sector_contract import SectorContract
-from tests.integration.conftest import open_session
 from tests.support import sample_sector
 from tests.support.factories import make_birth
 
 
 class TestRegistryContract(SectorContract):
+    SERVICE = RegistryService
     STORE = RegistryRepository
     WRITE = "register_birth"
     VARIANT = {"full_name": "Lò Văn Khác"}
-
-    @pytest.fixture
-    def sector(self, container_factory, service_config):
-        container = container_factory(RegistryService, service_config("registry"))
-        container.start()
-        return container
-
-    @pytest.fixture
-    def sector_db(self, clean_infra):
-        yield from open_session(clean_infra.db_url("registry"))
 
     @pytest.fixture
     def make_record(self):
@@ -41,20 +31,12 @@ def sample_contract(monkeypatch):
         monkeypatch.setitem(CONTRACTS, (sample_sector.SOURCE, event_type), schema)
 
 
+@pytest.mark.usefixtures("sample_contract")
 class TestSampleSectorContract(SectorContract):
+    SERVICE = sample_sector.SampleService
     STORE = sample_sector.SampleStore
     WRITE = "record_weighing"
     VARIANT = {"weight_kg": 9.9}
-
-    @pytest.fixture
-    def sector(self, container_factory, service_config, sample_contract):
-        container = container_factory(sample_sector.SampleService, service_config("sample"))
-        container.start()
-        return container
-
-    @pytest.fixture
-    def sector_db(self, clean_infra):
-        yield from open_session(clean_infra.db_url("sample"))
 
     @pytest.fixture
     def make_record(self):

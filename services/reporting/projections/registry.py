@@ -66,11 +66,13 @@ def view_row(child_id: str, state: ChildState, units: AdminUnits) -> dict[str, A
 
 def project(repo: ReportingRepository, child_id: str, facts: list[Fact], event_type: str,
             units: AdminUnits) -> None:
-    """Rewrite the child's registry-owned rows; periods only when this event type can move them."""
-    state = fold_child(facts)
+    """Rewrite the child's registry-owned rows; periods only when this event type can move them
+    (and nothing to delete when this is the child's first registry fact)."""
+    state, first = fold_child(facts), len(facts) == 1
     repo.save_view(view_row(child_id, state, units))
     if event_type in RESIDENCE_EVENTS:
-        repo.replace_residences(child_id, [residence_row(child_id, r, units) for r in state.residences])
+        repo.replace_residences(child_id, [residence_row(child_id, r, units) for r in state.residences],
+                                first)
     if event_type in CARD_EVENTS:
         repo.replace_cards(child_id, [{"child_id": child_id, "issued_on": c["issued_on"],
-                                       "valid_to": c["valid_to"]} for c in state.cards])
+                                       "valid_to": c["valid_to"]} for c in state.cards], first)
