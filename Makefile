@@ -61,4 +61,4 @@ k8s:
 	kubectl kustomize deploy/k8s/overlays/dev > /dev/null && echo "deploy/k8s/overlays/dev renders"
 
 clean:  # the SQLite files of make run, and the virtualenv (make run/test rebuild it)
-	rm -rf var .pytest_cache .venv
+	rm -rf var .pytest_cache .hypothesis .venv
