@@ -11,12 +11,12 @@ exchange ``<source>.events`` with the event type as routing key.
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from shared.clock import new_id, utc_now
 from shared.contracts import is_known_source, payload_schema
 from shared.exceptions import ValidationFailed, flatten_marshmallow_errors
-from shared.fields import Count, Identifier, digits
+from shared.fields import Count, Identifier, digits, strict
 
 SCHEMA_VERSION = 1
 
@@ -65,13 +65,13 @@ def make_envelope(
         "recorded_at": recorded_at or utc_now(),
         "payload": clean,
     }
-    return EnvelopeSchema().dump(envelope)
+    return strict(EnvelopeSchema).dump(envelope)
 
 
 def load_envelope(body: Any) -> dict[str, Any]:
     """Validate an incoming envelope and its payload; dates come back as ``date`` objects."""
     try:
-        envelope = EnvelopeSchema(unknown=RAISE).load(body)
+        envelope = strict(EnvelopeSchema).load(body)
     except ValidationError as error:
         raise ValidationFailed(flatten_marshmallow_errors(error.messages)) from error
     if envelope["schema_version"] != SCHEMA_VERSION:

@@ -58,13 +58,18 @@ def backlog(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model).where(model.sent_at.is_(None)))
 
 
-def _claim(session: Session, model: type, positions: Iterable[int] | None, limit: int) -> list:
-    query = select(model).where(model.sent_at.is_(None)).order_by(model.position).limit(limit)
+def _claim(session: Session, model: type, positions: Iterable[int] | None,
+           limit: int) -> list[tuple[int, dict]]:
+    """Mark unsent rows sent and lock them, in ONE statement; the caller un-marks what the broker
+    did not confirm before committing. Rows another relay holds are skipped (PostgreSQL)."""
+    chosen = select(model.position).where(model.sent_at.is_(None)).order_by(model.position).limit(limit)
     if positions is not None:
-        query = query.where(model.position.in_(list(positions)))
+        chosen = chosen.where(model.position.in_(list(positions)))
     if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+        chosen = chosen.with_for_update(skip_locked=True)
+    claimed = session.execute(update(model).where(model.position.in_(chosen.scalar_subquery()))
+                              .values(sent_at=utc_now()).returning(model.position, model.envelope))
+    return sorted((position, envelope) for position, envelope in claimed)
 
 
 class OutboxRelay(DependencyProvider):
@@ -106,21 +111,22 @@ class Relay:
 
     def relay(self, session: Session, model: type, positions: Iterable[int] | None = None) -> int:
         """Publish unsent rows (all, or those at ``positions``); return how many were confirmed."""
-        sent = []
-        try:
-            for row in _claim(session, model, positions, self.provider.batch):
-                try:
-                    self.provider.publish(row.envelope)
-                except UndeliverableMessage:  # no queue bound for this type: keep it, go on
-                    _log.warning("no queue bound for %s; kept in the outbox", row.event_type)
-                    continue
-                sent.append(row.position)
-        except Exception:  # broker unreachable: the rest stay unsent for the timer
-            _log.warning("outbox relay stopped after %s messages", len(sent), exc_info=True)
-        if sent:
-            session.execute(update(model).where(model.position.in_(sent)).values(sent_at=utc_now()))
+        claimed = _claim(session, model, positions, self.provider.batch)
+        unsent = []
+        for index, (position, envelope) in enumerate(claimed):
+            try:
+                self.provider.publish(envelope)
+            except UndeliverableMessage:  # no queue bound for this type: keep it, go on
+                _log.warning("no queue bound for %s; kept in the outbox", envelope["event_type"])
+                unsent.append(position)
+            except Exception:  # broker unreachable: the rest stay unsent for the timer
+                _log.warning("outbox relay stopped after %s messages", index, exc_info=True)
+                unsent += [later for later, _ in claimed[index:]]
+                break
+        if unsent:
+            session.execute(update(model).where(model.position.in_(unsent)).values(sent_at=None))
         session.commit()
-        return len(sent)
+        return len(claimed) - len(unsent)
 
     def measure_backlog(self, session: Session, model: type) -> int:
         count = backlog(session, model)

@@ -7,11 +7,12 @@ module here (payload schemas + its fold) and its name to ``SOURCES``.
 
 from typing import Any
 
-from marshmallow import RAISE, Schema
+from marshmallow import Schema
 
 from shared.contracts import registry
 from shared.exceptions import ValidationFailed
 from shared.facts import Fact
+from shared.fields import strict
 
 SOURCES: tuple[str, ...] = ("registry",)
 CONTRACTS: dict[tuple[str, str], type[Schema]] = {
@@ -34,7 +35,7 @@ def payload_schema(source: str, event_type: str) -> Schema:
     if schema is None:
         raise ValidationFailed({"event_type": [
             f"Unknown event type {event_type!r} for source {source!r}."]})
-    return schema(unknown=RAISE)
+    return strict(schema)
 
 
 def load_fact(source: str, record_id: str, event_type: str, payload: dict[str, Any]) -> Fact:
