@@ -66,6 +66,14 @@ class ReportingRepository:
                "processed_at": utc_now()}
         return self.session.execute(self.writes.claim, row).rowcount == 1
 
+    def processed_among(self, event_ids: list[str]) -> set[str]:
+        """Which of these events were applied already (one query)."""
+        if not event_ids:
+            return set()
+        found = self.session.scalars(select(ProcessedEvent.event_id)
+                                     .where(ProcessedEvent.event_id.in_(event_ids)))
+        return set(found)
+
     def lock_child(self, child_id: str) -> None:
         """Serialise work on one child (PostgreSQL; SQLite already has one writer at a time)."""
         if self.session.get_bind().dialect.name == "postgresql":

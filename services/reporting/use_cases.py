@@ -52,12 +52,21 @@ def apply_logged(session: Session, source: str, entry: dict, metrics: ServiceMet
         return False
 
 
+def _event_id(entry: object) -> object:
+    envelope = entry.get("envelope") if isinstance(entry, dict) else None
+    return envelope.get("event_id") if isinstance(envelope, dict) else None
+
+
 def catch_up(session: Session, source: str, fetch: FetchEvents, metrics: ServiceMetrics,
              park: Park) -> dict:
+    """Page the log past the saved position; entries already processed (most of them, when the
+    broker delivered them) are skipped with one query per page instead of one claim each."""
     repo = ReportingRepository(session)
     position, read, applied = repo.position(source), 0, 0
     while batch := fetch(position):
-        applied += sum(apply_logged(session, source, entry, metrics, park) for entry in batch)
+        seen = repo.processed_among([i for i in map(_event_id, batch) if isinstance(i, str)])
+        applied += sum(apply_logged(session, source, entry, metrics, park) for entry in batch
+                       if _event_id(entry) not in seen)
         read, position = read + len(batch), batch[-1]["position"]
         repo.save_position(source, position)
         session.commit()

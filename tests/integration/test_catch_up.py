@@ -52,3 +52,17 @@ def test_an_unknown_source_names_the_field(reporting_container):
     with pytest.raises(ValidationFailed) as error:
         call(reporting_container, "catch_up", "weather")
     assert error.value.errors == {"source": ["Must be one of: registry."]}
+
+
+def test_catch_up_skips_what_the_broker_delivered_without_claiming_it_again(registry_container,
+                                                                           reporting_container):
+    from shared.metrics import service_metrics
+
+    for _ in range(3):
+        with entrypoint_waiter(reporting_container, "handle_registry_birth_registered"):
+            call(registry_container, "register_birth", make_birth())
+    duplicates = service_metrics("reporting").events_consumed.labels("birth_registered", "duplicate")
+    before = duplicates._value.get()
+    assert call(reporting_container, "catch_up")["registry"] == {
+        "source": "registry", "read": 3, "applied": 0, "position": 3}
+    assert duplicates._value.get() == before
