@@ -56,6 +56,12 @@ class Database(DependencyProvider):
             session.close()
 
     def stop(self) -> None:
+        """Close what a worker left open, then the pool. nameko sends an RPC reply before it
+        tears the worker down, so a container killed right after a reply (a test's teardown, a
+        second SIGTERM) skipped ``worker_teardown``: its session stayed 'idle in transaction',
+        holding locks until the process died."""
+        for worker_ctx in list(self.sessions):
+            self.worker_teardown(worker_ctx)
         if self.engine is not None:
             self.engine.dispose()
 

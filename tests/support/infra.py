@@ -88,6 +88,9 @@ def reset_databases(infra: Infrastructure) -> None:
     for service in SERVICE_DATABASES:
         engine = create_engine(infra.db_url(service))
         with engine.begin() as conn:
+            conn.execute(text(  # a connection an earlier test left mid-transaction would block TRUNCATE
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
+                "current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
             tables = conn.execute(text(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
             if tables:
