@@ -1,4 +1,4 @@
-"""The sector contract, run once per sector: the registry, and a sample sector made in ~40 lines."""
+"""The sector contract, run once per sector: the registry, and a sample sector of 73 lines."""
 
 import pytest
 
