@@ -1,14 +1,74 @@
-"""The health service's entrypoints. Only the operations endpoints so far.
+"""The health service's entrypoints: its write RPCs, the due list, and its copy of the registry.
 
-The sector's RPCs and events arrive in their own issues; the service already runs, is probed and
-scraped like the others, so deployment and monitoring do not change when they land.
+Each write RPC is ``write_rpc(InputSchema, command)`` (the sector kit validates, replays a retried
+``record_id``, commits record and event together and publishes). ``due_vaccinations`` is the
+commune health worker's defaulter list (RPC, and CSV over HTTP for printing). Health keeps its own
+minimal list of children from the registry's events (one reliable handler per registry event:
+retried, then dead-lettered, never dropped), so it answers without calling the registry.
 """
 
-from shared import operations
-from shared.metrics import service_metrics
+from nameko.rpc import rpc
+from nameko.web.handlers import http
 
-service_metrics("health")  # the standard series exist (at zero) from the first scrape
+from services.health import commands, due_csv, schemas
+from services.health.orm import HealthBase
+from services.health.repository import HealthStore
+from shared import sector
+from shared.admin_units import admin_units
+from shared.clock import today
+from shared.consumer import handler_method_name, reliable_handler
+from shared.contracts import event_types
+from shared.db import Database
+from shared.events import load_envelope
+from shared.fields import load
+from shared.records import Context
+from shared.sector import EXPECTED, write_rpc
 
 
-class HealthService(operations.OperationsEndpoints):
+class HealthService(sector.SectorEndpoints):
     name = "health"
+
+    db = Database(HealthBase)
+
+    record_vaccination = write_rpc(schemas.RecordVaccinationSchema, commands.record_vaccination)
+    record_growth = write_rpc(schemas.RecordGrowthSchema, commands.record_growth)
+    record_screening = write_rpc(schemas.RecordScreeningSchema, commands.record_screening)
+    record_health_check = write_rpc(schemas.RecordHealthCheckSchema, commands.record_health_check)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def due_vaccinations(self, commune_code: str, as_of: str) -> list[dict]:
+        """Children of the commune with a dose due or overdue on ``as_of``, most overdue first."""
+        query = load(schemas.DueQuerySchema, {"commune_code": commune_code, "as_of": as_of})
+        context = Context(today=today(), units=admin_units())
+        rows = commands.due_list(self.repository(), query["commune_code"], query["as_of"], context)
+        return schemas.DueDoseSchema(many=True).dump(rows)
+
+    @http("GET", "/due-vaccinations")
+    def get_due_vaccinations(self, request) -> tuple:
+        """``?commune_code=…&as_of=YYYY-MM-DD``: the defaulter list as CSV."""
+        return due_csv.due_csv_response(request.args, self.due_vaccinations)
+
+    def repository(self) -> HealthStore:
+        return HealthStore(self.db)
+
+    def _copy_registry_event(self, body: dict) -> None:
+        envelope = load_envelope(body)
+        store = self.repository()
+        store.apply_registry_fact({"record_id": envelope["payload"]["record_id"],
+                                   "child_id": envelope["child_id"],
+                                   "event_type": envelope["event_type"],
+                                   "payload": body["payload"]}, admin_units())
+        store.session.commit()
+
+
+def _registry_handler(event_type: str):
+    def handle(self, body: dict) -> None:
+        self._copy_registry_event(body)
+
+    handle.__name__ = handle.__qualname__ = handler_method_name("registry", event_type)
+    handle.__doc__ = f"Keep the registry's {event_type} in health's list of children."
+    return reliable_handler("registry", event_type)(handle)
+
+
+for _event_type in event_types("registry"):
+    setattr(HealthService, handler_method_name("registry", _event_type), _registry_handler(_event_type))

@@ -1,4 +1,5 @@
-"""The plan's registry indicators for an area on a date (BRIEF section 9, indicators 4-6).
+"""The plan's indicators for an area on a date: registry (BRIEF section 9, indicators 4-6) and
+health (7-13, ``health_indicators``).
 
 An area code is read on the map in force on ``as_of``: 2 digits a province, 3 a district (legacy map
 only), 5 a commune; the area includes everything below it. A child counts where it lived ON
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import and_
 
+from services.reporting import health_indicators
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
 from services.reporting.repository import ReportingRepository
@@ -25,7 +27,6 @@ from shared.exceptions import ValidationFailed
 COLUMNS = {(LEGACY, "province"): "legacy_province", (LEGACY, "district"): "legacy_district",
            (LEGACY, "commune"): "legacy_commune", ("2025", "province"): "current_province",
            ("2025", "commune"): "current_commune"}
-COUNTS = ("births", "births_on_time", "under5", "under6", "under6_card")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,11 @@ def ratio(numerator: int, denominator: int | None) -> dict[str, Any]:
 
 
 def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+    return {**registry_conditions(as_of, start, end),
+            **health_indicators.conditions(as_of, start, end)}
+
+
+def registry_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
     births = and_(q.born_between(start, end), q.registered_by(as_of))
     living = and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of)
     under5 = and_(living, q.born_after(years_before(as_of, 5)))
@@ -76,7 +82,11 @@ def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
             "under6": under6, "under6_card": and_(under6, q.card_valid_on(as_of))}
 
 
-def figures(counts: dict[str, int]) -> dict[str, Any]:
+def figures(counts: dict[str, int], as_of: date) -> dict[str, Any]:
+    return {**registry_figures(counts), **health_indicators.figures(counts, as_of, ratio)}
+
+
+def registry_figures(counts: dict[str, int]) -> dict[str, Any]:
     return {
         "birth_registration_on_time": ratio(counts["births_on_time"], counts["births"]),
         "under5_registered": {"numerator": counts["under5"], "denominator": None,
@@ -92,14 +102,14 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         "area": area.describe(),
         "as_of": as_of.isoformat(),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
-        "indicators": figures(repo.counts(area.column, area.code, as_of, counted)[None]),
+        "indicators": figures(repo.counts(area.column, area.code, as_of, counted)[None], as_of),
     }
     if by_commune and area.level != "commune":
         by = COLUMNS[(area.map_version, "commune")]
         groups = repo.counts(area.column, area.code, as_of, counted, by=by)
-        zero = dict.fromkeys(COUNTS, 0)
+        zero = dict.fromkeys(counted, 0)
         report["communes"] = [
             {"code": commune.code, "name": commune.name,
-             "indicators": figures(groups.get(commune.code, zero))}
+             "indicators": figures(groups.get(commune.code, zero), as_of)}
             for commune in units.communes_in(area.code, area.map_version)]
     return report

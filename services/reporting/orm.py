@@ -1,7 +1,7 @@
 """Reporting tables: events processed, facts received, one view row per child, and the residence
 and card periods that let an indicator be computed for any past date."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.clock import utc_now
@@ -103,3 +103,51 @@ class SourcePosition(ReportingBase):
 
     source: Mapped[str] = mapped_column(String(32), primary_key=True)
     position: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+
+class HealthDose(ReportingBase, PeriodMixin):
+    """A dose as the schedule judges it among all the child's doses (``counts_as`` when valid;
+    ``valid`` NULL while the child's birth is unknown)."""
+
+    __tablename__ = "health_doses"
+
+    record_id = mapped_column(String(80), nullable=False)
+    antigen = mapped_column(String(32), nullable=False, index=True)
+    dose = mapped_column(Integer, nullable=False)
+    given_on = mapped_column(Date, nullable=False)
+    valid = mapped_column(Boolean, nullable=True)
+    reason = mapped_column(String(200), nullable=True)
+    counts_as = mapped_column(Integer, nullable=True)
+    age_months = mapped_column(Integer, nullable=True)
+
+
+class HealthMeasurement(ReportingBase, PeriodMixin):
+    """A measurement with its z-scores; the index columns hold only z-scores that may count in
+    prevalence (computed and not flagged), ``detail`` everything for the child view."""
+
+    __tablename__ = "health_measurements"
+
+    record_id = mapped_column(String(80), nullable=False)
+    measured_on = mapped_column(Date, nullable=False, index=True)
+    reference = mapped_column(String(8), nullable=True)
+    haz = mapped_column(Float, nullable=True)
+    waz = mapped_column(Float, nullable=True)
+    whz = mapped_column(Float, nullable=True)
+    bmiz = mapped_column(Float, nullable=True)
+    detail = mapped_column(JSON, nullable=False)
+
+
+class HealthScreening(ReportingBase, PeriodMixin):
+    __tablename__ = "health_screenings"
+
+    record_id = mapped_column(String(80), nullable=False)
+    kind = mapped_column(String(16), nullable=False)
+    result = mapped_column(String(16), nullable=False)
+    screened_on = mapped_column(Date, nullable=False, index=True)
+
+
+class HealthCheck(ReportingBase, PeriodMixin):
+    __tablename__ = "health_checks"
+
+    record_id = mapped_column(String(80), nullable=False)
+    checked_on = mapped_column(Date, nullable=False, index=True)

@@ -20,10 +20,37 @@ LABELS = {
                           "Registered children under 5 (count)"),
     "under6_insurance_card_coverage": ("Trẻ dưới 6 tuổi có thẻ BHYT còn hạn",
                                        "Children under 6 with a valid health-insurance card"),
+    "fully_immunised_by_12m": ("Trẻ tròn 12 tháng trong kỳ được tiêm chủng đầy đủ (8 bệnh)",
+                               "Children turning 12 months in the period, fully immunised by then"),
+    "dtp_hepb_hib_dropout_1_to_3": ("Tỷ lệ bỏ mũi DPT-VGB-Hib 1 → 3", "Pentavalent dropout, dose 1 to 3"),
+    "growth_monitoring_under5": ("Trẻ dưới 5 tuổi được cân đo trong kỳ",
+                                 "Children under 5 measured in the period"),
+    "health_check_3_8": ("Trẻ 3-8 tuổi được khám sức khỏe trong kỳ",
+                         "Children aged 3-8 with a health check in the period"),
+    **{f"{name}_{group}": (f"{vi} ({age})", f"{en}, {age_en}: latest valid measurement in the period")
+       for name, vi, en in (
+           ("stunting", "Suy dinh dưỡng thấp còi", "Stunting"),
+           ("severe_stunting", "Thấp còi nặng", "Severe stunting"),
+           ("underweight", "Suy dinh dưỡng nhẹ cân", "Underweight"),
+           ("severe_underweight", "Nhẹ cân nặng", "Severe underweight"),
+           ("wasting", "Suy dinh dưỡng gầy còm", "Wasting"),
+           ("severe_wasting", "Gầy còm nặng", "Severe wasting"),
+           ("thinness", "Gầy (BMI theo tuổi)", "Thinness"),
+           ("severe_thinness", "Gầy nặng (BMI theo tuổi)", "Severe thinness"),
+           ("overweight", "Thừa cân", "Overweight"),
+           ("obesity", "Béo phì", "Obesity"))
+       for group, age, age_en in (("under5", "dưới 5 tuổi", "under 5"), ("5_8", "5-8 tuổi", "5-8 years"))},
+    **{f"screening_positive_{kind}": (f"Sàng lọc {vi}: nghi ngờ hoặc xác định / số trẻ được sàng lọc",
+                                      f"{kind.capitalize()} screening: suspected or confirmed / screened")
+       for kind, vi in (("development", "phát triển"), ("hearing", "thính lực"), ("vision", "thị lực"),
+                        ("disability", "khuyết tật"))},
 }
 SHORT_LABELS = {"birth_registration_on_time": "Khai sinh đúng hạn / on time",
                 "under5_registered": "Dưới 5 tuổi / under 5",
-                "under6_insurance_card_coverage": "Thẻ BHYT dưới 6 / card under 6"}
+                "under6_insurance_card_coverage": "Thẻ BHYT dưới 6 / card under 6",
+                "fully_immunised_by_12m": "TCĐĐ / fully immunised",
+                "growth_monitoring_under5": "Cân đo <5 / measured <5",
+                "stunting_under5": "Thấp còi <5 / stunting <5"}
 LEVELS = {"province": "Tỉnh / province", "district": "Huyện / district (bản đồ cũ, legacy map)",
           "commune": "Xã, phường / commune"}
 MAPS = {"legacy": "trước 1/7/2025 (63 tỉnh) / legacy", "2025": "từ 1/7/2025 (34 tỉnh) / 2025"}
@@ -59,10 +86,19 @@ def _cells(figure: dict[str, Any]) -> str:
             f"<td class=n>{shown}</td>")
 
 
+def _label(key: str) -> tuple[str, str]:
+    if key in LABELS:
+        return LABELS[key]
+    if key.startswith("coverage_"):
+        antigen, dose = key[len("coverage_"):].rsplit("_", 1)
+        return (f"Tiêm chủng {antigen} mũi {dose} (theo tuổi đánh giá)", f"{antigen} dose {dose} coverage")
+    return key, ""
+
+
 def _indicator_table(indicators: dict[str, Any]) -> str:
     rows = "".join(
-        f"<tr><td>{escape(LABELS.get(key, (key, ''))[0])}<br>"
-        f"<small>{escape(LABELS.get(key, (key, ''))[1])}</small></td>{_cells(figure)}</tr>"
+        f"<tr><td>{escape(_label(key)[0])}<br>"
+        f"<small>{escape(_label(key)[1])}</small></td>{_cells(figure)}</tr>"
         for key, figure in indicators.items())
     return ("<table><thead><tr><th>Chỉ số / indicator</th><th>Tử số / numerator</th>"
             f"<th>Mẫu số / denominator</th><th>Tỷ lệ / value</th></tr></thead><tbody>{rows}</tbody>"
@@ -70,7 +106,7 @@ def _indicator_table(indicators: dict[str, Any]) -> str:
 
 
 def _commune_table(communes: list[dict[str, Any]]) -> str:
-    keys = list(communes[0]["indicators"]) if communes else []
+    keys = [k for k in SHORT_LABELS if communes and k in communes[0]["indicators"]]
     head = "".join(f"<th colspan=3>{escape(SHORT_LABELS.get(k, k))}</th>" for k in keys)
     sub = "<th>tử / num.</th><th>mẫu / den.</th><th>%</th>" * len(keys)
     rows = "".join(

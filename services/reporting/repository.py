@@ -13,6 +13,10 @@ from services.reporting.orm import (
     CardPeriod,
     ChildView,
     Fact,
+    HealthCheck,
+    HealthDose,
+    HealthMeasurement,
+    HealthScreening,
     ProcessedEvent,
     ResidencePeriod,
     SourcePosition,
@@ -20,6 +24,8 @@ from services.reporting.orm import (
 from shared.clock import utc_now
 from shared.contracts import load_fact
 from shared.facts import Fact as ChildFact
+
+HEALTH_MODELS = (HealthDose, HealthMeasurement, HealthScreening, HealthCheck)
 
 
 @dataclass(frozen=True)
@@ -41,7 +47,7 @@ def _writes(dialect_name: str) -> Writes:
     view = dialect.insert(views)
     view = view.on_conflict_do_update(index_elements=["child_id"], set_={
         column.name: view.excluded[column.name] for column in views.columns if column.name != "child_id"})
-    period_models = (ResidencePeriod, CardPeriod)
+    period_models = (ResidencePeriod, CardPeriod, *HEALTH_MODELS)
     return Writes(
         claim=dialect.insert(ProcessedEvent.__table__).on_conflict_do_nothing(),
         fact=dialect.insert(Fact.__table__).on_conflict_do_nothing(),
@@ -99,6 +105,13 @@ class ReportingRepository:
 
     def replace_cards(self, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:
         self._replace(CardPeriod, child_id, rows, first)
+
+    def replace_health(self, child_id: str, rows: dict[type, list[dict[str, Any]]], first: bool) -> None:
+        for model in HEALTH_MODELS:
+            self._replace(model, child_id, rows.get(model, []), first)
+
+    def health_rows(self, model: type, child_id: str) -> list[Any]:
+        return list(self.session.scalars(select(model).where(model.child_id == child_id)))
 
     def _replace(self, model: type, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:
         """``first``: the child's first fact of the source, so no earlier rows to delete."""

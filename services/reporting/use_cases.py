@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from services.reporting.projections import PROJECTIONS
+from services.reporting.projections import PROJECTIONS, REPROJECT
 from services.reporting.repository import ReportingRepository
 from shared.admin_units import admin_units
 from shared.events import load_envelope
@@ -35,6 +35,9 @@ def apply_event(session: Session, body: dict, metrics: ServiceMetrics) -> bool:
     repo.lock_child(child_id)
     repo.add_fact(source, envelope["payload"]["record_id"], child_id, event_type, body["payload"])
     PROJECTIONS[source](repo, child_id, repo.facts_for(child_id, source), event_type, admin_units())
+    for dependent in REPROJECT.get((source, event_type), ()):
+        if facts := repo.facts_for(child_id, dependent):  # nothing to re-read: one query, no writes
+            PROJECTIONS[dependent](repo, child_id, facts, event_type, admin_units())
     session.commit()
     metrics.events_consumed.labels(event_type, "applied").inc()
     return True

@@ -9,14 +9,16 @@ from typing import Any
 
 from marshmallow import Schema
 
-from shared.contracts import registry
+from shared.contracts import health, registry
 from shared.exceptions import ValidationFailed
 from shared.facts import Fact
 from shared.fields import strict
 
-SOURCES: tuple[str, ...] = ("registry",)
+SOURCES: tuple[str, ...] = ("registry", "health")
 CONTRACTS: dict[tuple[str, str], type[Schema]] = {
-    ("registry", event_type): schema for event_type, schema in registry.EVENTS.items()
+    (source, event_type): schema
+    for source, module in (("registry", registry), ("health", health))
+    for event_type, schema in module.EVENTS.items()
 }
 
 

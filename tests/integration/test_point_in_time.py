@@ -12,6 +12,7 @@ from tests.support import cohort as hand
 
 LEGACY_DATES = (date(2023, 12, 31), date(2024, 9, 30), date(2025, 6, 30))
 CURRENT_DATES = (date(2025, 7, 1), date(2025, 12, 31), date(2026, 6, 30))
+REGISTRY_INDICATORS = ("birth_registration_on_time", "under5_registered", "under6_insurance_card_coverage")
 
 
 def call(container, method, *args):
@@ -79,7 +80,7 @@ def test_every_figure_for_every_area_and_date_and_commune_equals_the_hand_count(
             start = date(on.year, 1, 1)
             report = call(reporting, "indicators", area, on.isoformat())
             expected = hand.figures(hand.counts(children, area, on, start, on, units))
-            assert (area, on, report["indicators"]) == (area, on, expected)
+            assert (area, on, registry_part(report["indicators"])) == (area, on, expected)
             naive = hand.figures(hand.counts(children, area, on, start, on, units, naive=True))
             checked, naive_differs = checked + 1, naive_differs + (naive != expected)
     assert checked == 3 * 28 + 3 * 21  # legacy: 4 provinces, 8 districts, 16 communes; 2025: 3 + 18
@@ -88,13 +89,17 @@ def test_every_figure_for_every_area_and_date_and_commune_equals_the_hand_count(
     a_province_breakdown_lists_every_commune_and_adds_up(children, reporting, units)
 
 
+def registry_part(indicators: dict) -> dict:
+    return {key: indicators[key] for key in REGISTRY_INDICATORS}
+
+
 def a_province_breakdown_lists_every_commune_and_adds_up(children, reporting, units):
     on = date(2025, 12, 31)
     report = call(reporting, "indicators", "51", on.isoformat(), None, True)
     assert len(report["communes"]) == 96
     for commune in report["communes"]:
         expected = hand.figures(hand.counts(children, commune["code"], on, date(2025, 1, 1), on, units))
-        assert (commune["code"], commune["indicators"]) == (commune["code"], expected)
+        assert (commune["code"], registry_part(commune["indicators"])) == (commune["code"], expected)
     total = sum(c["indicators"]["under5_registered"]["value"] for c in report["communes"])
     assert total == report["indicators"]["under5_registered"]["value"]
 

@@ -1,0 +1,104 @@
+"""Health's use cases: check a command, judge it against what health knows of the child, and say
+what to store (``Accepted``). No commit and no publish here: the sector kit commits the record and
+its event together. A record for a child health has not heard of yet is kept, not refused; its
+judgement (dose validity, z-scores) waits for the birth, and reporting re-reads it then.
+"""
+
+from typing import Any
+
+from services.health import domain
+from services.health.repository import HealthStore
+from shared import epi
+from shared.contracts.health import assess, doses
+from shared.exceptions import ValidationFailed
+from shared.facts import live_facts
+from shared.records import Accepted, Context
+
+NOT_YET_KNOWN = "the child's birth has not reached health yet; judged when it does"
+
+
+def _raise_if(*checks: domain.Errors) -> None:
+    errors = {field: messages for check in checks for field, messages in check.items()}
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _check(store: HealthStore, cmd: dict, day_field: str, ctx: Context):
+    child = store.known_child(cmd["child_id"])
+    _raise_if(domain.check_event_date(day_field, cmd[day_field], child, ctx.today),
+              domain.check_commune(cmd["commune_code"], cmd[day_field], ctx.units))
+    return child
+
+
+def _judge_dose(store: HealthStore, cmd: dict, child) -> dict[str, Any]:
+    if child is None:
+        return {"valid": None, "invalid_reason": None, "counts_as": None, "note": NOT_YET_KNOWN}
+    earlier = live_facts(store.facts_for(cmd["child_id"]))
+    new = epi.Dose(cmd["record_id"], cmd["antigen"], cmd["dose"], cmd["given_on"])
+    verdict = next(v for v in epi.judge(child.date_of_birth, [*doses(earlier), new])
+                   if v.record_id == cmd["record_id"])
+    return {"valid": verdict.valid, "invalid_reason": verdict.reason, "counts_as": verdict.counts_as}
+
+
+def record_vaccination(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:
+    """Record a dose given (``vaccination_recorded``); too early or too soon: kept, marked invalid."""
+    _raise_if(domain.check_dose(cmd["antigen"], cmd["dose"], epi.schedule()))
+    child = _check(store, cmd, "given_on", ctx)
+    judged = _judge_dose(store, cmd, child)
+    payload = {key: cmd[key] for key in ("antigen", "dose", "given_on", "commune_code", "facility_code")}
+    payload.update(valid=judged["valid"], invalid_reason=judged["invalid_reason"])
+    return Accepted("vaccination_recorded", cmd["child_id"], cmd["commune_code"], cmd["given_on"],
+                    payload, answer=judged)
+
+
+def record_growth(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:
+    """Record a measurement (``growth_measured``) with its WHO z-scores and nutrition classes."""
+    child = _check(store, cmd, "measured_on", ctx)
+    payload = {key: cmd[key] for key in ("measured_on", "commune_code", "weight_kg", "length_height_cm",
+                                         "position", "oedema", "muac_mm")}
+    if child is None:
+        payload.update(reference=None, zscores={}, flagged=[], conditions=[])
+        return Accepted("growth_measured", cmd["child_id"], cmd["commune_code"], cmd["measured_on"],
+                        payload, answer={"note": NOT_YET_KNOWN})
+    result = assess({**payload}, child.sex, child.date_of_birth)
+    payload.update(reference=result.reference, zscores=result.zscores, flagged=list(result.flagged),
+                   conditions=list(result.conditions))
+    answer = {"reference": result.reference, "age_days": result.age_days, "zscores": result.zscores,
+              "flagged": list(result.flagged), "conditions": list(result.conditions),
+              "length_height_used_cm": result.length_height_cm, "notes": list(result.notes)}
+    return Accepted("growth_measured", cmd["child_id"], cmd["commune_code"], cmd["measured_on"],
+                    payload, answer=answer)
+
+
+def record_screening(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:
+    """Record a development, hearing, vision or disability screening (``screening_recorded``)."""
+    _check(store, cmd, "screened_on", ctx)
+    payload = {key: cmd[key] for key in ("kind", "result", "screened_on", "commune_code")}
+    return Accepted("screening_recorded", cmd["child_id"], cmd["commune_code"], cmd["screened_on"], payload)
+
+
+def record_health_check(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:
+    """Record an annual health check (``health_check_recorded``)."""
+    _check(store, cmd, "checked_on", ctx)
+    payload = {key: cmd[key] for key in ("checked_on", "commune_code")}
+    return Accepted("health_check_recorded", cmd["child_id"], cmd["commune_code"], cmd["checked_on"],
+                    payload)
+
+
+def due_list(store: HealthStore, commune_code: str, as_of, ctx: Context) -> list[dict[str, Any]]:
+    """Every living child of the commune with a dose due or overdue on ``as_of``, most overdue first."""
+    _raise_if(domain.check_commune(commune_code, as_of, ctx.units))
+    column = "current_commune" if ctx.units.map_on(as_of) == "2025" else "legacy_commune"
+    children = [c for c in store.children_in(column, commune_code)
+                if c.date_of_birth <= as_of and (c.date_of_death is None or c.date_of_death > as_of)]
+    facts = store.vaccination_facts([c.child_id for c in children])
+    rows = []
+    for child in children:
+        verdicts = epi.judge(child.date_of_birth, doses(facts[child.child_id]))
+        for due in epi.next_doses(child.date_of_birth, verdicts, as_of, child.current_province):
+            if due.status != "upcoming":
+                rows.append({"child_id": child.child_id, "date_of_birth": child.date_of_birth,
+                             "antigen": due.antigen, "dose": due.dose, "due_on": due.due_on,
+                             "days_overdue": due.days_overdue, "status": due.status})
+    return sorted(rows, key=lambda r: (-r["days_overdue"], r["due_on"], r["child_id"], r["antigen"]))
+

@@ -1,0 +1,83 @@
+"""RPC input and output schemas of health: one ``<Command>Schema`` per write RPC, and the due list.
+
+Inputs use the shared fields, so every bad value, whatever its JSON type, is a ``ValidationFailed``
+naming the field before anything touches the database.
+"""
+
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from shared.contracts.common import CALLER_RECORD_ID_MAX, commune_code_field
+from shared.contracts.health import POSITIONS, SCREENING_KINDS, SCREENING_RESULTS
+from shared.fields import Identifier
+
+
+def record_id_field() -> Identifier:
+    return Identifier(max_length=CALLER_RECORD_ID_MAX, required=True)
+
+
+def child_id_field() -> Identifier:
+    return Identifier(max_length=32, required=True)
+
+
+def _measure(low: float, high: float, **kwargs) -> fields.Float:
+    return fields.Float(allow_nan=False, validate=validate.Range(min=low, max=high), **kwargs)
+
+
+class RecordVaccinationSchema(Schema):
+    record_id = record_id_field()
+    child_id = child_id_field()
+    antigen = Identifier(max_length=32, required=True)
+    dose = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10))
+    given_on = fields.Date(required=True)
+    commune_code = commune_code_field()
+    facility_code = Identifier(max_length=32, required=True)
+
+
+class RecordGrowthSchema(Schema):
+    record_id = record_id_field()
+    child_id = child_id_field()
+    measured_on = fields.Date(required=True)
+    commune_code = commune_code_field()
+    weight_kg = _measure(0.3, 150, load_default=None, allow_none=True)
+    length_height_cm = _measure(20, 250, load_default=None, allow_none=True)
+    position = fields.String(required=True, validate=validate.OneOf(POSITIONS))
+    oedema = fields.Boolean(load_default=False)
+    muac_mm = _measure(50, 400, load_default=None, allow_none=True)
+
+    @validates_schema
+    def something_measured(self, data: dict, **_) -> None:
+        if data.get("weight_kg") is None and data.get("length_height_cm") is None:
+            raise ValidationError("Give a weight, a length/height or both.", "weight_kg")
+
+
+class RecordScreeningSchema(Schema):
+    record_id = record_id_field()
+    child_id = child_id_field()
+    kind = fields.String(required=True, validate=validate.OneOf(SCREENING_KINDS))
+    result = fields.String(required=True, validate=validate.OneOf(SCREENING_RESULTS))
+    screened_on = fields.Date(required=True)
+    commune_code = commune_code_field()
+
+
+class RecordHealthCheckSchema(Schema):
+    record_id = record_id_field()
+    child_id = child_id_field()
+    checked_on = fields.Date(required=True)
+    commune_code = commune_code_field()
+
+
+class DueQuerySchema(Schema):
+    commune_code = commune_code_field()
+    as_of = fields.Date(required=True, validate=validate.Range(min=date(1900, 1, 1), max=date(2999, 12, 31)))
+
+
+class DueDoseSchema(Schema):
+    child_id = fields.String()
+    date_of_birth = fields.Date()
+    antigen = fields.String()
+    dose = fields.Integer()
+    due_on = fields.Date()
+    days_overdue = fields.Integer()
+    status = fields.String()

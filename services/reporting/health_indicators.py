@@ -1,0 +1,145 @@
+"""The plan's health indicators for an area on a date (BRIEF section 9, indicators 7-13).
+
+Same frame as the registry's: children counted where they lived on ``as_of``, registered by then
+and alive then; every figure is a conditional count in the area's one statement. Cohorts are the
+children who reached an age within the period (12 months for the infant doses, ``assess_at`` for
+later ones). A dose counts when the schedule judged it valid and it was given before that age.
+Prevalence reads, per index, each child's LATEST measurement in the period with a z-score that may
+count (computed, not flagged), so a child with two measurements counts once; cut-offs and the
+rule for "fully immunised" come from ``shared/data``.
+"""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, exists, not_, or_
+from sqlalchemy.orm import aliased
+
+from services.reporting import repository as q
+from services.reporting.orm import ChildView, HealthCheck, HealthDose, HealthMeasurement, HealthScreening
+from services.reporting.projections.health import INDEX_COLUMNS
+from shared import epi, growth
+from shared.contracts.health import POSITIVE, SCREENING_KINDS
+
+AGE_GROUPS = {growth.WHO2006: "under5", growth.WHO2007: "5_8"}
+
+
+def _months(age: str) -> int:
+    number, unit = int(age[:-1]), age[-1]
+    return number * 12 if unit == "y" else number
+
+
+def _living(as_of: date):
+    return and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of)
+
+
+def _cohort(as_of: date, start: date, end: date, months: int):
+    """Children who reached ``months`` of age within the period."""
+    return and_(_living(as_of), ChildView.date_of_birth >= epi.add_months(start, -months),
+                ChildView.date_of_birth <= epi.add_months(end, -months))
+
+
+def _dose(antigen: str, place: int, before_months: int):
+    return exists().where(HealthDose.child_id == ChildView.child_id, HealthDose.antigen == antigen,
+                          HealthDose.counts_as == place, HealthDose.valid.is_(True),
+                          HealthDose.age_months < before_months)
+
+
+def coverage_rows(as_of: date) -> list[tuple[str, int, int]]:
+    plan = epi.schedule()
+    default = _months(plan.settings["coverage_by_age"])
+    return [(row.antigen, row.dose, _months(row.assess_at) if row.assess_at else default)
+            for row in plan.in_force(as_of).rows if row.enabled]
+
+
+def _immunisation(as_of: date, start: date, end: date) -> dict[str, Any]:
+    settings = epi.schedule().settings
+    rule, drop = settings["fully_immunised"], settings["dropout"]
+    by = _months(rule["by_age"])
+    counted = {"cohort_12m": _cohort(as_of, start, end, by)}
+    counted["fully_immunised"] = and_(counted["cohort_12m"], *[
+        _dose(antigen, needed, by) for antigen, needed in rule["require"].items()])
+    for antigen, place, months in coverage_rows(as_of):
+        counted.setdefault(f"cohort_{months}m", _cohort(as_of, start, end, months))
+        counted[f"dose_{antigen}_{place}"] = and_(counted[f"cohort_{months}m"], _dose(antigen, place, months))
+    drop_by = _months(drop["by_age"])
+    first = and_(counted["cohort_12m"], _dose(drop["antigen"], drop["first"], drop_by))
+    counted["dropout_first"] = first
+    counted["dropout_not_last"] = and_(first, not_(_dose(drop["antigen"], drop["last"], drop_by)))
+    return counted
+
+
+def _latest_beyond(reference: str, column: str, start: date, end: date, rule: dict | None):
+    """The child's latest countable ``column`` z-score of ``reference`` in the period (passing
+    ``rule``'s cut-off when given)."""
+    m, later = aliased(HealthMeasurement), aliased(HealthMeasurement)
+
+    def countable(row):
+        return and_(row.child_id == ChildView.child_id, row.reference == reference,
+                    getattr(row, column).is_not(None), row.measured_on >= start, row.measured_on <= end)
+
+    if rule is None:
+        return exists().where(countable(m))
+    z = getattr(m, column)
+    beyond = z < rule["below"] if "below" in rule else z > rule["above"]
+    newer = exists().where(countable(later), or_(
+        later.measured_on > m.measured_on,
+        and_(later.measured_on == m.measured_on, later.record_id > m.record_id)))
+    return exists().where(countable(m), beyond, not_(newer))
+
+
+def _nutrition(as_of: date, start: date, end: date) -> dict[str, Any]:
+    living, counted = _living(as_of), {}
+    under5 = and_(living, q.born_after(epi.add_months(as_of, -60)))
+    counted["under5_living"] = under5
+    counted["under5_measured"] = and_(under5, exists().where(
+        HealthMeasurement.child_id == ChildView.child_id, HealthMeasurement.reference.is_not(None),
+        HealthMeasurement.measured_on >= start, HealthMeasurement.measured_on <= end))
+    for reference, conditions in growth.rules()["conditions"].items():
+        group = AGE_GROUPS[reference]
+        for name, rule in conditions.items():
+            column = INDEX_COLUMNS[rule["index"]]
+            counted.setdefault(f"measured_{group}_{column}",
+                               and_(living, _latest_beyond(reference, column, start, end, None)))
+            counted[f"{name}_{group}"] = and_(living, _latest_beyond(reference, column, start, end, rule))
+    return counted
+
+
+def _checks_and_screening(as_of: date, start: date, end: date) -> dict[str, Any]:
+    living = _living(as_of)
+    aged_3_8 = and_(living, q.born_after(epi.add_months(as_of, -108)),
+                    ChildView.date_of_birth <= epi.add_months(as_of, -36))
+    counted = {"aged_3_8": aged_3_8, "checked_3_8": and_(aged_3_8, exists().where(
+        HealthCheck.child_id == ChildView.child_id, HealthCheck.checked_on >= start,
+        HealthCheck.checked_on <= end))}
+    for kind in SCREENING_KINDS:
+        def screened(*extra, kind=kind):
+            return exists().where(HealthScreening.child_id == ChildView.child_id,
+                                  HealthScreening.kind == kind, HealthScreening.screened_on >= start,
+                                  HealthScreening.screened_on <= end, *extra)
+        counted[f"screened_{kind}"] = and_(living, screened())
+        counted[f"positive_{kind}"] = and_(living, screened(HealthScreening.result.in_(POSITIVE)))
+    return counted
+
+
+def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+    return {**_immunisation(as_of, start, end), **_nutrition(as_of, start, end),
+            **_checks_and_screening(as_of, start, end)}
+
+
+def figures(counts: dict[str, int], as_of: date, ratio) -> dict[str, Any]:
+    found = {"fully_immunised_by_12m": ratio(counts["fully_immunised"], counts["cohort_12m"])}
+    for antigen, place, months in coverage_rows(as_of):
+        found[f"coverage_{antigen}_{place}"] = ratio(counts[f"dose_{antigen}_{place}"],
+                                                     counts[f"cohort_{months}m"])
+    found["dtp_hepb_hib_dropout_1_to_3"] = ratio(counts["dropout_not_last"], counts["dropout_first"])
+    found["growth_monitoring_under5"] = ratio(counts["under5_measured"], counts["under5_living"])
+    for reference, conditions_ in growth.rules()["conditions"].items():
+        group = AGE_GROUPS[reference]
+        for name, rule in conditions_.items():
+            found[f"{name}_{group}"] = ratio(counts[f"{name}_{group}"],
+                                             counts[f"measured_{group}_{INDEX_COLUMNS[rule['index']]}"])
+    found["health_check_3_8"] = ratio(counts["checked_3_8"], counts["aged_3_8"])
+    for kind in SCREENING_KINDS:
+        found[f"screening_positive_{kind}"] = ratio(counts[f"positive_{kind}"], counts[f"screened_{kind}"])
+    return found
