@@ -128,7 +128,12 @@ def main() -> int:
         report = rpc.reporting.indicators(DEMO_AREA, DEMO_AS_OF)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"\nopen: http://127.0.0.1:8000/indicators?area={DEMO_AREA}&as_of={DEMO_AS_OF}&format=html")
-    return 0 if report["indicators"] == EXPECTED else 1
+    return 0 if registry_figures(report["indicators"]) == EXPECTED else 1
+
+
+def registry_figures(indicators: dict) -> dict:
+    """The demo loads births and cards only: its hand count covers the registry's indicators."""
+    return {key: indicators.get(key) for key in EXPECTED}
 
 
 if __name__ == "__main__":

@@ -74,15 +74,15 @@ def _latest_beyond(reference: str, column: str, start: date, end: date, rule: di
     ``rule``'s cut-off when given)."""
     m, later = aliased(HealthMeasurement), aliased(HealthMeasurement)
 
-    def countable(row):
-        return and_(row.child_id == ChildView.child_id, row.reference == reference,
+    def countable(row, child_id=ChildView.child_id):
+        return and_(row.child_id == child_id, row.reference == reference,
                     getattr(row, column).is_not(None), row.measured_on >= start, row.measured_on <= end)
 
     if rule is None:
         return exists().where(countable(m))
     z = getattr(m, column)
     beyond = z < rule["below"] if "below" in rule else z > rule["above"]
-    newer = exists().where(countable(later), or_(
+    newer = exists().where(countable(later, m.child_id), or_(  # correlated to m, not to the view
         later.measured_on > m.measured_on,
         and_(later.measured_on == m.measured_on, later.record_id > m.record_id)))
     return exists().where(countable(m), beyond, not_(newer))

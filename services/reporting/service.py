@@ -14,11 +14,13 @@ from nameko.web.handlers import http
 
 from services.reporting import http_views, schemas, use_cases
 from services.reporting.event_logs import EventLogs
+from services.reporting.health_view import health_section
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import ReportingBase
 from services.reporting.repository import ReportingRepository
 from shared import operations
 from shared.admin_units import admin_units
+from shared.clock import today
 from shared.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.consumer import DeadLetters, RetiredQueues, handler_method_name, reliable_handler
 from shared.contracts import SOURCES, event_types
@@ -50,10 +52,11 @@ class ReportingService(operations.OperationsEndpoints):
     @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("child_id",))
     def child_view(self, child_id: str) -> dict:
         child_id = load(schemas.ChildQuerySchema, {"child_id": child_id})["child_id"]
-        view = ReportingRepository(self.db).get_view(child_id)
+        repo = ReportingRepository(self.db)
+        view = repo.get_view(child_id)
         if view is None:
             raise NotFound(f"No view for child {child_id}.")
-        return schemas.ChildViewSchema().dump(view)
+        return {**schemas.ChildViewSchema().dump(view), "health": health_section(repo, view, today())}
 
     @rpc(expected_exceptions=EXPECTED)
     def indicators(self, area_code: str, as_of: str, period: dict | None = None,

@@ -1,13 +1,15 @@
-"""The sector contract, run once per sector: the registry, and a sample sector of 73 lines."""
+"""The sector contract, run once per sector: the registry, health, and a sample sector of 73 lines."""
 
 import pytest
 
+from services.health.repository import HealthStore
+from services.health.service import HealthService
 from services.registry.repository import RegistryRepository
 from services.registry.service import RegistryService
 from shared.contracts import CONTRACTS
 from tests.contract.sector_contract import SectorContract
 from tests.support import sample_sector
-from tests.support.factories import make_birth
+from tests.support.factories import make_birth, make_vaccination
 
 
 class TestRegistryContract(SectorContract):
@@ -52,3 +54,18 @@ class TestSampleSectorContract(SectorContract):
     @pytest.fixture
     def broken(self, make_record):
         return make_record(weight_kg=float("nan")), "weight_kg"
+
+
+class TestHealthContract(SectorContract):
+    SERVICE = HealthService
+    STORE = HealthStore
+    WRITE = "record_vaccination"
+    VARIANT = {"facility_code": "TYT-OTHER"}
+
+    @pytest.fixture
+    def make_record(self):
+        return make_vaccination
+
+    @pytest.fixture
+    def broken(self):
+        return make_vaccination(antigen="smallpox"), "antigen"

@@ -41,3 +41,17 @@ def registry_db(clean_infra):
 @pytest.fixture
 def reporting_db(clean_infra):
     yield from open_session(clean_infra.db_url("reporting"))
+
+
+@pytest.fixture
+def health_container(container_factory, service_config):
+    from services.health.service import HealthService
+
+    container = container_factory(HealthService, service_config("health", EVENT_RETRY_LIMIT=2))
+    container.start()
+    return container
+
+
+@pytest.fixture
+def health_db(clean_infra):
+    yield from open_session(clean_infra.db_url("health"))

@@ -11,6 +11,8 @@ from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_nam
 from shared.exceptions import ValidationFailed
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_move
 
+REGISTRY_INDICATORS = ("birth_registration_on_time", "under5_registered", "under6_insurance_card_coverage")
+
 
 def call(container, method, *args):
     with entrypoint_hook(container, method) as hook:
@@ -117,7 +119,7 @@ def test_indicators_count_the_area_on_the_map_in_force(registry_container, repor
     assert legacy["area"] == {"code": "105", "level": "district", "map": "legacy",
                               "name": "Thành phố Lai Châu", "parents": [
                                   {"level": "province", "code": "12", "name": "Tỉnh Lai Châu"}]}
-    assert legacy["indicators"] == {
+    assert {key: legacy["indicators"][key] for key in REGISTRY_INDICATORS} == {
         "birth_registration_on_time": {"numerator": 1, "denominator": 2, "value": 0.5},
         "under5_registered": {"numerator": 2, "denominator": None, "value": 2},
         "under6_insurance_card_coverage": {"numerator": 1, "denominator": 2, "value": 0.5},

@@ -81,3 +81,33 @@ def make_birth_envelope(**overrides: Any) -> dict[str, Any]:
                    on_time=days <= 60, days_to_registration=days)
     return make_envelope("birth_registered", "registry", birth["child_id"], birth["commune_code"],
                          registered, payload)
+
+
+def make_vaccination(child_id: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A first pentavalent dose given at 10 weeks to the child of ``make_birth`` (born 1 March 2024)."""
+    record = {"record_id": f"vacc-{next(_serial)}", "child_id": child_id or personal_id(),
+              "antigen": "dtp_hepb_hib", "dose": 1, "given_on": "2024-05-10", "commune_code": COMMUNE,
+              "facility_code": "TYT-03388"}
+    record.update(overrides)
+    return record
+
+
+def make_growth(child_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"growth-{next(_serial)}", "child_id": child_id, "measured_on": "2024-09-01",
+              "commune_code": COMMUNE, "weight_kg": 7.5, "length_height_cm": 66.0, "position": "lying"}
+    record.update(overrides)
+    return record
+
+
+def make_screening(child_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"screen-{next(_serial)}", "child_id": child_id, "kind": "hearing",
+              "result": "normal", "screened_on": "2024-09-01", "commune_code": COMMUNE}
+    record.update(overrides)
+    return record
+
+
+def make_health_check(child_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"check-{next(_serial)}", "child_id": child_id, "checked_on": "2024-09-01",
+              "commune_code": COMMUNE}
+    record.update(overrides)
+    return record
