@@ -6,9 +6,11 @@ applies its event in one transaction (``use_cases.apply_event``). A timer catche
 source's event log. RPC and HTTP serve the child view and the indicators.
 """
 
+import logging
 from functools import partial
 
 import eventlet
+from nameko.exceptions import UnknownService
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
@@ -30,6 +32,7 @@ from shared.fields import load
 from shared.metrics import RpcMetrics, service_metrics
 from shared.timers import configured_timer
 
+_log = logging.getLogger(__name__)
 EXPECTED = (ValidationFailed, NotFound)
 CATCH_UP_BATCH = 500
 CATCH_UP_CALL_TIMEOUT = 30
@@ -77,8 +80,13 @@ class ReportingService(operations.OperationsEndpoints):
         results = {}
         for name in [source] if source else SOURCES:
             fetch = partial(self._events_since, self.event_logs[name])
-            results[name] = use_cases.catch_up(self.db, name, fetch, service_metrics(self.name),
-                                               self.park)
+            try:
+                results[name] = use_cases.catch_up(self.db, name, fetch, service_metrics(self.name),
+                                                   self.park)
+            except UnknownService:  # that producer is not running: the others are still read
+                self.db.rollback()
+                _log.warning("catch-up skipped %s: the service is not running", name)
+                results[name] = {"source": name, "unreachable": f"service {name} is not running"}
         return results
 
     @configured_timer(CATCH_UP_INTERVAL_KEY, 60)

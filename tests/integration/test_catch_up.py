@@ -51,7 +51,7 @@ def test_a_wiped_view_is_rebuilt_from_scratch(registry_container, reporting_cont
 def test_an_unknown_source_names_the_field(reporting_container):
     with pytest.raises(ValidationFailed) as error:
         call(reporting_container, "catch_up", "weather")
-    assert error.value.errors == {"source": ["Must be one of: registry."]}
+    assert error.value.errors == {"source": ["Must be one of: registry, health."]}
 
 
 def test_catch_up_skips_what_the_broker_delivered_without_claiming_it_again(registry_container,
@@ -66,3 +66,11 @@ def test_catch_up_skips_what_the_broker_delivered_without_claiming_it_again(regi
     assert call(reporting_container, "catch_up")["registry"] == {
         "source": "registry", "read": 3, "applied": 0, "position": 3}
     assert duplicates._value.get() == before
+
+
+def test_a_producer_that_is_not_running_is_reported_and_the_others_are_still_read(
+        registry_container, reporting_container):
+    call(registry_container, "register_birth", make_birth())
+    result = call(reporting_container, "catch_up")
+    assert (result["registry"]["read"], result["health"]) == (
+        1, {"source": "health", "unreachable": "service health is not running"})

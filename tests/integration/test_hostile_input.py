@@ -21,6 +21,7 @@ from services.reporting.http_views import indicators_response
 from services.reporting.orm import Fact, ProcessedEvent, ReportingBase
 from services.reporting.service import ReportingService
 from services.reporting.use_cases import apply_event
+from shared.contracts import SOURCES
 from shared.exceptions import PlatformError, ValidationFailed
 from shared.metrics import service_metrics
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_death, make_move
@@ -177,13 +178,13 @@ def test_the_indicator_page_answers_200_or_400_never_500(reporting, args):
 
 
 @FUZZ
-@given(args=arguments(st.sampled_from([None, "registry"])))
+@given(args=arguments(st.sampled_from([None, *SOURCES])))
 @example(args=([],))
 def test_catch_up_answers_or_names_a_field(reporting, args):
     log = Mock()
     log.events_since.call_async.return_value.result.return_value = []
     attempt(reporting, (Fact,), ReportingService, "catch_up", *args,
-            event_logs={"registry": log}, park=Mock())
+            event_logs=dict.fromkeys(SOURCES, log), park=Mock())
 
 
 @FUZZ
