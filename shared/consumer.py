@@ -124,6 +124,18 @@ class ReliableEventHandler(EventHandler):
 reliable_handler = ReliableEventHandler.decorator
 
 
+def add_event_handlers(service: type, pairs, apply: str, doc: str) -> None:
+    """Give ``service`` one reliable handler ``handle_<source>_<event_type>`` per pair, each passing
+    the body to the method named ``apply`` (``doc`` formatted with source and event_type)."""
+    for source, event_type in pairs:
+        def handle(self, body: dict) -> None:
+            getattr(self, apply)(body)
+
+        handle.__name__ = handle.__qualname__ = handler_method_name(source, event_type)
+        handle.__doc__ = doc.format(source=source, event_type=event_type)
+        setattr(service, handle.__name__, reliable_handler(source, event_type)(handle))
+
+
 class DeadLetters(DependencyProvider):
     """Inject ``park(envelope, error, source, event_type)``: straight to ``<service>.dead-letter``,
     for what a consumer read some other way (catch-up) and no retry will mend."""

@@ -114,6 +114,12 @@ def after_age(birth: date, age: str) -> date:
     return add_months(birth, number * (12 if unit == "y" else 1))
 
 
+def months_in(age: str) -> int:
+    """Whole months in an age written in months or years ('12m', '8y')."""
+    number, unit = int(age[:-1]), age[-1]
+    return number * 12 if unit == "y" else number
+
+
 def age_in_months(birth: date, day: date) -> int:
     """Completed calendar months between ``birth`` and ``day``."""
     months = (day.year - birth.year) * 12 + day.month - birth.month

@@ -11,6 +11,7 @@ Counts are true integers (not booleans, floats or numeric strings) within stated
 
 import re
 import unicodedata
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -70,6 +71,17 @@ def digits(count: int, **kwargs: Any) -> fields.String:
     """A code of exactly ``count`` ASCII digits (commune 5, province 2, personal id 12)."""
     return fields.String(validate=validate.Regexp(rf"[0-9]{{{count}}}\Z",
                                                   error=f"Must be {count} digits."), **kwargs)
+
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
+def report_date(**kwargs: Any) -> fields.Date:
+    """A date a report or list is asked for, within 1900-2999."""
+    return fields.Date(validate=validate.Range(
+        min=EARLIEST_DATE, max=LATEST_DATE,
+        error=f"Must be between {EARLIEST_DATE} and {LATEST_DATE}."), **kwargs)
 
 
 @cache

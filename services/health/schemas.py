@@ -4,21 +4,11 @@ Inputs use the shared fields, so every bad value, whatever its JSON type, is a `
 naming the field before anything touches the database.
 """
 
-from datetime import date
-
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.contracts.common import CALLER_RECORD_ID_MAX, commune_code_field
+from shared.contracts.common import caller_record_id_field, child_id_field, commune_code_field
 from shared.contracts.health import POSITIONS, SCREENING_KINDS, SCREENING_RESULTS
-from shared.fields import Identifier
-
-
-def record_id_field() -> Identifier:
-    return Identifier(max_length=CALLER_RECORD_ID_MAX, required=True)
-
-
-def child_id_field() -> Identifier:
-    return Identifier(max_length=32, required=True)
+from shared.fields import Identifier, report_date
 
 
 def _measure(low: float, high: float, **kwargs) -> fields.Float:
@@ -26,7 +16,7 @@ def _measure(low: float, high: float, **kwargs) -> fields.Float:
 
 
 class RecordVaccinationSchema(Schema):
-    record_id = record_id_field()
+    record_id = caller_record_id_field()
     child_id = child_id_field()
     antigen = Identifier(max_length=32, required=True)
     dose = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10))
@@ -36,7 +26,7 @@ class RecordVaccinationSchema(Schema):
 
 
 class RecordGrowthSchema(Schema):
-    record_id = record_id_field()
+    record_id = caller_record_id_field()
     child_id = child_id_field()
     measured_on = fields.Date(required=True)
     commune_code = commune_code_field()
@@ -53,7 +43,7 @@ class RecordGrowthSchema(Schema):
 
 
 class RecordScreeningSchema(Schema):
-    record_id = record_id_field()
+    record_id = caller_record_id_field()
     child_id = child_id_field()
     kind = fields.String(required=True, validate=validate.OneOf(SCREENING_KINDS))
     result = fields.String(required=True, validate=validate.OneOf(SCREENING_RESULTS))
@@ -62,7 +52,7 @@ class RecordScreeningSchema(Schema):
 
 
 class RecordHealthCheckSchema(Schema):
-    record_id = record_id_field()
+    record_id = caller_record_id_field()
     child_id = child_id_field()
     checked_on = fields.Date(required=True)
     commune_code = commune_code_field()
@@ -70,7 +60,7 @@ class RecordHealthCheckSchema(Schema):
 
 class DueQuerySchema(Schema):
     commune_code = commune_code_field()
-    as_of = fields.Date(required=True, validate=validate.Range(min=date(1900, 1, 1), max=date(2999, 12, 31)))
+    as_of = report_date(required=True)
 
 
 class DueDoseSchema(Schema):

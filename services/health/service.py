@@ -16,7 +16,7 @@ from services.health.repository import HealthStore
 from shared import sector
 from shared.admin_units import admin_units
 from shared.clock import today
-from shared.consumer import handler_method_name, reliable_handler
+from shared.consumer import add_event_handlers
 from shared.contracts import event_types
 from shared.db import Database
 from shared.events import load_envelope
@@ -61,14 +61,6 @@ class HealthService(sector.SectorEndpoints):
         store.session.commit()
 
 
-def _registry_handler(event_type: str):
-    def handle(self, body: dict) -> None:
-        self._copy_registry_event(body)
 
-    handle.__name__ = handle.__qualname__ = handler_method_name("registry", event_type)
-    handle.__doc__ = f"Keep the registry's {event_type} in health's list of children."
-    return reliable_handler("registry", event_type)(handle)
-
-
-for _event_type in event_types("registry"):
-    setattr(HealthService, handler_method_name("registry", _event_type), _registry_handler(_event_type))
+add_event_handlers(HealthService, [("registry", event_type) for event_type in event_types("registry")],
+                   "_copy_registry_event", "Keep the registry's {event_type} in health's list of children.")

@@ -6,21 +6,13 @@ Inputs use the shared fields (``shared.fields``), so every bad value, whatever i
 
 from marshmallow import Schema, fields, validate
 
-from shared.contracts.common import CALLER_RECORD_ID_MAX, commune_code_field
+from shared.contracts.common import caller_record_id_field, child_id_field, commune_code_field
 from shared.contracts.registry import POVERTY, SEXES
 from shared.fields import Identifier, Text
 
 
-def record_id_field() -> Identifier:
-    return Identifier(max_length=CALLER_RECORD_ID_MAX, required=True)
-
-
-def child_id_field() -> Identifier:
-    return Identifier(max_length=32, required=True)
-
-
 class RegisterBirthSchema(Schema):
-    record_id = record_id_field()
+    record_id = caller_record_id_field()
     child_id = child_id_field()
     full_name = Text(max_length=200, required=True)
     sex = fields.String(required=True, validate=validate.OneOf(SEXES))
@@ -32,14 +24,14 @@ class RegisterBirthSchema(Schema):
 
 
 class ChangeResidenceSchema(Schema):
-    record_id = record_id_field()
+    record_id = caller_record_id_field()
     child_id = child_id_field()
     commune_code = commune_code_field()
     moved_on = fields.Date(required=True)
 
 
 class IssueInsuranceCardSchema(Schema):
-    record_id = record_id_field()
+    record_id = caller_record_id_field()
     child_id = child_id_field()
     card_number = Identifier(max_length=32, required=True)
     issued_on = fields.Date(required=True)
@@ -47,7 +39,7 @@ class IssueInsuranceCardSchema(Schema):
 
 
 class RecordDeathSchema(Schema):
-    record_id = record_id_field()
+    record_id = caller_record_id_field()
     child_id = child_id_field()
     date_of_death = fields.Date(required=True)
 

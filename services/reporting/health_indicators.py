@@ -24,11 +24,6 @@ from shared.contracts.health import POSITIVE, SCREENING_KINDS
 AGE_GROUPS = {growth.WHO2006: "under5", growth.WHO2007: "5_8"}
 
 
-def _months(age: str) -> int:
-    number, unit = int(age[:-1]), age[-1]
-    return number * 12 if unit == "y" else number
-
-
 def _living(as_of: date):
     return and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of)
 
@@ -47,22 +42,22 @@ def _dose(antigen: str, place: int, before_months: int):
 
 def coverage_rows(as_of: date) -> list[tuple[str, int, int]]:
     plan = epi.schedule()
-    default = _months(plan.settings["coverage_by_age"])
-    return [(row.antigen, row.dose, _months(row.assess_at) if row.assess_at else default)
+    default = epi.months_in(plan.settings["coverage_by_age"])
+    return [(row.antigen, row.dose, epi.months_in(row.assess_at) if row.assess_at else default)
             for row in plan.in_force(as_of).rows if row.enabled]
 
 
 def _immunisation(as_of: date, start: date, end: date) -> dict[str, Any]:
     settings = epi.schedule().settings
     rule, drop = settings["fully_immunised"], settings["dropout"]
-    by = _months(rule["by_age"])
+    by = epi.months_in(rule["by_age"])
     counted = {"cohort_12m": _cohort(as_of, start, end, by)}
     counted["fully_immunised"] = and_(counted["cohort_12m"], *[
         _dose(antigen, needed, by) for antigen, needed in rule["require"].items()])
     for antigen, place, months in coverage_rows(as_of):
         counted.setdefault(f"cohort_{months}m", _cohort(as_of, start, end, months))
         counted[f"dose_{antigen}_{place}"] = and_(counted[f"cohort_{months}m"], _dose(antigen, place, months))
-    drop_by = _months(drop["by_age"])
+    drop_by = epi.months_in(drop["by_age"])
     first = and_(counted["cohort_12m"], _dose(drop["antigen"], drop["first"], drop_by))
     counted["dropout_first"] = first
     counted["dropout_not_last"] = and_(first, not_(_dose(drop["antigen"], drop["last"], drop_by)))

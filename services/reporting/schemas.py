@@ -6,16 +6,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared.contracts import SOURCES
-from shared.fields import Identifier
-
-EARLIEST_DATE = date(1900, 1, 1)
-LATEST_DATE = date(2999, 12, 31)
-
-
-def report_date(**kwargs: Any) -> fields.Date:
-    return fields.Date(validate=validate.Range(
-        min=EARLIEST_DATE, max=LATEST_DATE,
-        error=f"Must be between {EARLIEST_DATE} and {LATEST_DATE}."), **kwargs)
+from shared.fields import Identifier, report_date
 
 
 class PeriodSchema(Schema):

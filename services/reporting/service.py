@@ -24,7 +24,7 @@ from shared import operations
 from shared.admin_units import admin_units
 from shared.clock import today
 from shared.config_keys import CATCH_UP_INTERVAL_KEY
-from shared.consumer import DeadLetters, RetiredQueues, handler_method_name, reliable_handler
+from shared.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.contracts import SOURCES, event_types
 from shared.db import Database
 from shared.exceptions import NotFound, ValidationFailed
@@ -111,16 +111,7 @@ class ReportingService(operations.OperationsEndpoints):
         use_cases.apply_event(self.db, body, service_metrics(self.name))
 
 
-def _event_handler(source: str, event_type: str):
-    def handle(self, body: dict) -> None:
-        self._project(body)
 
-    handle.__name__ = handle.__qualname__ = handler_method_name(source, event_type)
-    handle.__doc__ = f"Apply {source}'s {event_type} event (retried, then dead-lettered)."
-    return reliable_handler(source, event_type)(handle)
-
-
-for _source in SOURCES:
-    for _event_type in event_types(_source):
-        setattr(ReportingService, handler_method_name(_source, _event_type),
-                _event_handler(_source, _event_type))
+add_event_handlers(ReportingService, [(source, event_type) for source in SOURCES
+                                      for event_type in event_types(source)],
+                   "_project", "Apply {source}'s {event_type} event (retried, then dead-lettered).")

@@ -13,6 +13,15 @@ def record_id_field(**kwargs) -> Identifier:
     return Identifier(max_length=RECORD_ID_MAX, required=True, **kwargs)
 
 
+def caller_record_id_field() -> Identifier:
+    """The id a caller gives its record (RPC input); events carry ``record_id_field``."""
+    return Identifier(max_length=CALLER_RECORD_ID_MAX, required=True)
+
+
+def child_id_field() -> Identifier:
+    return Identifier(max_length=32, required=True)
+
+
 def commune_code_field(**kwargs) -> fields.String:
     return digits(5, required=True, **kwargs)
 
