@@ -9,24 +9,18 @@ from typing import Any
 from services.health import domain
 from services.health.repository import HealthStore
 from shared import epi
+from shared.checks import check_commune, check_event_date, raise_if
 from shared.contracts.health import assess, doses
-from shared.exceptions import ValidationFailed
 from shared.facts import live_facts
 from shared.records import Accepted, Context
 
 NOT_YET_KNOWN = "the child's birth has not reached health yet; judged when it does"
 
 
-def _raise_if(*checks: domain.Errors) -> None:
-    errors = {field: messages for check in checks for field, messages in check.items()}
-    if errors:
-        raise ValidationFailed(errors)
-
-
 def _check(store: HealthStore, cmd: dict, day_field: str, ctx: Context):
     child = store.known_child(cmd["child_id"])
-    _raise_if(domain.check_event_date(day_field, cmd[day_field], child, ctx.today),
-              domain.check_commune(cmd["commune_code"], cmd[day_field], ctx.units))
+    raise_if(check_event_date(day_field, cmd[day_field], child, ctx.today),
+              check_commune(cmd["commune_code"], cmd[day_field], ctx.units))
     return child
 
 
@@ -42,7 +36,7 @@ def _judge_dose(store: HealthStore, cmd: dict, child) -> dict[str, Any]:
 
 def record_vaccination(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:
     """Record a dose given (``vaccination_recorded``); too early or too soon: kept, marked invalid."""
-    _raise_if(domain.check_dose(cmd["antigen"], cmd["dose"], epi.schedule()))
+    raise_if(domain.check_dose(cmd["antigen"], cmd["dose"], epi.schedule()))
     child = _check(store, cmd, "given_on", ctx)
     judged = _judge_dose(store, cmd, child)
     payload = {key: cmd[key] for key in ("antigen", "dose", "given_on", "commune_code", "facility_code")}
@@ -87,7 +81,7 @@ def record_health_check(store: HealthStore, cmd: dict, ctx: Context) -> Accepted
 
 def due_list(store: HealthStore, commune_code: str, as_of, ctx: Context) -> list[dict[str, Any]]:
     """Every living child of the commune with a dose due or overdue on ``as_of``, most overdue first."""
-    _raise_if(domain.check_commune(commune_code, as_of, ctx.units))
+    raise_if(check_commune(commune_code, as_of, ctx.units))
     column = "current_commune" if ctx.units.map_on(as_of) == "2025" else "legacy_commune"
     children = [c for c in store.children_in(column, commune_code)
                 if c.date_of_birth <= as_of and (c.date_of_death is None or c.date_of_death > as_of)]

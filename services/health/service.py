@@ -16,12 +16,10 @@ from services.health.repository import HealthStore
 from shared import sector
 from shared.admin_units import admin_units
 from shared.clock import today
-from shared.consumer import add_event_handlers
-from shared.contracts import event_types
 from shared.db import Database
-from shared.events import load_envelope
 from shared.fields import load
 from shared.records import Context
+from shared.registry_copy import follow_registry
 from shared.sector import EXPECTED, write_rpc
 
 
@@ -51,16 +49,6 @@ class HealthService(sector.SectorEndpoints):
     def repository(self) -> HealthStore:
         return HealthStore(self.db)
 
-    def _copy_registry_event(self, body: dict) -> None:
-        envelope = load_envelope(body)
-        store = self.repository()
-        store.apply_registry_fact({"record_id": envelope["payload"]["record_id"],
-                                   "child_id": envelope["child_id"],
-                                   "event_type": envelope["event_type"],
-                                   "payload": body["payload"]}, admin_units())
-        store.session.commit()
 
 
-
-add_event_handlers(HealthService, [("registry", event_type) for event_type in event_types("registry")],
-                   "_copy_registry_event", "Keep the registry's {event_type} in health's list of children.")
+follow_registry(HealthService)
