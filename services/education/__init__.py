@@ -1,1 +1,1 @@
-"""Education sector: preschool and grade-1 enrolment."""
+"""Education sector: creche, kindergarten and primary enrolments (Law on Education 2019)."""

@@ -1,14 +1,58 @@
-"""The education service's entrypoints. Only the operations endpoints so far.
+"""The education service's entrypoints: its write RPCs, a child's enrolments, a school's roster.
 
-The sector's RPCs and events arrive in their own issues; the service already runs, is probed and
-scraped like the others, so deployment and monitoring do not change when they land.
+Each write RPC is ``write_rpc(InputSchema, command)`` (the sector kit validates, replays a retried
+``record_id``, commits record and event together and publishes). ``school_roster`` is also a CSV
+download over HTTP for a head teacher. Education keeps its own minimal list of children from the
+registry's events (``follow_registry``: one reliable handler per registry event), so it checks ages
+without calling the registry.
 """
 
-from shared import operations
-from shared.metrics import service_metrics
+from nameko.rpc import rpc
+from nameko.web.handlers import http
 
-service_metrics("education")  # the standard series exist (at zero) from the first scrape
+from services.education import commands, roster_csv, schemas
+from services.education.orm import EducationBase
+from services.education.repository import EducationStore
+from shared import sector
+from shared.db import Database
+from shared.fields import load
+from shared.records import SectorStore
+from shared.registry_copy import follow_registry
+from shared.sector import EXPECTED, write_rpc
 
 
-class EducationService(operations.OperationsEndpoints):
+class EducationService(sector.SectorEndpoints):
     name = "education"
+
+    db = Database(EducationBase)
+
+    record_enrolment = write_rpc(schemas.RecordEnrolmentSchema, commands.record_enrolment)
+    end_enrolment = write_rpc(schemas.EndEnrolmentSchema, commands.end_enrolment)
+
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("child_id",))
+    def enrolments_for(self, child_id: str) -> list[dict]:
+        """The child's enrolments (voided ones left out), by start date, each with its end."""
+        query = load(schemas.ChildQuerySchema, {"child_id": child_id})
+        return schemas.EnrolmentSchema(many=True).dump(commands.enrolments_of(self.repository(),
+                                                                              query["child_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def school_roster(self, school_code: str, school_year: str) -> list[dict]:
+        """Every enrolment of the school in the school year, by level, grade and child."""
+        query = load(schemas.RosterQuerySchema, {"school_code": school_code, "school_year": school_year})
+        rows = commands.roster(self.repository(), query["school_code"], query["school_year"])
+        return schemas.EnrolmentSchema(many=True).dump(rows)
+
+    @http("GET", "/school-roster")
+    def get_school_roster(self, request) -> tuple:
+        """``?school_code=…&school_year=2025-2026``: the roster as CSV."""
+        return roster_csv.roster_csv_response(request.args, self.school_roster)
+
+    def repository(self) -> EducationStore:
+        return EducationStore(self.db)
+
+    def on_void(self, store: SectorStore, target) -> None:
+        store.undo(target.record_id, target.event_type)
+
+
+follow_registry(EducationService)

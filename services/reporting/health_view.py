@@ -14,8 +14,8 @@ def _iso(day: date | None) -> str | None:
 
 
 def health_section(repo: ReportingRepository, view: ChildView, today: date) -> dict[str, Any]:
-    doses = sorted(repo.health_rows(HealthDose, view.child_id), key=lambda d: (d.given_on, d.record_id))
-    measurements = sorted(repo.health_rows(HealthMeasurement, view.child_id),
+    doses = sorted(repo.rows_of(HealthDose, view.child_id), key=lambda d: (d.given_on, d.record_id))
+    measurements = sorted(repo.rows_of(HealthMeasurement, view.child_id),
                           key=lambda m: (m.measured_on, m.record_id))
     next_due = None
     if view.date_of_birth and view.date_of_death is None:
@@ -34,7 +34,7 @@ def health_section(repo: ReportingRepository, view: ChildView, today: date) -> d
         "next_due": next_due,
         "latest_growth": latest and {"measured_on": _iso(latest.measured_on), **latest.detail},
         "screenings": [{"kind": s.kind, "result": s.result, "screened_on": _iso(s.screened_on)}
-                       for s in sorted(repo.health_rows(HealthScreening, view.child_id),
+                       for s in sorted(repo.rows_of(HealthScreening, view.child_id),
                                        key=lambda s: s.screened_on)],
-        "health_checks": sorted(_iso(c.checked_on) for c in repo.health_rows(HealthCheck, view.child_id)),
+        "health_checks": sorted(_iso(c.checked_on) for c in repo.rows_of(HealthCheck, view.child_id)),
     }

@@ -1,5 +1,6 @@
-"""The plan's indicators for an area on a date: registry (BRIEF section 9, indicators 4-6) and
-health (7-13, ``health_indicators``).
+"""The plan's indicators for an area on a date: registry (BRIEF section 9, indicators 4-6), health
+(7-13, ``health_indicators``) and education (14-17 and out-of-school children, ``education_indicators``,
+for the school year ``as_of`` falls in).
 
 An area code is read on the map in force on ``as_of``: 2 digits a province, 3 a district (legacy map
 only), 5 a commune; the area includes everything below it. A child counts where it lived ON
@@ -17,10 +18,11 @@ from typing import Any
 
 from sqlalchemy import and_
 
-from services.reporting import health_indicators
+from services.reporting import education_indicators, health_indicators
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
 from services.reporting.repository import ReportingRepository
+from shared import schooling
 from shared.admin_units import LEGACY, AdminUnits
 from shared.exceptions import ValidationFailed
 
@@ -70,7 +72,8 @@ def ratio(numerator: int, denominator: int | None) -> dict[str, Any]:
 
 def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
     return {**registry_conditions(as_of, start, end),
-            **health_indicators.conditions(as_of, start, end)}
+            **health_indicators.conditions(as_of, start, end),
+            **education_indicators.conditions(as_of, start, end)}
 
 
 def registry_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
@@ -83,7 +86,8 @@ def registry_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
 
 
 def figures(counts: dict[str, int], as_of: date) -> dict[str, Any]:
-    return {**registry_figures(counts), **health_indicators.figures(counts, as_of, ratio)}
+    return {**registry_figures(counts), **health_indicators.figures(counts, as_of, ratio),
+            **education_indicators.figures(counts, ratio)}
 
 
 def registry_figures(counts: dict[str, int]) -> dict[str, Any]:
@@ -102,6 +106,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         "area": area.describe(),
         "as_of": as_of.isoformat(),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
+        "school_year": schooling.format_school_year(schooling.school_year_of(as_of)),
         "indicators": figures(repo.counts(area.column, area.code, as_of, counted)[None], as_of),
     }
     if by_commune and area.level != "commune":

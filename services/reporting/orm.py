@@ -151,3 +151,22 @@ class HealthCheck(ReportingBase, PeriodMixin):
 
     record_id = mapped_column(String(80), nullable=False)
     checked_on = mapped_column(Date, nullable=False, index=True)
+
+
+class EducationEnrolment(ReportingBase, PeriodMixin):
+    """An enrolment with its end: enrolled from ``start_date`` until ``ended_on`` (exclusive; NULL =
+    still), within its school year (``school_year`` = its start year)."""
+
+    __tablename__ = "education_enrolments"
+
+    record_id = mapped_column(String(80), nullable=False)
+    school_code = mapped_column(String(32), nullable=False)
+    school_year = mapped_column(Integer, nullable=False, index=True)
+    level = mapped_column(String(16), nullable=False)
+    grade = mapped_column(Integer, nullable=True)
+    start_date = mapped_column(Date, nullable=False)
+    ended_on = mapped_column(Date, nullable=True)
+    end_reason = mapped_column(String(16), nullable=True)
+    inclusive = mapped_column(Boolean, nullable=False)
+    age_exception = mapped_column(String(32), nullable=True)
+    commune_code = mapped_column(String(5), nullable=False)

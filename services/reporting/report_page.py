@@ -40,6 +40,17 @@ LABELS = {
            ("overweight", "Thừa cân", "Overweight"),
            ("obesity", "Béo phì", "Obesity"))
        for group, age, age_en in (("under5", "dưới 5 tuổi", "under 5"), ("5_8", "5-8 tuổi", "5-8 years"))},
+    "creche_enrolment_3_36m": ("Trẻ 3-36 tháng đi nhà trẻ", "Children aged 3-36 months in a creche"),
+    "kindergarten_enrolment_3_5": ("Trẻ 3-5 tuổi đi học mẫu giáo (tính theo năm sinh)",
+                                   "Children aged 3-5 (by birth year) in kindergarten"),
+    "preschool_enrolment_age5": ("Trẻ 5 tuổi đi học mẫu giáo (phổ cập mầm non)",
+                                 "Five-year-olds (by birth year) in kindergarten: universal preschool"),
+    "grade1_entry_on_time": ("Trẻ vào lớp 1 đúng độ tuổi (sinh năm Y−6, vào lớp 1 năm học Y)",
+                             "Children born in Y-6 who entered grade 1 in school year Y"),
+    "inclusive_education_3_8": ("Trẻ khuyết tật 3-8 tuổi học hòa nhập",
+                                "Children aged 3-8 with a disability in inclusive education"),
+    "out_of_school_6_8": ("Trẻ 6-8 tuổi không đi học (tính theo năm sinh)",
+                          "Children aged 6-8 (by birth year) not enrolled anywhere"),
     **{f"screening_positive_{kind}": (f"Sàng lọc {vi}: nghi ngờ hoặc xác định / số trẻ được sàng lọc",
                                       f"{kind.capitalize()} screening: suspected or confirmed / screened")
        for kind, vi in (("development", "phát triển"), ("hearing", "thính lực"), ("vision", "thị lực"),
@@ -50,7 +61,9 @@ SHORT_LABELS = {"birth_registration_on_time": "Khai sinh đúng hạn / on time"
                 "under6_insurance_card_coverage": "Thẻ BHYT dưới 6 / card under 6",
                 "fully_immunised_by_12m": "TCĐĐ / fully immunised",
                 "growth_monitoring_under5": "Cân đo <5 / measured <5",
-                "stunting_under5": "Thấp còi <5 / stunting <5"}
+                "stunting_under5": "Thấp còi <5 / stunting <5",
+                "preschool_enrolment_age5": "Mẫu giáo 5 tuổi / age 5 enrolled",
+                "grade1_entry_on_time": "Lớp 1 đúng tuổi / grade 1 on time"}
 LEVELS = {"province": "Tỉnh / province", "district": "Huyện / district (bản đồ cũ, legacy map)",
           "commune": "Xã, phường / commune"}
 MAPS = {"legacy": "trước 1/7/2025 (63 tỉnh) / legacy", "2025": "từ 1/7/2025 (34 tỉnh) / 2025"}
@@ -122,6 +135,11 @@ def _where(area: dict[str, Any]) -> str:
     return f" — thuộc / in {', '.join(parents)}" if parents else ""
 
 
+def _school_year(report: dict[str, Any]) -> str:
+    year = report.get("school_year")
+    return f"; năm học / school year: {escape(year)} (chỉ số giáo dục / education)" if year else ""
+
+
 def _page(title: str, body: str) -> str:
     return ("<!doctype html><html lang=vi><head><meta charset=utf-8>"
             "<meta name=viewport content=\"width=device-width, initial-scale=1\">"
@@ -138,7 +156,8 @@ def render_report(report: dict[str, Any], generated_at: datetime) -> str:
         f"<p>{escape(LEVELS.get(area['level'], area['level']))}{_where(area)}. "
         f"Bản đồ hành chính / map: {escape(MAPS.get(area['map'], area['map']))}.<br>"
         f"Ngày tính / as of: <b>{vn_date(report['as_of'])}</b>; kỳ / period: "
-        f"{vn_date(period['start'])} – {vn_date(period['end'])}.</p>"
+        f"{vn_date(period['start'])} – {vn_date(period['end'])}"
+        f"{_school_year(report)}.</p>"
         f"{_indicator_table(report['indicators'])}{communes}"
         "<p><small>Quyết định 1437/QĐ-TTg. Trẻ được tính theo nơi cư trú vào ngày tính; thẻ BHYT "
         "được tính nếu còn hạn vào ngày tính / children are placed where they lived on the as-of "

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from services.reporting.orm import (
     CardPeriod,
     ChildView,
+    EducationEnrolment,
     Fact,
     HealthCheck,
     HealthDose,
@@ -26,6 +27,7 @@ from shared.contracts import load_fact
 from shared.facts import Fact as ChildFact
 
 HEALTH_MODELS = (HealthDose, HealthMeasurement, HealthScreening, HealthCheck)
+EDUCATION_MODELS = (EducationEnrolment,)
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def _writes(dialect_name: str) -> Writes:
     view = dialect.insert(views)
     view = view.on_conflict_do_update(index_elements=["child_id"], set_={
         column.name: view.excluded[column.name] for column in views.columns if column.name != "child_id"})
-    period_models = (ResidencePeriod, CardPeriod, *HEALTH_MODELS)
+    period_models = (ResidencePeriod, CardPeriod, *HEALTH_MODELS, *EDUCATION_MODELS)
     return Writes(
         claim=dialect.insert(ProcessedEvent.__table__).on_conflict_do_nothing(),
         fact=dialect.insert(Fact.__table__).on_conflict_do_nothing(),
@@ -106,11 +108,13 @@ class ReportingRepository:
     def replace_cards(self, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:
         self._replace(CardPeriod, child_id, rows, first)
 
-    def replace_health(self, child_id: str, rows: dict[type, list[dict[str, Any]]], first: bool) -> None:
-        for model in HEALTH_MODELS:
+    def replace_rows(self, models: tuple[type, ...], child_id: str, rows: dict[type, list[dict[str, Any]]],
+                     first: bool) -> None:
+        """Rewrite all of a child's rows in ``models`` (a source's tables) at once."""
+        for model in models:
             self._replace(model, child_id, rows.get(model, []), first)
 
-    def health_rows(self, model: type, child_id: str) -> list[Any]:
+    def rows_of(self, model: type, child_id: str) -> list[Any]:
         return list(self.session.scalars(select(model).where(model.child_id == child_id)))
 
     def _replace(self, model: type, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:

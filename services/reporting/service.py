@@ -15,6 +15,7 @@ from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from services.reporting import http_views, schemas, use_cases
+from services.reporting.education_view import education_section
 from services.reporting.event_logs import EventLogs
 from services.reporting.health_view import health_section
 from services.reporting.indicators import compute_indicators, resolve_area
@@ -59,7 +60,8 @@ class ReportingService(operations.OperationsEndpoints):
         view = repo.get_view(child_id)
         if view is None:
             raise NotFound(f"No view for child {child_id}.")
-        return {**schemas.ChildViewSchema().dump(view), "health": health_section(repo, view, today())}
+        return {**schemas.ChildViewSchema().dump(view), "health": health_section(repo, view, today()),
+                "education": education_section(repo, view, today())}
 
     @rpc(expected_exceptions=EXPECTED)
     def indicators(self, area_code: str, as_of: str, period: dict | None = None,

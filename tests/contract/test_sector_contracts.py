@@ -1,7 +1,9 @@
-"""The sector contract, run once per sector: the registry, health, and a sample sector of 73 lines."""
+"""The sector contract, run once per sector: the registry, health, education, and a sample sector."""
 
 import pytest
 
+from services.education.repository import EducationStore
+from services.education.service import EducationService
 from services.health.repository import HealthStore
 from services.health.service import HealthService
 from services.registry.repository import RegistryRepository
@@ -9,7 +11,7 @@ from services.registry.service import RegistryService
 from shared.contracts import CONTRACTS
 from tests.contract.sector_contract import SectorContract
 from tests.support import sample_sector
-from tests.support.factories import make_birth, make_vaccination
+from tests.support.factories import make_birth, make_enrolment, make_vaccination
 
 
 class TestRegistryContract(SectorContract):
@@ -69,3 +71,18 @@ class TestHealthContract(SectorContract):
     @pytest.fixture
     def broken(self):
         return make_vaccination(antigen="smallpox"), "antigen"
+
+
+class TestEducationContract(SectorContract):
+    SERVICE = EducationService
+    STORE = EducationStore
+    WRITE = "record_enrolment"
+    VARIANT = {"school_code": "MG-OTHER"}
+
+    @pytest.fixture
+    def make_record(self):
+        return make_enrolment  # a child education has not heard of: kept, its age unchecked
+
+    @pytest.fixture
+    def broken(self):
+        return make_enrolment(level="university"), "level"

@@ -55,3 +55,17 @@ def health_container(container_factory, service_config):
 @pytest.fixture
 def health_db(clean_infra):
     yield from open_session(clean_infra.db_url("health"))
+
+
+@pytest.fixture
+def education_container(container_factory, service_config):
+    from services.education.service import EducationService
+
+    container = container_factory(EducationService, service_config("education", EVENT_RETRY_LIMIT=2))
+    container.start()
+    return container
+
+
+@pytest.fixture
+def education_db(clean_infra):
+    yield from open_session(clean_infra.db_url("education"))

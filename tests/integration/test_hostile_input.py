@@ -12,7 +12,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from nameko.testing.services import worker_factory
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registry.orm import Child, OutboxMessage, Record, RegistryBase
@@ -25,27 +25,10 @@ from shared.contracts import SOURCES
 from shared.exceptions import PlatformError, ValidationFailed
 from shared.metrics import service_metrics
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_death, make_move
-from tests.support.hostile import FUZZ, VALUES, arguments, mutations, tainted
+from tests.support.hostile import FUZZ, VALUES, Sessions, arguments, attempt, mutations, tainted
 
 METRICS = service_metrics("reporting")
 BASE_CHILD = make_birth(record_id="base-birth", date_of_birth="2024-03-01")
-
-
-class Sessions:
-    """A fresh session per call, as the Database provider gives each worker."""
-
-    def __init__(self, url: str, base) -> None:
-        self.engine = create_engine(url)
-        base.metadata.create_all(self.engine)
-
-    def count(self, *models) -> tuple[int, ...]:
-        with Session(self.engine) as session:
-            return tuple(session.scalar(select(func.count()).select_from(m)) for m in models)
-
-    def run(self, service_cls, method: str, *args, **dependencies):
-        with Session(self.engine, expire_on_commit=False) as session:
-            worker = worker_factory(service_cls, db=session, **dependencies)
-            return getattr(worker, method)(*args)
 
 
 @pytest.fixture
@@ -61,16 +44,6 @@ def reporting(clean_infra):
     sessions = Sessions(clean_infra.db_url("reporting"), ReportingBase)
     yield sessions
     sessions.engine.dispose()
-
-
-def attempt(sessions: Sessions, models: tuple, service_cls, method: str, *args, **deps) -> object:
-    """Call; a typed error must leave every table as it was. Returns the answer or the error."""
-    before = sessions.count(*models)
-    try:
-        return sessions.run(service_cls, method, *args, **deps)
-    except PlatformError as error:
-        assert sessions.count(*models) == before
-        return error
 
 
 def write_and_read(registry: Sessions, reporting: Sessions, method: str, *args) -> None:

@@ -111,3 +111,19 @@ def make_health_check(child_id: str, **overrides: Any) -> dict[str, Any]:
               "commune_code": COMMUNE}
     record.update(overrides)
     return record
+
+
+def make_enrolment(child_id: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A kindergarten enrolment for school year 2024-2025 (right for a child born 2019-2021)."""
+    record = {"record_id": f"enrol-{next(_serial)}", "child_id": child_id or personal_id(),
+              "school_code": "MG-03388", "level": "kindergarten", "school_year": "2024-2025",
+              "start_date": "2024-09-05", "commune_code": COMMUNE}
+    record.update(overrides)
+    return record
+
+
+def make_enrolment_end(enrolment_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"end-{next(_serial)}", "enrolment_id": enrolment_id, "ended_on": "2025-01-15",
+              "reason": "dropped_out"}
+    record.update(overrides)
+    return record

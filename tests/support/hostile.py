@@ -12,6 +12,11 @@ from typing import Any
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from nameko.testing.services import worker_factory
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import Session
+
+from shared.exceptions import PlatformError
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -64,3 +69,30 @@ def tainted(records: st.SearchStrategy, fields: tuple[str, ...]) -> st.SearchStr
 def arguments(*plausible: st.SearchStrategy) -> st.SearchStrategy:
     """One positional argument per strategy, each sometimes swapped for any hostile value."""
     return st.tuples(*(st.one_of(p, VALUES) for p in plausible))
+
+
+class Sessions:
+    """A fresh session per call, as the Database provider gives each worker."""
+
+    def __init__(self, url: str, base) -> None:
+        self.engine = create_engine(url)
+        base.metadata.create_all(self.engine)
+
+    def count(self, *models) -> tuple[int, ...]:
+        with Session(self.engine) as session:
+            return tuple(session.scalar(select(func.count()).select_from(m)) for m in models)
+
+    def run(self, service_cls, method: str, *args, **dependencies):
+        with Session(self.engine, expire_on_commit=False) as session:
+            worker = worker_factory(service_cls, db=session, **dependencies)
+            return getattr(worker, method)(*args)
+
+
+def attempt(sessions: Sessions, models: tuple, service_cls, method: str, *args, **deps) -> object:
+    """Call; a typed error must leave every table as it was. Returns the answer or the error."""
+    before = sessions.count(*models)
+    try:
+        return sessions.run(service_cls, method, *args, **deps)
+    except PlatformError as error:
+        assert sessions.count(*models) == before
+        return error

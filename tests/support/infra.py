@@ -21,7 +21,8 @@ from shared.contracts import CONTRACTS
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
-SERVICE_DATABASES = ("registry", "reporting", "health", "sample")  # sample: tests/support/sample_sector.py
+# sample: tests/support/sample_sector.py
+SERVICE_DATABASES = ("registry", "reporting", "health", "education", "sample")
 
 
 @dataclass(frozen=True)
@@ -101,10 +102,11 @@ def reset_databases(infra: Infrastructure) -> None:
 def platform_queue_names() -> list[str]:
     from services.reporting.service import RETIRED_QUEUES
 
-    names = ["rpc-registry", "rpc-reporting", "rpc-health", "rpc-sample",
-             dead_letter_queue_name("reporting"), dead_letter_queue_name("health"), *RETIRED_QUEUES]
+    names = ["rpc-registry", "rpc-reporting", "rpc-health", "rpc-education", "rpc-sample",
+             *(dead_letter_queue_name(s) for s in ("reporting", "health", "education")), *RETIRED_QUEUES]
     consumers = [("reporting", pair) for pair in CONTRACTS]
-    consumers += [("health", pair) for pair in CONTRACTS if pair[0] == "registry"]
+    consumers += [(follower, pair) for pair in CONTRACTS if pair[0] == "registry"
+                  for follower in ("health", "education")]
     for service, (source, event_type) in consumers:
         queue = handler_queue_name(source, event_type, service, handler_method_name(source, event_type))
         names += [queue, f"{queue}.retry"]

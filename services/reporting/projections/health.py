@@ -9,7 +9,7 @@ birth and its void re-run this projection, see ``projections.REPROJECT``).
 from typing import Any
 
 from services.reporting.orm import HealthCheck, HealthDose, HealthMeasurement, HealthScreening
-from services.reporting.repository import ReportingRepository
+from services.reporting.repository import HEALTH_MODELS, ReportingRepository
 from shared import epi
 from shared.admin_units import AdminUnits
 from shared.contracts.health import fold_health
@@ -59,4 +59,4 @@ def project(repo: ReportingRepository, child_id: str, facts: list[Fact], event_t
         HealthCheck: [{"child_id": child_id, "record_id": c["record_id"], "checked_on": c["checked_on"]}
                       for c in state.checks],
     }
-    repo.replace_health(child_id, rows, first=False)
+    repo.replace_rows(HEALTH_MODELS, child_id, rows, first=False)

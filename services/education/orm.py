@@ -1,0 +1,50 @@
+"""Education tables: every accepted command as a record (the sector kit's), the outbox, education's
+copy of the registry, and one row per enrolment with its end (what the rules and rosters read)."""
+
+from sqlalchemy import Boolean, Date, Integer, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.outbox import OutboxMixin
+from shared.records import RecordMixin
+from shared.registry_copy import KnownChildMixin, RegistryFactMixin
+
+
+class EducationBase(DeclarativeBase):
+    pass
+
+
+class Record(EducationBase, RecordMixin):
+    pass
+
+
+class OutboxMessage(EducationBase, OutboxMixin):
+    pass
+
+
+class RegistryFact(EducationBase, RegistryFactMixin):
+    pass
+
+
+class KnownChild(EducationBase, KnownChildMixin):
+    pass
+
+
+class Enrolment(EducationBase):
+    """An enrolment (its record id) and, once ended, its end; ``voided`` when withdrawn."""
+
+    __tablename__ = "enrolments"
+
+    record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
+    school_code: Mapped[str] = mapped_column(String(32), index=True)
+    school_year: Mapped[int] = mapped_column(Integer, index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    grade: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    start_date = mapped_column(Date, nullable=False)
+    commune_code: Mapped[str] = mapped_column(String(5))
+    inclusive: Mapped[bool] = mapped_column(Boolean)
+    age_exception: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ended_on = mapped_column(Date, nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    end_record_id: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
+    voided: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -1,0 +1,54 @@
+"""Education's store: the sector kit's records and outbox, the registry copy, and the enrolments."""
+
+from sqlalchemy import case, select
+
+from services.education.orm import Enrolment, KnownChild, OutboxMessage, Record, RegistryFact
+from shared import schooling
+from shared.registry_copy import RegistryCopyStore
+
+LEVEL_ORDER = case({level: place for place, level in enumerate(schooling.LEVELS)}, value=Enrolment.level)
+
+
+class EducationStore(RegistryCopyStore):
+    source = "education"
+    record_model = Record
+    outbox_model = OutboxMessage
+    fact_model = RegistryFact
+    child_model = KnownChild
+
+    def enrolment(self, record_id: str) -> Enrolment | None:
+        """A live (not voided) enrolment."""
+        row = self.session.get(Enrolment, record_id)
+        return row if row is not None and not row.voided else None
+
+    def enrolments_of(self, child_id: str, school_year: int | None = None) -> list[Enrolment]:
+        query = select(Enrolment).where(Enrolment.child_id == child_id, Enrolment.voided.is_(False))
+        if school_year is not None:
+            query = query.where(Enrolment.school_year == school_year)
+        return list(self.session.scalars(query.order_by(Enrolment.start_date, Enrolment.record_id)))
+
+    def roster(self, school_code: str, school_year: int) -> list[Enrolment]:
+        query = select(Enrolment).where(Enrolment.school_code == school_code,
+                                        Enrolment.school_year == school_year, Enrolment.voided.is_(False))
+        return list(self.session.scalars(query.order_by(LEVEL_ORDER, Enrolment.grade, Enrolment.child_id,
+                                                        Enrolment.start_date)))
+
+    def add_enrolment(self, child_id: str, cmd: dict, school_year: int) -> None:
+        self.session.add(Enrolment(
+            record_id=cmd["record_id"], child_id=child_id, school_code=cmd["school_code"],
+            school_year=school_year, level=cmd["level"], grade=cmd["grade"], start_date=cmd["start_date"],
+            commune_code=cmd["commune_code"], inclusive=cmd["inclusive"],
+            age_exception=cmd["age_exception"]))
+
+    def end(self, enrolment: Enrolment, end_record_id: str, ended_on, reason: str) -> None:
+        enrolment.ended_on, enrolment.end_reason, enrolment.end_record_id = ended_on, reason, end_record_id
+
+    def undo(self, record_id: str, event_type: str) -> None:
+        """A voided enrolment disappears; a voided end reopens its enrolment."""
+        if event_type == "enrolment_recorded":
+            row = self.session.get(Enrolment, record_id)
+            if row is not None:
+                row.voided = True
+        elif event_type == "enrolment_ended":
+            for row in self.session.scalars(select(Enrolment).where(Enrolment.end_record_id == record_id)):
+                self.end(row, None, None, None)

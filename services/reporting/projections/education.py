@@ -1,0 +1,20 @@
+"""The education projection: a child's enrolments, each with its end, as reporting counts them.
+
+Rows are rebuilt from ALL the child's live education facts (``shared.contracts.education``), so an
+end that arrives before its enrolment, a voided enrolment or a voided end read the same in any
+order. Ages are not judged here: the indicators read the registry's birth date at query time.
+"""
+
+from dataclasses import asdict
+
+from services.reporting.orm import EducationEnrolment
+from services.reporting.repository import EDUCATION_MODELS, ReportingRepository
+from shared.admin_units import AdminUnits
+from shared.contracts.education import fold_enrolments
+from shared.facts import Fact
+
+
+def project(repo: ReportingRepository, child_id: str, facts: list[Fact], event_type: str,
+            units: AdminUnits) -> None:
+    rows = [{"child_id": child_id, **asdict(enrolment)} for enrolment in fold_enrolments(facts)]
+    repo.replace_rows(EDUCATION_MODELS, child_id, {EducationEnrolment: rows}, first=len(facts) == 1)

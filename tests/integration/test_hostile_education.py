@@ -1,0 +1,100 @@
+"""Education's RPCs tried as a hostile caller would (hypothesis), as ``test_hostile_input`` does for
+the registry and reporting: a typed error or an answer; a rejected call stores nothing; an accepted
+write publishes an event reporting can read and store."""
+
+from unittest.mock import Mock
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.education.orm import EducationBase, Enrolment, OutboxMessage, Record
+from services.education.repository import EducationStore
+from services.education.service import EducationService
+from services.reporting.orm import ReportingBase
+from services.reporting.use_cases import apply_event
+from shared.exceptions import PlatformError, ValidationFailed
+from shared.metrics import service_metrics
+from shared.registry_copy import copy_registry_event
+from tests.support.factories import make_birth_envelope, make_enrolment, make_enrolment_end
+from tests.support.hostile import FUZZ, Sessions, arguments, attempt, mutations
+
+METRICS = service_metrics("reporting")
+PUPIL = make_birth_envelope(date_of_birth="2019-03-03")
+CHILD_ID = PUPIL["child_id"]
+MODELS = (Record, OutboxMessage, Enrolment)
+
+
+@pytest.fixture
+def education(clean_infra):
+    sessions = Sessions(clean_infra.db_url("education"), EducationBase)
+    with Session(sessions.engine) as session:
+        copy_registry_event(EducationStore(session), PUPIL)
+    sessions.run(EducationService, "record_enrolment", make_enrolment(CHILD_ID, record_id="base-enrolment"),
+                 relay=Mock())
+    yield sessions
+    sessions.engine.dispose()
+
+
+@pytest.fixture
+def reporting(clean_infra):
+    sessions = Sessions(clean_infra.db_url("reporting"), ReportingBase)
+    yield sessions
+    sessions.engine.dispose()
+
+
+def write_and_read(education: Sessions, reporting: Sessions, method: str, *args) -> object:
+    before = education.count(*MODELS)
+    answer = attempt(education, MODELS, EducationService, method, *args, relay=Mock())
+    if isinstance(answer, PlatformError) or education.count(*MODELS) == before:
+        return answer
+    with Session(education.engine) as session:
+        envelope = session.scalars(select(OutboxMessage.envelope)
+                                   .order_by(OutboxMessage.position.desc()).limit(1)).one()
+    with Session(reporting.engine) as session:
+        apply_event(session, envelope, METRICS)  # must not raise: the event is storable downstream
+    return answer
+
+
+def fresh_enrolment(**overrides) -> st.SearchStrategy:
+    """A new valid enrolment for another child every example (no overlap), then broken one way."""
+    return st.builds(make_enrolment, **{k: st.just(v) for k, v in overrides.items()}).flatmap(mutations)
+
+
+@FUZZ
+@given(record=fresh_enrolment() | fresh_enrolment(level="primary", grade=1, school_code="TH-1")
+       | fresh_enrolment(child_id=CHILD_ID, level="primary", grade=1, school_year="2025-2026",
+                         start_date="2025-09-05"))  # the known child: its age rules are reached
+@example(record=make_enrolment(school_code="MG\ud800"))
+@example(record=make_enrolment(grade=True))
+def test_record_enrolment_answers_or_names_a_field(education, reporting, record):
+    write_and_read(education, reporting, "record_enrolment", record)
+
+
+@FUZZ
+@given(record=st.builds(make_enrolment_end, st.just("base-enrolment")).flatmap(mutations))
+@example(record=make_enrolment_end("base-enrolment", ended_on="2025-02-29"))
+def test_end_enrolment_answers_or_names_a_field(education, reporting, record):
+    write_and_read(education, reporting, "end_enrolment", record)
+
+
+@FUZZ
+@given(args=arguments(st.just(CHILD_ID)))
+def test_enrolments_for_answers_or_refuses(education, args):
+    answer = attempt(education, MODELS, EducationService, "enrolments_for", *args)
+    assert isinstance(answer, list | ValidationFailed)
+
+
+@FUZZ
+@given(args=arguments(st.sampled_from(["MG-03388", "X"]), st.sampled_from(["2024-2025", "2024-2026"])))
+def test_school_roster_answers_or_names_a_field(education, args):
+    answer = attempt(education, MODELS, EducationService, "school_roster", *args)
+    assert isinstance(answer, list | ValidationFailed)
+
+
+def test_the_base_enrolment_is_what_the_fuzzing_starts_from(education):
+    [row] = education.run(EducationService, "enrolments_for", CHILD_ID)
+    assert (row["record_id"], row["date_of_birth"], row["level"]) == ("base-enrolment", "2019-03-03",
+                                                                       "kindergarten")
