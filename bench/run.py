@@ -1,4 +1,5 @@
-"""The yardstick: broker ceiling, bare nameko RPC, and registry -> reporting end to end, in ONE run.
+"""The yardstick: broker ceiling, bare nameko RPC, registry -> reporting and education -> reporting end
+to end, and the indicator report over everything loaded, in ONE run.
 
 Everything runs on this machine against the same RabbitMQ (``AMQP_URI``) and PostgreSQL
 (``BENCH_PG_URL``). Each figure is the median of ``ROUNDS`` rounds after a warm-up, with the same
@@ -29,7 +30,7 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from tests.support.factories import make_birth, make_birth_envelope  # noqa: E402
+from tests.support.factories import make_birth, make_birth_envelope, make_enrolment  # noqa: E402
 from tests.support.processes import ServiceProcess, wait_ready, wait_until  # noqa: E402
 
 AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
@@ -39,6 +40,7 @@ BROKER_MESSAGES = int(os.environ.get("BENCH_BROKER_MESSAGES", 5000))
 RPC_CALLS = int(os.environ.get("BENCH_RPC_CALLS", 1000))
 REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", 1000))
 CONCURRENT_CALLERS = 10
+PROBES = {"reporting": "view_stats"}
 BODY = json.dumps(make_birth_envelope())
 
 
@@ -96,7 +98,7 @@ def fresh_databases() -> dict[str, str]:
     engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     urls = {}
     with engine.connect() as conn:
-        for service in ("registry", "reporting"):
+        for service in ("registry", "reporting", "education"):
             name = f"ecd_bench_{service}"
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             conn.execute(text(f"CREATE DATABASE {name}"))
@@ -130,26 +132,79 @@ def end_to_end_rate(config: dict, callers: int, tag: str, already: int) -> float
     return REGISTRATIONS / timed(run)
 
 
-def platform_rates(workdir: Path) -> dict[int, float]:
+def enrolment_rate(config: dict, children: list[str], callers: int, tag: str, already: int) -> float:
+    """Enrol each child in a creche for 2025-2026 (born in 2024: 8-20 months old), through RPC, until
+    reporting has applied every enrolment."""
+    records = [make_enrolment(child_id, record_id=f"bench-{tag}-{i}", level="creche", school_year="2025-2026",
+                              start_date="2025-09-05", school_code=f"NT-{i % 50}")
+               for i, child_id in enumerate(children)]
+    pool = GreenPool(callers)
+
+    def enrol(chunk):
+        with ClusterRpcProxy(config, timeout=60) as rpc:
+            for record in chunk:
+                rpc.education.record_enrolment(record)
+
+    def run():
+        list(pool.imap(enrol, [records[i::callers] for i in range(callers)]))
+        with ClusterRpcProxy(config, timeout=60) as rpc:
+            wait_until(lambda: rpc.reporting.view_stats()["processed_events"] >= already + len(records),
+                       300, "the view to hold every enrolment")
+
+    return len(records) / timed(run)
+
+
+def registered_children(url: str) -> list[str]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.execute(text("SELECT child_id FROM children ORDER BY child_id")).scalars().all()
+    engine.dispose()
+    return list(found)
+
+
+def report_seconds(config: dict) -> float:
+    """One indicator report (registry, health and education figures) for the province, by commune."""
+    with ClusterRpcProxy(config, timeout=120) as rpc:
+        rpc.reporting.indicators("12", "2026-06-30")  # warm-up
+        return statistics.median(timed(lambda: rpc.reporting.indicators("12", "2026-06-30", None, True))
+                                 for _ in range(ROUNDS))
+
+
+def platform_rates(workdir: Path) -> dict[str, float]:
     urls = fresh_databases()
     env = {"AMQP_URI": AMQP_URI, "REGISTRY_DB_URL": urls["registry"],
-           "REPORTING_DB_URL": urls["reporting"], "REGISTRY_WEB_SERVER_ADDRESS": "127.0.0.1:18101",
-           "REPORTING_WEB_SERVER_ADDRESS": "127.0.0.1:18100", "LOG_LEVEL": "WARNING"}
-    processes = [ServiceProcess(name, env, workdir) for name in ("reporting", "registry")]
+           "REPORTING_DB_URL": urls["reporting"], "EDUCATION_DB_URL": urls["education"],
+           "REGISTRY_WEB_SERVER_ADDRESS": "127.0.0.1:18101",
+           "REPORTING_WEB_SERVER_ADDRESS": "127.0.0.1:18100",
+           "EDUCATION_WEB_SERVER_ADDRESS": "127.0.0.1:18103", "LOG_LEVEL": "WARNING",
+           "CATCH_UP_INTERVAL": "0"}
+    processes = [ServiceProcess(name, env, workdir) for name in ("reporting", "education", "registry")]
     config = {"AMQP_URI": AMQP_URI}
-    for process, probe in zip(processes, ("view_stats", "events_since"), strict=True):
+    for process in processes:
         process.start()
-        wait_ready(config, process.service, probe)
+        wait_ready(config, process.service, PROBES.get(process.service, "events_since"))
     try:
         done = 0
         end_to_end_rate(config, 1, "warmup", done)
         done += REGISTRATIONS
-        rates: dict[int, list[float]] = {1: [], CONCURRENT_CALLERS: []}
+        rates: dict[str, list[float]] = {f"births {n}": [] for n in (1, CONCURRENT_CALLERS)}
+        rates.update({f"enrolments {n}": [] for n in (1, CONCURRENT_CALLERS)})
         for round_ in range(ROUNDS):
-            for callers in rates:
-                rates[callers].append(end_to_end_rate(config, callers, f"{round_}-{callers}", done))
+            for callers in (1, CONCURRENT_CALLERS):
+                rate = end_to_end_rate(config, callers, f"{round_}-{callers}", done)
+                rates[f"births {callers}"].append(rate)
                 done += REGISTRATIONS
-        return {callers: statistics.median(values) for callers, values in rates.items()}
+        children = registered_children(urls["registry"])
+        slices = iter(children[i:i + REGISTRATIONS] for i in range(0, len(children), REGISTRATIONS))
+        for round_ in range(ROUNDS):
+            for callers in (1, CONCURRENT_CALLERS):
+                rates[f"enrolments {callers}"].append(
+                    enrolment_rate(config, next(slices), callers, f"e{round_}-{callers}", done))
+                done += REGISTRATIONS
+        result = {name: statistics.median(values) for name, values in rates.items()}
+        result["report"] = report_seconds(config)
+        result["children"] = len(children)
+        return result
     finally:
         for process in processes:
             process.stop()
@@ -172,9 +227,17 @@ def main() -> int:
          f"{consume_rate / publish:.2f} x A"),
         ("nameko no-op RPC, 1 caller", noop, "calls/s", "1.00 (baseline B)"),
     ]
-    for callers, rate in e2e.items():
-        rows.append((f"registry -> reporting on PostgreSQL, {callers} caller(s)", rate, "births/s",
-                     f"{rate / publish:.3f} x A, {rate / noop:.2f} x B"))
+    births_one = e2e["births 1"]
+    for kind, source, unit in (("births", "registry", "births/s"), ("enrolments", "education", "enrol/s")):
+        for callers in (1, CONCURRENT_CALLERS):
+            rate = e2e[f"{kind} {callers}"]
+            rows.append((f"{source} -> reporting on PostgreSQL, {callers} caller(s)", rate, unit,
+                         f"{rate / publish:.3f} x A, {rate / noop:.2f} x B, {rate / births_one:.2f} x C"
+                         if (kind, callers) != ("births", 1) else
+                         f"{rate / publish:.3f} x A, {rate / noop:.2f} x B, 1.00 (baseline C)"))
+    report_rate = 1 / e2e["report"]
+    rows.append((f"province report by commune over {e2e['children']:,} children", report_rate, "reports/s",
+                 f"{e2e['report'] * 1000:.0f} ms each; {report_rate / noop:.4f} x B"))
     width = max(len(row[0]) for row in rows)
     print(f"{'measure':<{width}}  {'rate':>10}  {'unit':<9} ratio")
     for name, rate, unit, ratio in rows:

@@ -1,8 +1,9 @@
-"""Load a small synthetic commune through the registry's RPC and print its indicators.
+"""Load a small synthetic commune through the registry's and education's RPCs and print its indicators.
 
 Thirteen children of Phường Đoàn Kết (Lai Châu; code 03388 on both maps), each written so that a
-person can count the indicators by hand for 30 June 2026 (see ``EXPECTED``). Run ``make demo``
-against a running platform (``make run``).
+person can count the indicators by hand for 30 June 2026 (see ``EXPECTED``), three of them enrolled
+in school year 2025-2026 (``ENROLMENTS``, ``EXPECTED_EDUCATION``). Run ``make demo`` against a running
+platform (``make run``).
 """
 
 import json
@@ -42,6 +43,22 @@ EXPECTED = {
 }
 EVENT_COUNT = 13 + 7 + 1 + 1 + 1  # births, cards, death, move, void
 
+# (n, level, start) in school year 2025-2026, at the commune's schools
+ENROLMENTS: list[tuple[int, str, str]] = [(6, "creche", "2025-09-05"), (8, "kindergarten", "2025-09-05"),
+                                          (9, "kindergarten", "2025-09-05")]
+# School year 2025-2026 on 30 June 2026: creche ages (3-36 months): 1, 2, 3, 6 -> enrolled 6;
+# kindergarten by birth year (born 2020-2022): 7, 8, 9, 10 -> enrolled 8, 9; age 5 (born 2020): 9, 10
+# -> enrolled 9; nobody born 2017-2019, so no grade-1 cohort and no school-age child.
+EXPECTED_EDUCATION = {
+    "creche_enrolment_3_36m": {"numerator": 1, "denominator": 4, "value": 0.25},
+    "kindergarten_enrolment_3_5": {"numerator": 2, "denominator": 4, "value": 0.5},
+    "preschool_enrolment_age5": {"numerator": 1, "denominator": 2, "value": 0.5},
+    "grade1_entry_on_time": {"numerator": 0, "denominator": 0, "value": None},
+    "inclusive_education_3_8": {"numerator": 0, "denominator": 0, "value": None},
+    "out_of_school_6_8": {"numerator": 0, "denominator": 0, "value": None},
+}
+EDUCATION_EVENT_COUNT = len(ENROLMENTS)
+
 
 def child_id(n: int, sex: str, born: str) -> str:
     year = int(born[:4])
@@ -72,6 +89,16 @@ def load(registry: Any) -> None:
             registry.void_record(f"demo-birth-{n}", "registered twice (demo)")
 
 
+def load_education(education: Any) -> None:
+    """Send the demo's enrolments to education (idempotent, like ``load``)."""
+    born = {n: (sex, day) for n, sex, day, *_ in CHILDREN}
+    for n, level, start in ENROLMENTS:
+        education.record_enrolment({
+            "record_id": f"demo-enrol-{n}", "child_id": child_id(n, *born[n]),
+            "school_code": f"{'NT' if level == 'creche' else 'MG'}-{DEMO_AREA}", "level": level,
+            "school_year": "2025-2026", "start_date": start, "commune_code": DEMO_AREA})
+
+
 def wait_for_projection(reporting: Any, events: int, timeout: float = 30.0) -> dict:
     """Poll the other process until it has processed ``events`` events (or the timeout)."""
     deadline = time.monotonic() + timeout
@@ -98,6 +125,7 @@ def platform_problem(config: dict) -> str | None:
     try:
         with ClusterRpcProxy(config, timeout=5) as rpc:
             rpc.registry.events_since(0, 1)
+            rpc.education.events_since(0, 1)
             rpc.reporting.view_stats()
     except (UnknownService, RpcTimeout) as error:
         return f"{NOT_RUNNING} ({type(error).__name__}: {error})"
@@ -124,16 +152,23 @@ def main() -> int:
         return 2
     with ClusterRpcProxy(config, timeout=30) as rpc:
         load(rpc.registry)
-        wait_for_projection(rpc.reporting, EVENT_COUNT)
+        load_education(rpc.education)
+        wait_for_projection(rpc.reporting, EVENT_COUNT + EDUCATION_EVENT_COUNT)
         report = rpc.reporting.indicators(DEMO_AREA, DEMO_AS_OF)
     print(json.dumps(report, indent=2, ensure_ascii=False))
     print(f"\nopen: http://127.0.0.1:8000/indicators?area={DEMO_AREA}&as_of={DEMO_AS_OF}&format=html")
-    return 0 if registry_figures(report["indicators"]) == EXPECTED else 1
+    counted = {**registry_figures(report["indicators"]), **education_figures(report["indicators"])}
+    return 0 if counted == {**EXPECTED, **EXPECTED_EDUCATION} else 1
 
 
 def registry_figures(indicators: dict) -> dict:
-    """The demo loads births and cards only: its hand count covers the registry's indicators."""
+    """The hand count of the registry's indicators (births and cards)."""
     return {key: indicators.get(key) for key in EXPECTED}
+
+
+def education_figures(indicators: dict) -> dict:
+    """The hand count of the education indicators (school year 2025-2026)."""
+    return {key: indicators.get(key) for key in EXPECTED_EDUCATION}
 
 
 if __name__ == "__main__":

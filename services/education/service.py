@@ -16,7 +16,6 @@ from services.education.repository import EducationStore
 from shared import sector
 from shared.db import Database
 from shared.fields import load
-from shared.records import SectorStore
 from shared.registry_copy import follow_registry
 from shared.sector import EXPECTED, write_rpc
 
@@ -51,7 +50,7 @@ class EducationService(sector.SectorEndpoints):
     def repository(self) -> EducationStore:
         return EducationStore(self.db)
 
-    def on_void(self, store: SectorStore, target) -> None:
+    def on_void(self, store: EducationStore, target) -> None:
         store.undo(target.record_id, target.event_type)
 
 

@@ -7,21 +7,31 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from shared.exceptions import NotFound, ValidationFailed
 from tests.conftest import free_port
 from tests.support.factories import make_birth
-from tests.support.processes import ServiceProcess, wait_until
+from tests.support.processes import ServiceProcess, wait_ready, wait_until
 from tools import demo
 
 pytestmark = pytest.mark.e2e
 
 
-def test_the_demo_commune_gives_the_hand_counted_indicators(platform):
+def test_the_demo_commune_gives_the_hand_counted_indicators(platform, clean_infra, tmp_path):
     _, config, env = platform
-    with ClusterRpcProxy(config, timeout=30) as rpc:
-        demo.load(rpc.registry)
-        demo.load(rpc.registry)  # a second load is a retry: it must store nothing new
-        stats = demo.wait_for_projection(rpc.reporting, demo.EVENT_COUNT)
-        report = rpc.reporting.indicators(demo.DEMO_AREA, demo.DEMO_AS_OF)
-    assert stats["processed_events"] == demo.EVENT_COUNT
+    education = ServiceProcess("education", {**env, "EDUCATION_DB_URL": clean_infra.db_url("education"),
+                                             "EDUCATION_WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"},
+                               tmp_path).start()
+    events = demo.EVENT_COUNT + demo.EDUCATION_EVENT_COUNT
+    try:
+        wait_ready(config, "education", "events_since")
+        with ClusterRpcProxy(config, timeout=30) as rpc:
+            for _ in range(2):  # a second load is a retry: it must store nothing new
+                demo.load(rpc.registry)
+                demo.load_education(rpc.education)
+            stats = demo.wait_for_projection(rpc.reporting, events)
+            report = rpc.reporting.indicators(demo.DEMO_AREA, demo.DEMO_AS_OF)
+    finally:
+        education.stop()
+    assert stats["processed_events"] == events
     assert demo.registry_figures(report["indicators"]) == demo.EXPECTED
+    assert demo.education_figures(report["indicators"]) == demo.EXPECTED_EDUCATION
     assert report["area"] == {"code": "03388", "level": "commune", "map": "2025",
                              "name": "Phường Đoàn Kết", "parents": [
                                  {"level": "province", "code": "12", "name": "Tỉnh Lai Châu"}]}

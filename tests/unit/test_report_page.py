@@ -65,3 +65,13 @@ def test_the_error_page_names_each_field_at_fault():
     page = render_error({"as_of": ["Not a valid date."], "area_code": ["'99' is no <province>."]})
     assert "<li><b>area_code</b>: &#x27;99&#x27; is no &lt;province&gt;.</li>" in page
     assert "<li><b>as_of</b>: Not a valid date.</li>" in page
+
+
+def test_the_education_figures_carry_vietnamese_labels_and_the_school_year():
+    report = dict(REPORT, school_year="2025-2026", indicators={
+        "preschool_enrolment_age5": {"numerator": 1, "denominator": 2, "value": 0.5}})
+    page = render_report(report, GENERATED)
+    assert "năm học / school year: 2025-2026 (chỉ số giáo dục / education)" in page
+    assert ("<td>Trẻ 5 tuổi đi học mẫu giáo (phổ cập mầm non)<br><small>Five-year-olds (by birth year) in "
+            "kindergarten: universal preschool</small></td><td class=n>1</td><td class=n>2</td>"
+            "<td class=n>50,0 %</td>") in page
