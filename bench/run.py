@@ -113,45 +113,36 @@ def births(count: int, tag: str) -> list[dict]:
                        date_of_birth=(born + timedelta(days=i % 300)).isoformat()) for i in range(count)]
 
 
-def end_to_end_rate(config: dict, callers: int, tag: str, already: int) -> float:
-    records = births(REGISTRATIONS, tag)
+def rate_through(config: dict, service: str, method: str, records: list[dict], callers: int,
+                 already: int) -> float:
+    """Send ``records`` to ``service.method`` from ``callers`` concurrent callers; the rate counts
+    until reporting has applied every one of their events."""
     pool = GreenPool(callers)
 
-    def register(chunk):
+    def send(chunk):
         with ClusterRpcProxy(config, timeout=60) as rpc:
             for record in chunk:
-                rpc.registry.register_birth(record)
+                getattr(getattr(rpc, service), method)(record)
 
     def run():
-        chunks = [records[i::callers] for i in range(callers)]
-        list(pool.imap(register, chunks))
+        list(pool.imap(send, [records[i::callers] for i in range(callers)]))
         with ClusterRpcProxy(config, timeout=60) as rpc:
-            wait_until(lambda: rpc.reporting.view_stats()["processed_events"] >= already + REGISTRATIONS,
-                       300, "the view to hold every registration")
+            wait_until(lambda: rpc.reporting.view_stats()["processed_events"] >= already + len(records),
+                       300, f"the view to hold every {method} event")
 
-    return REGISTRATIONS / timed(run)
+    return len(records) / timed(run)
+
+
+def end_to_end_rate(config: dict, callers: int, tag: str, already: int) -> float:
+    return rate_through(config, "registry", "register_birth", births(REGISTRATIONS, tag), callers, already)
 
 
 def enrolment_rate(config: dict, children: list[str], callers: int, tag: str, already: int) -> float:
-    """Enrol each child in a creche for 2025-2026 (born in 2024: 8-20 months old), through RPC, until
-    reporting has applied every enrolment."""
+    """Enrol each child in a creche for 2025-2026 (born in 2024: 8-20 months old)."""
     records = [make_enrolment(child_id, record_id=f"bench-{tag}-{i}", level="creche", school_year="2025-2026",
                               start_date="2025-09-05", school_code=f"NT-{i % 50}")
                for i, child_id in enumerate(children)]
-    pool = GreenPool(callers)
-
-    def enrol(chunk):
-        with ClusterRpcProxy(config, timeout=60) as rpc:
-            for record in chunk:
-                rpc.education.record_enrolment(record)
-
-    def run():
-        list(pool.imap(enrol, [records[i::callers] for i in range(callers)]))
-        with ClusterRpcProxy(config, timeout=60) as rpc:
-            wait_until(lambda: rpc.reporting.view_stats()["processed_events"] >= already + len(records),
-                       300, "the view to hold every enrolment")
-
-    return len(records) / timed(run)
+    return rate_through(config, "education", "record_enrolment", records, callers, already)
 
 
 def registered_children(url: str) -> list[str]:

@@ -4,24 +4,40 @@ Health and education answer about a child (its birth date and sex, where it live
 alive) without calling the registry. Each keeps the registry's facts (the primary key makes a
 redelivery a no-op) and refolds the child's row from all of them with
 ``shared.contracts.registry.fold_child``, so arrival order and voids do not matter. A sector declares
-the two tables on its own base (``RegistryFactMixin``, ``KnownChildMixin``), makes its store a
-``RegistryCopyStore`` naming them, and calls ``follow_registry(ServiceClass)``: one reliable handler
-per registry event (retried, then dead-lettered, never dropped) keeps the copy.
+the three tables on its own base (``RegistryFactMixin``, ``KnownChildMixin``,
+``RegistryPositionMixin``), makes its store a ``RegistryCopyStore`` naming them, and calls
+``follow_registry(ServiceClass)``. That gives it one reliable handler per registry event (retried,
+then dead-lettered, never dropped) and ``catch_up_registry`` (RPC, and every ``CATCH_UP_INTERVAL``
+seconds): it reads the registry's event log past the saved position, so a birth the broker dropped
+because the sector's queues did not exist yet (the sector started after the registry published it)
+still reaches the copy.
 """
 
+import logging
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
-from sqlalchemy import JSON, Date, String, delete, select
+from nameko.exceptions import UnknownService
+from nameko.rpc import rpc
+from sqlalchemy import JSON, BigInteger, Date, Integer, String, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.admin_units import LEGACY, AdminUnits, admin_units
-from shared.consumer import add_event_handlers
+from shared.config_keys import CATCH_UP_INTERVAL_KEY
+from shared.consumer import DeadLetters, add_event_handlers
 from shared.contracts import event_types, load_fact
 from shared.contracts.registry import Residence, fold_child
+from shared.event_logs import EventLogs, fetch_page
 from shared.events import load_envelope
+from shared.exceptions import ValidationFailed
 from shared.records import SectorStore
+from shared.timers import configured_timer
+
+_log = logging.getLogger(__name__)
+REGISTRY = "registry"
 
 
 class RegistryFactMixin:
@@ -49,11 +65,39 @@ class KnownChildMixin:
     date_of_death = mapped_column(Date, nullable=True)
 
 
+class RegistryPositionMixin:
+    """How far the sector has read the registry's event log (``events_since``)."""
+
+    __tablename__ = "registry_log_position"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+
 class RegistryCopyStore(SectorStore):
-    """A sector store that also keeps the registry copy (``fact_model``, ``child_model``)."""
+    """A sector store that also keeps the registry copy (``fact_model``, ``child_model``,
+    ``position_model``)."""
 
     fact_model: type
     child_model: type
+    position_model: type
+
+    def registry_position(self) -> int:
+        row = self.session.get(self.position_model, REGISTRY)
+        return row.position if row else 0
+
+    def save_registry_position(self, position: int) -> None:
+        row = self.session.get(self.position_model, REGISTRY)
+        if row is None:
+            self.session.add(self.position_model(source=REGISTRY, position=position))
+        else:
+            row.position = max(row.position, position)
+
+    def copied_among(self, record_ids: list[str]) -> set[str]:
+        """Which of these registry records the copy holds already (one query)."""
+        facts = self.fact_model
+        found = self.session.scalars(select(facts.record_id).where(facts.record_id.in_(record_ids)))
+        return set(found) if record_ids else set()
 
     def known_child(self, child_id: str) -> Any:
         return self.session.get(self.child_model, child_id)
@@ -102,13 +146,67 @@ def copy_registry_event(store: RegistryCopyStore, body: dict) -> None:
     store.session.commit()
 
 
+def _record_id(entry: Any) -> str | None:
+    envelope = entry.get("envelope") if isinstance(entry, dict) else None
+    payload = envelope.get("payload") if isinstance(envelope, dict) else None
+    record_id = payload.get("record_id") if isinstance(payload, dict) else None
+    return record_id if isinstance(record_id, str) else None
+
+
+Park = Callable[[Any, BaseException, str, str], None]
+
+
+def catch_up_registry(store: RegistryCopyStore, fetch: Callable[[int], list[dict]], park: Park) -> dict:
+    """Copy what the registry's log holds past the saved position; entries the copy holds already
+    (most, when the broker delivered them) are skipped with one query per page. An entry that breaks
+    its contract is dead-lettered and passed, so it cannot hold the copy behind."""
+    position, read, applied = store.registry_position(), 0, 0
+    while batch := fetch(position):
+        seen = store.copied_among([i for i in map(_record_id, batch) if i is not None])
+        for entry in batch:
+            if _record_id(entry) in seen:
+                continue
+            envelope = entry.get("envelope") if isinstance(entry, dict) else None
+            try:
+                copy_registry_event(store, envelope)
+                applied += 1
+            except ValidationFailed as error:
+                store.session.rollback()
+                event_type = envelope.get("event_type") if isinstance(envelope, dict) else None
+                park(envelope, error, REGISTRY, str(event_type))
+        read, position = read + len(batch), batch[-1]["position"]
+        store.save_registry_position(position)
+        store.session.commit()
+    return {"source": REGISTRY, "read": read, "applied": applied, "position": position}
+
+
 def follow_registry(service: type) -> None:
-    """Give a sector service ``handle_registry_<event_type>`` for every registry event."""
+    """Give a sector service ``handle_registry_<event_type>`` for every registry event, and
+    ``catch_up_registry`` (RPC and timer) over the registry's event log."""
 
     def _copy_registry_event(self, body: dict) -> None:
         copy_registry_event(self.repository(), body)
 
+    def catch_up_from_registry(self) -> dict:
+        """Copy the registry events this sector missed (read from the registry's event log)."""
+        store = self.repository()
+        try:
+            return catch_up_registry(store, partial(fetch_page, self.registry_log[REGISTRY]), self.park)
+        except UnknownService:  # the registry is not running: try again at the next tick
+            store.session.rollback()
+            _log.warning("registry catch-up skipped: the registry is not running")
+            return {"source": REGISTRY, "unreachable": "service registry is not running"}
+
+    def catch_up_periodically(self) -> None:
+        self.catch_up_registry()
+
     service._copy_registry_event = _copy_registry_event
-    add_event_handlers(service, [("registry", event_type) for event_type in event_types("registry")],
+    service.registry_log = EventLogs((REGISTRY,))
+    service.park = DeadLetters()
+    catch_up_from_registry.__name__ = "catch_up_registry"
+    service.catch_up_registry = rpc(catch_up_from_registry)
+    service.catch_up_registry_periodically = configured_timer(CATCH_UP_INTERVAL_KEY, 60)(
+        catch_up_periodically)
+    add_event_handlers(service, [(REGISTRY, event_type) for event_type in event_types(REGISTRY)],
                        "_copy_registry_event",
                        "Keep the registry's {event_type} in this sector's list of children.")

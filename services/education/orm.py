@@ -6,7 +6,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.outbox import OutboxMixin
 from shared.records import RecordMixin
-from shared.registry_copy import KnownChildMixin, RegistryFactMixin
+from shared.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
 
 
 class EducationBase(DeclarativeBase):
@@ -26,6 +26,10 @@ class RegistryFact(EducationBase, RegistryFactMixin):
 
 
 class KnownChild(EducationBase, KnownChildMixin):
+    pass
+
+
+class RegistryPosition(EducationBase, RegistryPositionMixin):
     pass
 
 

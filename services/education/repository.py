@@ -2,7 +2,14 @@
 
 from sqlalchemy import case, select
 
-from services.education.orm import Enrolment, KnownChild, OutboxMessage, Record, RegistryFact
+from services.education.orm import (
+    Enrolment,
+    KnownChild,
+    OutboxMessage,
+    Record,
+    RegistryFact,
+    RegistryPosition,
+)
 from shared import schooling
 from shared.registry_copy import RegistryCopyStore
 
@@ -15,6 +22,7 @@ class EducationStore(RegistryCopyStore):
     outbox_model = OutboxMessage
     fact_model = RegistryFact
     child_model = KnownChild
+    position_model = RegistryPosition
 
     def enrolment(self, record_id: str) -> Enrolment | None:
         """A live (not voided) enrolment."""

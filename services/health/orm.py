@@ -5,7 +5,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from shared.outbox import OutboxMixin
 from shared.records import RecordMixin
-from shared.registry_copy import KnownChildMixin, RegistryFactMixin
+from shared.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
 
 
 class HealthBase(DeclarativeBase):
@@ -25,4 +25,8 @@ class RegistryFact(HealthBase, RegistryFactMixin):
 
 
 class KnownChild(HealthBase, KnownChildMixin):
+    pass
+
+
+class RegistryPosition(HealthBase, RegistryPositionMixin):
     pass

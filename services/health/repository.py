@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from services.health.orm import KnownChild, OutboxMessage, Record, RegistryFact
+from services.health.orm import KnownChild, OutboxMessage, Record, RegistryFact, RegistryPosition
 from shared.contracts import load_fact
 from shared.facts import Fact
 from shared.registry_copy import RegistryCopyStore
@@ -16,6 +16,7 @@ class HealthStore(RegistryCopyStore):
     outbox_model = OutboxMessage
     fact_model = RegistryFact
     child_model = KnownChild
+    position_model = RegistryPosition
 
     def vaccination_facts(self, child_ids: list[str]) -> dict[str, list[Fact]]:
         """Live vaccination records of these children (voided ones left out), one query."""

@@ -1,7 +1,7 @@
 """Reporting tables: events processed, facts received, one view row per child, and the residence
 and card periods that let an indicator be computed for any past date."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.clock import utc_now
@@ -158,10 +158,13 @@ class EducationEnrolment(ReportingBase, PeriodMixin):
     still), within its school year (``school_year`` = its start year)."""
 
     __tablename__ = "education_enrolments"
+    # Indicators look up one child's enrolments of one school year; a separate school_year index
+    # made PostgreSQL AND it with the child's (reading every enrolment of the year per child).
+    __table_args__ = (Index("ix_education_enrolments_child_year", "child_id", "school_year"),)
 
     record_id = mapped_column(String(80), nullable=False)
     school_code = mapped_column(String(32), nullable=False)
-    school_year = mapped_column(Integer, nullable=False, index=True)
+    school_year = mapped_column(Integer, nullable=False)
     level = mapped_column(String(16), nullable=False)
     grade = mapped_column(Integer, nullable=True)
     start_date = mapped_column(Date, nullable=False)

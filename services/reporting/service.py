@@ -9,14 +9,12 @@ source's event log. RPC and HTTP serve the child view and the indicators.
 import logging
 from functools import partial
 
-import eventlet
 from nameko.exceptions import UnknownService
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from services.reporting import http_views, schemas, use_cases
 from services.reporting.education_view import education_section
-from services.reporting.event_logs import EventLogs
 from services.reporting.health_view import health_section
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import ReportingBase
@@ -28,6 +26,7 @@ from shared.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.contracts import SOURCES, event_types
 from shared.db import Database
+from shared.event_logs import EventLogs, fetch_page
 from shared.exceptions import NotFound, ValidationFailed
 from shared.fields import load
 from shared.metrics import RpcMetrics, service_metrics
@@ -35,8 +34,6 @@ from shared.timers import configured_timer
 
 _log = logging.getLogger(__name__)
 EXPECTED = (ValidationFailed, NotFound)
-CATCH_UP_BATCH = 500
-CATCH_UP_CALL_TIMEOUT = 30
 # Handler queues of the version before sources were named in handler names (handle_<event_type>).
 RETIRED_QUEUES = tuple(
     f"evt-registry-{event_type}--reporting.handle_{event_type}{suffix}"
@@ -81,7 +78,7 @@ class ReportingService(operations.OperationsEndpoints):
         source = load(schemas.CatchUpSchema, {"source": source})["source"]
         results = {}
         for name in [source] if source else SOURCES:
-            fetch = partial(self._events_since, self.event_logs[name])
+            fetch = partial(fetch_page, self.event_logs[name])
             try:
                 results[name] = use_cases.catch_up(self.db, name, fetch, service_metrics(self.name),
                                                    self.park)
@@ -103,11 +100,6 @@ class ReportingService(operations.OperationsEndpoints):
     def get_indicators(self, request) -> tuple:
         """JSON by default; ``format=html`` gives the page an officer opens in a browser."""
         return http_views.indicators_response(request.args, self.indicators)
-
-    @staticmethod
-    def _events_since(producer, position: int) -> list[dict]:
-        with eventlet.Timeout(CATCH_UP_CALL_TIMEOUT):
-            return producer.events_since.call_async(position, CATCH_UP_BATCH).result()
 
     def _project(self, body: dict) -> None:
         use_cases.apply_event(self.db, body, service_metrics(self.name))

@@ -9,16 +9,11 @@ PostgreSQL, the way eventsourcing runs one recorder test case against every back
 """
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select
 
 from shared.exceptions import Conflict, NotFound, ValidationFailed
 from tests.integration.conftest import open_session
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
+from tests.support.hooks import call
 
 
 class SectorContract:

@@ -8,22 +8,38 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from services.education.service import EducationService
+from services.health.service import HealthService
 from services.registry.service import RegistryService
+from services.reporting.orm import ReportingBase
 from services.reporting.service import ReportingService
+from tests.support.hostile import Sessions
+
+
+def started(container_factory, service_config, service_cls, **extra):
+    container = container_factory(service_cls, service_config(service_cls.name, **extra))
+    container.start()
+    return container
 
 
 @pytest.fixture
 def registry_container(container_factory, service_config):
-    container = container_factory(RegistryService, service_config("registry"))
-    container.start()
-    return container
+    return started(container_factory, service_config, RegistryService)
 
 
 @pytest.fixture
 def reporting_container(container_factory, service_config):
-    container = container_factory(ReportingService, service_config("reporting", EVENT_RETRY_LIMIT=2))
-    container.start()
-    return container
+    return started(container_factory, service_config, ReportingService, EVENT_RETRY_LIMIT=2)
+
+
+@pytest.fixture
+def health_container(container_factory, service_config):
+    return started(container_factory, service_config, HealthService, EVENT_RETRY_LIMIT=2)
+
+
+@pytest.fixture
+def education_container(container_factory, service_config):
+    return started(container_factory, service_config, EducationService, EVENT_RETRY_LIMIT=2)
 
 
 def open_session(url: str):
@@ -44,28 +60,18 @@ def reporting_db(clean_infra):
 
 
 @pytest.fixture
-def health_container(container_factory, service_config):
-    from services.health.service import HealthService
-
-    container = container_factory(HealthService, service_config("health", EVENT_RETRY_LIMIT=2))
-    container.start()
-    return container
-
-
-@pytest.fixture
 def health_db(clean_infra):
     yield from open_session(clean_infra.db_url("health"))
 
 
 @pytest.fixture
-def education_container(container_factory, service_config):
-    from services.education.service import EducationService
-
-    container = container_factory(EducationService, service_config("education", EVENT_RETRY_LIMIT=2))
-    container.start()
-    return container
+def education_db(clean_infra):
+    yield from open_session(clean_infra.db_url("education"))
 
 
 @pytest.fixture
-def education_db(clean_infra):
-    yield from open_session(clean_infra.db_url("education"))
+def reporting_sessions(clean_infra):
+    """Reporting's database, a fresh session per call (for entrypoints run with ``worker_factory``)."""
+    sessions = Sessions(clean_infra.db_url("reporting"), ReportingBase)
+    yield sessions
+    sessions.engine.dispose()

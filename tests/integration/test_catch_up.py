@@ -2,17 +2,13 @@
 
 import pytest
 from kombu import Connection, Exchange, Queue
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import text
 
 from services.reporting.service import ReportingService
 from shared.exceptions import ValidationFailed
 from tests.support.factories import make_birth
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
+from tests.support.hooks import call
 
 
 def test_events_published_before_reporting_had_queues_are_recovered(registry_container,

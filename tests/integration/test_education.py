@@ -2,11 +2,9 @@
 indicator equals a hand count on a small commune, with transfers, drop-outs, a late entrant with
 an allowed reason and a child who moves commune mid-year."""
 
-from contextlib import ExitStack
 
 import pytest
 import requests
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
 from sqlalchemy import func, select
 
 from services.education.orm import Enrolment, OutboxMessage, Record
@@ -19,22 +17,11 @@ from tests.support.factories import (
     make_move,
     make_screening,
 )
+from tests.support.hooks import call, write_and_wait
 
 SPRING, WINTER = "2025-03-31", "2024-12-31"  # both in school year 2024-2025 (legacy map)
 EDUCATION_FIGURES = ("creche_enrolment_3_36m", "kindergarten_enrolment_3_5", "preschool_enrolment_age5",
                      "grade1_entry_on_time", "inclusive_education_3_8", "out_of_school_6_8")
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
-
-
-def write_and_wait(writer, method, args, waits):
-    with ExitStack() as stack:
-        for container, handler in waits:
-            stack.enter_context(entrypoint_waiter(container, handler))
-        return call(writer, method, *args)
 
 
 @pytest.fixture
@@ -253,3 +240,28 @@ def test_a_bad_end_gets_a_typed_error_naming_its_field_and_stores_nothing(
     assert [education_db.scalar(select(func.count()).select_from(model)) for model in (Record, OutboxMessage)
             ] == [1, 1]
     assert education_db.get(Enrolment, enrolment["record_id"]).ended_on is None
+
+
+def test_births_published_before_education_started_are_copied_from_the_registry_log(
+        registry_container, container_factory, service_config):
+    from services.education.service import EducationService
+
+    birth = make_birth(date_of_birth="2018-02-02")
+    call(registry_container, "register_birth", birth)  # no education queue exists: the broker drops it
+    education = container_factory(EducationService, service_config("education"))
+    education.start()
+    late = call(education, "record_enrolment", make_enrolment(birth["child_id"], level="primary", grade=1))
+    assert late["age_checked"] is False
+    assert call(education, "catch_up_registry") == {"source": "registry", "read": 1, "applied": 1,
+                                                    "position": 1}
+    with pytest.raises(ValidationFailed) as error:  # its age is known now: grade 3 is too early
+        call(education, "record_enrolment", make_enrolment(birth["child_id"], level="primary", grade=3,
+                                                           school_year="2025-2026", start_date="2025-09-05"))
+    assert list(error.value.errors) == ["grade"]
+    assert call(education, "catch_up_registry") == {"source": "registry", "read": 0, "applied": 0,
+                                                    "position": 1}
+
+
+def test_a_registry_catch_up_without_a_registry_says_so(education_container):
+    assert call(education_container, "catch_up_registry") == {
+        "source": "registry", "unreachable": "service registry is not running"}

@@ -1,12 +1,11 @@
 """Health on the real RabbitMQ and PostgreSQL: the registry's children reach health and reporting,
 health records reach reporting, and each health indicator equals a hand count on a small cohort."""
 
-from contextlib import ExitStack
 from datetime import date
 
 import pytest
 import requests
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import func, select
 
 from services.health.orm import OutboxMessage, Record
@@ -20,29 +19,17 @@ from tests.support.factories import (
     make_screening,
     make_vaccination,
 )
+from tests.support.hooks import call, write_and_wait
 
 AS_OF, YEAR = "2024-12-31", {"start": "2024-01-01", "end": "2024-12-31"}
 INFANT_SERIES = ("dtp_hepb_hib", "opv")
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
-
-
-def write_and_wait(writer, method, record, waits):
-    """Call ``method`` and wait until every (container, handler) in ``waits`` has run."""
-    with ExitStack() as stack:
-        for container, handler in waits:
-            stack.enter_context(entrypoint_waiter(container, handler))
-        return call(writer, method, record)
 
 
 @pytest.fixture
 def platform(registry_container, health_container, reporting_container):
     def register(method, record):
         event = {"register_birth": "birth_registered", "record_death": "death_recorded"}[method]
-        return write_and_wait(registry_container, method, record,
+        return write_and_wait(registry_container, method, [record],
                               [(health_container, f"handle_registry_{event}"),
                                (reporting_container, f"handle_registry_{event}")])
 
@@ -50,7 +37,7 @@ def platform(registry_container, health_container, reporting_container):
         event = {"record_vaccination": "vaccination_recorded", "record_growth": "growth_measured",
                  "record_screening": "screening_recorded",
                  "record_health_check": "health_check_recorded"}[method]
-        return write_and_wait(health_container, method, record,
+        return write_and_wait(health_container, method, [record],
                               [(reporting_container, f"handle_health_{event}")])
 
     return register, record

@@ -7,19 +7,17 @@ from unittest.mock import Mock
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.education.orm import EducationBase, Enrolment, OutboxMessage, Record
 from services.education.repository import EducationStore
 from services.education.service import EducationService
-from services.reporting.orm import ReportingBase
-from services.reporting.use_cases import apply_event
-from shared.exceptions import PlatformError, ValidationFailed
+from shared.exceptions import ValidationFailed
 from shared.metrics import service_metrics
 from shared.registry_copy import copy_registry_event
 from tests.support.factories import make_birth_envelope, make_enrolment, make_enrolment_end
 from tests.support.hostile import FUZZ, Sessions, arguments, attempt, mutations
+from tests.support.hostile import write_and_read as hostile_write
 
 METRICS = service_metrics("reporting")
 PUPIL = make_birth_envelope(date_of_birth="2019-03-03")
@@ -38,24 +36,9 @@ def education(clean_infra):
     sessions.engine.dispose()
 
 
-@pytest.fixture
-def reporting(clean_infra):
-    sessions = Sessions(clean_infra.db_url("reporting"), ReportingBase)
-    yield sessions
-    sessions.engine.dispose()
-
 
 def write_and_read(education: Sessions, reporting: Sessions, method: str, *args) -> object:
-    before = education.count(*MODELS)
-    answer = attempt(education, MODELS, EducationService, method, *args, relay=Mock())
-    if isinstance(answer, PlatformError) or education.count(*MODELS) == before:
-        return answer
-    with Session(education.engine) as session:
-        envelope = session.scalars(select(OutboxMessage.envelope)
-                                   .order_by(OutboxMessage.position.desc()).limit(1)).one()
-    with Session(reporting.engine) as session:
-        apply_event(session, envelope, METRICS)  # must not raise: the event is storable downstream
-    return answer
+    return hostile_write(education, MODELS, OutboxMessage, EducationService, reporting, method, *args)
 
 
 def fresh_enrolment(**overrides) -> st.SearchStrategy:
@@ -69,15 +52,15 @@ def fresh_enrolment(**overrides) -> st.SearchStrategy:
                          start_date="2025-09-05"))  # the known child: its age rules are reached
 @example(record=make_enrolment(school_code="MG\ud800"))
 @example(record=make_enrolment(grade=True))
-def test_record_enrolment_answers_or_names_a_field(education, reporting, record):
-    write_and_read(education, reporting, "record_enrolment", record)
+def test_record_enrolment_answers_or_names_a_field(education, reporting_sessions, record):
+    write_and_read(education, reporting_sessions, "record_enrolment", record)
 
 
 @FUZZ
 @given(record=st.builds(make_enrolment_end, st.just("base-enrolment")).flatmap(mutations))
 @example(record=make_enrolment_end("base-enrolment", ended_on="2025-02-29"))
-def test_end_enrolment_answers_or_names_a_field(education, reporting, record):
-    write_and_read(education, reporting, "end_enrolment", record)
+def test_end_enrolment_answers_or_names_a_field(education, reporting_sessions, record):
+    write_and_read(education, reporting_sessions, "end_enrolment", record)
 
 
 @FUZZ

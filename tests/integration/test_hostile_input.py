@@ -12,20 +12,20 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 from nameko.testing.services import worker_factory
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.registry.orm import Child, OutboxMessage, Record, RegistryBase
 from services.registry.service import RegistryService
 from services.reporting.http_views import indicators_response
-from services.reporting.orm import Fact, ProcessedEvent, ReportingBase
+from services.reporting.orm import Fact, ProcessedEvent
 from services.reporting.service import ReportingService
 from services.reporting.use_cases import apply_event
 from shared.contracts import SOURCES
-from shared.exceptions import PlatformError, ValidationFailed
+from shared.exceptions import ValidationFailed
 from shared.metrics import service_metrics
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_death, make_move
 from tests.support.hostile import FUZZ, VALUES, Sessions, arguments, attempt, mutations, tainted
+from tests.support.hostile import write_and_read as hostile_write
 
 METRICS = service_metrics("reporting")
 BASE_CHILD = make_birth(record_id="base-birth", date_of_birth="2024-03-01")
@@ -39,25 +39,10 @@ def registry(clean_infra):
     sessions.engine.dispose()
 
 
-@pytest.fixture
-def reporting(clean_infra):
-    sessions = Sessions(clean_infra.db_url("reporting"), ReportingBase)
-    yield sessions
-    sessions.engine.dispose()
 
-
-def write_and_read(registry: Sessions, reporting: Sessions, method: str, *args) -> None:
-    """A registry write: rejected (nothing stored) or accepted and readable by reporting."""
-    models = (Record, Child, OutboxMessage)
-    before = registry.count(*models)
-    answer = attempt(registry, models, RegistryService, method, *args, relay=Mock())
-    if isinstance(answer, PlatformError) or registry.count(*models) == before:
-        return
-    with Session(registry.engine) as session:
-        envelope = session.scalars(select(OutboxMessage.envelope)
-                                   .order_by(OutboxMessage.position.desc()).limit(1)).one()
-    with Session(reporting.engine) as session:
-        apply_event(session, envelope, METRICS)  # must not raise: the event is storable downstream
+def write_and_read(registry: Sessions, reporting: Sessions, method: str, *args) -> object:
+    return hostile_write(registry, (Record, Child, OutboxMessage), OutboxMessage, RegistryService, reporting,
+                         method, *args)
 
 
 def fresh(factory, *args, texts: tuple[str, ...] = ()) -> st.SearchStrategy:
@@ -70,8 +55,8 @@ def fresh(factory, *args, texts: tuple[str, ...] = ()) -> st.SearchStrategy:
 @example(record=make_birth(full_name="Lò\ud800Mai"))
 @example(record=make_birth(record_id="b\ud800"))
 @example(record=make_birth(ethnicity="Thái\x00"))
-def test_register_birth_answers_or_names_a_field(registry, reporting, record):
-    write_and_read(registry, reporting, "register_birth", record)
+def test_register_birth_answers_or_names_a_field(registry, reporting_sessions, record):
+    write_and_read(registry, reporting_sessions, "register_birth", record)
 
 
 @FUZZ
@@ -90,15 +75,15 @@ def test_a_bad_character_in_any_text_or_id_is_refused_naming_its_field(registry,
 @given(record=fresh(make_move, BASE_CHILD["child_id"]) | fresh(make_card, BASE_CHILD["child_id"])
        | fresh(make_death, BASE_CHILD["child_id"]),
        method=st.sampled_from(["change_residence", "issue_insurance_card", "record_death"]))
-def test_later_registry_records_answer_or_name_a_field(registry, reporting, record, method):
-    write_and_read(registry, reporting, method, record)
+def test_later_registry_records_answer_or_name_a_field(registry, reporting_sessions, record, method):
+    write_and_read(registry, reporting_sessions, method, record)
 
 
 @FUZZ
 @given(args=arguments(st.sampled_from(["base-birth", "void-base-birth", "nothing"]),
                       st.sampled_from(["entered twice", ""])))
-def test_void_record_answers_or_names_a_field(registry, reporting, args):
-    write_and_read(registry, reporting, "void_record", *args)
+def test_void_record_answers_or_names_a_field(registry, reporting_sessions, args):
+    write_and_read(registry, reporting_sessions, "void_record", *args)
 
 
 @FUZZ
@@ -118,8 +103,8 @@ def test_events_since_answers_or_names_a_field(registry, args):
 @FUZZ
 @given(args=arguments(st.just(BASE_CHILD["child_id"])))
 @example(args=({"child_id": "x"},))
-def test_child_view_answers_or_refuses(reporting, args):
-    attempt(reporting, (Fact,), ReportingService, "child_view", *args)
+def test_child_view_answers_or_refuses(reporting_sessions, args):
+    attempt(reporting_sessions, (Fact,), ReportingService, "child_view", *args)
 
 
 PLAUSIBLE_AREAS = st.sampled_from(["12", "105", "03388", "01", "99", "1", "123456"])
@@ -132,8 +117,8 @@ PLAUSIBLE_DATES = st.dates().map(str) | st.sampled_from(["2024-12-31", "2025-07-
                       st.booleans()))
 @example(args=("12", "0001-01-01", None, False))
 @example(args=("12", "9999-12-31", {"start": "0001-01-01"}, True))
-def test_indicators_answer_or_name_a_field(reporting, args):
-    answer = attempt(reporting, (Fact,), ReportingService, "indicators", *args)
+def test_indicators_answer_or_name_a_field(reporting_sessions, args):
+    answer = attempt(reporting_sessions, (Fact,), ReportingService, "indicators", *args)
     assert isinstance(answer, dict | ValidationFailed)
 
 
@@ -142,8 +127,8 @@ def test_indicators_answer_or_name_a_field(reporting, args):
 @given(args=st.dictionaries(st.sampled_from(["area", "as_of", "period_start", "period_end",
                                              "format", "by", "other"]),
                             st.text(max_size=12) | st.sampled_from(["html", "12", "2025-12-31"])))
-def test_the_indicator_page_answers_200_or_400_never_500(reporting, args):
-    with Session(reporting.engine) as session:
+def test_the_indicator_page_answers_200_or_400_never_500(reporting_sessions, args):
+    with Session(reporting_sessions.engine) as session:
         worker = worker_factory(ReportingService, db=session)
         status, headers, body = indicators_response(args, worker.indicators)
     assert status in (200, 400)
@@ -153,23 +138,23 @@ def test_the_indicator_page_answers_200_or_400_never_500(reporting, args):
 @FUZZ
 @given(args=arguments(st.sampled_from([None, *SOURCES])))
 @example(args=([],))
-def test_catch_up_answers_or_names_a_field(reporting, args):
+def test_catch_up_answers_or_names_a_field(reporting_sessions, args):
     log = Mock()
     log.events_since.call_async.return_value.result.return_value = []
-    attempt(reporting, (Fact,), ReportingService, "catch_up", *args,
+    attempt(reporting_sessions, (Fact,), ReportingService, "catch_up", *args,
             event_logs=dict.fromkeys(SOURCES, log), park=Mock())
 
 
 @FUZZ
 @given(body=mutations(make_birth_envelope()))
-def test_an_event_is_applied_or_refused_with_nothing_stored(reporting, body):
-    before = reporting.count(ProcessedEvent, Fact)
-    with Session(reporting.engine) as session:
+def test_an_event_is_applied_or_refused_with_nothing_stored(reporting_sessions, body):
+    before = reporting_sessions.count(ProcessedEvent, Fact)
+    with Session(reporting_sessions.engine) as session:
         try:
             apply_event(session, body, METRICS)
         except ValidationFailed:
             session.rollback()
-            assert reporting.count(ProcessedEvent, Fact) == before
+            assert reporting_sessions.count(ProcessedEvent, Fact) == before
 
 
 @FUZZ
@@ -197,13 +182,13 @@ def test_the_registry_queries_that_used_to_crash_name_their_field(registry, meth
     ("indicators", ("12", "0001-01-01"), {"as_of": ["Must be between 1900-01-01 and 2999-12-31."]}),
     ("catch_up", ([],), {"source": ["Not a valid string."]}),
 ])
-def test_the_reporting_queries_that_used_to_crash_name_their_field(reporting, method, args, errors):
-    error = attempt(reporting, (Fact,), ReportingService, method, *args, event_logs={}, park=Mock())
+def test_the_reporting_queries_that_used_to_crash_name_their_field(reporting_sessions, method, args, errors):
+    error = attempt(reporting_sessions, (Fact,), ReportingService, method, *args, event_logs={}, park=Mock())
     assert (type(error), error.errors) == (ValidationFailed, errors)
 
 
-def test_a_report_for_year_one_is_a_400_page_not_a_500(reporting):
-    with Session(reporting.engine) as session:
+def test_a_report_for_year_one_is_a_400_page_not_a_500(reporting_sessions):
+    with Session(reporting_sessions.engine) as session:
         worker = worker_factory(ReportingService, db=session)
         status, headers, body = indicators_response(
             {"area": "12", "as_of": "0001-01-01", "format": "html"}, worker.indicators)

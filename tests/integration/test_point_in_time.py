@@ -5,19 +5,14 @@ from datetime import date
 
 import pytest
 from kombu import Connection, Exchange, Queue
-from nameko.testing.services import entrypoint_hook
 
 from shared.admin_units import admin_units
 from tests.support import cohort as hand
+from tests.support.hooks import call
 
 LEGACY_DATES = (date(2023, 12, 31), date(2024, 9, 30), date(2025, 6, 30))
 CURRENT_DATES = (date(2025, 7, 1), date(2025, 12, 31), date(2026, 6, 30))
 REGISTRY_INDICATORS = ("birth_registration_on_time", "under5_registered", "under6_insurance_card_coverage")
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def register(registry, child: hand.Child, n: int) -> None:

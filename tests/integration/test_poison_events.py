@@ -4,18 +4,14 @@ import json
 
 from kombu import Connection, Consumer, Exchange, Queue
 from nameko.standalone.events import event_dispatcher
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import text
 
 from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
 from tests.support.factories import make_birth, make_birth_envelope
+from tests.support.hooks import call
 
 BIRTH_QUEUE = "evt-registry-birth_registered--reporting.handle_registry_birth_registered"
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def next_dead_letter(amqp_uri: str):

@@ -1,17 +1,12 @@
 """The registry service on PostgreSQL and RabbitMQ, driven through its RPC entrypoints."""
 
 import pytest
-from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select
 
 from services.registry.orm import Child, OutboxMessage, Record
 from shared.exceptions import Conflict, NotFound, ValidationFailed
 from tests.support.factories import make_birth, make_card, make_death, make_move
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
+from tests.support.hooks import call
 
 
 def row_counts(db):

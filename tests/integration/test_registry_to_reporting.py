@@ -3,20 +3,16 @@
 import pytest
 from kombu import Connection
 from nameko.standalone.events import event_dispatcher
-from nameko.testing.services import entrypoint_hook, entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 
 from services.registry.orm import OutboxMessage
 from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
 from shared.exceptions import ValidationFailed
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_move
+from tests.support.hooks import call
 
 REGISTRY_INDICATORS = ("birth_registration_on_time", "under5_registered", "under6_insurance_card_coverage")
-
-
-def call(container, method, *args):
-    with entrypoint_hook(container, method) as hook:
-        return hook(*args)
 
 
 def register_and_wait(registry, reporting, method, record, handler):

@@ -9,6 +9,7 @@ the schemas, and the storage behind the rules, are reached too.
 
 import os
 from typing import Any
+from unittest.mock import Mock
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -16,7 +17,9 @@ from nameko.testing.services import worker_factory
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
+from services.reporting.use_cases import apply_event
 from shared.exceptions import PlatformError
+from shared.metrics import service_metrics
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -96,3 +99,18 @@ def attempt(sessions: Sessions, models: tuple, service_cls, method: str, *args, 
     except PlatformError as error:
         assert sessions.count(*models) == before
         return error
+
+
+def write_and_read(sector: Sessions, models: tuple, outbox, service_cls, reporting: Sessions, method: str,
+                   *args) -> object:
+    """A sector write: rejected (nothing in ``models`` changes) or accepted, and then the event it
+    staged in ``outbox`` must be storable by reporting (``apply_event`` must not raise)."""
+    before = sector.count(*models)
+    answer = attempt(sector, models, service_cls, method, *args, relay=Mock())
+    if isinstance(answer, PlatformError) or sector.count(*models) == before:
+        return answer
+    with Session(sector.engine) as session:
+        envelope = session.scalars(select(outbox.envelope).order_by(outbox.position.desc()).limit(1)).one()
+    with Session(reporting.engine) as session:
+        apply_event(session, envelope, service_metrics("reporting"))
+    return answer
