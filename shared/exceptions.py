@@ -1,9 +1,9 @@
 """Typed errors that cross nameko RPC as themselves.
 
 Each class is registered with ``nameko.exceptions.deserialize_to_instance``, so a caller's proxy
-raises ``ValidationFailed`` (with its ``errors`` mapping of field -> messages), ``NotFound`` or
-``Conflict`` instead of a generic ``RemoteError``. Constructor arguments are JSON-safe because nameko
-rebuilds the exception from ``exc.args`` on the calling side.
+raises ``ValidationFailed`` (with its ``errors`` mapping of field -> messages), ``NotFound``,
+``Conflict`` or ``Forbidden`` instead of a generic ``RemoteError``. Constructor arguments are
+JSON-safe because nameko rebuilds the exception from ``exc.args`` on the calling side.
 """
 
 from collections.abc import Mapping, Sequence
@@ -35,6 +35,11 @@ class NotFound(PlatformError):
 @deserialize_to_instance
 class Conflict(PlatformError):
     """The request contradicts what is already stored."""
+
+
+@deserialize_to_instance
+class Forbidden(PlatformError):
+    """The caller's role or communes do not allow this read (the refusal is audited)."""
 
 
 def flatten_marshmallow_errors(messages: Mapping, prefix: str = "") -> dict[str, list[str]]:

@@ -30,3 +30,12 @@ def live_facts(facts: Iterable[Fact]) -> list[Fact]:
 
 def payloads(facts: Iterable[Fact], event_type: str) -> list[dict[str, Any]]:
     return [f.payload for f in facts if f.event_type == event_type]
+
+
+def earliest_ends(live: Iterable[Fact], event_type: str, target: str, day: str) -> dict[str, dict[str, Any]]:
+    """The earliest live end (``event_type``) of each record it names in ``target``, by that id:
+    an end that arrives before its record, or twice, still reads the same."""
+    ends: dict[str, dict[str, Any]] = {}
+    for end in sorted(payloads(live, event_type), key=lambda p: (p[day], p["record_id"])):
+        ends.setdefault(end[target], end)
+    return ends

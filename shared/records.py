@@ -80,6 +80,11 @@ class SectorStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def stored_request(self, request: dict) -> dict:
+        """What of a request the records table keeps to recognise a retry (all of it by default; a
+        sector with secrets, e.g. protection's case notes, keeps a digest of them instead)."""
+        return request
+
     def get_record(self, record_id: str) -> Any:
         return self.session.get(self.record_model, record_id)
 
@@ -126,7 +131,7 @@ def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command
           context: Context, retried: bool = False) -> dict:
     """Validate, replay or run ``command``, commit record + event together, then relay the event."""
     cmd = load(schema, data)
-    request = json_safe(cmd)
+    request = store.stored_request(json_safe(cmd))
     replay = store.replay(cmd["record_id"], request)
     if replay is not None:
         return replay

@@ -16,7 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from shared import schooling
 from shared.contracts.common import RecordVoidedSchema, commune_code_field, record_id_field
-from shared.facts import Fact, live_facts, payloads
+from shared.facts import Fact, earliest_ends, live_facts, payloads
 from shared.fields import Identifier
 
 MAX_GRADE = 12
@@ -103,9 +103,7 @@ class Enrolment:
 def fold_enrolments(facts: Iterable[Fact]) -> list[Enrolment]:
     """A child's live enrolments by start date, each with its earliest live end."""
     live = live_facts(facts)
-    ends: dict[str, dict] = {}
-    for end in sorted(payloads(live, "enrolment_ended"), key=lambda p: (p["ended_on"], p["record_id"])):
-        ends.setdefault(end["enrolment_id"], end)
+    ends = earliest_ends(live, "enrolment_ended", "enrolment_id", "ended_on")
     enrolments = []
     for p in payloads(live, "enrolment_recorded"):
         end = ends.get(p["record_id"], {})

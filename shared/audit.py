@@ -1,0 +1,53 @@
+"""The audit log of protection reads: who read which child's protection data, when and why.
+
+A service that serves protection data (protection's cases, reporting's child view) declares the table
+on its own base (``AuditEntryMixin``) and calls ``record_read`` for every read it serves or refuses,
+committed even when the read is refused. ``entries`` is what an auditor reads.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared.clock import utc_now
+
+GRANTED, REFUSED, WITHHELD = "granted", "refused", "withheld"
+
+
+class AuditEntryMixin:
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    at = mapped_column(DateTime(timezone=True), default=utc_now, nullable=False)
+    user_id: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    purpose: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))
+    child_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    case_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    outcome: Mapped[str] = mapped_column(String(16))
+
+
+def record_read(session: Session, model: type, caller: dict[str, Any], action: str, outcome: str,
+                child_id: str | None = None, case_id: str | None = None) -> None:
+    """Write one audit entry and commit it (before any refusal is raised)."""
+    session.add(model(at=utc_now(), user_id=caller["user_id"], role=caller["role"],
+                      purpose=caller["purpose"], action=action, child_id=child_id, case_id=case_id,
+                      outcome=outcome))
+    session.commit()
+
+
+def entries(session: Session, model: type, child_id: str | None = None, limit: int = 1000) -> list[dict]:
+    query = select(model).order_by(model.id.desc()).limit(limit)
+    if child_id is not None:
+        query = query.where(model.child_id == child_id)
+    return [{"at": _iso(e.at), "user_id": e.user_id, "role": e.role, "purpose": e.purpose,
+             "action": e.action, "child_id": e.child_id, "case_id": e.case_id, "outcome": e.outcome}
+            for e in session.scalars(query)]
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat()
