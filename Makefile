@@ -40,7 +40,7 @@ test-contract: install
 
 fuzz: install  # every RPC with FUZZ_EXAMPLES (default 1,000) hostile inputs each, with statistics
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),1000) $(PY) -m pytest -q tests/integration/test_hostile_input.py \
-		tests/integration/test_hostile_education.py --hypothesis-show-statistics
+		tests/integration/test_hostile_education.py tests/integration/test_hostile_protection.py --hypothesis-show-statistics
 
 test-e2e: install
 	$(PY) -m pytest -q tests/e2e

@@ -1,1 +1,1 @@
-"""Child protection: cases, levels and support; case details never leave this service."""
+"""Protection sector: cases at three levels, special circumstances, alternative care, allowances."""

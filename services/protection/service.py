@@ -1,14 +1,77 @@
-"""The protection service's entrypoints. Only the operations endpoints so far.
+"""The protection service's entrypoints: its write RPCs and its purpose-bound, audited reads.
 
-The sector's RPCs and events arrive in their own issues; the service already runs, is probed and
-scraped like the others, so deployment and monitoring do not change when they land.
+Each write RPC is ``write_rpc(InputSchema, command)`` (the sector kit validates, replays a retried
+``record_id``, commits record and event together and publishes); notes are encrypted into their own
+table and never reach a record row, an event or a log (``sensitive_arguments``). Every read takes
+the caller's identity and purpose (``shared.access``) and is audited (``reads``).
 """
 
-from shared import operations
-from shared.metrics import service_metrics
+from nameko.rpc import rpc
 
-service_metrics("protection")  # the standard series exist (at zero) from the first scrape
+from services.protection import commands, reads, schemas
+from services.protection.notes import NotesCipher
+from services.protection.orm import ProtectionBase
+from services.protection.repository import ProtectionStore
+from shared import sector
+from shared.access import load_caller
+from shared.contracts.protection import EPISODES
+from shared.db import Database
+from shared.exceptions import Forbidden
+from shared.fields import load
+from shared.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
+
+SENSITIVE = (*IDENTITY_ARGUMENTS, "record.notes")
+READ_EXPECTED = (*EXPECTED, Forbidden)
 
 
-class ProtectionService(operations.OperationsEndpoints):
+def protected_write(schema, command):
+    return write_rpc(schema, command, sensitive_arguments=SENSITIVE)
+
+
+class ProtectionService(sector.SectorEndpoints):
     name = "protection"
+
+    db = Database(ProtectionBase)
+    cipher = NotesCipher()
+
+    open_case = protected_write(schemas.OpenCaseSchema, commands.open_case)
+    update_case = protected_write(schemas.UpdateCaseSchema, commands.update_case)
+    close_case = protected_write(schemas.CloseCaseSchema, commands.close_case)
+    record_special_circumstance = protected_write(schemas.RecordSpecialCircumstanceSchema,
+                                                  commands.record_special_circumstance)
+    end_special_circumstance = protected_write(schemas.end_schema(EPISODES["special_circumstance"][1]),
+                                               commands.end_episode("special_circumstance"))
+    record_alternative_care = protected_write(schemas.RecordAlternativeCareSchema,
+                                              commands.record_alternative_care)
+    end_alternative_care = protected_write(schemas.end_schema(EPISODES["alternative_care"][1]),
+                                           commands.end_episode("alternative_care"))
+    grant_allowance = protected_write(schemas.GrantAllowanceSchema, commands.grant_allowance)
+    stop_allowance = protected_write(schemas.end_schema(EPISODES["allowance"][1]),
+                                     commands.end_episode("allowance"))
+
+    @rpc(expected_exceptions=READ_EXPECTED, sensitive_arguments=("caller",))
+    def get_case(self, case_id: str, caller: dict) -> dict:
+        """A case in full with its notes, for a protection officer of its commune (audited)."""
+        who = load_caller(caller)
+        query = load(schemas.CaseQuerySchema, {"case_id": case_id})
+        return reads.read_case(self.repository(), query["case_id"], who)
+
+    @rpc(expected_exceptions=READ_EXPECTED, sensitive_arguments=("child_id", "caller"))
+    def cases_for_child(self, child_id: str, caller: dict) -> list[dict]:
+        """The child's cases in the caller's communes (audited)."""
+        who = load_caller(caller)
+        query = load(schemas.ChildQuerySchema, {"child_id": child_id})
+        return reads.read_child_cases(self.repository(), query["child_id"], who)
+
+    @rpc(expected_exceptions=READ_EXPECTED, sensitive_arguments=("caller",))
+    def audit_log(self, caller: dict, child_id: str | None = None) -> list[dict]:
+        """Who read which child's protection data, when and why: for auditors."""
+        who = load_caller(caller)
+        query = load(schemas.AuditQuerySchema, {"child_id": child_id})
+        return reads.read_audit_log(self.repository(), who, query["child_id"])
+
+    def repository(self) -> ProtectionStore:
+        return ProtectionStore(self.db, self.cipher)
+
+    def on_void(self, store: ProtectionStore, target) -> None:
+        store.undo(target.record_id, target.event_type)

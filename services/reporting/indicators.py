@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import and_
 
-from services.reporting import education_indicators, health_indicators
+from services.reporting import education_indicators, health_indicators, protection_indicators
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
 from services.reporting.repository import ReportingRepository
@@ -109,12 +109,16 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         "school_year": schooling.format_school_year(schooling.school_year_of(as_of)),
         "indicators": figures(repo.counts(area.column, area.code, as_of, counted)[None], as_of),
     }
+    protected = protection_indicators.suppressed_table(repo, area, as_of, start, end, units, COLUMNS,
+                                                       years_before)
+    report["indicators"].update(protection_indicators.figures(protected, (area.level, area.code)))
     if by_commune and area.level != "commune":
         by = COLUMNS[(area.map_version, "commune")]
         groups = repo.counts(area.column, area.code, as_of, counted, by=by)
         zero = dict.fromkeys(counted, 0)
         report["communes"] = [
             {"code": commune.code, "name": commune.name,
-             "indicators": figures(groups.get(commune.code, zero), as_of)}
+             "indicators": {**figures(groups.get(commune.code, zero), as_of),
+                            **protection_indicators.figures(protected, ("commune", commune.code))}}
             for commune in units.communes_in(area.code, area.map_version)]
     return report

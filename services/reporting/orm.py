@@ -4,6 +4,7 @@ and card periods that let an indicator be computed for any past date."""
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.audit import AuditEntryMixin
 from shared.clock import utc_now
 
 
@@ -173,3 +174,51 @@ class EducationEnrolment(ReportingBase, PeriodMixin):
     inclusive = mapped_column(Boolean, nullable=False)
     age_exception = mapped_column(String(32), nullable=True)
     commune_code = mapped_column(String(5), nullable=False)
+
+
+class PlacedMixin:
+    """A commune placed on both maps (as a residence is), so a count reads it on the map of its date."""
+
+    commune_code = mapped_column(String(5), nullable=False)
+    legacy_province = mapped_column(String(2), nullable=True)
+    legacy_district = mapped_column(String(3), nullable=True)
+    legacy_commune = mapped_column(String(5), nullable=True, index=True)
+    current_province = mapped_column(String(2), nullable=True)
+    current_commune = mapped_column(String(5), nullable=True, index=True)
+
+
+class ProtectionCase(ReportingBase, PeriodMixin, PlacedMixin):
+    """A protection case as its events describe it (no notes ever reach reporting); counted where it
+    was opened. ``concerns`` and ``services`` are codes between bars (``|neglect|violence|``)."""
+
+    __tablename__ = "protection_cases"
+
+    case_id = mapped_column(String(64), nullable=False)
+    opened_on = mapped_column(Date, nullable=False, index=True)
+    level = mapped_column(String(16), nullable=False)
+    risk = mapped_column(String(8), nullable=False)
+    concerns = mapped_column(String(400), nullable=False)
+    plan_on = mapped_column(Date, nullable=True)
+    plan_days = mapped_column(Integer, nullable=True)  # days from opening to the first plan
+    services = mapped_column(String(400), nullable=False)
+    closed_on = mapped_column(Date, nullable=True)
+    outcome = mapped_column(String(16), nullable=True)
+
+
+class ProtectionEpisode(ReportingBase, PeriodMixin):
+    """A special circumstance (``detail``: its groups between bars), an alternative-care placement (its
+    form) or an allowance (its category), from ``started_on`` until ``ended_on`` (exclusive)."""
+
+    __tablename__ = "protection_episodes"
+    __table_args__ = (Index("ix_protection_episodes_child_kind", "child_id", "kind"),)
+
+    record_id = mapped_column(String(80), nullable=False)
+    kind = mapped_column(String(24), nullable=False)
+    detail = mapped_column(String(200), nullable=False)
+    started_on = mapped_column(Date, nullable=False)
+    ended_on = mapped_column(Date, nullable=True)
+    amount_vnd = mapped_column(Integer, nullable=True)
+
+
+class AuditEntry(ReportingBase, AuditEntryMixin):
+    """Who read a child view with protection data (or had it withheld), when and why."""

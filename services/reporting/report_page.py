@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 from html import escape
 from typing import Any
 
+from services.reporting.protection_labels import protection_label
+
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 LABELS = {
     "birth_registration_on_time": ("Trẻ sinh trong kỳ được đăng ký khai sinh đúng hạn (≤ 60 ngày)",
@@ -63,7 +65,8 @@ SHORT_LABELS = {"birth_registration_on_time": "Khai sinh đúng hạn / on time"
                 "growth_monitoring_under5": "Cân đo <5 / measured <5",
                 "stunting_under5": "Thấp còi <5 / stunting <5",
                 "preschool_enrolment_age5": "Mẫu giáo 5 tuổi / age 5 enrolled",
-                "grade1_entry_on_time": "Lớp 1 đúng tuổi / grade 1 on time"}
+                "grade1_entry_on_time": "Lớp 1 đúng tuổi / grade 1 on time",
+                "protection_cases_opened": "Vụ việc BVTE / protection cases"}
 LEVELS = {"province": "Tỉnh / province", "district": "Huyện / district (bản đồ cũ, legacy map)",
           "commune": "Xã, phường / commune"}
 MAPS = {"legacy": "trước 1/7/2025 (63 tỉnh) / legacy", "2025": "từ 1/7/2025 (34 tỉnh) / 2025"}
@@ -91,17 +94,26 @@ def vn_date(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d/%m/%Y")
 
 
+def _count(value: int | str | None) -> str:
+    """A count, or the label of a suppressed one (``<5``), or a dash for none."""
+    if value is None:
+        return "—"
+    return escape(value) if isinstance(value, str) else vn_number(value)
+
+
 def _cells(figure: dict[str, Any]) -> str:
-    denominator = figure["denominator"]
-    shown = vn_number(figure["value"]) if denominator is None else vn_percent(figure["value"])
-    return (f"<td class=n>{vn_number(figure['numerator'])}</td>"
-            f"<td class=n>{'—' if denominator is None else vn_number(denominator)}</td>"
+    denominator, value = figure["denominator"], figure["value"]
+    shown = _count(value) if denominator is None else vn_percent(value)
+    return (f"<td class=n>{_count(figure['numerator'])}</td>"
+            f"<td class=n>{_count(denominator)}</td>"
             f"<td class=n>{shown}</td>")
 
 
 def _label(key: str) -> tuple[str, str]:
     if key in LABELS:
         return LABELS[key]
+    if key.startswith(("special_circumstances_", "protection_")):
+        return protection_label(key)
     if key.startswith("coverage_"):
         antigen, dose = key[len("coverage_"):].rsplit("_", 1)
         return (f"Tiêm chủng {antigen} mũi {dose} (theo tuổi đánh giá)", f"{antigen} dose {dose} coverage")

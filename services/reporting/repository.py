@@ -19,6 +19,8 @@ from services.reporting.orm import (
     HealthMeasurement,
     HealthScreening,
     ProcessedEvent,
+    ProtectionCase,
+    ProtectionEpisode,
     ResidencePeriod,
     SourcePosition,
 )
@@ -28,6 +30,7 @@ from shared.facts import Fact as ChildFact
 
 HEALTH_MODELS = (HealthDose, HealthMeasurement, HealthScreening, HealthCheck)
 EDUCATION_MODELS = (EducationEnrolment,)
+PROTECTION_MODELS = (ProtectionCase, ProtectionEpisode)
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def _writes(dialect_name: str) -> Writes:
     view = dialect.insert(views)
     view = view.on_conflict_do_update(index_elements=["child_id"], set_={
         column.name: view.excluded[column.name] for column in views.columns if column.name != "child_id"})
-    period_models = (ResidencePeriod, CardPeriod, *HEALTH_MODELS, *EDUCATION_MODELS)
+    period_models = (ResidencePeriod, CardPeriod, *HEALTH_MODELS, *EDUCATION_MODELS, *PROTECTION_MODELS)
     return Writes(
         claim=dialect.insert(ProcessedEvent.__table__).on_conflict_do_nothing(),
         fact=dialect.insert(Fact.__table__).on_conflict_do_nothing(),
@@ -164,6 +167,16 @@ class ReportingRepository:
         if group is None:
             return {None: dict(zip(counted, rows[0], strict=True))}
         return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in rows}
+
+
+    def case_counts(self, area_column: str, code: str, counted: dict[str, Any], by: str
+                    ) -> dict[str | None, dict[str, int]]:
+        """Count protection cases opened in the area (where they were opened), once per condition in
+        ``counted``, grouped by the case's commune column ``by`` (one statement)."""
+        group = getattr(ProtectionCase, by)
+        columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
+        query = (select(group, *columns).where(getattr(ProtectionCase, area_column) == code).group_by(group))
+        return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in self.session.execute(query)}
 
 
 def in_force_on(as_of: date):

@@ -50,6 +50,10 @@ class ChildQuerySchema(Schema):
     child_id = Identifier(max_length=32, required=True)
 
 
+class AuditQuerySchema(Schema):
+    child_id = Identifier(max_length=32, load_default=None, allow_none=True)
+
+
 class ChildViewSchema(Schema):
     child_id = fields.String()
     registered = fields.Boolean()

@@ -17,9 +17,11 @@ from services.reporting import http_views, schemas, use_cases
 from services.reporting.education_view import education_section
 from services.reporting.health_view import health_section
 from services.reporting.indicators import compute_indicators, resolve_area
-from services.reporting.orm import ReportingBase
+from services.reporting.orm import AuditEntry, ReportingBase
+from services.reporting.protection_view import protection_section
 from services.reporting.repository import ReportingRepository
-from shared import operations
+from shared import audit, operations
+from shared.access import is_auditor, load_caller
 from shared.admin_units import admin_units
 from shared.clock import today
 from shared.config_keys import CATCH_UP_INTERVAL_KEY
@@ -27,7 +29,7 @@ from shared.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.contracts import SOURCES, event_types
 from shared.db import Database
 from shared.event_logs import EventLogs, fetch_page
-from shared.exceptions import NotFound, ValidationFailed
+from shared.exceptions import Forbidden, NotFound, ValidationFailed
 from shared.fields import load
 from shared.metrics import RpcMetrics, service_metrics
 from shared.timers import configured_timer
@@ -50,15 +52,31 @@ class ReportingService(operations.OperationsEndpoints):
     retired_queues = RetiredQueues(RETIRED_QUEUES)
     metrics = RpcMetrics()
 
-    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("child_id",))
-    def child_view(self, child_id: str) -> dict:
+    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("child_id", "caller"))
+    def child_view(self, child_id: str, caller: dict | None = None) -> dict:
+        """One child across sectors; its protection section only for a protection officer of its
+        communes (``caller``: user_id, role, communes, purpose), and that read audited."""
         child_id = load(schemas.ChildQuerySchema, {"child_id": child_id})["child_id"]
         repo = ReportingRepository(self.db)
         view = repo.get_view(child_id)
         if view is None:
             raise NotFound(f"No view for child {child_id}.")
         return {**schemas.ChildViewSchema().dump(view), "health": health_section(repo, view, today()),
-                "education": education_section(repo, view, today())}
+                "education": education_section(repo, view, today()),
+                "protection": protection_section(repo, view, caller, today())}
+
+    @rpc(expected_exceptions=(*EXPECTED, Forbidden), sensitive_arguments=("caller",))
+    def audit_log(self, caller: dict, child_id: str | None = None) -> list[dict]:
+        """Who read which child's protection data in a child view, when and why: for auditors."""
+        who = load_caller(caller)
+        query = load(schemas.AuditQuerySchema, {"child_id": child_id})
+        repo = ReportingRepository(self.db)
+        allowed = is_auditor(who)
+        audit.record_read(repo.session, AuditEntry, who, "read_audit_log",
+                          audit.GRANTED if allowed else audit.REFUSED, query["child_id"])
+        if not allowed:
+            raise Forbidden("Only an auditor reads the audit log.")
+        return audit.entries(repo.session, AuditEntry, query["child_id"])
 
     @rpc(expected_exceptions=EXPECTED)
     def indicators(self, area_code: str, as_of: str, period: dict | None = None,

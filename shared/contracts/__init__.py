@@ -9,15 +9,16 @@ from typing import Any
 
 from marshmallow import Schema
 
-from shared.contracts import education, health, registry
+from shared.contracts import education, health, protection, registry
 from shared.exceptions import ValidationFailed
 from shared.facts import Fact
 from shared.fields import strict
 
-SOURCES: tuple[str, ...] = ("registry", "health", "education")
+SOURCES: tuple[str, ...] = ("registry", "health", "education", "protection")
 CONTRACTS: dict[tuple[str, str], type[Schema]] = {
     (source, event_type): schema
-    for source, module in (("registry", registry), ("health", health), ("education", education))
+    for source, module in (("registry", registry), ("health", health), ("education", education),
+                           ("protection", protection))
     for event_type, schema in module.EVENTS.items()
 }
 

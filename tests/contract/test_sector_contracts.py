@@ -1,4 +1,4 @@
-"""The sector contract, run once per sector: the registry, health, education, and a sample sector."""
+"""The sector contract, run once per sector: registry, health, education, protection and a sample sector."""
 
 import pytest
 
@@ -6,12 +6,14 @@ from services.education.repository import EducationStore
 from services.education.service import EducationService
 from services.health.repository import HealthStore
 from services.health.service import HealthService
+from services.protection.repository import ProtectionStore
+from services.protection.service import ProtectionService
 from services.registry.repository import RegistryRepository
 from services.registry.service import RegistryService
 from shared.contracts import CONTRACTS
 from tests.contract.sector_contract import SectorContract
 from tests.support import sample_sector
-from tests.support.factories import make_birth, make_enrolment, make_vaccination
+from tests.support.factories import make_birth, make_case, make_enrolment, make_vaccination
 
 
 class TestRegistryContract(SectorContract):
@@ -86,3 +88,18 @@ class TestEducationContract(SectorContract):
     @pytest.fixture
     def broken(self):
         return make_enrolment(level="university"), "level"
+
+
+class TestProtectionContract(SectorContract):
+    SERVICE = ProtectionService
+    STORE = ProtectionStore
+    WRITE = "open_case"
+    VARIANT = {"risk": "high"}
+
+    @pytest.fixture
+    def make_record(self):
+        return make_case
+
+    @pytest.fixture
+    def broken(self):
+        return make_case(level="urgent"), "level"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.education.service import EducationService
 from services.health.service import HealthService
+from services.protection.service import ProtectionService
 from services.registry.service import RegistryService
 from services.reporting.orm import ReportingBase
 from services.reporting.service import ReportingService
@@ -42,6 +43,12 @@ def education_container(container_factory, service_config):
     return started(container_factory, service_config, EducationService, EVENT_RETRY_LIMIT=2)
 
 
+@pytest.fixture
+def protection_container(container_factory, service_config, tmp_path):
+    return started(container_factory, service_config, ProtectionService,
+                   NOTES_KEY_FILE=str(tmp_path / "protection-notes.key"))
+
+
 def open_session(url: str):
     engine = create_engine(url)
     with Session(engine) as session:
@@ -67,6 +74,11 @@ def health_db(clean_infra):
 @pytest.fixture
 def education_db(clean_infra):
     yield from open_session(clean_infra.db_url("education"))
+
+
+@pytest.fixture
+def protection_db(clean_infra):
+    yield from open_session(clean_infra.db_url("protection"))
 
 
 @pytest.fixture

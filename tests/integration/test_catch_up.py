@@ -47,7 +47,7 @@ def test_a_wiped_view_is_rebuilt_from_scratch(registry_container, reporting_cont
 def test_an_unknown_source_names_the_field(reporting_container):
     with pytest.raises(ValidationFailed) as error:
         call(reporting_container, "catch_up", "weather")
-    assert error.value.errors == {"source": ["Must be one of: registry, health, education."]}
+    assert error.value.errors == {"source": ["Must be one of: registry, health, education, protection."]}
 
 
 def test_catch_up_skips_what_the_broker_delivered_without_claiming_it_again(registry_container,

@@ -127,3 +127,58 @@ def make_enrolment_end(enrolment_id: str, **overrides: Any) -> dict[str, Any]:
               "reason": "dropped_out"}
     record.update(overrides)
     return record
+
+
+NOTE = "Hàng xóm báo: bé Mai bị cha dượng đánh; mẹ là Lò Thị Hoa."  # a note that must never leave protection
+
+
+def make_case(child_id: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A support-level neglect case opened in commune 03388 in March 2025, with a note."""
+    serial = next(_serial)
+    record = {"record_id": f"case-open-{serial}", "case_id": f"CASE-{serial}",
+              "child_id": child_id or personal_id(), "opened_on": "2025-03-03", "commune_code": COMMUNE,
+              "level": "support", "concerns": ["neglect"], "risk": "medium", "notes": NOTE}
+    record.update(overrides)
+    return record
+
+
+def make_case_update(case_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"case-update-{next(_serial)}", "case_id": case_id, "updated_on": "2025-03-06",
+              "plan_on": "2025-03-06", "services": ["counselling"], "notes": "Kế hoạch: thăm nhà hằng tuần."}
+    record.update(overrides)
+    return record
+
+
+def make_case_close(case_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"case-close-{next(_serial)}", "case_id": case_id, "closed_on": "2025-03-20",
+              "outcome": "resolved"}
+    record.update(overrides)
+    return record
+
+
+def make_special_circumstance(child_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"sc-{next(_serial)}", "child_id": child_id, "groups": ["a"],
+              "started_on": "2024-10-01", "commune_code": COMMUNE}
+    record.update(overrides)
+    return record
+
+
+def make_allowance(child_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"allow-{next(_serial)}", "child_id": child_id, "category": "no_support_under_4",
+              "coefficient": 2.5, "started_on": "2024-11-01", "commune_code": COMMUNE}
+    record.update(overrides)
+    return record
+
+
+def make_placement(child_id: str, **overrides: Any) -> dict[str, Any]:
+    record = {"record_id": f"care-{next(_serial)}", "child_id": child_id, "form": "kinship",
+              "started_on": "2024-11-01", "commune_code": COMMUNE}
+    record.update(overrides)
+    return record
+
+
+def make_caller(role: str = "protection_officer", communes: tuple[str, ...] = (COMMUNE,), **overrides: Any
+                ) -> dict[str, Any]:
+    caller = {"user_id": f"{role}-1", "role": role, "communes": list(communes), "purpose": "case_management"}
+    caller.update(overrides)
+    return caller

@@ -102,11 +102,11 @@ def attempt(sessions: Sessions, models: tuple, service_cls, method: str, *args, 
 
 
 def write_and_read(sector: Sessions, models: tuple, outbox, service_cls, reporting: Sessions, method: str,
-                   *args) -> object:
+                   *args, **dependencies) -> object:
     """A sector write: rejected (nothing in ``models`` changes) or accepted, and then the event it
     staged in ``outbox`` must be storable by reporting (``apply_event`` must not raise)."""
     before = sector.count(*models)
-    answer = attempt(sector, models, service_cls, method, *args, relay=Mock())
+    answer = attempt(sector, models, service_cls, method, *args, relay=Mock(), **dependencies)
     if isinstance(answer, PlatformError) or sector.count(*models) == before:
         return answer
     with Session(sector.engine) as session:

@@ -22,7 +22,7 @@ from shared.contracts import CONTRACTS
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 # sample: tests/support/sample_sector.py
-SERVICE_DATABASES = ("registry", "reporting", "health", "education", "sample")
+SERVICE_DATABASES = ("registry", "reporting", "health", "education", "protection", "sample")
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def reset_databases(infra: Infrastructure) -> None:
 def platform_queue_names() -> list[str]:
     from services.reporting.service import RETIRED_QUEUES
 
-    names = ["rpc-registry", "rpc-reporting", "rpc-health", "rpc-education", "rpc-sample",
+    names = ["rpc-registry", "rpc-reporting", "rpc-health", "rpc-education", "rpc-protection", "rpc-sample",
              *(dead_letter_queue_name(s) for s in ("reporting", "health", "education")), *RETIRED_QUEUES]
     consumers = [("reporting", pair) for pair in CONTRACTS]
     consumers += [(follower, pair) for pair in CONTRACTS if pair[0] == "registry"

@@ -9,12 +9,12 @@ entries); the handlers, catch-up and fact store need no change.
 
 from collections.abc import Callable
 
-from services.reporting.projections import education, health, registry
+from services.reporting.projections import education, health, protection, registry
 from shared.contracts import SOURCES
 
 Projection = Callable[..., None]
 PROJECTIONS: dict[str, Projection] = {"registry": registry.project, "health": health.project,
-                                      "education": education.project}
+                                      "education": education.project, "protection": protection.project}
 # Events of one source that change how another source's facts read (health judges doses and
 # measurements against the registry's birth date and sex): that source's projection runs again.
 REPROJECT: dict[tuple[str, str], tuple[str, ...]] = {

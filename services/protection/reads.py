@@ -1,0 +1,64 @@
+"""Reads of protection data, purpose-bound and audited.
+
+A protection officer reads a case in full (its level, risk, plan, services, close and its decrypted
+notes) when the case's commune is one of theirs; anyone else is refused (``Forbidden``). Every read
+and every refusal is written to the audit log first, with who asked, why, and which child. An
+auditor (and only an auditor) reads the audit log.
+"""
+
+from dataclasses import asdict
+from typing import Any
+
+from services.protection.repository import ProtectionStore
+from shared import audit
+from shared.access import is_auditor, may_read_case
+from shared.contracts.protection import fold_protection
+from shared.exceptions import Forbidden, NotFound
+
+CASE_READ, CHILD_CASES_READ, AUDIT_READ = "read_case", "read_child_cases", "read_audit_log"
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def describe_case(store: ProtectionStore, case) -> dict[str, Any]:
+    cases = fold_protection(store.facts_for(case.child_id)).cases
+    folded = next(c for c in cases if c.case_id == case.case_id)
+    return {"child_id": case.child_id, **{key: _iso(value) for key, value in asdict(folded).items()},
+            "notes": store.notes_of(case.case_id)}
+
+
+def read_case(store: ProtectionStore, case_id: str, caller: dict[str, Any]) -> dict[str, Any]:
+    case = store.case(case_id)
+    if case is None:
+        audit.record_read(store.session, store.audit_model, caller, CASE_READ, "not_found", case_id=case_id)
+        raise NotFound(f"No case {case_id}.")
+    allowed = may_read_case(caller, case.commune_code)
+    audit.record_read(store.session, store.audit_model, caller, CASE_READ,
+                      audit.GRANTED if allowed else audit.REFUSED, case.child_id, case_id)
+    if not allowed:
+        raise Forbidden(f"A {caller['role']} of communes {caller['communes']} may not read case {case_id}; "
+                        "protection officers read the cases of their own communes.")
+    return describe_case(store, case)
+
+
+def read_child_cases(store: ProtectionStore, child_id: str, caller: dict[str, Any]) -> list[dict[str, Any]]:
+    """The child's cases in the caller's communes (a case elsewhere is left out, and said so)."""
+    cases = store.cases_of(child_id)
+    readable = [c for c in cases if may_read_case(caller, c.commune_code)]
+    outcome = audit.GRANTED if readable or not cases else audit.REFUSED
+    audit.record_read(store.session, store.audit_model, caller, CHILD_CASES_READ, outcome, child_id)
+    if cases and not readable:
+        raise Forbidden(f"A {caller['role']} of communes {caller['communes']} may not read this child's "
+                        "cases.")
+    return [describe_case(store, c) for c in readable]
+
+
+def read_audit_log(store: ProtectionStore, caller: dict[str, Any], child_id: str | None) -> list[dict]:
+    allowed = is_auditor(caller)
+    audit.record_read(store.session, store.audit_model, caller, AUDIT_READ,
+                      audit.GRANTED if allowed else audit.REFUSED, child_id)
+    if not allowed:
+        raise Forbidden("Only an auditor reads the audit log.")
+    return audit.entries(store.session, store.audit_model, child_id)

@@ -1,0 +1,159 @@
+"""The plan's protection indicators (BRIEF section 9, indicators 18-21), always small-cell suppressed.
+
+Children are counted where they lived on ``as_of`` (registered by then, alive then, 0-8 years):
+in special circumstances (any group, and each of the 14 groups), the share of those supported (an
+allowance, an alternative-care placement or an open case with services, on ``as_of``), allowance
+coverage of the children in the groups the Decree's criteria cover. Cases are counted where they
+were opened, opened in the period: by level and concern, closed in the period by outcome, and the
+share with a plan within the set number of days (among cases whose deadline had passed by
+``as_of``). Counts are made for every commune of the area's province in two statements, added up the
+tree and suppressed together (``suppression``), and the area asked for is cut from that table: the
+same cells are hidden whichever area is asked for.
+"""
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, or_
+
+from services.reporting import repository as q
+from services.reporting.orm import ChildView, ProtectionCase, ProtectionEpisode
+from services.reporting.suppression import Node, Table, suppress
+from shared import protection
+from shared.admin_units import LEGACY, AdminUnits
+
+SC, CARE, ALLOWANCE = "special_circumstance", "alternative_care", "allowance"
+
+
+def _active(kind: str, as_of: date, *extra):
+    e = ProtectionEpisode
+    return exists().where(e.child_id == ChildView.child_id, e.kind == kind, e.started_on <= as_of,
+                          or_(e.ended_on.is_(None), e.ended_on > as_of), *extra)
+
+
+def _in_groups(groups: list[str]):
+    return or_(*[ProtectionEpisode.detail.like(f"%|{g}|%") for g in groups])
+
+
+def _served_case(as_of: date):
+    c = ProtectionCase
+    return exists().where(c.child_id == ChildView.child_id, c.opened_on <= as_of, c.services != "",
+                          or_(c.closed_on.is_(None), c.closed_on > as_of))
+
+
+def child_conditions(as_of: date, years_before) -> dict[str, Any]:
+    rules = protection.rules()
+    aged = and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of,
+                q.born_after(years_before(as_of, 9)))
+    in_sc = and_(aged, _active(SC, as_of))
+    eligible = and_(aged, _active(SC, as_of, _in_groups(rules["allowance"]["eligible_groups"])))
+    counted = {"aged_0_8": aged, "in_sc": in_sc,
+               "supported": and_(in_sc, or_(_active(ALLOWANCE, as_of), _active(CARE, as_of),
+                                            _served_case(as_of))),
+               "eligible": eligible, "eligible_paid": and_(eligible, _active(ALLOWANCE, as_of))}
+    counted.update({f"in_sc_{g}": and_(aged, _active(SC, as_of, _in_groups([g])))
+                    for g in protection.codes("special_circumstances")})
+    return counted
+
+
+def case_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+    c, days = ProtectionCase, protection.rules()["plan_within_days"]
+    opened = and_(c.opened_on >= start, c.opened_on <= end, c.opened_on <= as_of)
+    closed = and_(c.closed_on >= start, c.closed_on <= end, c.closed_on <= as_of)
+    due = and_(opened, c.opened_on <= as_of - timedelta(days=days))
+    counted = {"cases_opened": opened, "cases_closed": closed, "plan_due": due,
+               "plan_in_time": and_(due, c.plan_days.is_not(None), c.plan_days <= days)}
+    counted.update({f"cases_{level}": and_(opened, c.level == level)
+                    for level in protection.codes("case_levels")})
+    counted.update({f"cases_concern_{code}": and_(opened, c.concerns.like(f"%|{code}|%"))
+                    for code in protection.codes("concerns")})
+    counted.update({f"cases_closed_{outcome}": and_(closed, c.outcome == outcome)
+                    for outcome in protection.codes("case_outcomes")})
+    return counted
+
+
+def groups() -> list[tuple[str, list[str]]]:
+    """Counts that add up to (or are parts of) another: one hidden part must not be recoverable."""
+    return [("in_sc", [f"in_sc_{g}" for g in protection.codes("special_circumstances")]),
+            ("cases_opened", [f"cases_{level}" for level in protection.codes("case_levels")]),
+            ("cases_opened", [f"cases_concern_{code}" for code in protection.codes("concerns")]),
+            ("cases_closed", [f"cases_closed_{o}" for o in protection.codes("case_outcomes")])]
+
+
+def tree(province: str, map_version: str, units: AdminUnits) -> dict[Node, list[Node]]:
+    """Province -> legacy districts -> communes, or province -> communes on the 2025 map."""
+    communes = units.communes_in(province, map_version)
+    top: Node = ("province", province)
+    if map_version != LEGACY:
+        return {top: [("commune", c.code) for c in communes]}
+    children: dict[Node, list[Node]] = defaultdict(list)
+    for commune in communes:
+        district: Node = ("district", commune.district_code)
+        if district not in children[top]:
+            children[top].append(district)
+        children[district].append(("commune", commune.code))
+    return dict(children)
+
+
+def _add_up(children: dict[Node, list[Node]], by_commune: dict[str, dict[str, int]], names: list[str],
+            node: Node, counts: dict) -> dict[str, int]:
+    if node[0] == "commune":
+        values = {name: by_commune.get(node[1], {}).get(name, 0) for name in names}
+    else:
+        parts = [_add_up(children, by_commune, names, kid, counts) for kid in children.get(node, [])]
+        values = {name: sum(p[name] for p in parts) for name in names}
+    counts.update({(node, name): value for name, value in values.items()})
+    return values
+
+
+def figures(table: Table, node: Node) -> dict[str, Any]:
+    def count(name: str) -> dict[str, Any]:
+        shown = table.shown((node, name))
+        return {"numerator": shown, "denominator": None, "value": shown}
+
+    def share(numerator: str, denominator: str) -> dict[str, Any]:
+        top, bottom = table.shown((node, numerator)), table.shown((node, denominator))
+        known = isinstance(top, int) and isinstance(bottom, int) and bottom
+        value = round(top / bottom, 4) if known else None
+        return {"numerator": top, "denominator": bottom, "value": value}
+
+    days = protection.rules()["plan_within_days"]
+    found = {"special_circumstances_0_8": share("in_sc", "aged_0_8")}
+    found.update({f"special_circumstances_{g}_0_8": share(f"in_sc_{g}", "aged_0_8")
+                  for g in protection.codes("special_circumstances")})
+    found["special_circumstances_supported"] = share("supported", "in_sc")
+    found["allowance_coverage"] = share("eligible_paid", "eligible")
+    found["protection_cases_opened"] = count("cases_opened")
+    found.update({f"protection_cases_{level}": count(f"cases_{level}")
+                  for level in protection.codes("case_levels")})
+    found.update({f"protection_cases_concern_{c}": count(f"cases_concern_{c}")
+                  for c in protection.codes("concerns")})
+    found["protection_cases_closed"] = count("cases_closed")
+    found.update({f"protection_cases_closed_{o}": count(f"cases_closed_{o}")
+                  for o in protection.codes("case_outcomes")})
+    found[f"protection_plan_within_{days}d"] = share("plan_in_time", "plan_due")
+    return found
+
+
+def suppressed_table(repo, area, as_of: date, start: date, end: date, units: AdminUnits,
+                     columns: dict, years_before) -> Table:
+    """Every commune of the area's province counted, added up and suppressed."""
+    province = area.code if area.level == "province" else next(
+        code for level, code in units.parents(area.code, area.map_version) if level == "province")
+    province_column = columns[(area.map_version, "province")]
+    commune_column = columns[(area.map_version, "commune")]
+    by_commune: dict[str, dict[str, int]] = defaultdict(dict)
+    children_counts = repo.counts(province_column, province, as_of, child_conditions(as_of, years_before),
+                                  by=commune_column)
+    case_counts = repo.case_counts(province_column, province, case_conditions(as_of, start, end),
+                                   commune_column)
+    for found in (children_counts, case_counts):
+        for commune, values in found.items():
+            if commune is not None:
+                by_commune[commune].update(values)
+    names = [*child_conditions(as_of, years_before), *case_conditions(as_of, start, end)]
+    children = tree(province, area.map_version, units)
+    counts: dict = {}
+    _add_up(children, by_commune, names, ("province", province), counts)
+    return suppress(Table(counts, children, groups()), protection.threshold())

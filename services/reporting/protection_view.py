@@ -1,0 +1,60 @@
+"""The child view's protection section: shown to a protection officer of the child's communes,
+withheld from everyone else, and every such read (or withholding) audited.
+
+What reporting holds of protection is what the events carried: groups, placements, allowances, case
+levels, risks, concerns, plan and outcome, never notes. A caller who names no identity is audited as
+``unidentified`` and gets no protection data.
+"""
+
+from datetime import date
+from typing import Any
+
+from services.reporting.orm import AuditEntry, ChildView, ProtectionCase, ProtectionEpisode
+from services.reporting.repository import ReportingRepository
+from shared import audit
+from shared.access import load_caller, may_read_case
+
+UNIDENTIFIED = {"user_id": "unidentified", "role": "none", "communes": [], "purpose": "not given"}
+WITHHELD = {"withheld": "Protection data are shown only to protection officers of the child's communes."}
+
+
+def _codes(barred: str) -> list[str]:
+    return [code for code in barred.split("|") if code]
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _details(cases: list[ProtectionCase], episodes: list[ProtectionEpisode], today: date) -> dict[str, Any]:
+    def current(kind: str) -> list[ProtectionEpisode]:
+        return [e for e in episodes if e.kind == kind and e.started_on <= today
+                and (e.ended_on is None or e.ended_on > today)]
+
+    return {
+        "special_circumstances": sorted({group for e in current("special_circumstance")
+                                         for group in _codes(e.detail)}),
+        "alternative_care": [{"form": _codes(e.detail)[0], "since": _iso(e.started_on)}
+                             for e in current("alternative_care")],
+        "allowances": [{"category": _codes(e.detail)[0], "monthly_amount_vnd": e.amount_vnd,
+                        "since": _iso(e.started_on)} for e in current("allowance")],
+        "cases": [{"case_id": c.case_id, "opened_on": _iso(c.opened_on), "commune_code": c.commune_code,
+                   "level": c.level, "risk": c.risk, "concerns": _codes(c.concerns),
+                   "plan_on": _iso(c.plan_on), "services": _codes(c.services),
+                   "closed_on": _iso(c.closed_on), "outcome": c.outcome}
+                  for c in sorted(cases, key=lambda c: (c.opened_on, c.case_id))],
+    }
+
+
+def protection_section(repo: ReportingRepository, view: ChildView, caller: Any, today: date
+                       ) -> dict[str, Any] | None:
+    cases = repo.rows_of(ProtectionCase, view.child_id)
+    episodes = repo.rows_of(ProtectionEpisode, view.child_id)
+    if not cases and not episodes:
+        return None
+    who = UNIDENTIFIED if caller is None else load_caller(caller)
+    communes = {view.commune_code, *(c.commune_code for c in cases)}
+    allowed = any(may_read_case(who, commune) for commune in communes if commune)
+    audit.record_read(repo.session, AuditEntry, who, "read_child_view",
+                      audit.GRANTED if allowed else audit.WITHHELD, view.child_id)
+    return _details(cases, episodes, today) if allowed else WITHHELD
