@@ -2,7 +2,7 @@
 
 A service that serves protection data (protection's cases, reporting's child view) declares the table
 on its own base (``AuditEntryMixin``) and calls ``record_read`` for every read it serves or refuses,
-committed even when the read is refused. ``entries`` is what an auditor reads.
+committed even when the read is refused. ``read_log`` is what an auditor reads (and is audited).
 """
 
 from datetime import datetime
@@ -11,7 +11,9 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared.access import is_auditor
 from shared.clock import utc_now
+from shared.exceptions import Forbidden
 
 GRANTED, REFUSED, WITHHELD = "granted", "refused", "withheld"
 
@@ -51,3 +53,12 @@ def entries(session: Session, model: type, child_id: str | None = None, limit: i
 
 def _iso(at: datetime) -> str:
     return at.isoformat()
+
+
+def read_log(session: Session, model: type, caller: dict[str, Any], child_id: str | None) -> list[dict]:
+    """The log for an auditor (that read audited too); anyone else: audited, then ``Forbidden``."""
+    allowed = is_auditor(caller)
+    record_read(session, model, caller, "read_audit_log", GRANTED if allowed else REFUSED, child_id)
+    if not allowed:
+        raise Forbidden("Only an auditor reads the audit log.")
+    return entries(session, model, child_id)

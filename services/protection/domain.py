@@ -34,11 +34,11 @@ def check_update(cmd: dict) -> Errors:
 def check_one_at_a_time(kind: str, start: date, open_episodes: list) -> Errors:
     """A child has one alternative-care placement and one allowance at a time (the highest applicable
     allowance is paid): a new one starts after the open one is ended."""
-    for other in open_episodes:
-        if kind != "special_circumstance":
-            return {"started_on": [f"The child has an open {kind.replace('_', ' ')} since {other.started_on} "
-                                   f"(record {other.record_id}); end it first."]}
-    return {}
+    if kind == "special_circumstance" or not open_episodes:
+        return {}  # a child may be in several groups, recorded at different times
+    other = open_episodes[0]
+    return {"started_on": [f"The child has an open {kind.replace('_', ' ')} since {other.started_on} "
+                           f"(record {other.record_id}); end it first."]}
 
 
 def check_coefficient(category: str, coefficient: float) -> Errors:

@@ -11,11 +11,11 @@ from typing import Any
 
 from services.protection.repository import ProtectionStore
 from shared import audit
-from shared.access import is_auditor, may_read_case
+from shared.access import may_read_case
 from shared.contracts.protection import fold_protection
 from shared.exceptions import Forbidden, NotFound
 
-CASE_READ, CHILD_CASES_READ, AUDIT_READ = "read_case", "read_child_cases", "read_audit_log"
+CASE_READ, CHILD_CASES_READ = "read_case", "read_child_cases"
 
 
 def _iso(value: Any) -> Any:
@@ -56,9 +56,4 @@ def read_child_cases(store: ProtectionStore, child_id: str, caller: dict[str, An
 
 
 def read_audit_log(store: ProtectionStore, caller: dict[str, Any], child_id: str | None) -> list[dict]:
-    allowed = is_auditor(caller)
-    audit.record_read(store.session, store.audit_model, caller, AUDIT_READ,
-                      audit.GRANTED if allowed else audit.REFUSED, child_id)
-    if not allowed:
-        raise Forbidden("Only an auditor reads the audit log.")
-    return audit.entries(store.session, store.audit_model, child_id)
+    return audit.read_log(store.session, store.audit_model, caller, child_id)

@@ -1,6 +1,7 @@
 """The plan's indicators for an area on a date: registry (BRIEF section 9, indicators 4-6), health
-(7-13, ``health_indicators``) and education (14-17 and out-of-school children, ``education_indicators``,
-for the school year ``as_of`` falls in).
+(7-13, ``health_indicators``), education (14-17 and out-of-school children, ``education_indicators``,
+for the school year ``as_of`` falls in) and protection (18-21, ``protection_indicators``: counted for
+the whole province and small-cell suppressed before the area is cut from them).
 
 An area code is read on the map in force on ``as_of``: 2 digits a province, 3 a district (legacy map
 only), 5 a commune; the area includes everything below it. A child counts where it lived ON
