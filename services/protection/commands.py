@@ -13,14 +13,17 @@ from shared.contracts.protection import END_EVENTS, EPISODES
 from shared.records import Accepted, Context
 
 
-def _dated(cmd: dict, field: str, ctx: Context, commune: str | None = None) -> None:
-    raise_if(check_event_date(field, cmd[field], None, ctx.today),
+def _dated(store: ProtectionStore, child_id: str, cmd: dict, field: str, ctx: Context,
+           commune: str | None = None) -> None:
+    """Not in the future, not before the child's birth or after its death (once protection knows
+    the child from the registry), and the commune on the map of that day."""
+    raise_if(check_event_date(field, cmd[field], store.known_child(child_id), ctx.today),
              check_commune(commune, cmd[field], ctx.units) if commune else {})
 
 
 def open_case(store: ProtectionStore, cmd: dict, ctx: Context) -> Accepted:
     """Open a case (``case_opened``): level, concerns, risk; the notes stay in protection."""
-    _dated(cmd, "opened_on", ctx, cmd["commune_code"])
+    _dated(store, cmd["child_id"], cmd, "opened_on", ctx, cmd["commune_code"])
     if store.any_case(cmd["case_id"]) is not None:
         raise_if({"case_id": [f"Case {cmd['case_id']} exists already; update or close it."]})
     store.add_case({"case_id": cmd["case_id"], "record_id": cmd["record_id"], "child_id": cmd["child_id"],
@@ -34,7 +37,7 @@ def update_case(store: ProtectionStore, cmd: dict, ctx: Context) -> Accepted:
     """Change a case's level or risk, record its plan or the services delivered (``case_updated``)."""
     case = store.case(cmd["case_id"])
     raise_if(domain.check_open_case(case, cmd["case_id"]))
-    _dated(cmd, "updated_on", ctx)
+    _dated(store, case.child_id, cmd, "updated_on", ctx)
     raise_if(domain.check_not_before("updated_on", cmd["updated_on"], case.opened_on, "the case was opened"),
              domain.check_update(cmd))
     if cmd["plan_on"] is not None:
@@ -49,7 +52,7 @@ def close_case(store: ProtectionStore, cmd: dict, ctx: Context) -> Accepted:
     """Close a case with its outcome (``case_closed``)."""
     case = store.case(cmd["case_id"])
     raise_if(domain.check_open_case(case, cmd["case_id"]))
-    _dated(cmd, "closed_on", ctx)
+    _dated(store, case.child_id, cmd, "closed_on", ctx)
     raise_if(domain.check_not_before("closed_on", cmd["closed_on"], case.opened_on, "the case was opened"))
     case.closed_on, case.outcome, case.close_record_id = cmd["closed_on"], cmd["outcome"], cmd["record_id"]
     store.add_note(cmd["record_id"], case.case_id, cmd["closed_on"], cmd["notes"])
@@ -60,7 +63,7 @@ def close_case(store: ProtectionStore, cmd: dict, ctx: Context) -> Accepted:
 
 def _start(store: ProtectionStore, cmd: dict, ctx: Context, kind: str, payload: dict[str, Any],
            answer: dict[str, Any] | None = None) -> Accepted:
-    _dated(cmd, "started_on", ctx, cmd["commune_code"])
+    _dated(store, cmd["child_id"], cmd, "started_on", ctx, cmd["commune_code"])
     raise_if(domain.check_one_at_a_time(kind, cmd["started_on"], store.open_episodes(cmd["child_id"], kind)))
     store.add_episode(cmd["record_id"], kind, cmd["child_id"], cmd["commune_code"], cmd["started_on"])
     event_type, _ = EPISODES[kind]
@@ -81,8 +84,10 @@ def record_alternative_care(store: ProtectionStore, cmd: dict, ctx: Context) -> 
 
 def grant_allowance(store: ProtectionStore, cmd: dict, ctx: Context) -> Accepted:
     """A monthly social allowance (Decree 20/2021): standard level on the start date x coefficient."""
+    child = store.known_child(cmd["child_id"])
+    age = domain.check_category_age(cmd["category"], child.date_of_birth, cmd["started_on"]) if child else {}
     raise_if(domain.check_coefficient(cmd["category"], cmd["coefficient"]),
-             domain.check_standard_level(cmd["started_on"]))
+             domain.check_standard_level(cmd["started_on"]), age)
     amount = round(protection.standard_level(cmd["started_on"]) * cmd["coefficient"])
     payload = {"category": cmd["category"], "coefficient": cmd["coefficient"], "monthly_amount_vnd": amount}
     return _start(store, cmd, ctx, "allowance", payload, answer={"monthly_amount_vnd": amount})
@@ -98,7 +103,7 @@ def end_episode(kind: str):
             raise_if({target: [f"No {kind.replace('_', ' ')} {cmd[target]} (or it was voided)."]})
         if episode.ended_on is not None:
             raise_if({target: [f"{cmd[target]} already ended on {episode.ended_on}."]})
-        _dated(cmd, "ended_on", ctx)
+        _dated(store, episode.child_id, cmd, "ended_on", ctx)
         raise_if(domain.check_not_before("ended_on", cmd["ended_on"], episode.started_on, "it started"))
         episode.ended_on, episode.end_record_id = cmd["ended_on"], cmd["record_id"]
         payload = {target: episode.record_id, "ended_on": cmd["ended_on"],

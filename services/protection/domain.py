@@ -1,5 +1,6 @@
 """Protection's rules on one record, pure: dates in order, one open case per id, one placement and
-one allowance at a time, allowance coefficients not below the Decree's, something in an update.
+one allowance at a time, allowance coefficients not below the Decree's and categories fitting the
+child's age, something in an update.
 
 Dates and communes are checked as in every sector (``shared.checks``). Each check returns
 ``Errors`` naming the field at fault.
@@ -46,6 +47,19 @@ def check_coefficient(category: str, coefficient: float) -> Errors:
     if coefficient < floor:
         return {"coefficient": [f"Decree 20/2021 sets {floor} for {category}; a province may pay more, "
                                 "not less."]}
+    return {}
+
+
+def check_category_age(category: str, birth: date, started_on: date) -> Errors:
+    """The Decree's categories by age (completed years on the start date)."""
+    rule = protection.allowance_categories()[category]
+    age = started_on.year - birth.year - ((started_on.month, started_on.day) < (birth.month, birth.day))
+    if "below_age" in rule and age >= rule["below_age"]:
+        return {"category": [f"{category} is for children under {rule['below_age']}; the child is {age} "
+                             f"on {started_on}."]}
+    if "from_age" in rule and age < rule["from_age"]:
+        return {"category": [f"{category} is for children from {rule['from_age']}; the child is {age} "
+                             f"on {started_on}."]}
     return {}
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from shared.audit import AuditEntryMixin
 from shared.outbox import OutboxMixin
 from shared.records import RecordMixin
+from shared.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
 
 
 class ProtectionBase(DeclarativeBase):
@@ -26,6 +27,18 @@ class OutboxMessage(ProtectionBase, OutboxMixin):
 
 
 class AuditEntry(ProtectionBase, AuditEntryMixin):
+    pass
+
+
+class RegistryFact(ProtectionBase, RegistryFactMixin):
+    pass
+
+
+class KnownChild(ProtectionBase, KnownChildMixin):
+    pass
+
+
+class RegistryPosition(ProtectionBase, RegistryPositionMixin):
     pass
 
 

@@ -1,4 +1,5 @@
-"""Protection's store: the sector kit's records and outbox, cases, episodes, encrypted notes, audit.
+"""Protection's store: the kit's records and outbox, the registry copy, cases, episodes, encrypted
+notes, audit.
 
 The records table keeps each request to recognise a retry; for protection it keeps a digest of the
 notes instead of the notes (``stored_request``). Notes are written encrypted to ``case_notes`` only.
@@ -12,14 +13,27 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.protection.notes import digest
-from services.protection.orm import AuditEntry, Case, CaseNote, Episode, OutboxMessage, Record
-from shared.records import SectorStore
+from services.protection.orm import (
+    AuditEntry,
+    Case,
+    CaseNote,
+    Episode,
+    KnownChild,
+    OutboxMessage,
+    Record,
+    RegistryFact,
+    RegistryPosition,
+)
+from shared.registry_copy import RegistryCopyStore
 
 
-class ProtectionStore(SectorStore):
+class ProtectionStore(RegistryCopyStore):
     source = "protection"
     record_model = Record
     outbox_model = OutboxMessage
+    fact_model = RegistryFact
+    child_model = KnownChild
+    position_model = RegistryPosition
     audit_model = AuditEntry
 
     def __init__(self, session: Session, cipher: Fernet) -> None:

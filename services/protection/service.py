@@ -3,7 +3,9 @@
 Each write RPC is ``write_rpc(InputSchema, command)`` (the sector kit validates, replays a retried
 ``record_id``, commits record and event together and publishes); notes are encrypted into their own
 table and never reach a record row, an event or a log (``sensitive_arguments``). Every read takes
-the caller's identity and purpose (``shared.access``) and is audited (``reads``).
+the caller's identity and purpose (``shared.access``) and is audited (``reads``). Protection keeps
+its own list of children from the registry's events (``follow_registry``), to check dates against
+birth and death and allowance categories against age.
 """
 
 from nameko.rpc import rpc
@@ -18,6 +20,7 @@ from shared.contracts.protection import EPISODES
 from shared.db import Database
 from shared.exceptions import Forbidden
 from shared.fields import load
+from shared.registry_copy import follow_registry
 from shared.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
 
 SENSITIVE = (*IDENTITY_ARGUMENTS, "record.notes")
@@ -75,3 +78,6 @@ class ProtectionService(sector.SectorEndpoints):
 
     def on_void(self, store: ProtectionStore, target) -> None:
         store.undo(target.record_id, target.event_type)
+
+
+follow_registry(ProtectionService)

@@ -39,7 +39,8 @@ def platform(registry_container, protection_container, reporting_container):
         def register(self, method, record):
             event = {"register_birth": "birth_registered", "change_residence": "residence_changed"}[method]
             return write_and_wait(registry_container, method, [record],
-                                  [(reporting_container, f"handle_registry_{event}")])
+                                  [(c, f"handle_registry_{event}") for c in (reporting_container,
+                                                                             protection_container)])
 
         def child(self, born="2021-05-01", **extra):
             birth = make_birth(date_of_birth=born, registration_date=born, **extra)
@@ -133,17 +134,30 @@ def test_the_child_view_shows_protection_data_only_to_an_officer_of_the_child_an
 
 def test_the_allowance_is_the_standard_level_of_its_start_date_times_the_coefficient(
         platform, protection_container):
-    child = platform.child()
+    child = platform.child("2020-03-01")  # 4 on 1 June 2024
     first = make_allowance(child, category="no_support_4_plus", coefficient=1.5, started_on="2024-06-01")
     before = call(protection_container, "grant_allowance", first)
     assert before["monthly_amount_vnd"] == 540000  # 360,000 x 1.5 before 1 July 2024
+    second = make_allowance(child, category="no_support_4_plus", started_on="2024-08-01")
     with pytest.raises(ValidationFailed) as error:  # one allowance at a time: stop the first
-        call(protection_container, "grant_allowance", make_allowance(child, started_on="2024-08-01"))
+        call(protection_container, "grant_allowance", second)
     assert list(error.value.errors) == ["started_on"]
     call(protection_container, "stop_allowance", {"record_id": "stop-1", "allowance_id": before["record_id"],
                                                   "ended_on": "2024-08-01"})
-    after = call(protection_container, "grant_allowance", make_allowance(child, started_on="2024-08-01"))
-    assert after["monthly_amount_vnd"] == 1250000  # 500,000 x 2.5
+    after = call(protection_container, "grant_allowance", second)
+    assert after["monthly_amount_vnd"] == 1250000  # 500,000 x 2.5 (a province may pay more than 1.5)
+
+
+def test_dates_and_allowance_categories_are_checked_against_the_registered_birth(
+        platform, protection_container):
+    child = platform.child("2021-05-01")
+    with pytest.raises(ValidationFailed) as before_birth:
+        call(protection_container, "open_case", make_case(child, opened_on="2021-04-30"))
+    with pytest.raises(ValidationFailed) as too_young:
+        call(protection_container, "grant_allowance", make_allowance(child, category="no_support_4_plus"))
+    assert (before_birth.value.errors, too_young.value.errors) == (
+        {"opened_on": ["Before the child's birth on 2021-05-01."]},
+        {"category": ["no_support_4_plus is for children from 4; the child is 3 on 2024-11-01."]})
 
 
 @pytest.mark.parametrize(("method", "record", "field"), [

@@ -103,10 +103,11 @@ def platform_queue_names() -> list[str]:
     from services.reporting.service import RETIRED_QUEUES
 
     names = ["rpc-registry", "rpc-reporting", "rpc-health", "rpc-education", "rpc-protection", "rpc-sample",
-             *(dead_letter_queue_name(s) for s in ("reporting", "health", "education")), *RETIRED_QUEUES]
+             *(dead_letter_queue_name(s) for s in ("reporting", "health", "education", "protection")),
+             *RETIRED_QUEUES]
     consumers = [("reporting", pair) for pair in CONTRACTS]
     consumers += [(follower, pair) for pair in CONTRACTS if pair[0] == "registry"
-                  for follower in ("health", "education")]
+                  for follower in ("health", "education", "protection")]
     for service, (source, event_type) in consumers:
         queue = handler_queue_name(source, event_type, service, handler_method_name(source, event_type))
         names += [queue, f"{queue}.retry"]

@@ -54,3 +54,12 @@ def test_an_update_must_change_something_and_its_plan_cannot_be_later_than_itsel
     assert list(domain.check_update(empty)) == ["_schema"]
     assert domain.check_update({**empty, "plan_on": date(2025, 1, 15)}) == {
         "plan_on": ["After the update's date 2025-01-14."]}
+
+
+def test_an_allowance_category_fits_the_childs_completed_years_on_its_start_date():
+    born = date(2020, 6, 15)
+    assert domain.check_category_age("no_support_under_4", born, date(2024, 6, 14)) == {}  # 3 the day before
+    assert domain.check_category_age("no_support_under_4", born, date(2024, 6, 15)) == {"category": [
+        "no_support_under_4 is for children under 4; the child is 4 on 2024-06-15."]}
+    assert domain.check_category_age("no_support_4_plus", born, date(2024, 6, 15)) == {}
+    assert domain.check_category_age("disability_severe", born, date(2021, 1, 1)) == {}
