@@ -144,15 +144,14 @@ def suppressed_table(repo, area, as_of: date, start: date, end: date, units: Adm
     province_column = columns[(area.map_version, "province")]
     commune_column = columns[(area.map_version, "commune")]
     by_commune: dict[str, dict[str, int]] = defaultdict(dict)
-    children_counts = repo.counts(province_column, province, as_of, child_conditions(as_of, years_before),
-                                  by=commune_column)
-    case_counts = repo.case_counts(province_column, province, case_conditions(as_of, start, end),
-                                   commune_column)
+    for_children, for_cases = child_conditions(as_of, years_before), case_conditions(as_of, start, end)
+    children_counts = repo.counts(province_column, province, as_of, for_children, by=commune_column)
+    case_counts = repo.case_counts(province_column, province, for_cases, commune_column)
     for found in (children_counts, case_counts):
         for commune, values in found.items():
             if commune is not None:
                 by_commune[commune].update(values)
-    names = [*child_conditions(as_of, years_before), *case_conditions(as_of, start, end)]
+    names = [*for_children, *for_cases]
     children = tree(province, area.map_version, units)
     counts: dict = {}
     _add_up(children, by_commune, names, ("province", province), counts)
