@@ -2,7 +2,8 @@
 
 With a Docker engine, testcontainers starts both; otherwise the tests use the servers this machine
 runs (``TEST_AMQP_URI``, ``TEST_PG_URL``; defaults 127.0.0.1:5672 guest/guest and 127.0.0.1:5432
-trust, database ``test``). When they cannot be reached, the tests that need them are skipped on a
+trust, database ``test``; ``TEST_DB_PREFIX`` names the service databases, default ``ecd_test``, so two
+checkouts can test at once on one server, each with its own prefix and RabbitMQ vhost). When they cannot be reached, the tests that need them are skipped on a
 developer's machine and FAIL under ``CI=true``: a missing broker is never a silent pass.
 """
 
@@ -25,13 +26,16 @@ DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
 SERVICE_DATABASES = ("registry", "reporting", "health", "education", "protection", "sample")
 
 
+DB_PREFIX = os.environ.get("TEST_DB_PREFIX", "ecd_test")
+
+
 @dataclass(frozen=True)
 class Infrastructure:
     amqp_uri: str
     pg_url: str
 
     def db_url(self, service: str) -> str:
-        return self.pg_url.rsplit("/", 1)[0] + f"/ecd_test_{service}"
+        return self.pg_url.rsplit("/", 1)[0] + f"/{DB_PREFIX}_{service}"
 
 
 def _reachable(url: str) -> bool:
@@ -78,7 +82,7 @@ def create_service_databases(infra: Infrastructure) -> None:
     engine = create_engine(infra.pg_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         for service in SERVICE_DATABASES:
-            name = f"ecd_test_{service}"
+            name = f"{DB_PREFIX}_{service}"
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             conn.execute(text(f"CREATE DATABASE {name}"))
     engine.dispose()
