@@ -1,26 +1,72 @@
-"""Database dependency provider: SQLAlchemy 2, one session per worker.
+"""Database dependency provider: SQLAlchemy 2, one session per worker, cooperative under eventlet.
 
 ``Database(Base)`` reads ``DB_URL`` from the container config in ``setup()``, builds the engine and
-creates the service's tables, hands each worker a fresh ``Session`` and closes it after the worker.
-The embedded default is a SQLite file per service under ``var/``; PostgreSQL is one URL away.
-Nothing else in a service opens a connection.
+creates the service's tables (adding a nullable column a newer model has to an older table), hands
+each worker a fresh ``Session`` and closes it after the worker. The embedded default is a SQLite
+file per service under ``var/``; PostgreSQL is one URL away.
+
+A nameko service is one OS thread of green threads, so a database call must never wait inside C for
+something another green thread of the same process holds. PostgreSQL: psycopg2 waits on its socket
+through eventlet's wait callback (set here, where nameko starts the service), so a slow query
+blocks only its own worker. SQLite: a second writer would wait in C, in SQLite's busy handler, for
+a write lock held by a green thread that can then never run; so a process's SQLite write
+transactions take one green lock first (``SqliteWriters``: taken at a transaction's first write,
+given back at its commit or rollback) and wait for it cooperatively. The rule that goes with it, for
+every path: no transaction stays open across broker or RPC I/O (see ``shared/outbox.py``).
 """
 
+import re
 from pathlib import Path
+from typing import Any
 
+from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from shared.config_keys import DB_URL_KEY
 
+SQLITE_BUSY_SECONDS = 10  # only another process (a CLI tool, a test) can hold the lock now
+WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|WITH)\b", re.IGNORECASE)
+HOLDS_WRITE_LOCK = "ecd_holds_sqlite_write_lock"
+
+
+class SqliteWriters:
+    """One SQLite write transaction at a time per engine, waited for by green threads, not in C."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.lock = Semaphore(1)
+        event.listen(engine, "before_cursor_execute", self.before_execute)
+        for name in ("commit", "rollback"):
+            event.listen(engine, name, self.release)
+        event.listen(engine.pool, "checkin", self.release_record)  # after the pool's rollback
+        event.listen(engine.pool, "invalidate", self.release_record)  # before its info is cleared
+
+    def before_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if not conn.info.get(HOLDS_WRITE_LOCK) and WRITE_STATEMENT.match(statement):
+            self.lock.acquire()
+            conn.info[HOLDS_WRITE_LOCK] = True
+
+    def release(self, conn) -> None:
+        self._give_back(conn.info)
+
+    def release_record(self, _dbapi_connection, record, *_exception) -> None:
+        self._give_back(record.info)  # returned or dropped mid-transaction: rolled back, not committed
+
+    def _give_back(self, info: dict) -> None:
+        if info.pop(HOLDS_WRITE_LOCK, False):
+            self.lock.release()
+
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite files get their folder, a busy timeout and WAL mode."""
+    """Create an engine; SQLite files get their folder, WAL mode and the process's writer lock."""
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS,
+                                                  "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        SqliteWriters(engine)
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
@@ -32,6 +78,44 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def cooperative_psycopg() -> None:
+    """Let psycopg2 wait on its socket through eventlet (``monkey_patch()`` does this too; a
+    service must not depend on who patched what, so it is checked where the service starts)."""
+    from psycopg2 import extensions
+
+    if extensions.get_wait_callback() is None:
+        from eventlet.support.psycopg2_patcher import make_psycopg_green
+
+        make_psycopg_green()
+
+
+def add_missing_columns(engine: Engine, base: type[DeclarativeBase]) -> None:
+    """Add the nullable columns a model gained to a table an earlier version created (no data to
+    move; anything else needs a migration)."""
+    inspector = inspect(engine)
+    with engine.begin() as conn:
+        for table in base.metadata.sorted_tables:
+            if not inspector.has_table(table.name):
+                continue
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present and column.nullable:
+                    kind = column.type.compile(dialect=engine.dialect)
+                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+
+
+def dialect_insert(session: Session) -> Any:
+    """The ``insert`` of the session's dialect, which has ``on_conflict_do_*`` (an upsert)."""
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
+
+
+def lock_key(session: Session, key: str) -> None:
+    """Serialise transactions working on ``key`` until this one ends (PostgreSQL's advisory lock;
+    SQLite's writers are one at a time already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
 class Database(DependencyProvider):
     """Inject a SQLAlchemy ``Session`` bound to the service's own database."""
 
@@ -41,7 +125,11 @@ class Database(DependencyProvider):
         self.sessions: dict = {}
 
     def setup(self) -> None:
-        self.engine = make_engine(self.container.config[DB_URL_KEY])
+        url = self.container.config[DB_URL_KEY]
+        if url.startswith("postgresql"):
+            cooperative_psycopg()
+        self.engine = make_engine(url)
+        add_missing_columns(self.engine, self.base)
         self.base.metadata.create_all(self.engine)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 

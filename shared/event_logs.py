@@ -1,16 +1,37 @@
-"""The producers' event logs as one dependency: ``self.event_logs["registry"].events_since(...)``.
+"""Following a producer's event log: read its ``events_since`` pages past a saved position, apply what
+is missing, save the position; written once for reporting and for every sector's registry copy.
 
-One nameko RPC proxy per source, sharing one reply listener, so a consumer reads every source's
-``events_since`` without an ``RpcProxy`` attribute per source on the service. ``fetch_page`` reads
-one page with a time limit, so a producer that hangs cannot hold a catch-up for ever.
+``EventLogs`` is one nameko RPC proxy per source, sharing one reply listener, so a consumer reads
+every source's log without an ``RpcProxy`` attribute per source. ``fetch_page`` reads one page with
+a short time limit and is cancelled when the service is asked to stop, so a producer that hangs or
+is gone can hold neither a catch-up nor a shutdown. ``follow_log`` is the loop: entries a consumer
+holds already (most, when the broker delivered them) are skipped with one query per page; an entry
+that breaks its contract is dead-lettered and passed, so it cannot hold the consumer behind; the
+position is an upsert that never moves backwards, so two catch-ups at once (a timer and an RPC, two
+replicas) both finish, and applying an entry twice is a no-op.
 """
 
+import logging
+from collections.abc import Callable
+from typing import Any
+
 import eventlet
+from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
 from nameko.rpc import ReplyListener, ServiceProxy
+from sqlalchemy import BigInteger, Integer, String, case, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared.db import dialect_insert
+from shared.exceptions import ValidationFailed
+from shared.lifecycle import StopRequested, cancelled_on_stop
+
+_log = logging.getLogger(__name__)
 CATCH_UP_BATCH = 500
-CATCH_UP_CALL_TIMEOUT = 30
+CATCH_UP_CALL_TIMEOUT = 10  # a page of 500 takes ~0.1 s; longer means the producer is stuck
+
+Fetch = Callable[[int], list[dict]]
+Park = Callable[[Any, BaseException, str, str], None]
 
 
 class EventLogs(DependencyProvider):
@@ -24,7 +45,73 @@ class EventLogs(DependencyProvider):
                 for source in self.sources}
 
 
+UNREACHABLE = (UnknownService, eventlet.Timeout, StopRequested)
+
+
+def unreachable(source: str, error: BaseException) -> dict:
+    """A catch-up's answer for a producer it could not read now (the next tick tries again)."""
+    reason = {UnknownService: f"service {source} is not running",
+              StopRequested: "this service is stopping"}.get(
+        type(error), f"service {source} did not answer within {CATCH_UP_CALL_TIMEOUT} s")
+    _log.warning("catch-up from %s skipped: %s", source, reason)
+    return {"source": source, "unreachable": reason}
+
+
 def fetch_page(producer: ServiceProxy, position: int) -> list[dict]:
     """The producer's next ``CATCH_UP_BATCH`` log entries after ``position``."""
-    with eventlet.Timeout(CATCH_UP_CALL_TIMEOUT):
+    with cancelled_on_stop(), eventlet.Timeout(CATCH_UP_CALL_TIMEOUT):
         return producer.events_since.call_async(position, CATCH_UP_BATCH).result()
+
+
+class LogPositionMixin:
+    """How far a consumer has read each producer's log (a table per consumer names it)."""
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+
+
+def log_position(session: Session, model: type, source: str) -> int:
+    return session.scalar(select(model.position).where(model.source == source)) or 0
+
+
+def save_log_position(session: Session, model: type, source: str, position: int) -> None:
+    """Insert or raise the position in one statement (a read-then-insert raced: two catch-ups at
+    once both inserted)."""
+    statement = dialect_insert(session)(model).values(source=source, position=position)
+    table = model.__table__
+    statement = statement.on_conflict_do_update(index_elements=["source"], set_={"position": case(
+        (statement.excluded.position > table.c.position, statement.excluded.position),
+        else_=table.c.position)})
+    session.execute(statement)
+
+
+def envelope_of(entry: Any) -> dict | None:
+    envelope = entry.get("envelope") if isinstance(entry, dict) else None
+    return envelope if isinstance(envelope, dict) else None
+
+
+def follow_log(session: Session, source: str, fetch: Fetch, position_model: type,
+               key: Callable[[dict], str | None], applied_among: Callable[[list[str]], set[str]],
+               apply: Callable[[dict | None], bool], park: Park) -> dict:
+    """Apply what ``source``'s log holds past the saved position; ``key`` names an entry's envelope
+    for ``applied_among`` (which of these keys the consumer holds), ``apply`` applies and commits
+    one envelope (False: it was there already) or raises ``ValidationFailed``."""
+    position, read, applied = log_position(session, position_model, source), 0, 0
+    session.commit()  # no transaction stays open while the page is fetched
+    while batch := fetch(position):
+        keys = [key(envelope) if envelope else None for envelope in map(envelope_of, batch)]
+        seen = applied_among([k for k in keys if isinstance(k, str)])
+        for entry, entry_key in zip(batch, keys, strict=True):
+            if entry_key in seen:
+                continue
+            envelope = envelope_of(entry)
+            try:
+                applied += apply(envelope)
+            except ValidationFailed as error:
+                session.rollback()
+                event_type = envelope.get("event_type") if envelope else None
+                park(envelope, error, source, str(event_type))
+        read, position = read + len(batch), batch[-1]["position"]
+        save_log_position(session, position_model, source, position)
+        session.commit()
+    return {"source": source, "read": read, "applied": applied, "position": position}

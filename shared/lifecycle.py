@@ -12,13 +12,57 @@ SIGTERM handler ``nameko run`` installed so that only the first signal starts a 
 """
 
 import signal
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import eventlet
+import greenlet
+from eventlet.hubs import get_hub
 from nameko.extensions import DependencyProvider
 
 TICK_SECONDS = 0.5
+
+
+class StopRequested(Exception):
+    """The service is stopping: a call to a peer was given up."""
+
+
+class PeerCalls:
+    """The green threads of this process now waiting on another service, and whether it stops."""
+
+    def __init__(self) -> None:
+        self.waiting: weakref.WeakSet = weakref.WeakSet()
+        self.stopping = False
+
+    def cancel_all(self) -> None:
+        """From the signal handler: only schedule; each throw happens on the hub's next turn, and
+        only into a green thread still waiting then."""
+        self.stopping = True
+        hub = get_hub()
+        for waiter in list(self.waiting):
+            hub.schedule_call_global(0, self._cancel, waiter)
+
+    def _cancel(self, waiter: greenlet.greenlet) -> None:
+        if waiter in self.waiting and not waiter.dead:
+            waiter.throw(StopRequested("the service is stopping"))
+
+
+peer_calls = PeerCalls()
+
+
+@contextmanager
+def cancelled_on_stop() -> Iterator[None]:
+    """Run a call to another service that a stop gives up instead of waiting for it."""
+    if peer_calls.stopping:
+        raise StopRequested("the service is stopping")
+    current = greenlet.getcurrent()
+    peer_calls.waiting.add(current)
+    try:
+        yield
+    finally:
+        peer_calls.waiting.discard(current)
 
 
 def first_signal_only(handler: Callable[[int, Any], Any]) -> Callable[[int, Any], Any]:
@@ -28,6 +72,7 @@ def first_signal_only(handler: Callable[[int, Any], Any]) -> Callable[[int, Any]
         nonlocal fired
         if not fired:
             fired = True
+            peer_calls.cancel_all()
             handler(signum, frame)
 
     handle.first_signal_only = True

@@ -5,25 +5,41 @@ A service's ORM declares ``class OutboxMessage(ServiceBase, OutboxMixin)``. Writ
 provider) publishes unsent rows to ``<service>.events`` with publisher confirms and ``mandatory``
 set, so a message no queue would receive stays unsent instead of vanishing; only confirmed rows are
 marked sent. The table is also the service's ordered event log: ``events_since`` serves rebuilds.
+
+The rule: no transaction stays open across broker I/O. A row goes unsent -> claimed (``claimed_until``,
+a lease, in a short transaction of its own) -> published -> marked sent (another short transaction);
+what the broker did not confirm is released for the 1-second timer. A row is staged already claimed
+by the worker that commits it, which publishes it right after the commit, so the timer leaves it
+alone; if that process dies first, the lease runs out and the timer (of this or another replica)
+publishes it. An event is therefore published at least once and normally once; consumers
+deduplicate on ``event_id``. Holding a SQLite write transaction across a publish froze whole
+processes (issue 13): another green thread's write then waited inside C for a lock whose holder
+could never run again.
 """
 
 import logging
 import os
 import signal
-from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, func, select, update
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.clock import utc_now
-from shared.config_keys import AMQP_URI_KEY, FAULT_KILL_AFTER_COMMIT_KEY, OUTBOX_RELAY_BATCH_KEY
+from shared.config_keys import (
+    AMQP_URI_KEY,
+    FAULT_KILL_AFTER_COMMIT_KEY,
+    OUTBOX_CLAIM_SECONDS_KEY,
+    OUTBOX_RELAY_BATCH_KEY,
+)
 from shared.metrics import service_metrics
 
 _log = logging.getLogger(__name__)
+CLAIM_SECONDS = 10  # far longer than publishing a batch takes; how late a dead worker's event goes out
 
 
 class OutboxMixin:
@@ -37,11 +53,14 @@ class OutboxMixin:
     envelope: Mapped[dict] = mapped_column(JSON)
     created_at = mapped_column(DateTime(timezone=True), default=utc_now)
     sent_at = mapped_column(DateTime(timezone=True), nullable=True, index=True)
+    claimed_until = mapped_column(DateTime(timezone=True), nullable=True)
 
 
-def stage(session: Session, model: type, envelope: dict[str, Any]) -> Any:
+def stage(session: Session, model: type, envelope: dict[str, Any], claimed_until: datetime | None = None
+          ) -> Any:
     """Add the event to the session; it commits (or not) with the record it describes."""
-    row = model(event_id=envelope["event_id"], event_type=envelope["event_type"], envelope=envelope)
+    row = model(event_id=envelope["event_id"], event_type=envelope["event_type"], envelope=envelope,
+                claimed_until=claimed_until)
     session.add(row)
     return row
 
@@ -58,18 +77,36 @@ def backlog(session: Session, model: type) -> int:
     return session.scalar(select(func.count()).select_from(model).where(model.sent_at.is_(None)))
 
 
-def _claim(session: Session, model: type, positions: Iterable[int] | None,
-           limit: int) -> list[tuple[int, dict]]:
-    """Mark unsent rows sent and lock them, in ONE statement; the caller un-marks what the broker
-    did not confirm before committing. Rows another relay holds are skipped (PostgreSQL)."""
-    chosen = select(model.position).where(model.sent_at.is_(None)).order_by(model.position).limit(limit)
-    if positions is not None:
-        chosen = chosen.where(model.position.in_(list(positions)))
-    if session.get_bind().dialect.name == "postgresql":
-        chosen = chosen.with_for_update(skip_locked=True)
-    claimed = session.execute(update(model).where(model.position.in_(chosen.scalar_subquery()))
-                              .values(sent_at=utc_now()).returning(model.position, model.envelope))
+def _claimable(model: type, now: datetime) -> Any:
+    return (model.sent_at.is_(None), or_(model.claimed_until.is_(None), model.claimed_until < now))
+
+
+def claim(session: Session, model: type, limit: int, lease: timedelta) -> list[tuple[int, dict]]:
+    """Claim up to ``limit`` unsent, unclaimed rows for ``lease`` and commit at once. A look first
+    (a read) keeps an idle timer from opening a write transaction every second; the update checks
+    again, so two relays never both claim a row."""
+    now = utc_now()
+    chosen = list(session.scalars(select(model.position).where(*_claimable(model, now))
+                                  .order_by(model.position).limit(limit)))
+    if not chosen:
+        session.commit()
+        return []
+    claimed = session.execute(update(model).where(model.position.in_(chosen), *_claimable(model, now))
+                              .values(claimed_until=now + lease)
+                              .returning(model.position, model.envelope)).all()
+    session.commit()
     return sorted((position, envelope) for position, envelope in claimed)
+
+
+def settle(session: Session, model: type, sent: list[int], unsent: list[int]) -> None:
+    """Mark what the broker confirmed sent and release the rest for the timer, in one short
+    transaction."""
+    if sent:
+        session.execute(update(model).where(model.position.in_(sent))
+                        .values(sent_at=utc_now(), claimed_until=None))
+    if unsent:
+        session.execute(update(model).where(model.position.in_(unsent)).values(claimed_until=None))
+    session.commit()
 
 
 class OutboxRelay(DependencyProvider):
@@ -81,6 +118,7 @@ class OutboxRelay(DependencyProvider):
         self.publisher = Publisher(config[AMQP_URI_KEY], serializer="json", declare=[self.exchange],
                                    mandatory=True, use_confirms=True)
         self.batch = int(config.get(OUTBOX_RELAY_BATCH_KEY, 500))
+        self.lease = timedelta(seconds=float(config.get(OUTBOX_CLAIM_SECONDS_KEY, CLAIM_SECONDS)))
         self.kill_after = int(config.get(FAULT_KILL_AFTER_COMMIT_KEY) or 0)
         self.commits = 0
         self.metrics = service_metrics(self.container.service_name)
@@ -104,18 +142,26 @@ class Relay:
     def __init__(self, provider: OutboxRelay) -> None:
         self.provider = provider
 
-    def committed(self, session: Session, model: type, rows: list) -> int:
-        """Publish the rows this worker just committed (the fast path)."""
-        self.provider.after_commit()
-        return self.relay(session, model, [row.position for row in rows])
+    def claim_until(self) -> datetime:
+        """The lease a worker stages its own rows with (it publishes them after its commit)."""
+        return utc_now() + self.provider.lease
 
-    def relay(self, session: Session, model: type, positions: Iterable[int] | None = None) -> int:
-        """Publish unsent rows (all, or those at ``positions``); return how many were confirmed."""
-        claimed = _claim(session, model, positions, self.provider.batch)
-        unsent = []
+    def committed(self, session: Session, model: type, rows: list) -> int:
+        """Publish the rows this worker just committed, claimed by it (the fast path)."""
+        self.provider.after_commit()
+        return self._publish(session, model, [(row.position, row.envelope) for row in rows])
+
+    def relay(self, session: Session, model: type) -> int:
+        """Publish unsent rows nobody holds (the timer); return how many the broker confirmed."""
+        return self._publish(session, model, claim(session, model, self.provider.batch, self.provider.lease))
+
+    def _publish(self, session: Session, model: type, claimed: list[tuple[int, dict]]) -> int:
+        """Publish outside any transaction, then settle the rows in a short one."""
+        sent, unsent = [], []
         for index, (position, envelope) in enumerate(claimed):
             try:
                 self.provider.publish(envelope)
+                sent.append(position)
             except UndeliverableMessage:  # no queue bound for this type: keep it, go on
                 _log.warning("no queue bound for %s; kept in the outbox", envelope["event_type"])
                 unsent.append(position)
@@ -123,10 +169,9 @@ class Relay:
                 _log.warning("outbox relay stopped after %s messages", index, exc_info=True)
                 unsent += [later for later, _ in claimed[index:]]
                 break
-        if unsent:
-            session.execute(update(model).where(model.position.in_(unsent)).values(sent_at=None))
-        session.commit()
-        return len(claimed) - len(unsent)
+        if claimed:
+            settle(session, model, sent, unsent)
+        return len(sent)
 
     def measure_backlog(self, session: Session, model: type) -> int:
         count = backlog(session, model)

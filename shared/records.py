@@ -10,7 +10,7 @@ event to the relay. ``void_record`` is the one command every sector shares.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from marshmallow import Schema, post_load
@@ -102,8 +102,10 @@ class SectorStore:
             raise Conflict(f"Record {record_id} was already used for other data.")
         return existing.response
 
-    def add(self, record_id: str, request: dict, accepted: Accepted) -> tuple[Any, dict]:
-        """Stage the record and its event in the session; return the outbox row and the answer."""
+    def add(self, record_id: str, request: dict, accepted: Accepted, claimed_until: datetime | None = None
+            ) -> tuple[Any, dict]:
+        """Stage the record and its event in the session (the event claimed by this worker until
+        ``claimed_until``, when it publishes it itself); return the outbox row and the answer."""
         payload = {"record_id": record_id, **accepted.payload}
         envelope = make_envelope(accepted.event_type, self.source, accepted.child_id,
                                  accepted.area_code, accepted.occurred_on, payload)
@@ -114,7 +116,7 @@ class SectorStore:
             record_id=record_id, child_id=accepted.child_id, event_type=accepted.event_type,
             area_code=accepted.area_code, request=request, payload=envelope["payload"],
             response=response))
-        return stage(self.session, self.outbox_model, envelope), response
+        return stage(self.session, self.outbox_model, envelope, claimed_until), response
 
     def events_since(self, position: int, limit: int) -> list[dict]:
         return events_since(self.session, self.outbox_model, position, limit)
@@ -129,7 +131,8 @@ def json_safe(cmd: dict[str, Any]) -> dict[str, Any]:
 
 def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command, data: Any,
           context: Context, retried: bool = False) -> dict:
-    """Validate, replay or run ``command``, commit record + event together, then relay the event."""
+    """Validate, replay or run ``command``, commit record + event together, then publish the event
+    (after the commit: no transaction is open while the relay talks to the broker)."""
     cmd = load(schema, data)
     request = store.stored_request(json_safe(cmd))
     replay = store.replay(cmd["record_id"], request)
@@ -138,7 +141,7 @@ def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command
     result = command(store, cmd, context)
     if isinstance(result, Answered):
         return result.response
-    row, response = store.add(cmd["record_id"], request, result)
+    row, response = store.add(cmd["record_id"], request, result, relay.claim_until())
     try:
         store.session.commit()
     except IntegrityError:

@@ -14,15 +14,12 @@ still reaches the copy.
 """
 
 import logging
-from collections.abc import Callable
 from datetime import date
 from functools import partial
 from typing import Any
 
-from nameko.exceptions import UnknownService
 from nameko.rpc import rpc
-from sqlalchemy import JSON, BigInteger, Date, Integer, String, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import JSON, Date, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.admin_units import LEGACY, AdminUnits, admin_units
@@ -30,9 +27,18 @@ from shared.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.consumer import DeadLetters, add_event_handlers
 from shared.contracts import event_types, load_fact
 from shared.contracts.registry import Residence, fold_child
-from shared.event_logs import EventLogs, fetch_page
+from shared.db import dialect_insert, lock_key
+from shared.event_logs import (
+    UNREACHABLE,
+    EventLogs,
+    Fetch,
+    LogPositionMixin,
+    Park,
+    fetch_page,
+    follow_log,
+    unreachable,
+)
 from shared.events import load_envelope
-from shared.exceptions import ValidationFailed
 from shared.records import SectorStore
 from shared.timers import configured_timer
 
@@ -65,13 +71,10 @@ class KnownChildMixin:
     date_of_death = mapped_column(Date, nullable=True)
 
 
-class RegistryPositionMixin:
+class RegistryPositionMixin(LogPositionMixin):
     """How far the sector has read the registry's event log (``events_since``)."""
 
     __tablename__ = "registry_log_position"
-
-    source: Mapped[str] = mapped_column(String(32), primary_key=True)
-    position: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
 
 
 class RegistryCopyStore(SectorStore):
@@ -81,17 +84,6 @@ class RegistryCopyStore(SectorStore):
     fact_model: type
     child_model: type
     position_model: type
-
-    def registry_position(self) -> int:
-        row = self.session.get(self.position_model, REGISTRY)
-        return row.position if row else 0
-
-    def save_registry_position(self, position: int) -> None:
-        row = self.session.get(self.position_model, REGISTRY)
-        if row is None:
-            self.session.add(self.position_model(source=REGISTRY, position=position))
-        else:
-            row.position = max(row.position, position)
 
     def copied_among(self, record_ids: list[str]) -> set[str]:
         """Which of these registry records the copy holds already (one query)."""
@@ -114,10 +106,11 @@ class RegistryCopyStore(SectorStore):
         return list(self.session.scalars(query.order_by(model.child_id)))
 
     def apply_registry_fact(self, fact: dict, units: AdminUnits) -> None:
-        """Keep a registry event (once) and refold the child's row from all its registry facts."""
+        """Keep a registry event (once) and refold the child's row from all its registry facts;
+        one child at a time, so two events of a child applied at once cannot lose one another."""
         facts, children = self.fact_model, self.child_model
-        dialect = {"postgresql": postgresql, "sqlite": sqlite}[self.session.get_bind().dialect.name]
-        self.session.execute(dialect.insert(facts).on_conflict_do_nothing(), fact)
+        lock_key(self.session, fact["child_id"])
+        self.session.execute(dialect_insert(self.session)(facts).on_conflict_do_nothing(), fact)
         rows = self.session.scalars(select(facts).where(facts.child_id == fact["child_id"]))
         state = fold_child(load_fact("registry", r.record_id, r.event_type, r.payload) for r in rows)
         self.session.execute(delete(children).where(children.child_id == fact["child_id"]))
@@ -137,47 +130,26 @@ def known_child(child_id: str, birth: dict, residence: Residence, date_of_death:
             "date_of_death": date_of_death}
 
 
-def copy_registry_event(store: RegistryCopyStore, body: dict) -> None:
+def copy_registry_event(store: RegistryCopyStore, body: dict | None) -> bool:
     """Apply one registry event to the copy and commit (an invalid one raises: retried, parked)."""
     envelope = load_envelope(body)
     store.apply_registry_fact({"record_id": envelope["payload"]["record_id"],
                                "child_id": envelope["child_id"], "event_type": envelope["event_type"],
                                "payload": body["payload"]}, admin_units())
     store.session.commit()
+    return True
 
 
-def _record_id(entry: Any) -> str | None:
-    envelope = entry.get("envelope") if isinstance(entry, dict) else None
-    payload = envelope.get("payload") if isinstance(envelope, dict) else None
+def _record_id(envelope: dict) -> str | None:
+    payload = envelope.get("payload")
     record_id = payload.get("record_id") if isinstance(payload, dict) else None
     return record_id if isinstance(record_id, str) else None
 
 
-Park = Callable[[Any, BaseException, str, str], None]
-
-
-def catch_up_registry(store: RegistryCopyStore, fetch: Callable[[int], list[dict]], park: Park) -> dict:
-    """Copy what the registry's log holds past the saved position; entries the copy holds already
-    (most, when the broker delivered them) are skipped with one query per page. An entry that breaks
-    its contract is dead-lettered and passed, so it cannot hold the copy behind."""
-    position, read, applied = store.registry_position(), 0, 0
-    while batch := fetch(position):
-        seen = store.copied_among([i for i in map(_record_id, batch) if i is not None])
-        for entry in batch:
-            if _record_id(entry) in seen:
-                continue
-            envelope = entry.get("envelope") if isinstance(entry, dict) else None
-            try:
-                copy_registry_event(store, envelope)
-                applied += 1
-            except ValidationFailed as error:
-                store.session.rollback()
-                event_type = envelope.get("event_type") if isinstance(envelope, dict) else None
-                park(envelope, error, REGISTRY, str(event_type))
-        read, position = read + len(batch), batch[-1]["position"]
-        store.save_registry_position(position)
-        store.session.commit()
-    return {"source": REGISTRY, "read": read, "applied": applied, "position": position}
+def catch_up_registry(store: RegistryCopyStore, fetch: Fetch, park: Park) -> dict:
+    """Copy what the registry's log holds past the saved position (``shared.event_logs``)."""
+    return follow_log(store.session, REGISTRY, fetch, store.position_model, _record_id, store.copied_among,
+                      lambda envelope: copy_registry_event(store, envelope), park)
 
 
 def follow_registry(service: type) -> None:
@@ -192,10 +164,9 @@ def follow_registry(service: type) -> None:
         store = self.repository()
         try:
             return catch_up_registry(store, partial(fetch_page, self.registry_log[REGISTRY]), self.park)
-        except UnknownService:  # the registry is not running: try again at the next tick
+        except UNREACHABLE as error:  # not running, stuck, or we stop: try again at the next tick
             store.session.rollback()
-            _log.warning("registry catch-up skipped: the registry is not running")
-            return {"source": REGISTRY, "unreachable": "service registry is not running"}
+            return unreachable(REGISTRY, error)
 
     def catch_up_periodically(self) -> None:
         self.catch_up_registry()

@@ -6,6 +6,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.audit import AuditEntryMixin
 from shared.clock import utc_now
+from shared.event_logs import LogPositionMixin
 
 
 class ReportingBase(DeclarativeBase):
@@ -97,13 +98,10 @@ class CardPeriod(ReportingBase, PeriodMixin):
     valid_to = mapped_column(Date, nullable=False)
 
 
-class SourcePosition(ReportingBase):
+class SourcePosition(ReportingBase, LogPositionMixin):
     """How far catch-up has read each producer's event log (``events_since``)."""
 
     __tablename__ = "source_positions"
-
-    source: Mapped[str] = mapped_column(String(32), primary_key=True)
-    position: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
 
 
 class HealthDose(ReportingBase, PeriodMixin):

@@ -5,7 +5,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select, text
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -22,10 +22,10 @@ from services.reporting.orm import (
     ProtectionCase,
     ProtectionEpisode,
     ResidencePeriod,
-    SourcePosition,
 )
 from shared.clock import utc_now
 from shared.contracts import load_fact
+from shared.db import lock_key
 from shared.facts import Fact as ChildFact
 
 HEALTH_MODELS = (HealthDose, HealthMeasurement, HealthScreening, HealthCheck)
@@ -86,9 +86,7 @@ class ReportingRepository:
         return set(found)
 
     def lock_child(self, child_id: str) -> None:
-        """Serialise work on one child (PostgreSQL; SQLite already has one writer at a time)."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            self.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:c))"), {"c": child_id})
+        lock_key(self.session, child_id)
 
     def add_fact(self, source: str, record_id: str, child_id: str, event_type: str,
                  payload: dict) -> None:
@@ -126,17 +124,6 @@ class ReportingRepository:
             self.session.execute(self.writes.clear_periods[model], {"child": child_id})
         if rows:
             self.session.execute(self.writes.periods[model], rows)
-
-    def position(self, source: str) -> int:
-        row = self.session.get(SourcePosition, source)
-        return row.position if row else 0
-
-    def save_position(self, source: str, position: int) -> None:
-        row = self.session.get(SourcePosition, source)
-        if row is None:
-            self.session.add(SourcePosition(source=source, position=position))
-        else:
-            row.position = max(row.position, position)
 
     def get_view(self, child_id: str) -> ChildView | None:
         return self.session.get(ChildView, child_id)

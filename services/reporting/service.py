@@ -9,7 +9,6 @@ source's event log. RPC and HTTP serve the child view and the indicators.
 import logging
 from functools import partial
 
-from nameko.exceptions import UnknownService
 from nameko.rpc import rpc
 from nameko.web.handlers import http
 
@@ -28,7 +27,7 @@ from shared.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.contracts import SOURCES, event_types
 from shared.db import Database
-from shared.event_logs import EventLogs, fetch_page
+from shared.event_logs import UNREACHABLE, EventLogs, fetch_page, unreachable
 from shared.exceptions import Forbidden, NotFound, ValidationFailed
 from shared.fields import load
 from shared.metrics import RpcMetrics, service_metrics
@@ -94,10 +93,9 @@ class ReportingService(operations.OperationsEndpoints):
             try:
                 results[name] = use_cases.catch_up(self.db, name, fetch, service_metrics(self.name),
                                                    self.park)
-            except UnknownService:  # that producer is not running: the others are still read
+            except UNREACHABLE as error:  # that producer is down or stuck: the others are still read
                 self.db.rollback()
-                _log.warning("catch-up skipped %s: the service is not running", name)
-                results[name] = {"source": name, "unreachable": f"service {name} is not running"}
+                results[name] = unreachable(name, error)
         return results
 
     @configured_timer(CATCH_UP_INTERVAL_KEY, 60)

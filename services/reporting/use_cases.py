@@ -8,22 +8,18 @@ a wiped view; applying an event twice is a no-op. An entry that can never apply 
 contract) is dead-lettered and passed, so one bad event cannot hold reporting behind for ever.
 """
 
-from collections.abc import Callable
-
 from sqlalchemy.orm import Session
 
+from services.reporting.orm import SourcePosition
 from services.reporting.projections import PROJECTIONS, REPROJECT
 from services.reporting.repository import ReportingRepository
 from shared.admin_units import admin_units
+from shared.event_logs import Fetch, Park, follow_log
 from shared.events import load_envelope
-from shared.exceptions import ValidationFailed
 from shared.metrics import ServiceMetrics
 
-FetchEvents = Callable[[int], list[dict]]
-Park = Callable[[object, BaseException, str, str], None]
 
-
-def apply_event(session: Session, body: dict, metrics: ServiceMetrics) -> bool:
+def apply_event(session: Session, body: dict | None, metrics: ServiceMetrics) -> bool:
     """Apply one event in one transaction; False if it had been applied before."""
     envelope = load_envelope(body)
     repo = ReportingRepository(session)
@@ -43,34 +39,8 @@ def apply_event(session: Session, body: dict, metrics: ServiceMetrics) -> bool:
     return True
 
 
-def apply_logged(session: Session, source: str, entry: dict, metrics: ServiceMetrics,
-                 park: Park) -> bool:
-    envelope = entry.get("envelope") if isinstance(entry, dict) else None
-    try:
-        return apply_event(session, envelope, metrics)
-    except ValidationFailed as error:
-        session.rollback()
-        event_type = envelope.get("event_type") if isinstance(envelope, dict) else None
-        park(envelope, error, source, str(event_type))
-        return False
-
-
-def _event_id(entry: object) -> object:
-    envelope = entry.get("envelope") if isinstance(entry, dict) else None
-    return envelope.get("event_id") if isinstance(envelope, dict) else None
-
-
-def catch_up(session: Session, source: str, fetch: FetchEvents, metrics: ServiceMetrics,
-             park: Park) -> dict:
-    """Page the log past the saved position; entries already processed (most of them, when the
-    broker delivered them) are skipped with one query per page instead of one claim each."""
-    repo = ReportingRepository(session)
-    position, read, applied = repo.position(source), 0, 0
-    while batch := fetch(position):
-        seen = repo.processed_among([i for i in map(_event_id, batch) if isinstance(i, str)])
-        applied += sum(apply_logged(session, source, entry, metrics, park) for entry in batch
-                       if _event_id(entry) not in seen)
-        read, position = read + len(batch), batch[-1]["position"]
-        repo.save_position(source, position)
-        session.commit()
-    return {"source": source, "read": read, "applied": applied, "position": position}
+def catch_up(session: Session, source: str, fetch: Fetch, metrics: ServiceMetrics, park: Park) -> dict:
+    """Apply what ``source``'s event log holds past the saved position (``shared.event_logs``)."""
+    return follow_log(session, source, fetch, SourcePosition, lambda envelope: envelope.get("event_id"),
+                      ReportingRepository(session).processed_among,
+                      lambda envelope: apply_event(session, envelope, metrics), park)

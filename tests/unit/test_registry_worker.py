@@ -1,5 +1,6 @@
 """The registry's entrypoints as plain calls (nameko ``worker_factory``): SQLite, no broker."""
 
+from datetime import UTC, datetime
 from unittest.mock import Mock
 
 import pytest
@@ -13,6 +14,8 @@ from shared.db import make_engine
 from shared.exceptions import ValidationFailed
 from tests.support.factories import make_birth
 
+LEASE_END = datetime(2026, 12, 1, 9, 0, 10, tzinfo=UTC)
+
 
 @pytest.fixture
 def session(tmp_path):
@@ -23,8 +26,12 @@ def session(tmp_path):
     engine.dispose()
 
 
-def test_a_birth_is_committed_with_its_event_then_handed_to_the_relay(session):
-    relay = Mock()
+def a_relay() -> Mock:
+    return Mock(claim_until=Mock(return_value=LEASE_END))
+
+
+def test_a_birth_is_committed_with_its_event_claimed_then_handed_to_the_relay(session):
+    relay = a_relay()
     service = worker_factory(RegistryService, db=session, relay=relay)
     birth = make_birth()
     answer = service.register_birth(birth)
@@ -33,10 +40,11 @@ def test_a_birth_is_committed_with_its_event_then_handed_to_the_relay(session):
     assert staged.envelope["event_id"] == answer["event_id"]
     assert staged.envelope["child_id"] == birth["child_id"]
     assert (staged.envelope["event_type"], staged.envelope["source"]) == ("birth_registered", "registry")
+    assert (staged.claimed_until, staged.sent_at) == (LEASE_END, None)
 
 
 def test_a_rejected_birth_reaches_neither_the_database_nor_the_relay(session):
-    relay = Mock()
+    relay = a_relay()
     service = worker_factory(RegistryService, db=session, relay=relay)
     with pytest.raises(ValidationFailed) as error:
         service.register_birth(make_birth(sex="other"))
