@@ -2,7 +2,6 @@
 the registry and reporting: a typed error or an answer; a rejected call stores nothing; an accepted
 write publishes an event reporting can read and store."""
 
-from unittest.mock import Mock
 
 import pytest
 from hypothesis import example, given
@@ -16,7 +15,7 @@ from shared.exceptions import ValidationFailed
 from shared.metrics import service_metrics
 from shared.registry_copy import copy_registry_event
 from tests.support.factories import make_birth_envelope, make_enrolment, make_enrolment_end
-from tests.support.hostile import FUZZ, Sessions, arguments, attempt, mutations
+from tests.support.hostile import FUZZ, Sessions, arguments, attempt, mutations, relay_double
 from tests.support.hostile import write_and_read as hostile_write
 
 METRICS = service_metrics("reporting")
@@ -31,7 +30,7 @@ def education(clean_infra):
     with Session(sessions.engine) as session:
         copy_registry_event(EducationStore(session), PUPIL)
     sessions.run(EducationService, "record_enrolment", make_enrolment(CHILD_ID, record_id="base-enrolment"),
-                 relay=Mock())
+                 relay=relay_double())
     yield sessions
     sessions.engine.dispose()
 

@@ -24,7 +24,7 @@ from shared.contracts import SOURCES
 from shared.exceptions import ValidationFailed
 from shared.metrics import service_metrics
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_death, make_move
-from tests.support.hostile import FUZZ, VALUES, Sessions, arguments, attempt, mutations, tainted
+from tests.support.hostile import FUZZ, VALUES, Sessions, arguments, attempt, mutations, relay_double, tainted
 from tests.support.hostile import write_and_read as hostile_write
 
 METRICS = service_metrics("reporting")
@@ -34,7 +34,7 @@ BASE_CHILD = make_birth(record_id="base-birth", date_of_birth="2024-03-01")
 @pytest.fixture
 def registry(clean_infra):
     sessions = Sessions(clean_infra.db_url("registry"), RegistryBase)
-    sessions.run(RegistryService, "register_birth", BASE_CHILD, relay=Mock())
+    sessions.run(RegistryService, "register_birth", BASE_CHILD, relay=relay_double())
     yield sessions
     sessions.engine.dispose()
 
@@ -66,7 +66,7 @@ def test_a_bad_character_in_any_text_or_id_is_refused_naming_its_field(registry,
     record, field = case
     method = "register_birth" if "full_name" in record else "issue_insurance_card"
     error = attempt(registry, (Record, Child, OutboxMessage), RegistryService, method, record,
-                    relay=Mock())
+                    relay=relay_double())
     assert isinstance(error, ValidationFailed)
     assert list(error.errors) == [field]
 
@@ -162,7 +162,7 @@ def test_an_event_is_applied_or_refused_with_nothing_stored(reporting_sessions, 
 def test_a_payload_that_is_not_a_dict_is_always_a_validation_error(registry, payload):
     if isinstance(payload, dict):
         return
-    error = attempt(registry, (Record,), RegistryService, "register_birth", payload, relay=Mock())
+    error = attempt(registry, (Record,), RegistryService, "register_birth", payload, relay=relay_double())
     assert isinstance(error, ValidationFailed)
     assert error.errors == {"_schema": ["Expected one object (a dict) of fields."]}
 

@@ -3,7 +3,6 @@ the registry: a typed error or an answer; a rejected call stores nothing; an acc
 an event reporting can store; no read answers anything but a result, ``Forbidden`` or another
 typed error, whatever the caller claims to be."""
 
-from unittest.mock import Mock
 
 import pytest
 from cryptography.fernet import Fernet
@@ -14,7 +13,7 @@ from services.protection.orm import CaseNote, Episode, OutboxMessage, Protection
 from services.protection.service import ProtectionService
 from shared.exceptions import PlatformError
 from tests.support.factories import make_allowance, make_caller, make_case, make_case_update
-from tests.support.hostile import FUZZ, VALUES, Sessions, arguments, attempt, mutations
+from tests.support.hostile import FUZZ, VALUES, Sessions, arguments, attempt, mutations, relay_double
 from tests.support.hostile import write_and_read as hostile_write
 
 MODELS = (Record, OutboxMessage, CaseNote, Episode)
@@ -25,7 +24,7 @@ BASE_CASE = make_case(case_id="BASE-CASE", record_id="base-case")
 @pytest.fixture
 def protection(clean_infra):
     sessions = Sessions(clean_infra.db_url("protection"), ProtectionBase)
-    sessions.run(ProtectionService, "open_case", BASE_CASE, relay=Mock(), cipher=CIPHER)
+    sessions.run(ProtectionService, "open_case", BASE_CASE, relay=relay_double(), cipher=CIPHER)
     yield sessions
     sessions.engine.dispose()
 
