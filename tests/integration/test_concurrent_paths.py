@@ -1,0 +1,53 @@
+"""Paths a timer and an RPC, or two replicas, take at the same time on PostgreSQL: both finish, and
+each event counts once."""
+
+import eventlet
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from services.reporting import use_cases
+from services.reporting.orm import ReportingBase, SourcePosition
+from services.reporting.repository import ReportingRepository
+from shared.event_logs import save_log_position
+from shared.metrics import service_metrics
+from tests.support.factories import make_birth_envelope
+
+
+def reporting_sessions(clean_infra, count: int) -> tuple:
+    engine = create_engine(clean_infra.db_url("reporting"))
+    ReportingBase.metadata.create_all(engine)
+    return engine, [Session(engine, expire_on_commit=False) for _ in range(count)]
+
+
+def test_two_saves_of_a_new_position_at_once_keep_the_furthest(clean_infra):
+    engine, (first, second) = reporting_sessions(clean_infra, 2)
+    save_log_position(first, SourcePosition, "registry", 7)  # not committed: holds the new row
+    later = eventlet.spawn(lambda: (save_log_position(second, SourcePosition, "registry", 5),
+                                    second.commit()))
+    eventlet.sleep(0)  # the second now waits for the first's row (a read-then-insert failed here)
+    first.commit()
+    later.wait()
+    assert first.scalar(select(SourcePosition.position)) == 7
+    first.close(), second.close(), engine.dispose()
+
+
+def test_two_catch_ups_at_once_both_finish_and_apply_each_event_once(clean_infra):
+    engine, sessions = reporting_sessions(clean_infra, 2)
+    log = [{"position": n + 1, "envelope": make_birth_envelope()} for n in range(120)]
+
+    def fetch(position: int) -> list[dict]:
+        eventlet.sleep(0)  # a page arrives over the network: the other catch-up runs meanwhile
+        return [entry for entry in log if entry["position"] > position][:50]
+
+    def catch_up(session):
+        return use_cases.catch_up(session, "registry", fetch, service_metrics("reporting"), parked.append)
+
+    parked: list = []
+    results = [thread.wait() for thread in [eventlet.spawn(catch_up, s) for s in sessions]]
+    stats = ReportingRepository(sessions[0]).stats()
+    assert [(r["read"], r["position"]) for r in results] == [(120, 120), (120, 120)]
+    assert sum(r["applied"] for r in results) == 120
+    assert (stats, parked) == ({"children": 120, "registered": 120, "processed_events": 120}, [])
+    for session in sessions:
+        session.close()
+    engine.dispose()

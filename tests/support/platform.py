@@ -1,0 +1,72 @@
+"""The whole platform as ``make run`` starts it (``tools.run_platform``), for tests that use it as
+people do: its own process group, ports and databases of the test's choosing, a group SIGTERM."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import free_port
+from tests.support.processes import ROOT, wait_until
+
+SERVICES = ("reporting", "registry", "health", "education", "protection")
+
+
+def sqlite_urls(folder: Path) -> dict[str, str]:
+    """The embedded default (``sqlite:///var/<svc>.db``), in the test's folder."""
+    return {service: f"sqlite:///{folder}/{service}.db" for service in SERVICES}
+
+
+def platform_env(amqp_uri: str, db_urls: dict[str, str], **overrides: str) -> dict[str, str]:
+    env = {**os.environ, "AMQP_URI": amqp_uri}
+    for service in SERVICES:
+        env[f"{service.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
+        env[f"{service.upper()}_DB_URL"] = db_urls[service]
+    env.pop("CI", None)
+    return {**env, **overrides}
+
+
+class Platform:
+    """``python -m tools.run_platform`` in a process group of its own, its output in ``log``."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env, self.log = env, log
+        with open(log, "w") as out:
+            self.launcher = subprocess.Popen([sys.executable, "-m", "tools.run_platform"], cwd=ROOT,
+                                             env=env, stdout=out, stderr=subprocess.STDOUT,
+                                             start_new_session=True)
+
+    def wait_up(self, timeout: float = 120) -> None:
+        try:
+            wait_until(lambda: "platform up" in self.log.read_text(), timeout, "platform up")
+        except TimeoutError:
+            self.kill()
+            raise
+
+    def address(self, service: str) -> str:
+        return self.env[f"{service.upper()}_WEB_SERVER_ADDRESS"]
+
+    def stop(self, within: float) -> tuple[int | None, float, str]:
+        """SIGTERM the whole group at once (as systemd and ``timeout`` do); the launcher's status,
+        the seconds it took, and what was still running after ``within`` seconds (then killed)."""
+        started = time.monotonic()
+        os.killpg(self.launcher.pid, signal.SIGTERM)
+        try:
+            status = self.launcher.wait(timeout=within)
+        except subprocess.TimeoutExpired:
+            status = None
+        took = time.monotonic() - started
+        leftovers = subprocess.run(["pgrep", "-g", str(self.launcher.pid)], capture_output=True,
+                                   text=True).stdout
+        if leftovers:
+            self.kill()
+        return status, took, leftovers
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.launcher.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.launcher.wait(timeout=30)

@@ -1,0 +1,130 @@
+"""The outbox relay on the embedded SQLite: rows claimed with a lease, published with no transaction
+open, then settled; and a process's second SQLite writer waits for the first without stopping it."""
+
+from datetime import timedelta
+from unittest.mock import Mock
+
+import eventlet
+import pytest
+from nameko.amqp.publish import UndeliverableMessage
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from services.registry.orm import OutboxMessage, RegistryBase
+from shared.clock import utc_now
+from shared.db import make_engine
+from shared.outbox import Relay, claim, stage
+from tests.support.factories import make_birth_envelope
+
+LEASE = timedelta(seconds=10)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/registry.db")
+    RegistryBase.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def staged(engine, count: int, claimed_until=None) -> list[int]:
+    with Session(engine, expire_on_commit=False) as session:
+        rows = [stage(session, OutboxMessage, make_birth_envelope(), claimed_until) for _ in range(count)]
+        session.commit()
+        return [row.position for row in rows]
+
+
+def states(engine) -> dict[int, tuple[bool, bool]]:
+    """position -> (sent, claimed)"""
+    with engine.connect() as conn:
+        rows = conn.execute(select(OutboxMessage.position, OutboxMessage.sent_at, OutboxMessage.claimed_until))
+        return {position: (sent is not None, claimed is not None) for position, sent, claimed in rows}
+
+
+def a_relay(publish) -> Relay:
+    return Relay(Mock(publish=publish, batch=500, lease=LEASE))
+
+
+def test_the_relay_publishes_with_no_transaction_open_then_marks_the_rows_sent(engine):
+    staged(engine, 2)
+    open_while_publishing = []
+    with Session(engine) as session:
+        relay = a_relay(lambda envelope: open_while_publishing.append(session.in_transaction()))
+        assert relay.relay(session, OutboxMessage) == 2
+    assert open_while_publishing == [False, False]
+    assert states(engine) == {1: (True, False), 2: (True, False)}
+
+
+def test_a_row_the_broker_would_not_route_is_released_for_the_timer_and_the_rest_go_on(engine):
+    staged(engine, 3)
+    routed = []
+
+    def publish(envelope):
+        routed.append(envelope)
+        if len(routed) == 1:
+            raise UndeliverableMessage()
+
+    with Session(engine) as session:
+        assert a_relay(publish).relay(session, OutboxMessage) == 2
+    assert states(engine) == {1: (False, False), 2: (True, False), 3: (True, False)}
+
+
+def test_a_broker_that_goes_away_leaves_the_rest_unsent_and_unclaimed(engine):
+    staged(engine, 3)
+    calls = []
+
+    def publish(envelope):
+        calls.append(envelope)
+        if len(calls) == 2:
+            raise ConnectionResetError("broker gone")
+
+    with Session(engine) as session:
+        assert a_relay(publish).relay(session, OutboxMessage) == 1
+    assert states(engine) == {1: (True, False), 2: (False, False), 3: (False, False)}
+
+
+def test_the_timer_leaves_a_row_its_writer_holds_until_the_lease_runs_out(engine):
+    [held] = staged(engine, 1, claimed_until=utc_now() + LEASE)
+    [expired] = staged(engine, 1, claimed_until=utc_now() - timedelta(seconds=1))
+    [free] = staged(engine, 1)
+    with Session(engine) as session:
+        assert [p for p, _ in claim(session, OutboxMessage, 500, LEASE)] == [expired, free]
+    assert held == 1
+
+
+def test_two_relays_never_claim_the_same_row(engine):
+    staged(engine, 3)
+    with Session(engine) as first, Session(engine) as second:
+        taken = [p for p, _ in claim(first, OutboxMessage, 2, LEASE)]
+        taken_later = [p for p, _ in claim(second, OutboxMessage, 500, LEASE)]
+    assert (taken, taken_later) == ([1, 2], [3])
+
+
+def test_a_second_writer_waits_for_the_first_without_stopping_the_process(engine):
+    first_may_commit, order = eventlet.event.Event(), []
+
+    def first_writer():
+        with Session(engine) as session:
+            session.execute(text("INSERT INTO outbox_messages (event_id, event_type, envelope) "
+                                 "VALUES ('a', 'x', '{}')"))
+            order.append("first wrote")
+            first_may_commit.wait()  # a green switch while holding the write lock
+            session.commit()
+            order.append("first committed")
+
+    def second_writer():
+        with Session(engine) as session:
+            session.execute(text("INSERT INTO outbox_messages (event_id, event_type, envelope) "
+                                 "VALUES ('b', 'x', '{}')"))
+            session.commit()
+            order.append("second committed")
+
+    first = eventlet.spawn(first_writer)
+    eventlet.sleep(0)  # let it take the lock
+    second = eventlet.spawn(second_writer)
+    eventlet.sleep(0)  # the second now waits: in SQLite's busy handler this froze us for 10 s
+    order.append("process still running")
+    first_may_commit.send()
+    first.wait()
+    second.wait()
+    assert order == ["first wrote", "process still running", "first committed", "second committed"]
