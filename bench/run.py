@@ -32,7 +32,8 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from bench import settings  # noqa: E402
 from bench.configs import chosen  # noqa: E402
-from bench.endtoend import run_configuration, timed  # noqa: E402
+from bench.endtoend import STARTED, run_configuration, timed  # noqa: E402
+from bench.queues import consumed, shared_message  # noqa: E402
 from bench.table import HEADER, Baselines, configuration_rows, print_rows  # noqa: E402
 from tests.support.factories import make_birth_envelope  # noqa: E402
 from tests.support.processes import ServiceProcess, wait_ready  # noqa: E402
@@ -96,6 +97,10 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("amqp").setLevel(logging.ERROR)  # "Received method ... during closing channel"
     configurations = chosen(settings.CONFIGS)
+    busy = consumed(settings.AMQP_URI, list(STARTED))
+    if busy:
+        print(f"Cannot bench: {shared_message(settings.AMQP_URI, busy)}", file=sys.stderr)
+        return 2
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="ecd-bench-"))
     print(f"ECD platform benchmark — {settings.ROUNDS} rounds, medians; envelope {len(BODY)} bytes; "
