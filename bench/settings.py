@@ -20,6 +20,6 @@ REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", 1000))
 CONFIGS = os.environ.get("BENCH_CONFIGS", "sqlite,postgresql")
 CALL_TIMEOUT = float(os.environ.get("BENCH_CALL_TIMEOUT", 30))
 REPORT_TIMEOUT = float(os.environ.get("BENCH_REPORT_TIMEOUT", 120))
-CONFIG_BUDGET = float(os.environ.get("BENCH_CONFIG_BUDGET", 900))
+CONFIG_BUDGET = float(os.environ.get("BENCH_CONFIG_BUDGET", 1800))  # full PostgreSQL run: ~400 s, estimated
 CONCURRENT_CALLERS = 10
 WARMUP_CALLS = 10  # per caller, before the timed writes
