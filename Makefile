@@ -51,7 +51,7 @@ lint: install
 broker:
 	bash tools/broker.sh
 
-bench: install
+bench: install  # BENCH_CONFIGS=sqlite,postgresql; every knob and bound: bench/settings.py
 	$(PY) -m bench.run
 
 dead-letters: install  # make dead-letters ACTION=replay SERVICE=reporting

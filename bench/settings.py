@@ -1,0 +1,25 @@
+"""What a bench run measures and how long it may wait, each from an environment variable.
+
+``AMQP_URI`` and ``BENCH_PG_URL`` say where RabbitMQ and PostgreSQL are; ``BENCH_ROUNDS``,
+``BENCH_BROKER_MESSAGES``, ``BENCH_RPC_CALLS`` and ``BENCH_REGISTRATIONS`` how much work each figure
+is; ``BENCH_CONFIGS`` which database configurations run the end-to-end part (``sqlite``,
+``postgresql``, comma-separated, in that order by default). Waits are bounded by
+``BENCH_CALL_TIMEOUT`` (one RPC without an answer, and reporting without progress),
+``BENCH_REPORT_TIMEOUT`` (one province report) and ``BENCH_CONFIG_BUDGET`` (all of one configuration,
+after which no new call is sent).
+"""
+
+import os
+
+AMQP_URI = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
+BROKER_MESSAGES = int(os.environ.get("BENCH_BROKER_MESSAGES", 5000))
+RPC_CALLS = int(os.environ.get("BENCH_RPC_CALLS", 1000))
+REGISTRATIONS = int(os.environ.get("BENCH_REGISTRATIONS", 1000))
+CONFIGS = os.environ.get("BENCH_CONFIGS", "sqlite,postgresql")
+CALL_TIMEOUT = float(os.environ.get("BENCH_CALL_TIMEOUT", 30))
+REPORT_TIMEOUT = float(os.environ.get("BENCH_REPORT_TIMEOUT", 120))
+CONFIG_BUDGET = float(os.environ.get("BENCH_CONFIG_BUDGET", 1800))  # full PostgreSQL run: ~400 s, estimated
+CONCURRENT_CALLERS = 10
+WARMUP_CALLS = 10  # per caller, before the timed writes
