@@ -77,8 +77,9 @@ def test_ten_callers_writing_at_once_are_all_answered_and_each_record_counts_onc
         with ClusterRpcProxy(config, timeout=30) as rpc:
             stats = wait_until(lambda: (s := rpc.reporting.view_stats())["processed_events"] >= 2000 and s,
                                120, "reporting to apply 2,000 events")
-        wait_until(lambda: all(count_rows(urls[s], "known_children") == 1000 for s in ("health", "education")),
-                   60, "health and education to know the 1,000 children")
+        wait_until(lambda: all(count_rows(urls[s], "known_children") == 1000
+                               for s in ("health", "education")), 60,
+                   "health and education to know the 1,000 children")
     finally:
         status, took, leftovers = platform.stop(within=STOP_SECONDS)
     assert failures == []

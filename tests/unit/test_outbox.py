@@ -37,7 +37,8 @@ def staged(engine, count: int, claimed_until=None) -> list[int]:
 def states(engine) -> dict[int, tuple[bool, bool]]:
     """position -> (sent, claimed)"""
     with engine.connect() as conn:
-        rows = conn.execute(select(OutboxMessage.position, OutboxMessage.sent_at, OutboxMessage.claimed_until))
+        rows = conn.execute(select(OutboxMessage.position, OutboxMessage.sent_at,
+                                   OutboxMessage.claimed_until))
         return {position: (sent is not None, claimed is not None) for position, sent, claimed in rows}
 
 
