@@ -21,6 +21,7 @@ from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 
 from shared.config_keys import AMQP_URI_KEY, EVENT_RETRY_DELAY_MS_KEY, EVENT_RETRY_LIMIT_KEY
+from shared.entrypoints import PromptQueueConsumer
 from shared.metrics import service_metrics
 
 _log = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def publish_confirmed(amqp_uri: str, queue: Queue, body: Any, headers: dict, **o
                                 headers=headers, delivery_mode=2, **options)
 
 
-class ParkingQueueConsumer(QueueConsumer):
+class ParkingQueueConsumer(PromptQueueConsumer):
     """nameko's queue consumer, except that an undecodable body is parked instead of lost."""
 
     def get_consumers(self, consumer_cls, channel):

@@ -18,11 +18,12 @@ from typing import Any
 import eventlet
 from nameko.exceptions import UnknownService
 from nameko.extensions import DependencyProvider
-from nameko.rpc import ReplyListener, ServiceProxy
+from nameko.rpc import ServiceProxy
 from sqlalchemy import BigInteger, Integer, String, case, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.db import dialect_insert
+from shared.entrypoints import PromptReplyListener
 from shared.exceptions import ValidationFailed
 from shared.lifecycle import StopRequested, cancelled_on_stop
 
@@ -35,7 +36,7 @@ Park = Callable[[Any, BaseException, str, str], None]
 
 
 class EventLogs(DependencyProvider):
-    rpc_reply_listener = ReplyListener()
+    rpc_reply_listener = PromptReplyListener()
 
     def __init__(self, sources: tuple[str, ...]) -> None:
         self.sources = sources

@@ -22,7 +22,7 @@ import greenlet
 from eventlet.hubs import get_hub
 from nameko.extensions import DependencyProvider
 
-TICK_SECONDS = 0.5
+TICK_SECONDS = 0.1
 
 
 class StopRequested(Exception):

@@ -18,7 +18,6 @@ from datetime import date
 from functools import partial
 from typing import Any
 
-from nameko.rpc import rpc
 from sqlalchemy import JSON, Date, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +27,7 @@ from shared.consumer import DeadLetters, add_event_handlers
 from shared.contracts import event_types, load_fact
 from shared.contracts.registry import Residence, fold_child
 from shared.db import dialect_insert, lock_key
+from shared.entrypoints import rpc
 from shared.event_logs import (
     UNREACHABLE,
     EventLogs,

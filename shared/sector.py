@@ -13,12 +13,12 @@ from functools import partial
 from typing import Any
 
 from marshmallow import Schema
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from shared import operations, records
 from shared.admin_units import admin_units
 from shared.clock import today
+from shared.entrypoints import rpc
 from shared.exceptions import Conflict, NotFound, ValidationFailed
 from shared.fields import Count, load
 from shared.metrics import RpcMetrics

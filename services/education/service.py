@@ -7,7 +7,6 @@ registry's events (``follow_registry``: one reliable handler per registry event)
 without calling the registry.
 """
 
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from services.education import commands, roster_csv, schemas
@@ -15,6 +14,7 @@ from services.education.orm import EducationBase
 from services.education.repository import EducationStore
 from shared import sector
 from shared.db import Database
+from shared.entrypoints import rpc
 from shared.fields import load
 from shared.registry_copy import follow_registry
 from shared.sector import EXPECTED, write_rpc

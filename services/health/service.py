@@ -7,7 +7,6 @@ minimal list of children from the registry's events (one reliable handler per re
 retried, then dead-lettered, never dropped), so it answers without calling the registry.
 """
 
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from services.health import commands, due_csv, schemas
@@ -17,6 +16,7 @@ from shared import sector
 from shared.admin_units import admin_units
 from shared.clock import today
 from shared.db import Database
+from shared.entrypoints import rpc
 from shared.fields import load
 from shared.records import Context
 from shared.registry_copy import follow_registry

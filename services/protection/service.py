@@ -8,8 +8,6 @@ its own list of children from the registry's events (``follow_registry``), to ch
 birth and death and allowance categories against age.
 """
 
-from nameko.rpc import rpc
-
 from services.protection import commands, reads, schemas
 from services.protection.notes import NotesCipher
 from services.protection.orm import ProtectionBase
@@ -18,6 +16,7 @@ from shared import sector
 from shared.access import load_caller
 from shared.contracts.protection import EPISODES
 from shared.db import Database
+from shared.entrypoints import rpc
 from shared.exceptions import Forbidden
 from shared.fields import load
 from shared.registry_copy import follow_registry

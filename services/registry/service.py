@@ -5,14 +5,13 @@ Each write RPC is ``write_rpc(InputSchema, command)``: the kit validates, replay
 ``void_record``, ``events_since`` and the outbox relay come from ``sector.SectorEndpoints``.
 """
 
-from nameko.rpc import rpc
-
 from services.registry import commands, schemas
 from services.registry.orm import RegistryBase
 from services.registry.repository import RegistryRepository
 from shared import sector
 from shared.contracts.registry import fold_child
 from shared.db import Database
+from shared.entrypoints import rpc
 from shared.exceptions import NotFound
 from shared.fields import load
 from shared.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc

@@ -9,7 +9,6 @@ source's event log. RPC and HTTP serve the child view and the indicators.
 import logging
 from functools import partial
 
-from nameko.rpc import rpc
 from nameko.web.handlers import http
 
 from services.reporting import http_views, schemas, use_cases
@@ -27,6 +26,7 @@ from shared.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.contracts import SOURCES, event_types
 from shared.db import Database
+from shared.entrypoints import rpc
 from shared.event_logs import UNREACHABLE, EventLogs, fetch_page, unreachable
 from shared.exceptions import Forbidden, NotFound, ValidationFailed
 from shared.fields import load
