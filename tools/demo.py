@@ -113,15 +113,16 @@ NOT_RUNNING = "The platform is not running: start `make run` first (in another t
 
 
 def platform_problem(config: dict) -> str | None:
-    """Why the demo cannot run (no broker, services not started), found in seconds; or None."""
+    """Why the demo cannot run (no broker, broker refusing us, services not started), found in
+    seconds; or None."""
     from nameko.exceptions import RpcTimeout, UnknownService
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    from tools.run_platform import broker_problem
+    from tools.broker_check import broker_problem, unreachable
 
     broker = broker_problem(config["AMQP_URI"])
-    if broker:
-        return f"No RabbitMQ at {config['AMQP_URI']} ({broker}). {NOT_RUNNING}"
+    if broker:  # nothing listens, the login or the virtual host refused: never the password
+        return f"{broker} {NOT_RUNNING}" if unreachable(broker) else broker
     try:
         with ClusterRpcProxy(config, timeout=5) as rpc:
             rpc.registry.events_since(0, 1)
