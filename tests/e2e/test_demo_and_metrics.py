@@ -8,7 +8,7 @@ from shared.exceptions import NotFound, ValidationFailed
 from tests.conftest import free_port
 from tests.support.factories import make_birth
 from tests.support.processes import ServiceProcess, wait_ready, wait_until
-from tools import demo
+from tools import demo, demo_commune
 
 pytestmark = pytest.mark.e2e
 
@@ -18,27 +18,29 @@ def test_the_demo_commune_gives_the_hand_counted_indicators(platform, clean_infr
     education = ServiceProcess("education", {**env, "EDUCATION_DB_URL": clean_infra.db_url("education"),
                                              "EDUCATION_WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"},
                                tmp_path).start()
-    events = demo.EVENT_COUNT + demo.EDUCATION_EVENT_COUNT
+    events = demo_commune.EVENT_COUNT + demo_commune.EDUCATION_EVENT_COUNT
     try:
         wait_ready(config, "education", "events_since")
         with ClusterRpcProxy(config, timeout=30) as rpc:
             for _ in range(2):  # a second load is a retry: it must store nothing new
-                demo.load(rpc.registry)
-                demo.load_education(rpc.education)
+                demo_commune.load(rpc.registry)
+                demo_commune.load_education(rpc.education)
             stats = demo.wait_for_projection(rpc.reporting, events)
-            report = rpc.reporting.indicators(demo.DEMO_AREA, demo.DEMO_AS_OF)
+            report = rpc.reporting.indicators(demo_commune.DEMO_AREA, demo_commune.DEMO_AS_OF)
     finally:
         education.stop()
     assert stats["processed_events"] == events
-    assert demo.registry_figures(report["indicators"]) == demo.EXPECTED
-    assert demo.education_figures(report["indicators"]) == demo.EXPECTED_EDUCATION
+    assert demo_commune.figures(report["indicators"], demo_commune.EXPECTED) == demo_commune.EXPECTED
+    assert demo_commune.figures(report["indicators"], demo_commune.EXPECTED_EDUCATION) == \
+        demo_commune.EXPECTED_EDUCATION
     assert report["area"] == {"code": "03388", "level": "commune", "map": "2025",
                              "name": "Phường Đoàn Kết", "parents": [
                                  {"level": "province", "code": "12", "name": "Tỉnh Lai Châu"}]}
     url = f"http://{env['REPORTING_WEB_SERVER_ADDRESS']}/indicators"
-    page = requests.get(url, params={"area": "12", "as_of": demo.DEMO_AS_OF}, timeout=10)
-    assert (page.status_code, demo.registry_figures(page.json()["indicators"])) == (200, demo.EXPECTED)
-    html = requests.get(url, params={"area": "12", "as_of": demo.DEMO_AS_OF, "format": "html"},
+    page = requests.get(url, params={"area": "12", "as_of": demo_commune.DEMO_AS_OF}, timeout=10)
+    assert (page.status_code, demo_commune.figures(page.json()["indicators"], demo_commune.EXPECTED)) == \
+        (200, demo_commune.EXPECTED)
+    html = requests.get(url, params={"area": "12", "as_of": demo_commune.DEMO_AS_OF, "format": "html"},
                         timeout=10)
     assert html.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "<title>Tỉnh Lai Châu (12)</title>" in html.text
@@ -68,8 +70,8 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
         others[name] = ServiceProcess(name, {**env, f"{name.upper()}_WEB_SERVER_ADDRESS": ports[name]},
                                       tmp_path).start()
     with ClusterRpcProxy(config, timeout=30) as rpc:
-        demo.load(rpc.registry)
-        demo.wait_for_projection(rpc.reporting, demo.EVENT_COUNT)
+        demo_commune.load(rpc.registry)
+        demo.wait_for_projection(rpc.reporting, demo_commune.EVENT_COUNT)
 
     def scrape(name):
         try:
