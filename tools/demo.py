@@ -1,8 +1,8 @@
 """``make demo``: load the synthetic commune of ``tools.demo_commune`` into a running platform and say
 whether the report gives its hand count.
 
-It records the commune's births, cards and enrolments through the registry's and education's RPCs
-(a second run stores nothing new), waits until
+It records the commune's births, cards, enrolments, vaccinations, measurements, checks and
+protection records through each service's RPCs (a second run stores nothing new), waits until
 reporting has applied every event, asks for the commune's indicators on 30 June 2026 and prints one
 line per checked figure (✓ or ✗, expected, got), a verdict, the pages to open and the CSV files to
 download, at the addresses the ``*_WEB_SERVER_ADDRESS`` variables give (as ``make run`` does). The
@@ -22,7 +22,8 @@ from tools.broker_check import broker_problem, unreachable
 from tools.run_platform import DEFAULT_AMQP, address
 
 RPC_TIMEOUT = 30
-LOADERS = (("registry", commune.load), ("education", commune.load_education))
+LOADERS = (("registry", commune.load), ("education", commune.load_education),
+           ("health", commune.load_health), ("protection", commune.load_protection))
 NOT_RUNNING = "The platform is not running: start `make run` first (in another terminal), then `make demo`."
 
 
