@@ -6,8 +6,9 @@ protection records through each service's RPCs (a second run stores nothing new)
 reporting has applied every event, asks for the commune's indicators on 30 June 2026 and prints one
 line per checked figure (✓ or ✗, expected, got), a verdict, the pages to open and the CSV files to
 download, at the addresses the ``*_WEB_SERVER_ADDRESS`` variables give (as ``make run`` does). The
-exit status is 0 only when every figure matches, 1 otherwise, and 2 when the platform is not there.
-``--json`` prints the whole report instead of the summary.
+exit status is 0 only when every figure matches, 1 otherwise (a figure differs, or a service stopped
+answering), and 2 when the platform is not there. ``--json`` prints the whole report instead of the
+summary.
 """
 
 import argparse
@@ -105,15 +106,23 @@ def summary(report: dict, stats: dict) -> tuple[list[str], bool]:
     return [*lines, "", *links()], not wrong
 
 
-def run(config: dict) -> tuple[dict, dict]:
-    """Load the commune through every sector, wait for reporting, and return its report and stats."""
+def run(config: dict) -> tuple[dict, dict] | str:
+    """Load the commune through every sector, wait for reporting, and return its report and stats;
+    or which service stopped answering."""
+    from nameko.exceptions import RpcTimeout
     from nameko.standalone.rpc import ClusterRpcProxy
 
-    with ClusterRpcProxy(config, timeout=RPC_TIMEOUT) as rpc:
-        for service, loader in LOADERS:
-            loader(getattr(rpc, service))
-        stats = wait_for_projection(rpc.reporting, commune.ALL_EVENTS)
-        return rpc.reporting.indicators(commune.DEMO_AREA, commune.DEMO_AS_OF), stats
+    service = "reporting"
+    try:
+        with ClusterRpcProxy(config, timeout=RPC_TIMEOUT) as rpc:
+            for service, loader in LOADERS:
+                loader(getattr(rpc, service))
+            service = "reporting"
+            stats = wait_for_projection(rpc.reporting, commune.ALL_EVENTS)
+            return rpc.reporting.indicators(commune.DEMO_AREA, commune.DEMO_AS_OF), stats
+    except RpcTimeout:
+        return (f"{service} stopped answering (no reply within {RPC_TIMEOUT} s) while the demo was "
+                "running: nothing was checked. See `make run`'s output for what it is doing.")
 
 
 def main() -> int:
@@ -135,7 +144,11 @@ def main() -> int:
     if problem:
         print(problem, file=sys.stderr)
         return 2
-    report, stats = run(config)
+    result = run(config)
+    if isinstance(result, str):
+        print(result, file=sys.stderr)
+        return 1
+    report, stats = result
     lines, matched = summary(report, stats)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else "\n".join(lines))
     return 0 if matched else 1

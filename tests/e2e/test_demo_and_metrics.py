@@ -1,5 +1,5 @@
 """What an operator and a provincial officer see: the demo's indicators and its summary after
-``make run``, /metrics on every port."""
+``make run`` (on PostgreSQL, and on the embedded SQLite as a newcomer runs it), /metrics on every port."""
 
 import os
 import subprocess
@@ -185,3 +185,10 @@ def test_make_demo_reports_a_figure_that_differs_with_a_cross_and_exits_1(clean_
         "  ✗ health      health_check_3_8                expected 2/4 = 0.5      got 3/4 = 0.75",
         "✗ 1 of 24 figures differ from the hand count (the ✗ lines above)."]
 
+
+def test_make_run_on_the_embedded_sqlite_then_make_demo_matches_on_the_first_try(clean_infra, tmp_path):
+    """As a newcomer runs it: every service on its default SQLite engine (in tmp, not var/)."""
+    env = run_platform_env(clean_infra, lambda service: f"sqlite:///{tmp_path}/{service}.db")
+    with platform_running(env, tmp_path / "run.log"):
+        result = make_demo(env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, expected_summary(env), "")
