@@ -5,7 +5,7 @@ broker: ``make broker``), the broker refuses the login (check the user and passw
 host does not exist (``rabbitmqctl add_vhost`` and ``set_permissions``) or the user may not use it
 (``set_permissions``). ``broker_problem`` tells them apart; every URI it prints goes through
 ``redact`` first, so a password never reaches a terminal or a log. ``make run``
-(``tools.run_platform``) and ``make demo`` ask it before they start.
+(``tools.run_platform``), ``make demo`` and ``make dead-letters`` ask it before they start.
 """
 
 import shlex

@@ -1,6 +1,7 @@
 """What an operator meets: a group SIGTERM stops all five at once, and a platform that cannot start
 says why instead of "platform up" (nothing listening, a refused login, a missing virtual host: each
-with its fix, never with the password); the demo says to start the platform instead of a traceback."""
+with its fix, never with the password); the demo says to start the platform instead of a traceback;
+``make dead-letters`` says how many there are, 0 included."""
 
 import os
 import signal
@@ -10,7 +11,9 @@ import sys
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from kombu import Connection, Queue
 
+from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER
 from tests.conftest import free_port
 from tests.support.processes import ROOT, wait_until
 
@@ -141,3 +144,29 @@ def test_the_demo_without_a_platform_says_to_start_it(clean_infra):
     assert result.returncode == 2
     assert result.stderr.startswith("The platform is not running: start `make run` first")
     assert "Traceback" not in result.stderr
+
+
+def list_dead_letters(amqp_uri: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tools.dead_letters", "list", "--service", "reporting"],
+                          cwd=ROOT, env={**os.environ, "AMQP_URI": amqp_uri}, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_make_dead_letters_with_none_says_0_dead_letters(clean_infra):
+    result = list_dead_letters(clean_infra.amqp_uri)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "0 dead letters in reporting.dead-letter\n"
+
+
+def test_make_dead_letters_lists_each_one_then_the_count(clean_infra):
+    with Connection(clean_infra.amqp_uri) as conn:
+        queue = Queue("reporting.dead-letter", durable=True)
+        conn.Producer().publish(
+            {"event_type": "birth_registered", "event_id": "e1"}, routing_key="reporting.dead-letter",
+            declare=[queue], headers={ATTEMPTS_HEADER: 5, QUEUE_HEADER: "evt-q",
+                                      ERROR_HEADER: "KeyError: 'x'"})
+    result = list_dead_letters(clean_infra.amqp_uri)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        '{"event_type": "birth_registered", "event_id": "e1", "attempts": 5, "queue": "evt-q", '
+        '"error": "KeyError: \'x\'"}\n1 dead letter in reporting.dead-letter\n')
