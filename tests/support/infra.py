@@ -3,8 +3,9 @@
 With a Docker engine, testcontainers starts both; otherwise the tests use the servers this machine
 runs (``TEST_AMQP_URI``, ``TEST_PG_URL``; defaults 127.0.0.1:5672 guest/guest and 127.0.0.1:5432
 trust, database ``test``; ``TEST_DB_PREFIX`` names the service databases, default ``ecd_test``, so two
-checkouts can test at once on one server, each with its own prefix and RabbitMQ vhost). When they cannot be reached, the tests that need them are skipped on a
-developer's machine and FAIL under ``CI=true``: a missing broker is never a silent pass.
+checkouts can test at once on one server, each with its own prefix and RabbitMQ vhost). When they
+cannot be reached, the tests that need them are skipped on a developer's machine and FAIL under
+``CI=true``: a missing broker is never a silent pass.
 """
 
 import os
