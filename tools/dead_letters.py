@@ -1,7 +1,8 @@
 """Look at and replay a service's dead-lettered events (``make dead-letters``).
 
 ``list`` prints each parked message (event type, event id, attempts, error) and leaves it in the
-queue; ``replay`` moves every message back to the handler queue it came from, with its attempt
+queue, then how many there are ("0 dead letters in reporting.dead-letter" when all is well);
+``replay`` moves every message back to the handler queue it came from, with its attempt
 count reset, after the cause (a bug, a missing reference) has been fixed. Replaying is safe because
 the consumers are idempotent.
 """
@@ -10,10 +11,15 @@ import argparse
 import json
 import os
 import sys
+import warnings
 
 from kombu import Connection, Queue
 
-from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
+from tools.broker_check import broker_problem
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # eventlet's deprecation notice, printed when nameko is imported
+    from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
 
 
 def _messages(conn: Connection, queue: Queue):
@@ -59,9 +65,16 @@ def main() -> int:
     parser.add_argument("--service", default="reporting")
     args = parser.parse_args()
     amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    problem = broker_problem(amqp_uri)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     if args.action == "list":
-        for entry in list_dead_letters(amqp_uri, args.service):
+        found = list_dead_letters(amqp_uri, args.service)
+        for entry in found:
             print(json.dumps(entry, ensure_ascii=False))
+        plural = "" if len(found) == 1 else "s"
+        print(f"{len(found)} dead letter{plural} in {dead_letter_queue_name(args.service)}")
     else:
         print(f"replayed {replay_dead_letters(amqp_uri, args.service)} message(s)")
     return 0

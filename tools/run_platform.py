@@ -1,12 +1,13 @@
 """Run all five services in the foreground (``make run``): one ``nameko run`` process each.
 
-Before starting anything it checks what would make a service fail: the broker must accept the login
-and virtual host in ``AMQP_URI``, and each service's port must be free. It says exactly what is
-wrong and exits 2 otherwise. Reporting starts first, so its queues exist before the registry
-publishes. "platform up" is printed only when every service answers ``/healthz``; if one exits
-before or after that, all stop and the exit status is 1. Ctrl-C or one SIGTERM (to this process or
-its whole group) stops them all. Each service keeps its embedded SQLite file under ``var/`` unless
-``<SERVICE>_DB_URL`` is set.
+Before starting anything it checks what would make a service fail: the broker must accept the login and
+virtual host in ``AMQP_URI`` (``tools.broker_check`` says which of the two it refused, or that nothing
+listens, and never prints the password), and each service's port must be free. It says exactly what is
+wrong and exits 2 otherwise. Reporting starts first, so its queues exist before the registry publishes.
+"platform up" is printed only when every service answers ``/healthz``; if one exits before or after
+that, all stop and the exit status is 1. Ctrl-C or one SIGTERM (to this process or its whole group)
+stops them all. Each service keeps its embedded SQLite file under ``var/`` unless ``<SERVICE>_DB_URL``
+is set.
 """
 
 import os
@@ -17,6 +18,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from tools.broker_check import broker_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES = ("reporting", "registry", "health", "education", "protection")
@@ -30,18 +33,6 @@ def address(service: str) -> tuple[str, int]:
     value = os.environ.get(f"{service.upper()}_WEB_SERVER_ADDRESS", f"0.0.0.0:{PORTS[service]}")
     host, _, port = value.rpartition(":")
     return host or "0.0.0.0", int(port)
-
-
-def broker_problem(amqp_uri: str) -> str | None:
-    """Why the broker would refuse the services (unreachable, login, vhost), or None."""
-    from kombu import Connection
-
-    try:
-        with Connection(amqp_uri, connect_timeout=3) as conn:
-            conn.connect()
-    except Exception as error:  # socket errors, AccessRefused, NotAllowed (vhost)
-        return f"{type(error).__name__}: {error}"
-    return None
 
 
 def port_problem(service: str) -> str | None:
@@ -60,8 +51,7 @@ def preflight(amqp_uri: str) -> list[str]:
     problems = [p for p in (port_problem(s) for s in SERVICES) if p]
     broker = broker_problem(amqp_uri)
     if broker:
-        problems.insert(0, f"RabbitMQ at {amqp_uri} refused us: {broker}. Start one with `make "
-                           "broker`, or point AMQP_URI at yours (user, password and vhost).")
+        problems.insert(0, broker)
     return problems
 
 

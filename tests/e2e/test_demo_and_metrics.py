@@ -1,4 +1,9 @@
-"""What an operator and a provincial officer see: the demo's indicators, /metrics on every port."""
+"""What an operator and a provincial officer see: the demo's indicators and its summary after
+``make run`` (on PostgreSQL, and on the embedded SQLite as a newcomer runs it), /metrics on every port."""
+
+import os
+import subprocess
+import sys
 
 import pytest
 import requests
@@ -7,38 +12,99 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from shared.exceptions import NotFound, ValidationFailed
 from tests.conftest import free_port
 from tests.support.factories import make_birth
-from tests.support.processes import ServiceProcess, wait_ready, wait_until
-from tools import demo
+from tests.support.processes import ROOT, ServiceProcess, platform_running, wait_ready, wait_until
+from tools import demo, demo_commune
 
 pytestmark = pytest.mark.e2e
+SERVICES = ("reporting", "registry", "health", "education", "protection")
+CHECKED_LINES = """\
+  ✓ registry    birth_registration_on_time      expected 3/4 = 0.75     got 3/4 = 0.75
+  ✓ registry    under5_registered               expected 6              got 6
+  ✓ registry    under6_insurance_card_coverage  expected 5/8 = 0.625    got 5/8 = 0.625
+  ✓ education   creche_enrolment_3_36m          expected 1/4 = 0.25     got 1/4 = 0.25
+  ✓ education   kindergarten_enrolment_3_5      expected 2/4 = 0.5      got 2/4 = 0.5
+  ✓ education   preschool_enrolment_age5        expected 1/2 = 0.5      got 1/2 = 0.5
+  ✓ education   grade1_entry_on_time            expected 0/0 = -        got 0/0 = -
+  ✓ education   inclusive_education_3_8         expected 0/0 = -        got 0/0 = -
+  ✓ education   out_of_school_6_8               expected 0/0 = -        got 0/0 = -
+  ✓ health      fully_immunised_by_12m          expected 1/1 = 1.0      got 1/1 = 1.0
+  ✓ health      coverage_bcg_1                  expected 1/1 = 1.0      got 1/1 = 1.0
+  ✓ health      coverage_measles_1              expected 1/1 = 1.0      got 1/1 = 1.0
+  ✓ health      coverage_ipv_1                  expected 0/1 = 0.0      got 0/1 = 0.0
+  ✓ health      dtp_hepb_hib_dropout_1_to_3     expected 0/1 = 0.0      got 0/1 = 0.0
+  ✓ health      growth_monitoring_under5        expected 4/6 = 0.6667   got 4/6 = 0.6667
+  ✓ health      stunting_under5                 expected 1/4 = 0.25     got 1/4 = 0.25
+  ✓ health      stunting_5_8                    expected 0/1 = 0.0      got 0/1 = 0.0
+  ✓ health      health_check_3_8                expected 2/4 = 0.5      got 2/4 = 0.5
+  ✓ protection  special_circumstances_0_8       expected <5/9 = -       got <5/9 = -
+  ✓ protection  special_circumstances_a_0_8     expected <5/9 = -       got <5/9 = -
+  ✓ protection  special_circumstances_supported expected <5/<5 = -      got <5/<5 = -
+  ✓ protection  allowance_coverage              expected <5/<5 = -      got <5/<5 = -
+  ✓ protection  protection_cases_opened         expected <5             got <5
+  ✓ protection  protection_plan_within_7d       expected <5/<5 = -      got <5/<5 = -
+✓ All 24 figures match the hand count.
+"""
+
+
+def run_platform_env(clean_infra, db_url) -> dict[str, str]:
+    """What ``make run`` reads, on free ports and the test broker; ``db_url(service)`` for each database."""
+    env = {**os.environ, "AMQP_URI": clean_infra.amqp_uri}
+    for service in SERVICES:
+        env[f"{service.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
+        env[f"{service.upper()}_DB_URL"] = db_url(service)
+    return env
+
+
+def expected_summary(env: dict[str, str]) -> str:
+    reporting, health, education = (env[f"{name}_WEB_SERVER_ADDRESS"] for name in
+                                    ("REPORTING", "HEALTH", "EDUCATION"))
+    page = f"http://{reporting}/indicators?area={{}}&as_of=2026-06-30&format=html"
+    return (
+        "Demo commune 03388 Phường Đoàn Kết (Tỉnh Lai Châu) on 2026-06-30, against the hand count in "
+        "tools/demo_commune.py:\n" + CHECKED_LINES + "\n"
+        "Open the report page:\n"
+        f"  commune:  {page.format('03388')}\n"
+        f"  province: {page.format('12')}   (one row per commune)\n"
+        "Download as CSV:\n"
+        f"  due vaccinations (health): http://{health}/due-vaccinations?commune_code=03388&as_of=2026-06-30\n"
+        f"  school roster (education): http://{education}/school-roster?school_code=MG-03388&"
+        "school_year=2025-2026\n")
+
+
+def make_demo(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tools.demo"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=180)
 
 
 def test_the_demo_commune_gives_the_hand_counted_indicators(platform, clean_infra, tmp_path):
     _, config, env = platform
-    education = ServiceProcess("education", {**env, "EDUCATION_DB_URL": clean_infra.db_url("education"),
-                                             "EDUCATION_WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"},
-                               tmp_path).start()
-    events = demo.EVENT_COUNT + demo.EDUCATION_EVENT_COUNT
+    sectors = [ServiceProcess(name, {**env, f"{name.upper()}_DB_URL": clean_infra.db_url(name),
+                                     f"{name.upper()}_WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"},
+                              tmp_path).start() for name in ("education", "health", "protection")]
     try:
-        wait_ready(config, "education", "events_since")
+        for sector in sectors:
+            wait_ready(config, sector.service, "events_since", 0, 1)
         with ClusterRpcProxy(config, timeout=30) as rpc:
             for _ in range(2):  # a second load is a retry: it must store nothing new
-                demo.load(rpc.registry)
-                demo.load_education(rpc.education)
-            stats = demo.wait_for_projection(rpc.reporting, events)
-            report = rpc.reporting.indicators(demo.DEMO_AREA, demo.DEMO_AS_OF)
+                for service, load in demo.LOADERS:
+                    load(getattr(rpc, service))
+            stats = demo.wait_for_projection(rpc.reporting, demo_commune.ALL_EVENTS)
+            report = rpc.reporting.indicators(demo_commune.DEMO_AREA, demo_commune.DEMO_AS_OF)
     finally:
-        education.stop()
-    assert stats["processed_events"] == events
-    assert demo.registry_figures(report["indicators"]) == demo.EXPECTED
-    assert demo.education_figures(report["indicators"]) == demo.EXPECTED_EDUCATION
+        for sector in sectors:
+            sector.stop()
+    assert stats["processed_events"] == 23 + 3 + 16 + 4 == demo_commune.ALL_EVENTS
+    for expected in (demo_commune.EXPECTED, demo_commune.EXPECTED_EDUCATION, demo_commune.EXPECTED_HEALTH,
+                     demo_commune.EXPECTED_PROTECTION):
+        assert demo_commune.figures(report["indicators"], expected) == expected
     assert report["area"] == {"code": "03388", "level": "commune", "map": "2025",
                              "name": "Phường Đoàn Kết", "parents": [
                                  {"level": "province", "code": "12", "name": "Tỉnh Lai Châu"}]}
     url = f"http://{env['REPORTING_WEB_SERVER_ADDRESS']}/indicators"
-    page = requests.get(url, params={"area": "12", "as_of": demo.DEMO_AS_OF}, timeout=10)
-    assert (page.status_code, demo.registry_figures(page.json()["indicators"])) == (200, demo.EXPECTED)
-    html = requests.get(url, params={"area": "12", "as_of": demo.DEMO_AS_OF, "format": "html"},
+    page = requests.get(url, params={"area": "12", "as_of": demo_commune.DEMO_AS_OF}, timeout=10)
+    assert (page.status_code, demo_commune.figures(page.json()["indicators"], demo_commune.EXPECTED)) == \
+        (200, demo_commune.EXPECTED)
+    html = requests.get(url, params={"area": "12", "as_of": demo_commune.DEMO_AS_OF, "format": "html"},
                         timeout=10)
     assert html.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "<title>Tỉnh Lai Châu (12)</title>" in html.text
@@ -68,8 +134,8 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
         others[name] = ServiceProcess(name, {**env, f"{name.upper()}_WEB_SERVER_ADDRESS": ports[name]},
                                       tmp_path).start()
     with ClusterRpcProxy(config, timeout=30) as rpc:
-        demo.load(rpc.registry)
-        demo.wait_for_projection(rpc.reporting, demo.EVENT_COUNT)
+        demo_commune.load(rpc.registry)
+        demo.wait_for_projection(rpc.reporting, demo_commune.EVENT_COUNT)
 
     def scrape(name):
         try:
@@ -91,3 +157,38 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
     assert 'registry_rpc_latency_seconds_count{method="register_birth"} 13.0' in registry
     assert 'reporting_events_consumed_total{event_type="birth_registered",outcome="applied"} 13.0' \
         in reporting
+
+
+def test_make_demo_after_make_run_prints_every_figure_checked_and_exits_0(clean_infra, tmp_path):
+    env = run_platform_env(clean_infra, clean_infra.db_url)
+    with platform_running(env, tmp_path / "run.log"):
+        first, second = make_demo(env), make_demo(env)  # the second stores nothing new
+        with ClusterRpcProxy({"AMQP_URI": clean_infra.amqp_uri}, timeout=30) as rpc:
+            stats = rpc.reporting.view_stats()
+    assert (first.returncode, first.stdout, first.stderr) == (0, expected_summary(env), "")
+    assert (second.returncode, second.stdout, second.stderr) == (0, expected_summary(env), "")
+    assert stats["processed_events"] == demo_commune.ALL_EVENTS
+
+
+def test_make_demo_reports_a_figure_that_differs_with_a_cross_and_exits_1(clean_infra, tmp_path):
+    env = run_platform_env(clean_infra, clean_infra.db_url)
+    with platform_running(env, tmp_path / "run.log"):
+        with ClusterRpcProxy({"AMQP_URI": clean_infra.amqp_uri}, timeout=30) as rpc:
+            rpc.health.record_health_check({  # a third child checked: the hand count says two
+                "record_id": "not-in-the-hand-count", "child_id": demo_commune.child_id(10),
+                "checked_on": "2026-06-01", "commune_code": demo_commune.DEMO_AREA})
+            wait_until(lambda: rpc.reporting.view_stats()["processed_events"] == 1, 30, "the check applied")
+        result = make_demo(env)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 1
+    assert [line for line in lines if "✗" in line] == [
+        "  ✗ health      health_check_3_8                expected 2/4 = 0.5      got 3/4 = 0.75",
+        "✗ 1 of 24 figures differ from the hand count (the ✗ lines above)."]
+
+
+def test_make_run_on_the_embedded_sqlite_then_make_demo_matches_on_the_first_try(clean_infra, tmp_path):
+    """As a newcomer runs it: every service on its default SQLite engine (in tmp, not var/)."""
+    env = run_platform_env(clean_infra, lambda service: f"sqlite:///{tmp_path}/{service}.db")
+    with platform_running(env, tmp_path / "run.log"):
+        result = make_demo(env)
+    assert (result.returncode, result.stdout, result.stderr) == (0, expected_summary(env), "")

@@ -1,20 +1,41 @@
 """What an operator meets: a group SIGTERM stops all five at once, and a platform that cannot start
-says why instead of "platform up"; the demo says to start the platform instead of a traceback."""
+says why instead of "platform up" (nothing listening, a refused login, a missing virtual host: each
+with its fix, never with the password); the demo says to start the platform instead of a traceback;
+``make dead-letters`` says how many there are, 0 included."""
 
 import os
 import signal
 import socket
 import subprocess
 import sys
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from kombu import Connection, Queue
 
+from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER
 from tests.conftest import free_port
 from tests.support.processes import ROOT, wait_until
 
 pytestmark = pytest.mark.e2e
 SERVICES = ("reporting", "registry", "health", "education", "protection")
 GROUP_STOP_SECONDS = 5  # what Kubernetes and systemd give before they SIGKILL (with margin)
+WRONG_PASSWORD = "not-the-password-7f3a"
+
+
+def broker_uri(amqp_uri: str, password: str | None = None, vhost: str | None = None,
+               port: int | None = None) -> str:
+    """``amqp_uri`` with another password, virtual host or port."""
+    parts = urlsplit(amqp_uri)
+    netloc = (f"{parts.username}:{password or parts.password}@{parts.hostname}:"
+              f"{port or parts.port or 5672}")
+    return urlunsplit(parts._replace(netloc=netloc, path=f"/{vhost}" if vhost else parts.path))
+
+
+def shown(amqp_uri: str) -> str:
+    """``amqp_uri`` as the tools print it: the password hidden."""
+    parts = urlsplit(amqp_uri)
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{parts.hostname}:{parts.port}"))
 
 
 def platform_env(clean_infra, tmp_path, **overrides) -> dict[str, str]:
@@ -67,14 +88,53 @@ def test_a_taken_port_stops_the_start_with_the_reason(clean_infra, tmp_path):
     assert "platform up" not in result.stdout
 
 
-def test_a_refused_virtual_host_stops_the_start_with_the_reason(clean_infra, tmp_path):
-    uri = clean_infra.amqp_uri.rstrip("/") + "/no-such-vhost"
-    result = subprocess.run([sys.executable, "-m", "tools.run_platform"], cwd=ROOT,
-                            env=platform_env(clean_infra, tmp_path, AMQP_URI=uri),
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2
-    assert f"RabbitMQ at {uri} refused us: NotAllowed" in result.stderr
-    assert "vhost no-such-vhost not found" in result.stderr
+def start_platform_with(clean_infra, tmp_path, amqp_uri: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tools.run_platform"], cwd=ROOT,
+                          env=platform_env(clean_infra, tmp_path, AMQP_URI=amqp_uri),
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_a_missing_virtual_host_stops_the_start_naming_the_commands_that_create_it(clean_infra, tmp_path):
+    uri = broker_uri(clean_infra.amqp_uri, vhost="no-such-vhost")
+    result = start_platform_with(clean_infra, tmp_path, uri)
+    user = urlsplit(uri).username
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Cannot start the platform:\n  RabbitMQ at {shown(uri)} has no virtual host 'no-such-vhost' "
+        "(NotAllowed): create it with `rabbitmqctl add_vhost no-such-vhost` and `rabbitmqctl "
+        f"set_permissions -p no-such-vhost {user} '.*' '.*' '.*'`, or point AMQP_URI at a virtual host "
+        "that exists.\n")
+
+
+def test_a_wrong_password_stops_the_start_naming_the_login_and_hiding_the_password(clean_infra, tmp_path):
+    uri = broker_uri(clean_infra.amqp_uri, password=WRONG_PASSWORD)
+    result = start_platform_with(clean_infra, tmp_path, uri)
+    user = urlsplit(uri).username
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Cannot start the platform:\n  RabbitMQ at {shown(uri)} refused the login of user '{user}' "
+        "(AccessRefused): check the user and password in AMQP_URI.\n")
+    assert WRONG_PASSWORD not in result.stderr
+
+
+def test_a_broker_that_is_not_there_stops_the_start_saying_make_broker(clean_infra, tmp_path):
+    uri = broker_uri(clean_infra.amqp_uri, port=free_port())  # nothing listens on a port just freed
+    result = start_platform_with(clean_infra, tmp_path, uri)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"Cannot start the platform:\n  Nothing listens at {shown(uri)} (ConnectionRefusedError: [Errno "
+        "111] Connection refused): start a RabbitMQ with `make broker`, or point AMQP_URI at yours.\n")
+
+
+def test_the_demo_with_a_wrong_password_names_the_login_and_hides_the_password(clean_infra):
+    uri = broker_uri(clean_infra.amqp_uri, password=WRONG_PASSWORD)
+    result = subprocess.run([sys.executable, "-m", "tools.demo"], cwd=ROOT, timeout=60,
+                            env={**os.environ, "AMQP_URI": uri}, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (f"RabbitMQ at {shown(uri)} refused the login of user "
+                             f"'{urlsplit(uri).username}' (AccessRefused): check the user and password "
+                             "in AMQP_URI.\n")
+    assert WRONG_PASSWORD not in result.stderr
 
 
 def test_the_demo_without_a_platform_says_to_start_it(clean_infra):
@@ -84,3 +144,29 @@ def test_the_demo_without_a_platform_says_to_start_it(clean_infra):
     assert result.returncode == 2
     assert result.stderr.startswith("The platform is not running: start `make run` first")
     assert "Traceback" not in result.stderr
+
+
+def list_dead_letters(amqp_uri: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tools.dead_letters", "list", "--service", "reporting"],
+                          cwd=ROOT, env={**os.environ, "AMQP_URI": amqp_uri}, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_make_dead_letters_with_none_says_0_dead_letters(clean_infra):
+    result = list_dead_letters(clean_infra.amqp_uri)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "0 dead letters in reporting.dead-letter\n"
+
+
+def test_make_dead_letters_lists_each_one_then_the_count(clean_infra):
+    with Connection(clean_infra.amqp_uri) as conn:
+        queue = Queue("reporting.dead-letter", durable=True)
+        conn.Producer().publish(
+            {"event_type": "birth_registered", "event_id": "e1"}, routing_key="reporting.dead-letter",
+            declare=[queue], headers={ATTEMPTS_HEADER: 5, QUEUE_HEADER: "evt-q",
+                                      ERROR_HEADER: "KeyError: 'x'"})
+    result = list_dead_letters(clean_infra.amqp_uri)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == (
+        '{"event_type": "birth_registered", "event_id": "e1", "attempts": 5, "queue": "evt-q", '
+        '"error": "KeyError: \'x\'"}\n1 dead letter in reporting.dead-letter\n')
