@@ -1,7 +1,6 @@
 """What an operator and a provincial officer see: the demo's indicators and its summary after
 ``make run`` (on PostgreSQL, and on the embedded SQLite as a newcomer runs it), /metrics on every port."""
 
-import os
 import subprocess
 import sys
 
@@ -12,11 +11,11 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from shared.exceptions import NotFound, ValidationFailed
 from tests.conftest import free_port
 from tests.support.factories import make_birth
-from tests.support.processes import ROOT, ServiceProcess, platform_running, wait_ready, wait_until
+from tests.support.platform import SERVICES, platform_env, platform_running, sqlite_urls
+from tests.support.processes import ROOT, ServiceProcess, wait_ready, wait_until
 from tools import demo, demo_commune
 
 pytestmark = pytest.mark.e2e
-SERVICES = ("reporting", "registry", "health", "education", "protection")
 CHECKED_LINES = """\
   ✓ registry    birth_registration_on_time      expected 3/4 = 0.75     got 3/4 = 0.75
   ✓ registry    under5_registered               expected 6              got 6
@@ -44,15 +43,6 @@ CHECKED_LINES = """\
   ✓ protection  protection_plan_within_7d       expected <5/<5 = -      got <5/<5 = -
 ✓ All 24 figures match the hand count.
 """
-
-
-def run_platform_env(clean_infra, db_url) -> dict[str, str]:
-    """What ``make run`` reads, on free ports and the test broker; ``db_url(service)`` for each database."""
-    env = {**os.environ, "AMQP_URI": clean_infra.amqp_uri}
-    for service in SERVICES:
-        env[f"{service.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
-        env[f"{service.upper()}_DB_URL"] = db_url(service)
-    return env
 
 
 def expected_summary(env: dict[str, str]) -> str:
@@ -160,7 +150,7 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
 
 
 def test_make_demo_after_make_run_prints_every_figure_checked_and_exits_0(clean_infra, tmp_path):
-    env = run_platform_env(clean_infra, clean_infra.db_url)
+    env = platform_env(clean_infra.amqp_uri, {s: clean_infra.db_url(s) for s in SERVICES})
     with platform_running(env, tmp_path / "run.log"):
         first, second = make_demo(env), make_demo(env)  # the second stores nothing new
         with ClusterRpcProxy({"AMQP_URI": clean_infra.amqp_uri}, timeout=30) as rpc:
@@ -171,7 +161,7 @@ def test_make_demo_after_make_run_prints_every_figure_checked_and_exits_0(clean_
 
 
 def test_make_demo_reports_a_figure_that_differs_with_a_cross_and_exits_1(clean_infra, tmp_path):
-    env = run_platform_env(clean_infra, clean_infra.db_url)
+    env = platform_env(clean_infra.amqp_uri, {s: clean_infra.db_url(s) for s in SERVICES})
     with platform_running(env, tmp_path / "run.log"):
         with ClusterRpcProxy({"AMQP_URI": clean_infra.amqp_uri}, timeout=30) as rpc:
             rpc.health.record_health_check({  # a third child checked: the hand count says two
@@ -188,7 +178,7 @@ def test_make_demo_reports_a_figure_that_differs_with_a_cross_and_exits_1(clean_
 
 def test_make_run_on_the_embedded_sqlite_then_make_demo_matches_on_the_first_try(clean_infra, tmp_path):
     """As a newcomer runs it: every service on its default SQLite engine (in tmp, not var/)."""
-    env = run_platform_env(clean_infra, lambda service: f"sqlite:///{tmp_path}/{service}.db")
+    env = platform_env(clean_infra.amqp_uri, sqlite_urls(tmp_path))
     with platform_running(env, tmp_path / "run.log"):
         result = make_demo(env)
     assert (result.returncode, result.stdout, result.stderr) == (0, expected_summary(env), "")

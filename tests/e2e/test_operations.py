@@ -4,7 +4,6 @@ with its fix, never with the password); the demo says to start the platform inst
 ``make dead-letters`` says how many there are, 0 included."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -15,10 +14,11 @@ from kombu import Connection, Queue
 
 from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER
 from tests.conftest import free_port
-from tests.support.processes import ROOT, wait_until
+from tests.support.platform import Platform, sqlite_urls
+from tests.support.platform import platform_env as make_platform_env
+from tests.support.processes import ROOT
 
 pytestmark = pytest.mark.e2e
-SERVICES = ("reporting", "registry", "health", "education", "protection")
 GROUP_STOP_SECONDS = 5  # what Kubernetes and systemd give before they SIGKILL (with margin)
 WRONG_PASSWORD = "not-the-password-7f3a"
 
@@ -39,37 +39,17 @@ def shown(amqp_uri: str) -> str:
 
 
 def platform_env(clean_infra, tmp_path, **overrides) -> dict[str, str]:
-    env = {**os.environ, "AMQP_URI": clean_infra.amqp_uri, "CATCH_UP_INTERVAL": "0"}
-    for service in SERVICES:
-        env[f"{service.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
-        env[f"{service.upper()}_DB_URL"] = (clean_infra.db_url(service) if service in
-                                            ("registry", "reporting") else f"sqlite:///{tmp_path}/{service}.db")
-    return {**env, **overrides}
-
-
-def run_platform(env: dict, log) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tools.run_platform"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    """Two services on PostgreSQL, three on their embedded SQLite."""
+    urls = {**sqlite_urls(tmp_path), **{s: clean_infra.db_url(s) for s in ("registry", "reporting")}}
+    return make_platform_env(clean_infra.amqp_uri, urls, CATCH_UP_INTERVAL="0", **overrides)
 
 
 def test_one_sigterm_to_the_whole_process_group_stops_all_five_promptly(clean_infra, tmp_path):
-    log_path = tmp_path / "run.log"
-    with open(log_path, "w") as log:
-        launcher = run_platform(platform_env(clean_infra, tmp_path), log)
-    try:
-        wait_until(lambda: "platform up" in log_path.read_text(), 120, "platform up")
-    except TimeoutError:
-        os.killpg(launcher.pid, signal.SIGKILL)
-        raise
-    os.killpg(launcher.pid, signal.SIGTERM)  # what systemd and `timeout` do: every process at once
-    try:
-        status = launcher.wait(timeout=GROUP_STOP_SECONDS)
-    finally:
-        leftovers = subprocess.run(["pgrep", "-g", str(launcher.pid)], capture_output=True, text=True)
-        if leftovers.stdout:
-            os.killpg(launcher.pid, signal.SIGKILL)
-    output = log_path.read_text()
-    assert (status, leftovers.stdout, "Traceback" in output) == (0, "", False)
+    platform = Platform(platform_env(clean_infra, tmp_path), tmp_path / "run.log")
+    platform.wait_up()
+    status, took, leftovers = platform.stop(within=GROUP_STOP_SECONDS)
+    output = platform.log.read_text()
+    assert (status, leftovers, "Traceback" in output) == (0, "", False), f"stopped in {took:.1f} s"
     assert "EventletDeprecationWarning" not in output
     assert '"GET /healthz' not in output
 

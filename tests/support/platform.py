@@ -6,6 +6,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import free_port
@@ -20,6 +22,7 @@ def sqlite_urls(folder: Path) -> dict[str, str]:
 
 
 def platform_env(amqp_uri: str, db_urls: dict[str, str], **overrides: str) -> dict[str, str]:
+    """What ``make run`` reads: the test broker, free ports, and each service's database."""
     env = {**os.environ, "AMQP_URI": amqp_uri}
     for service in SERVICES:
         env[f"{service.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
@@ -40,10 +43,13 @@ class Platform:
 
     def wait_up(self, timeout: float = 120) -> None:
         try:
-            wait_until(lambda: "platform up" in self.log.read_text(), timeout, "platform up")
+            wait_until(lambda: "platform up" in self.log.read_text() or self.launcher.poll() is not None,
+                       timeout, "platform up")
         except TimeoutError:
             self.kill()
             raise
+        if self.launcher.poll() is not None:
+            raise RuntimeError(f"the platform did not start:\n{self.log.read_text()}")
 
     def address(self, service: str) -> str:
         return self.env[f"{service.upper()}_WEB_SERVER_ADDRESS"]
@@ -70,3 +76,14 @@ class Platform:
         except ProcessLookupError:
             pass
         self.launcher.wait(timeout=30)
+
+
+@contextmanager
+def platform_running(env: dict[str, str], log: Path) -> Iterator[Platform]:
+    """The platform from "platform up" until one SIGTERM to its group has stopped it."""
+    platform = Platform(env, log)
+    platform.wait_up()
+    try:
+        yield platform
+    finally:
+        platform.stop(within=30)

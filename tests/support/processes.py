@@ -1,5 +1,5 @@
-"""Run services as real ``nameko run`` processes, kill them with SIGKILL, restart them; run the
-whole platform as ``make run`` does (``platform_running``).
+"""Run services as real ``nameko run`` processes, kill them with SIGKILL, restart them (the
+whole platform as ``make run`` runs it: ``tests.support.platform``).
 
 Waiting on another process cannot use ``entrypoint_waiter``: ``wait_until`` polls a condition
 with a deadline instead (and says what it was waiting for when the deadline passes).
@@ -10,8 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -81,25 +80,3 @@ def wait_ready(config: dict, service: str, probe: str, *args: Any, timeout: floa
             return False
 
     wait_until(answers, timeout, f"{service} to answer {probe}")
-
-
-@contextmanager
-def platform_running(env: dict[str, str], log_path: Path, timeout: float = 120) -> Iterator[None]:
-    """``python -m tools.run_platform`` (what ``make run`` runs) in its own process group, from
-    "platform up" until one SIGTERM to the group has stopped all five services."""
-    with open(log_path, "w") as log:
-        launcher = subprocess.Popen([sys.executable, "-m", "tools.run_platform"], cwd=ROOT, env=env,
-                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_until(lambda: "platform up" in log_path.read_text() or launcher.poll() is not None, timeout,
-                   "platform up")
-        if launcher.poll() is not None:
-            raise RuntimeError(f"the platform did not start:\n{log_path.read_text()}")
-        yield
-    finally:
-        os.killpg(launcher.pid, signal.SIGTERM)
-        try:
-            launcher.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(launcher.pid, signal.SIGKILL)
-            launcher.wait(timeout=30)
