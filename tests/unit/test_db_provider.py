@@ -2,7 +2,7 @@
 
 from unittest.mock import Mock
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from services.registry.orm import RegistryBase
 from shared.config_keys import DB_URL_KEY
@@ -18,3 +18,21 @@ def test_a_killed_container_closes_the_sessions_its_workers_left_open(tmp_path):
     assert (session.in_transaction(), provider.engine.pool.checkedout()) == (True, 1)
     provider.kill()
     assert (session.in_transaction(), provider.sessions) == (False, {})
+
+
+def test_an_outbox_made_before_claims_gains_its_claim_column_at_start(tmp_path):
+    url = f"sqlite:///{tmp_path}/registry.db"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # the outbox as the version before issue 13 made it
+        conn.execute(text("CREATE TABLE outbox_messages (position INTEGER PRIMARY KEY, event_id VARCHAR(32), "
+                          "event_type VARCHAR(64), envelope JSON, created_at DATETIME, sent_at DATETIME)"))
+        conn.execute(text("INSERT INTO outbox_messages (event_id, event_type, envelope) "
+                          "VALUES ('e1', 'x', '{}')"))
+    engine.dispose()
+    provider = Database(RegistryBase)
+    provider.container = Mock(config={DB_URL_KEY: url})
+    provider.setup()
+    with provider.engine.connect() as conn:
+        row = conn.execute(text("SELECT event_id, claimed_until FROM outbox_messages")).one()
+    provider.stop()
+    assert tuple(row) == ("e1", None)
