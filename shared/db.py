@@ -16,6 +16,8 @@ every path: no transaction stays open across broker or RPC I/O (see ``shared/out
 """
 
 import re
+import weakref
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from shared.config_keys import DB_URL_KEY
 SQLITE_BUSY_SECONDS = 10  # only another process (a CLI tool, a test) can hold the lock now
 WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|WITH)\b", re.IGNORECASE)
 HOLDS_WRITE_LOCK = "ecd_holds_sqlite_write_lock"
+_SQLITE_WRITERS: "weakref.WeakKeyDictionary[Engine, SqliteWriters]" = weakref.WeakKeyDictionary()
 
 
 class SqliteWriters:
@@ -42,9 +45,15 @@ class SqliteWriters:
             event.listen(engine, name, self.release)
         event.listen(engine.pool, "checkin", self.release_record)  # after the pool's rollback
         event.listen(engine.pool, "invalidate", self.release_record)  # before its info is cleared
+        _SQLITE_WRITERS[engine] = self
 
     def before_execute(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        if not conn.info.get(HOLDS_WRITE_LOCK) and WRITE_STATEMENT.match(statement):
+        if WRITE_STATEMENT.match(statement):
+            self.hold(conn)
+
+    def hold(self, conn) -> None:
+        """Take the lock for the rest of ``conn``'s transaction (once)."""
+        if not conn.info.get(HOLDS_WRITE_LOCK):
             self.lock.acquire()
             conn.info[HOLDS_WRITE_LOCK] = True
 
@@ -109,11 +118,24 @@ def dialect_insert(session: Session) -> Any:
     return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
 
 
+def lock_keys(session: Session, keys: Iterable[str]) -> None:
+    """Serialise the transactions that work on any of ``keys`` until this one ends (a check, then
+    the write it allows). PostgreSQL: advisory locks, always taken in the same order, so two writers
+    never wait for each other. SQLite: this process's write lock, taken now instead of at the first
+    write, where a writer that had to wait could be overtaken by another one's check."""
+    keys = sorted(set(keys))
+    if not keys:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        for key in keys:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    elif (writers := _SQLITE_WRITERS.get(conn.engine)) is not None:
+        writers.hold(conn)
+
+
 def lock_key(session: Session, key: str) -> None:
-    """Serialise transactions working on ``key`` until this one ends (PostgreSQL's advisory lock;
-    SQLite's writers are one at a time already)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+    lock_keys(session, [key])
 
 
 class Database(DependencyProvider):

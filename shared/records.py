@@ -22,6 +22,7 @@ from shared.admin_units import AdminUnits
 from shared.clock import utc_now
 from shared.contracts import load_fact
 from shared.contracts.common import CALLER_RECORD_ID_MAX
+from shared.db import lock_keys
 from shared.events import make_envelope
 from shared.exceptions import Conflict, NotFound, ValidationFailed
 from shared.facts import VOIDED, Fact
@@ -129,11 +130,20 @@ def json_safe(cmd: dict[str, Any]) -> dict[str, Any]:
     return {key: value.isoformat() if isinstance(value, date) else value for key, value in cmd.items()}
 
 
+def subjects(source: str, cmd: dict[str, Any]) -> list[str]:
+    """What a command is about: every id it names (its record, the child, the case or enrolment it
+    changes). Two writes naming one of them take turns, on every replica: a rule checked by reading
+    (one open enrolment at a time, one allowance) then kept by writing cannot be raced past."""
+    return [f"{source}:{name}:{value}" for name, value in cmd.items()
+            if name.endswith("_id") and isinstance(value, str)]
+
+
 def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command, data: Any,
           context: Context, retried: bool = False) -> dict:
     """Validate, replay or run ``command``, commit record + event together, then publish the event
     (after the commit: no transaction is open while the relay talks to the broker)."""
     cmd = load(schema, data)
+    lock_keys(store.session, subjects(store.source, cmd))
     request = store.stored_request(json_safe(cmd))
     replay = store.replay(cmd["record_id"], request)
     if replay is not None:

@@ -7,6 +7,12 @@ has, without writing them: ``void_record`` (with the ``on_void`` hook for the se
 tables), ``events_since`` (its outbox as an ordered event log), the 1-second outbox relay,
 ``/metrics``, ``/healthz`` and RPC metrics. See ``tests/contract`` for the behaviour every sector
 gets and is tested for.
+
+The kit's rule for anything a sector adds: no transaction stays open across broker or RPC I/O
+(commit, then publish or call, then write again in a new short transaction), because a service is
+one process of green threads and a database that waits for a lock waits in C. A write locks what
+it names (``records.subjects``) for its transaction, so a rule checked by reading cannot be raced
+past by another worker or replica; positions and copies are upserts, never a read then an insert.
 """
 
 from functools import partial
