@@ -2,15 +2,18 @@
 each event counts once."""
 
 import eventlet
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from services.education.service import EducationService
 from services.reporting import use_cases
 from services.reporting.orm import ReportingBase, SourcePosition
 from services.reporting.repository import ReportingRepository
 from shared.event_logs import save_log_position
+from shared.exceptions import ValidationFailed
 from shared.metrics import service_metrics
-from tests.support.factories import make_birth_envelope
+from tests.support.factories import make_birth_envelope, make_enrolment
 
 
 def reporting_sessions(clean_infra, count: int) -> tuple:
@@ -51,3 +54,28 @@ def test_two_catch_ups_at_once_both_finish_and_apply_each_event_once(clean_infra
     for session in sessions:
         session.close()
     engine.dispose()
+
+
+def test_two_enrolments_of_one_child_sent_at_once_to_two_replicas_leave_one_place_and_one_refusal(
+        education_container, container_factory, service_config):
+    replica = container_factory(EducationService, service_config("education"))
+    replica.start()
+    child = "012319000001"
+    enrolments = [make_enrolment(child, school_code=school) for school in ("MG-A", "MG-B")]
+
+    def enrol(container, record):
+        with entrypoint_hook(container, "record_enrolment") as hook:
+            try:
+                return hook(record)["event_type"]
+            except ValidationFailed as error:
+                return error.errors
+
+    replicas = (education_container, replica)
+    outcomes = [thread.wait() for thread in [eventlet.spawn(enrol, container, record)
+                                             for container, record in zip(replicas, enrolments, strict=True)]]
+    accepted = enrolments[outcomes.index("enrolment_recorded")]
+    refusal = {"start_date": [
+        f"The child is enrolled at {accepted['school_code']} from 2024-09-05 with no end recorded "
+        f"(enrolment {accepted['record_id']}); end that enrolment first (a transfer is an end, then a "
+        "new enrolment)."]}
+    assert sorted(outcomes, key=str) == sorted(["enrolment_recorded", refusal], key=str)
