@@ -17,7 +17,7 @@ import inspect
 from amqp.exceptions import NotFound
 from kombu import Connection
 
-from shared.consumer import dead_letter_queue_name, handler_queue_name
+from shared.plumbing.consumer import dead_letter_queue_name, handler_queue_name
 
 
 class SharedVirtualHost(Exception):

@@ -19,7 +19,7 @@ from tools.broker_check import broker_problem
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # eventlet's deprecation notice, printed when nameko is imported
-    from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
+    from shared.plumbing.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
 
 
 def _messages(conn: Connection, queue: Queue):

@@ -63,7 +63,7 @@ EXPECTED_EDUCATION = {
 EDUCATION_EVENT_COUNT = len(ENROLMENTS)
 
 # (n, antigen, dose, given_on): child 6's infant series, each dose at or after its minimum age and
-# interval (shared/data/epi_schedule.yaml), measles at 9 months; no IPV.
+# interval (shared/rules/data/epi_schedule.yaml), measles at 9 months; no IPV.
 VACCINATIONS: list[tuple[int, str, int, str]] = [
     (6, "hepb_birth", 1, "2025-03-10"), (6, "bcg", 1, "2025-03-10"),
     (6, "dtp_hepb_hib", 1, "2025-05-12"), (6, "opv", 1, "2025-05-12"),

@@ -9,9 +9,9 @@ from typing import Any
 from services.education import domain
 from services.education.orm import Enrolment
 from services.education.repository import EducationStore
-from shared import schooling
-from shared.checks import check_commune, check_event_date, raise_if
-from shared.records import Accepted, Context
+from shared.kit.checks import check_commune, check_event_date, raise_if
+from shared.kit.records import Accepted, Context
+from shared.rules import schooling
 
 NOT_YET_KNOWN = "the child's birth has not reached education yet; its age could not be checked"
 

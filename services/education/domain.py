@@ -1,6 +1,6 @@
 """Education's rules on one enrolment, pure: school year, level and grade, age, one school at a time.
 
-* The start date lies in the school year named (``shared.schooling``: 1 August to 31 July).
+* The start date lies in the school year named (``shared.rules.schooling``: 1 August to 31 July).
 * A grade is given for primary (1-5) and only for primary.
 * Creche: 3 to 36 months on the start date. Kindergarten: 3 to 5 by birth year; older (up to the
   grade-1 delay) only with an ``age_exception``. Grade g: not before the school year the child is
@@ -14,9 +14,9 @@ the child's birth.
 
 from datetime import date
 
-from shared import epi, schooling
-from shared.checks import Errors
-from shared.schooling import CRECHE, KINDERGARTEN, PRIMARY
+from shared.kit.checks import Errors
+from shared.rules import epi, schooling
+from shared.rules.schooling import CRECHE, KINDERGARTEN, PRIMARY
 
 
 def _exception_needed(reason: str) -> Errors:

@@ -4,9 +4,9 @@ copy of the registry, and one row per enrolment with its end (what the rules and
 from sqlalchemy import Boolean, Date, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.outbox import OutboxMixin
-from shared.records import RecordMixin
-from shared.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
+from shared.kit.records import RecordMixin
+from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
+from shared.plumbing.outbox import OutboxMixin
 
 
 class EducationBase(DeclarativeBase):

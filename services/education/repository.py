@@ -10,8 +10,8 @@ from services.education.orm import (
     RegistryFact,
     RegistryPosition,
 )
-from shared import schooling
-from shared.registry_copy import RegistryCopyStore
+from shared.kit.registry_copy import RegistryCopyStore
+from shared.rules import schooling
 
 LEVEL_ORDER = case({level: place for place, level in enumerate(schooling.LEVELS)}, value=Enrolment.level)
 

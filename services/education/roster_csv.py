@@ -1,9 +1,9 @@
-"""A school's roster for a school year as CSV (``shared.csv_export``): one line per enrolment, ended
+"""A school's roster for a school year as CSV (``shared.kit.csv_export``): one line per enrolment, ended
 ones with their end, so a head teacher can check the list the platform holds against their own."""
 
 from collections.abc import Callable
 
-from shared.csv_export import csv_response
+from shared.kit.csv_export import csv_response
 
 HEADERS = ("Mã trẻ (child_id)", "Ngày sinh (date_of_birth)", "Cấp học (level)", "Lớp (grade)",
            "Ngày nhập học (start_date)", "Hòa nhập (inclusive)", "Lý do vào học muộn (age_exception)",

@@ -12,12 +12,12 @@ from nameko.web.handlers import http
 from services.education import commands, roster_csv, schemas
 from services.education.orm import EducationBase
 from services.education.repository import EducationStore
-from shared import sector
-from shared.db import Database
-from shared.entrypoints import rpc
-from shared.fields import load
-from shared.registry_copy import follow_registry
-from shared.sector import EXPECTED, write_rpc
+from shared.contracts.fields import load
+from shared.kit import sector
+from shared.kit.registry_copy import follow_registry
+from shared.kit.sector import EXPECTED, write_rpc
+from shared.plumbing.db import Database
+from shared.plumbing.entrypoints import rpc
 
 
 class EducationService(sector.SectorEndpoints):

@@ -8,11 +8,11 @@ from typing import Any
 
 from services.health import domain
 from services.health.repository import HealthStore
-from shared import epi
-from shared.checks import check_commune, check_event_date, raise_if
+from shared.contracts.facts import live_facts
 from shared.contracts.health import assess, doses
-from shared.facts import live_facts
-from shared.records import Accepted, Context
+from shared.kit.checks import check_commune, check_event_date, raise_if
+from shared.kit.records import Accepted, Context
+from shared.rules import epi
 
 NOT_YET_KNOWN = "the child's birth has not reached health yet; judged when it does"
 

@@ -1,9 +1,9 @@
 """The defaulter list as CSV for printing: one line per child and dose due, most overdue first
-(``shared.csv_export``: UTF-8 with BOM, Vietnamese headers, 400 naming the field)."""
+(``shared.kit.csv_export``: UTF-8 with BOM, Vietnamese headers, 400 naming the field)."""
 
 from collections.abc import Callable
 
-from shared.csv_export import csv_response
+from shared.kit.csv_export import csv_response
 
 HEADERS = ("Mã trẻ (child_id)", "Ngày sinh (date_of_birth)", "Vắc xin (antigen)", "Mũi (dose)",
            "Hạn tiêm (due_on)", "Số ngày quá hạn (days_overdue)", "Tình trạng (status)")

@@ -3,9 +3,9 @@ minimal copy of the registry (the registry's facts and, folded from them, one ro
 
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.outbox import OutboxMixin
-from shared.records import RecordMixin
-from shared.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
+from shared.kit.records import RecordMixin
+from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
+from shared.plumbing.outbox import OutboxMixin
 
 
 class HealthBase(DeclarativeBase):

@@ -4,8 +4,8 @@ from sqlalchemy import select
 
 from services.health.orm import KnownChild, OutboxMessage, Record, RegistryFact, RegistryPosition
 from shared.contracts import load_fact
-from shared.facts import Fact
-from shared.registry_copy import RegistryCopyStore
+from shared.contracts.facts import Fact
+from shared.kit.registry_copy import RegistryCopyStore
 
 VACCINATION = "vaccination_recorded"
 

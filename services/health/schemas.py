@@ -7,8 +7,8 @@ naming the field before anything touches the database.
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts.common import caller_record_id_field, child_id_field, commune_code_field
+from shared.contracts.fields import Identifier, report_date
 from shared.contracts.health import POSITIONS, SCREENING_KINDS, SCREENING_RESULTS
-from shared.fields import Identifier, report_date
 
 
 def _measure(low: float, high: float, **kwargs) -> fields.Float:

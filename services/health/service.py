@@ -12,15 +12,15 @@ from nameko.web.handlers import http
 from services.health import commands, due_csv, schemas
 from services.health.orm import HealthBase
 from services.health.repository import HealthStore
-from shared import sector
-from shared.admin_units import admin_units
-from shared.clock import today
-from shared.db import Database
-from shared.entrypoints import rpc
-from shared.fields import load
-from shared.records import Context
-from shared.registry_copy import follow_registry
-from shared.sector import EXPECTED, write_rpc
+from shared.contracts.fields import load
+from shared.kit import sector
+from shared.kit.records import Context
+from shared.kit.registry_copy import follow_registry
+from shared.kit.sector import EXPECTED, write_rpc
+from shared.plumbing.db import Database
+from shared.plumbing.entrypoints import rpc
+from shared.rules.admin_units import admin_units
+from shared.rules.clock import today
 
 
 class HealthService(sector.SectorEndpoints):

@@ -7,10 +7,10 @@ from typing import Any
 
 from services.protection import domain
 from services.protection.repository import ProtectionStore
-from shared import protection
-from shared.checks import check_commune, check_event_date, raise_if
 from shared.contracts.protection import END_EVENTS, EPISODES
-from shared.records import Accepted, Context
+from shared.kit.checks import check_commune, check_event_date, raise_if
+from shared.kit.records import Accepted, Context
+from shared.rules import protection
 
 
 def _dated(store: ProtectionStore, child_id: str, cmd: dict, field: str, ctx: Context,

@@ -2,14 +2,14 @@
 one allowance at a time, allowance coefficients not below the Decree's and categories fitting the
 child's age, something in an update.
 
-Dates and communes are checked as in every sector (``shared.checks``). Each check returns
+Dates and communes are checked as in every sector (``shared.kit.checks``). Each check returns
 ``Errors`` naming the field at fault.
 """
 
 from datetime import date
 
-from shared import protection
-from shared.checks import Errors
+from shared.kit.checks import Errors
+from shared.rules import protection
 
 
 def check_not_before(field: str, day: date, start: date, what: str) -> Errors:

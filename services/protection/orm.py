@@ -8,10 +8,10 @@ protection alone (no other service has its credentials), and no event or record 
 from sqlalchemy import Boolean, Date, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.audit import AuditEntryMixin
-from shared.outbox import OutboxMixin
-from shared.records import RecordMixin
-from shared.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
+from shared.kit.audit import AuditEntryMixin
+from shared.kit.records import RecordMixin
+from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
+from shared.plumbing.outbox import OutboxMixin
 
 
 class ProtectionBase(DeclarativeBase):

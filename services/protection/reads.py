@@ -10,10 +10,10 @@ from dataclasses import asdict
 from typing import Any
 
 from services.protection.repository import ProtectionStore
-from shared import audit
-from shared.access import may_read_case
 from shared.contracts.protection import fold_protection
 from shared.exceptions import Forbidden, NotFound
+from shared.kit import audit
+from shared.kit.access import may_read_case
 
 CASE_READ, CHILD_CASES_READ = "read_case", "read_child_cases"
 

@@ -24,7 +24,7 @@ from services.protection.orm import (
     RegistryFact,
     RegistryPosition,
 )
-from shared.registry_copy import RegistryCopyStore
+from shared.kit.registry_copy import RegistryCopyStore
 
 
 class ProtectionStore(RegistryCopyStore):

@@ -8,9 +8,9 @@ the only free text; it never leaves this service.
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.common import caller_record_id_field, child_id_field, commune_code_field
+from shared.contracts.fields import Identifier, Text
 from shared.contracts.protection import case_id_field, codes_of, one_of
-from shared.fields import Identifier, Text
-from shared.protection import allowance_categories
+from shared.rules.protection import allowance_categories
 
 NOTES_MAX = 5000
 

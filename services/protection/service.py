@@ -3,7 +3,7 @@
 Each write RPC is ``write_rpc(InputSchema, command)`` (the sector kit validates, replays a retried
 ``record_id``, commits record and event together and publishes); notes are encrypted into their own
 table and never reach a record row, an event or a log (``sensitive_arguments``). Every read takes
-the caller's identity and purpose (``shared.access``) and is audited (``reads``). Protection keeps
+the caller's identity and purpose (``shared.kit.access``) and is audited (``reads``). Protection keeps
 its own list of children from the registry's events (``follow_registry``), to check dates against
 birth and death and allowance categories against age.
 """
@@ -12,15 +12,15 @@ from services.protection import commands, reads, schemas
 from services.protection.notes import NotesCipher
 from services.protection.orm import ProtectionBase
 from services.protection.repository import ProtectionStore
-from shared import sector
-from shared.access import load_caller
+from shared.contracts.fields import load
 from shared.contracts.protection import EPISODES
-from shared.db import Database
-from shared.entrypoints import rpc
 from shared.exceptions import Forbidden
-from shared.fields import load
-from shared.registry_copy import follow_registry
-from shared.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
+from shared.kit import sector
+from shared.kit.access import load_caller
+from shared.kit.registry_copy import follow_registry
+from shared.kit.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
+from shared.plumbing.db import Database
+from shared.plumbing.entrypoints import rpc
 
 SENSITIVE = (*IDENTITY_ARGUMENTS, "record.notes")
 READ_EXPECTED = (*EXPECTED, Forbidden)

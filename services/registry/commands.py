@@ -1,13 +1,13 @@
 """The registry's use cases: check a command against the rules and what is stored, then say what
 to store (``Accepted``) or which earlier answer to give (``Answered``). No commit and no publish
-here: the sector kit (``shared.records.write``) commits the record and its event together.
+here: the sector kit (``shared.kit.records.write``) commits the record and its event together.
 """
 
 from services.registry import domain
 from services.registry.repository import RegistryRepository
 from shared.contracts.registry import ChildState, fold_child
 from shared.exceptions import Conflict, NotFound, ValidationFailed
-from shared.records import Accepted, Answered, Context, json_safe
+from shared.kit.records import Accepted, Answered, Context, json_safe
 
 
 def _raise_if(errors: domain.Errors) -> None:

@@ -11,7 +11,7 @@ of field -> messages; an empty mapping means the command may be stored.
 from datetime import date
 from typing import Any
 
-from shared.admin_units import LEGACY, AdminUnits
+from shared.rules.admin_units import LEGACY, AdminUnits
 
 ON_TIME_DAYS = 60
 Errors = dict[str, list[str]]

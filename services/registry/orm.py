@@ -3,8 +3,8 @@
 from sqlalchemy import Date, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.outbox import OutboxMixin
-from shared.records import RecordMixin
+from shared.kit.records import RecordMixin
+from shared.plumbing.outbox import OutboxMixin
 
 
 class RegistryBase(DeclarativeBase):

@@ -3,7 +3,7 @@
 from typing import Any
 
 from services.registry.orm import Child, OutboxMessage, Record
-from shared.records import SectorStore
+from shared.kit.records import SectorStore
 
 
 class RegistryRepository(SectorStore):

@@ -1,14 +1,14 @@
 """RPC input and output schemas of the registry: one ``<Command>Schema`` per write RPC.
 
-Inputs use the shared fields (``shared.fields``), so every bad value, whatever its JSON type, is a
+Inputs use the shared fields (``shared.contracts.fields``), so every bad value, whatever its JSON type, is a
 ``ValidationFailed`` naming the field before anything touches the database.
 """
 
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.common import caller_record_id_field, child_id_field, commune_code_field
+from shared.contracts.fields import Identifier, Text
 from shared.contracts.registry import POVERTY, SEXES
-from shared.fields import Identifier, Text
 
 
 class RegisterBirthSchema(Schema):

@@ -8,13 +8,13 @@ Each write RPC is ``write_rpc(InputSchema, command)``: the kit validates, replay
 from services.registry import commands, schemas
 from services.registry.orm import RegistryBase
 from services.registry.repository import RegistryRepository
-from shared import sector
+from shared.contracts.fields import load
 from shared.contracts.registry import fold_child
-from shared.db import Database
-from shared.entrypoints import rpc
 from shared.exceptions import NotFound
-from shared.fields import load
-from shared.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
+from shared.kit import sector
+from shared.kit.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
+from shared.plumbing.db import Database
+from shared.plumbing.entrypoints import rpc
 
 
 class RegistryService(sector.SectorEndpoints):

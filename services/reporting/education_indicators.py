@@ -17,8 +17,8 @@ from sqlalchemy import and_, exists, not_, or_
 
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, EducationEnrolment, HealthScreening
-from shared import epi, schooling
-from shared.schooling import CRECHE, KINDERGARTEN, PRIMARY
+from shared.rules import epi, schooling
+from shared.rules.schooling import CRECHE, KINDERGARTEN, PRIMARY
 
 
 def _living(as_of: date):

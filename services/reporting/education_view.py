@@ -6,7 +6,7 @@ from typing import Any
 
 from services.reporting.orm import ChildView, EducationEnrolment
 from services.reporting.repository import ReportingRepository
-from shared import schooling
+from shared.rules import schooling
 
 
 def _iso(day: date | None) -> str | None:

@@ -6,7 +6,7 @@ children who reached an age within the period (12 months for the infant doses, `
 later ones). A dose counts when the schedule judged it valid and it was given before that age.
 Prevalence reads, per index, each child's LATEST measurement in the period with a z-score that may
 count (computed, not flagged), so a child with two measurements counts once; cut-offs and the
-rule for "fully immunised" come from ``shared/data``.
+rule for "fully immunised" come from ``shared/rules/data``.
 """
 
 from datetime import date
@@ -18,8 +18,8 @@ from sqlalchemy.orm import aliased
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, HealthCheck, HealthDose, HealthMeasurement, HealthScreening
 from services.reporting.projections.health import INDEX_COLUMNS
-from shared import epi, growth
 from shared.contracts.health import POSITIVE, SCREENING_KINDS
+from shared.rules import epi, growth
 
 AGE_GROUPS = {growth.WHO2006: "under5", growth.WHO2007: "5_8"}
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from services.reporting.orm import ChildView, HealthCheck, HealthDose, HealthMeasurement, HealthScreening
 from services.reporting.repository import ReportingRepository
-from shared import epi
+from shared.rules import epi
 
 
 def _iso(day: date | None) -> str | None:

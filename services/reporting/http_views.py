@@ -9,8 +9,8 @@ import json
 from collections.abc import Callable, Mapping
 
 from services.reporting.report_page import render_error, render_report
-from shared.clock import utc_now
 from shared.exceptions import ValidationFailed
+from shared.rules.clock import utc_now
 
 JSON = {"Content-Type": "application/json"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}

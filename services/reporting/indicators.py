@@ -23,9 +23,9 @@ from services.reporting import education_indicators, health_indicators, protecti
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
 from services.reporting.repository import ReportingRepository
-from shared import schooling
-from shared.admin_units import LEGACY, AdminUnits
 from shared.exceptions import ValidationFailed
+from shared.rules import schooling
+from shared.rules.admin_units import LEGACY, AdminUnits
 
 COLUMNS = {(LEGACY, "province"): "legacy_province", (LEGACY, "district"): "legacy_district",
            (LEGACY, "commune"): "legacy_commune", ("2025", "province"): "current_province",

@@ -4,9 +4,9 @@ and card periods that let an indicator be computed for any past date."""
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.audit import AuditEntryMixin
-from shared.clock import utc_now
-from shared.event_logs import LogPositionMixin
+from shared.kit.audit import AuditEntryMixin
+from shared.plumbing.event_logs import LogPositionMixin
+from shared.rules.clock import utc_now
 
 
 class ReportingBase(DeclarativeBase):

@@ -20,8 +20,8 @@ from sqlalchemy import and_, exists, or_
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, ProtectionCase, ProtectionEpisode
 from services.reporting.suppression import Node, Table, suppress
-from shared import protection
-from shared.admin_units import LEGACY, AdminUnits
+from shared.rules import protection
+from shared.rules.admin_units import LEGACY, AdminUnits
 
 SC, CARE, ALLOWANCE = "special_circumstance", "alternative_care", "allowance"
 

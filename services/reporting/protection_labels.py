@@ -1,7 +1,7 @@
 """Vietnamese and English labels of the protection indicators on the report page (the groups' names
 come from ``data/protection_rules.yaml``)."""
 
-from shared import protection
+from shared.rules import protection
 
 LABELS = {
     "special_circumstances_0_8": ("Trẻ 0-8 tuổi có hoàn cảnh đặc biệt",

@@ -11,8 +11,8 @@ from typing import Any
 
 from services.reporting.orm import AuditEntry, ChildView, ProtectionCase, ProtectionEpisode
 from services.reporting.repository import ReportingRepository
-from shared import audit
-from shared.access import load_caller, may_read_case
+from shared.kit import audit
+from shared.kit.access import load_caller, may_read_case
 
 UNIDENTIFIED = {"user_id": "unidentified", "role": "none", "communes": [], "purpose": "not given"}
 WITHHELD = {"withheld": "Protection data are shown only to protection officers of the child's communes."}

@@ -23,10 +23,10 @@ from services.reporting.orm import (
     ProtectionEpisode,
     ResidencePeriod,
 )
-from shared.clock import utc_now
 from shared.contracts import load_fact
-from shared.db import lock_key
-from shared.facts import Fact as ChildFact
+from shared.contracts.facts import Fact as ChildFact
+from shared.plumbing.db import lock_key
+from shared.rules.clock import utc_now
 
 HEALTH_MODELS = (HealthDose, HealthMeasurement, HealthScreening, HealthCheck)
 EDUCATION_MODELS = (EducationEnrolment,)

@@ -6,7 +6,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from shared.contracts import SOURCES
-from shared.fields import Identifier, report_date
+from shared.contracts.fields import Identifier, report_date
 
 
 class PeriodSchema(Schema):

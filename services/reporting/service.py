@@ -18,20 +18,21 @@ from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import AuditEntry, ReportingBase
 from services.reporting.protection_view import protection_section
 from services.reporting.repository import ReportingRepository
-from shared import audit, operations
-from shared.access import load_caller
-from shared.admin_units import admin_units
-from shared.clock import today
-from shared.config_keys import CATCH_UP_INTERVAL_KEY
-from shared.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.contracts import SOURCES, event_types
-from shared.db import Database
-from shared.entrypoints import rpc
-from shared.event_logs import UNREACHABLE, EventLogs, fetch_page, unreachable
+from shared.contracts.fields import load
 from shared.exceptions import Forbidden, NotFound, ValidationFailed
-from shared.fields import load
-from shared.metrics import RpcMetrics, service_metrics
-from shared.timers import configured_timer
+from shared.kit import audit
+from shared.kit.access import load_caller
+from shared.plumbing import operations
+from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
+from shared.plumbing.consumer import DeadLetters, RetiredQueues, add_event_handlers
+from shared.plumbing.db import Database
+from shared.plumbing.entrypoints import rpc
+from shared.plumbing.event_logs import UNREACHABLE, EventLogs, fetch_page, unreachable
+from shared.plumbing.metrics import RpcMetrics, service_metrics
+from shared.plumbing.timers import configured_timer
+from shared.rules.admin_units import admin_units
+from shared.rules.clock import today
 
 _log = logging.getLogger(__name__)
 EXPECTED = (ValidationFailed, NotFound)

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from services.reporting.orm import SourcePosition
 from services.reporting.projections import PROJECTIONS, REPROJECT
 from services.reporting.repository import ReportingRepository
-from shared.admin_units import admin_units
-from shared.event_logs import Fetch, Park, follow_log
-from shared.events import load_envelope
-from shared.metrics import ServiceMetrics
+from shared.contracts.events import load_envelope
+from shared.plumbing.event_logs import Fetch, Park, follow_log
+from shared.plumbing.metrics import ServiceMetrics
+from shared.rules.admin_units import admin_units
 
 
 def apply_event(session: Session, body: dict | None, metrics: ServiceMetrics) -> bool:
@@ -40,7 +40,7 @@ def apply_event(session: Session, body: dict | None, metrics: ServiceMetrics) ->
 
 
 def catch_up(session: Session, source: str, fetch: Fetch, metrics: ServiceMetrics, park: Park) -> dict:
-    """Apply what ``source``'s event log holds past the saved position (``shared.event_logs``)."""
+    """Apply what ``source``'s event log holds past the saved position (``shared.plumbing.event_logs``)."""
     return follow_log(session, source, fetch, SourcePosition, lambda envelope: envelope.get("event_id"),
                       ReportingRepository(session).processed_among,
                       lambda envelope: apply_event(session, envelope, metrics), park)

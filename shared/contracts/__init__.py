@@ -1,4 +1,5 @@
-"""Event contracts, one module per source: the payload schema of every ``(source, event_type)``.
+"""Contracts: the event envelope (``events``), input fields (``fields``), facts, and one module per
+source with the payload schema of every ``(source, event_type)``.
 
 ``CONTRACTS`` is the one registry producers (``make_envelope``) and consumers (``load_envelope``,
 reporting's handlers) read, so a payload field cannot drift between them. A new sector adds its
@@ -10,9 +11,9 @@ from typing import Any
 from marshmallow import Schema
 
 from shared.contracts import education, health, protection, registry
+from shared.contracts.facts import Fact
+from shared.contracts.fields import strict
 from shared.exceptions import ValidationFailed
-from shared.facts import Fact
-from shared.fields import strict
 
 SOURCES: tuple[str, ...] = ("registry", "health", "education", "protection")
 CONTRACTS: dict[tuple[str, str], type[Schema]] = {

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from shared.fields import Identifier, Text, digits
+from shared.contracts.fields import Identifier, Text, digits
 
 RECORD_ID_MAX = 80
 CALLER_RECORD_ID_MAX = 64  # a caller's id; the kit derives longer ones (``void-<id>``)

@@ -14,10 +14,10 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared import schooling
 from shared.contracts.common import RecordVoidedSchema, commune_code_field, record_id_field
-from shared.facts import Fact, earliest_ends, live_facts, payloads
-from shared.fields import Identifier
+from shared.contracts.facts import Fact, earliest_ends, live_facts, payloads
+from shared.contracts.fields import Identifier
+from shared.rules import schooling
 
 MAX_GRADE = 12
 

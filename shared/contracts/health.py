@@ -2,8 +2,8 @@
 
 Events carry what was recorded (the dose, the measurement, the screening) and health's judgement at
 recording time (dose validity, z-scores), which a consumer may show. Judgements that depend on the
-child's birth date and on the other doses are re-read by ``fold_health`` through ``shared.epi``
-and ``shared.growth`` from ALL the child's live facts, so a dose recorded before the birth was
+child's birth date and on the other doses are re-read by ``fold_health`` through ``shared.rules.epi``
+and ``shared.rules.growth`` from ALL the child's live facts, so a dose recorded before the birth was
 known, or before an earlier dose arrived, is judged right in the end, in any arrival order.
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from shared import epi, growth
 from shared.contracts.common import RecordVoidedSchema, commune_code_field, record_id_field
-from shared.facts import Fact, live_facts, payloads
-from shared.fields import Identifier, Text
+from shared.contracts.facts import Fact, live_facts, payloads
+from shared.contracts.fields import Identifier, Text
+from shared.rules import epi, growth
 
 POSITIONS = (growth.LYING, growth.STANDING)
 SCREENING_KINDS = ("development", "hearing", "vision", "disability")

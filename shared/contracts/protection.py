@@ -16,10 +16,10 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from shared import protection
 from shared.contracts.common import RecordVoidedSchema, commune_code_field, record_id_field
-from shared.facts import Fact, earliest_ends, live_facts, payloads
-from shared.fields import Identifier
+from shared.contracts.facts import Fact, earliest_ends, live_facts, payloads
+from shared.contracts.fields import Identifier
+from shared.rules import protection
 
 
 def one_of(key: str, **kwargs: Any) -> fields.String:

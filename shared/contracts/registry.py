@@ -20,8 +20,8 @@ from shared.contracts.common import (
     commune_code_field,
     record_id_field,
 )
-from shared.facts import Fact, live_facts, payloads
-from shared.fields import Identifier, Text
+from shared.contracts.facts import Fact, live_facts, payloads
+from shared.contracts.fields import Identifier, Text
 
 SEXES = ("male", "female")
 POVERTY = ("poor", "near_poor", "none")

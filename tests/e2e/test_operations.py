@@ -12,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from kombu import Connection, Queue
 
-from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER
+from shared.plumbing.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER
 from tests.conftest import free_port
 from tests.support.platform import Platform, sqlite_urls
 from tests.support.platform import platform_env as make_platform_env

@@ -52,7 +52,7 @@ def test_an_unknown_source_names_the_field(reporting_container):
 
 def test_catch_up_skips_what_the_broker_delivered_without_claiming_it_again(registry_container,
                                                                            reporting_container):
-    from shared.metrics import service_metrics
+    from shared.plumbing.metrics import service_metrics
 
     for _ in range(3):
         with entrypoint_waiter(reporting_container, "handle_registry_birth_registered"):

@@ -10,9 +10,9 @@ from services.education.service import EducationService
 from services.reporting import use_cases
 from services.reporting.orm import ReportingBase, SourcePosition
 from services.reporting.repository import ReportingRepository
-from shared.event_logs import save_log_position
 from shared.exceptions import ValidationFailed
-from shared.metrics import service_metrics
+from shared.plumbing.event_logs import save_log_position
+from shared.plumbing.metrics import service_metrics
 from tests.support.factories import make_birth_envelope, make_enrolment
 
 

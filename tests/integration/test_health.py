@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from services.health.orm import OutboxMessage, Record
 from shared.exceptions import ValidationFailed
-from shared.growth import assess
+from shared.rules.growth import assess
 from tests.support.factories import (
     make_birth,
     make_death,

@@ -12,8 +12,8 @@ from services.education.orm import EducationBase, Enrolment, OutboxMessage, Reco
 from services.education.repository import EducationStore
 from services.education.service import EducationService
 from shared.exceptions import ValidationFailed
-from shared.metrics import service_metrics
-from shared.registry_copy import copy_registry_event
+from shared.kit.registry_copy import copy_registry_event
+from shared.plumbing.metrics import service_metrics
 from tests.support.factories import make_birth_envelope, make_enrolment, make_enrolment_end
 from tests.support.hostile import FUZZ, Sessions, arguments, attempt, mutations, relay_double
 from tests.support.hostile import write_and_read as hostile_write

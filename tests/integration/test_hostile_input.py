@@ -22,7 +22,7 @@ from services.reporting.service import ReportingService
 from services.reporting.use_cases import apply_event
 from shared.contracts import SOURCES
 from shared.exceptions import ValidationFailed
-from shared.metrics import service_metrics
+from shared.plumbing.metrics import service_metrics
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_death, make_move
 from tests.support.hostile import FUZZ, VALUES, Sessions, arguments, attempt, mutations, relay_double, tainted
 from tests.support.hostile import write_and_read as hostile_write

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from kombu import Connection, Exchange, Queue
 
-from shared.admin_units import admin_units
+from shared.rules.admin_units import admin_units
 from tests.support import cohort as hand
 from tests.support.hooks import call
 

@@ -7,7 +7,7 @@ from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import text
 
-from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
+from shared.plumbing.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
 from tests.support.factories import make_birth, make_birth_envelope
 from tests.support.hooks import call
 

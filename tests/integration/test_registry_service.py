@@ -58,7 +58,7 @@ class TestRegisterBirth:
     ])
     def test_bad_input_names_its_field_and_stores_nothing(self, registry_container, registry_db,
                                                           override, field, message):
-        from shared.clock import today
+        from shared.rules.clock import today
 
         with pytest.raises(ValidationFailed) as error:
             call(registry_container, "register_birth", make_birth(**override))

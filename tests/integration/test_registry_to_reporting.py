@@ -7,8 +7,8 @@ from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import select
 
 from services.registry.orm import OutboxMessage
-from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
 from shared.exceptions import ValidationFailed
+from shared.plumbing.consumer import ATTEMPTS_HEADER, ERROR_HEADER, dead_letter_queue_name
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_move
 from tests.support.hooks import call
 

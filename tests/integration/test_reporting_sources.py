@@ -10,8 +10,8 @@ from services.reporting.orm import Fact, ReportingBase
 from services.reporting.repository import ReportingRepository
 from services.reporting.use_cases import apply_event
 from shared.contracts import CONTRACTS
-from shared.events import make_envelope
-from shared.metrics import service_metrics
+from shared.contracts.events import make_envelope
+from shared.plumbing.metrics import service_metrics
 from tests.support import sample_sector
 from tests.support.factories import make_birth_envelope
 

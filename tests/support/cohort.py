@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from shared.admin_units import LEGACY, AdminUnits
+from shared.rules.admin_units import LEGACY, AdminUnits
 from tests.support.factories import personal_id
 
 LEGACY_PROVINCES = ("12", "62", "02", "08")  # Lai Châu, Kon Tum, Hà Giang, Tuyên Quang

@@ -4,7 +4,7 @@ import itertools
 from datetime import date, timedelta
 from typing import Any
 
-from shared.events import make_envelope
+from shared.contracts.events import make_envelope
 
 _serial = itertools.count(1)
 LAI_CHAU = "012"  # legacy province prefix of Lai Châu

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from services.reporting.use_cases import apply_event
 from shared.exceptions import PlatformError
-from shared.metrics import service_metrics
+from shared.plumbing.metrics import service_metrics
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,

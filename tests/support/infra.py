@@ -18,8 +18,8 @@ import pytest
 from kombu import Connection
 from sqlalchemy import create_engine, text
 
-from shared.consumer import dead_letter_queue_name, handler_method_name, handler_queue_name
 from shared.contracts import CONTRACTS
+from shared.plumbing.consumer import dead_letter_queue_name, handler_method_name, handler_queue_name
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"

@@ -2,21 +2,21 @@
 
 It exists to show, and test, that a new sector is small: ``SampleService`` records a weighing, and
 gets idempotent retries, conflicts, voids, the outbox, the event log and the relay from
-``shared.sector``. A real sector puts ``CONTRACT`` in ``shared/contracts/<source>.py``; the tests
+``shared.kit.sector``. A real sector puts ``CONTRACT`` in ``shared/contracts/<source>.py``; the tests
 add it to ``shared.contracts.CONTRACTS`` only while they run (``sample_contract`` fixture).
 """
 
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import DeclarativeBase
 
-from shared import sector
 from shared.contracts.common import RecordVoidedSchema, commune_code_field, record_id_field
-from shared.db import Database
+from shared.contracts.fields import Identifier
 from shared.exceptions import ValidationFailed
-from shared.fields import Identifier
-from shared.outbox import OutboxMixin
-from shared.records import Accepted, Context, RecordMixin, SectorStore
-from shared.sector import write_rpc
+from shared.kit import sector
+from shared.kit.records import Accepted, Context, RecordMixin, SectorStore
+from shared.kit.sector import write_rpc
+from shared.plumbing.db import Database
+from shared.plumbing.outbox import OutboxMixin
 
 SOURCE = "sample"
 

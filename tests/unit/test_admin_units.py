@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from shared.admin_units import admin_units
+from shared.rules.admin_units import admin_units
 
 
 def test_counts_match_the_two_maps():

@@ -3,8 +3,8 @@
 import itertools
 from datetime import date
 
+from shared.contracts.facts import Fact, live_facts
 from shared.contracts.registry import Residence, fold_child
-from shared.facts import Fact, live_facts
 
 BIRTH = Fact("registry", "b1", "birth_registered", {
     "record_id": "b1", "full_name": "A", "sex": "male", "date_of_birth": date(2024, 1, 1),

@@ -5,8 +5,8 @@ from unittest.mock import Mock
 from sqlalchemy import create_engine, text
 
 from services.registry.orm import RegistryBase
-from shared.config_keys import DB_URL_KEY
-from shared.db import Database
+from shared.plumbing.config_keys import DB_URL_KEY
+from shared.plumbing.db import Database
 
 
 def test_a_killed_container_closes_the_sessions_its_workers_left_open(tmp_path):

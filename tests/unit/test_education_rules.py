@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 
 from services.education import domain
-from shared import schooling
 from shared.contracts.education import Enrolment, fold_enrolments
-from shared.facts import Fact
+from shared.contracts.facts import Fact
+from shared.rules import schooling
 
 EXCEPTION_CODES = ", ".join(schooling.exceptions())
 

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from shared.epi import Dose, fully_immunised, judge, next_doses
+from shared.rules.epi import Dose, fully_immunised, judge, next_doses
 
 BORN = date(2025, 1, 10)
 

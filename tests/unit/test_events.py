@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from shared.events import load_envelope, make_envelope
+from shared.contracts.events import load_envelope, make_envelope
 from shared.exceptions import ValidationFailed
 
 PAYLOAD = {"record_id": "c1", "card_number": "TE1", "issued_on": date(2024, 2, 1),

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from shared.growth import WHO2006, WHO2007, _who2006, assess
+from shared.rules.growth import WHO2006, WHO2007, _who2006, assess
 
 BORN = date(2020, 1, 1)
 

@@ -11,9 +11,9 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from services.registry.orm import OutboxMessage, RegistryBase
-from shared.clock import utc_now
-from shared.db import make_engine
-from shared.outbox import Relay, claim, stage
+from shared.plumbing.db import make_engine
+from shared.plumbing.outbox import Relay, claim, stage
+from shared.rules.clock import utc_now
 from tests.support.factories import make_birth_envelope
 
 LEASE = timedelta(seconds=10)

@@ -3,9 +3,9 @@
 from datetime import date
 
 from services.protection import domain
-from shared import protection
+from shared.contracts.facts import Fact
 from shared.contracts.protection import fold_protection
-from shared.facts import Fact
+from shared.rules import protection
 
 
 def fact(record_id, event_type, **payload):

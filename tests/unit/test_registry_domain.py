@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from services.registry import domain
-from shared.admin_units import admin_units
+from shared.rules.admin_units import admin_units
 from tests.support.factories import personal_id
 
 PREFIXES = domain.legacy_id_prefixes(admin_units())

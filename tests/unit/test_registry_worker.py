@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from services.registry.orm import OutboxMessage, RegistryBase
 from services.registry.service import RegistryService
-from shared.db import make_engine
 from shared.exceptions import ValidationFailed
+from shared.plumbing.db import make_engine
 from tests.support.factories import make_birth
 
 LEASE_END = datetime(2026, 12, 1, 9, 0, 10, tzinfo=UTC)

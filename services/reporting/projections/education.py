@@ -9,9 +9,9 @@ from dataclasses import asdict
 
 from services.reporting.orm import EducationEnrolment
 from services.reporting.repository import EDUCATION_MODELS, ReportingRepository
-from shared.admin_units import AdminUnits
 from shared.contracts.education import fold_enrolments
-from shared.facts import Fact
+from shared.contracts.facts import Fact
+from shared.rules.admin_units import AdminUnits
 
 
 def project(repo: ReportingRepository, child_id: str, facts: list[Fact], event_type: str,

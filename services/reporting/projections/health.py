@@ -10,12 +10,12 @@ from typing import Any
 
 from services.reporting.orm import HealthCheck, HealthDose, HealthMeasurement, HealthScreening
 from services.reporting.repository import HEALTH_MODELS, ReportingRepository
-from shared import epi
-from shared.admin_units import AdminUnits
+from shared.contracts.facts import Fact, live_facts, payloads
 from shared.contracts.health import fold_health
 from shared.contracts.registry import fold_child
-from shared.facts import Fact, live_facts, payloads
-from shared.growth import Assessment
+from shared.rules import epi
+from shared.rules.admin_units import AdminUnits
+from shared.rules.growth import Assessment
 
 INDEX_COLUMNS = {"length_height_for_age": "haz", "weight_for_age": "waz",
                  "weight_for_length_height": "whz", "bmi_for_age": "bmiz"}

@@ -11,9 +11,9 @@ from typing import Any
 from services.reporting.orm import ProtectionCase, ProtectionEpisode
 from services.reporting.projections.registry import placement
 from services.reporting.repository import PROTECTION_MODELS, ReportingRepository
-from shared.admin_units import AdminUnits
+from shared.contracts.facts import Fact
 from shared.contracts.protection import Case, Episode, fold_protection
-from shared.facts import Fact
+from shared.rules.admin_units import AdminUnits
 
 
 def barred(codes: Any) -> str:

@@ -10,9 +10,9 @@ Indicators read the period in force on their date, on the map in force on that d
 from typing import Any
 
 from services.reporting.repository import ReportingRepository
-from shared.admin_units import LEGACY, AdminUnits
+from shared.contracts.facts import Fact
 from shared.contracts.registry import ChildState, Residence, fold_child
-from shared.facts import Fact
+from shared.rules.admin_units import LEGACY, AdminUnits
 
 RESIDENCE_EVENTS = frozenset({"birth_registered", "residence_changed", "record_voided"})
 CARD_EVENTS = frozenset({"insurance_card_issued", "record_voided"})

@@ -22,10 +22,10 @@ from nameko.rpc import ServiceProxy
 from sqlalchemy import BigInteger, Integer, String, case, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.db import dialect_insert
-from shared.entrypoints import PromptReplyListener
 from shared.exceptions import ValidationFailed
-from shared.lifecycle import StopRequested, cancelled_on_stop
+from shared.plumbing.db import dialect_insert
+from shared.plumbing.entrypoints import PromptReplyListener
+from shared.plumbing.lifecycle import StopRequested, cancelled_on_stop
 
 _log = logging.getLogger(__name__)
 CATCH_UP_BATCH = 500

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import BigInteger, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.access import is_auditor
-from shared.clock import utc_now
 from shared.exceptions import Forbidden
+from shared.kit.access import is_auditor
+from shared.rules.clock import utc_now
 
 GRANTED, REFUSED, WITHHELD = "granted", "refused", "withheld"
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from shared import protection
+from shared.contracts.fields import Identifier, Text, digits, load
 from shared.exceptions import ValidationFailed
-from shared.fields import Identifier, Text, digits, load
+from shared.rules import protection
 
 ROLES = ("protection_officer", "provincial_staff", "auditor", "health_worker", "teacher", "statistician")
 

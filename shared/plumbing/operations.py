@@ -7,8 +7,8 @@ from base classes too, so the two paths and their behaviour are defined once.
 
 from nameko.web.handlers import http
 
-from shared.lifecycle import PromptShutdown
-from shared.metrics import metrics_text
+from shared.plumbing.lifecycle import PromptShutdown
+from shared.plumbing.metrics import metrics_text
 
 
 class OperationsEndpoints:

@@ -20,9 +20,9 @@ from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 
-from shared.config_keys import AMQP_URI_KEY, EVENT_RETRY_DELAY_MS_KEY, EVENT_RETRY_LIMIT_KEY
-from shared.entrypoints import PromptQueueConsumer
-from shared.metrics import service_metrics
+from shared.plumbing.config_keys import AMQP_URI_KEY, EVENT_RETRY_DELAY_MS_KEY, EVENT_RETRY_LIMIT_KEY
+from shared.plumbing.entrypoints import PromptQueueConsumer
+from shared.plumbing.metrics import service_metrics
 
 _log = logging.getLogger(__name__)
 ATTEMPTS_HEADER = "x-ecd-attempts"

@@ -32,7 +32,7 @@ Table = dict[Any, dict[str, float]]
 
 @cache
 def rules() -> dict[str, Any]:
-    return yaml.safe_load((files("shared") / "data" / "growth_cutoffs.yaml").read_text("utf-8"))
+    return yaml.safe_load((files("shared.rules") / "data" / "growth_cutoffs.yaml").read_text("utf-8"))
 
 
 @cache
@@ -46,7 +46,7 @@ def _who2006(name: str) -> dict[str, Table]:
 @cache
 def _who2007(name: str) -> dict[str, Table]:
     """WHO's published 2007 table (sex, age in months, L, M, S), keyed by sex then month."""
-    lines = (files("shared") / "data" / f"{name}who2007.txt").read_text("utf-8").splitlines()[1:]
+    lines = (files("shared.rules") / "data" / f"{name}who2007.txt").read_text("utf-8").splitlines()[1:]
     table: dict[str, Table] = {"M": {}, "F": {}}
     for line in lines:
         sex, age, l_, m, s = line.split("\t")

@@ -12,7 +12,7 @@ blocks only its own worker. SQLite: a second writer would wait in C, in SQLite's
 a write lock held by a green thread that can then never run; so a process's SQLite write
 transactions take one green lock first (``SqliteWriters``: taken at a transaction's first write,
 given back at its commit or rollback) and wait for it cooperatively. The rule that goes with it, for
-every path: no transaction stays open across broker or RPC I/O (see ``shared/outbox.py``).
+every path: no transaction stays open across broker or RPC I/O (see ``shared/plumbing/outbox.py``).
 """
 
 import re
@@ -27,7 +27,7 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from shared.config_keys import DB_URL_KEY
+from shared.plumbing.config_keys import DB_URL_KEY
 
 SQLITE_BUSY_SECONDS = 10  # only another process (a CLI tool, a test) can hold the lock now
 WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|WITH)\b", re.IGNORECASE)

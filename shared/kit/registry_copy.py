@@ -21,14 +21,15 @@ from typing import Any
 from sqlalchemy import JSON, Date, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.admin_units import LEGACY, AdminUnits, admin_units
-from shared.config_keys import CATCH_UP_INTERVAL_KEY
-from shared.consumer import DeadLetters, add_event_handlers
 from shared.contracts import event_types, load_fact
+from shared.contracts.events import load_envelope
 from shared.contracts.registry import Residence, fold_child
-from shared.db import dialect_insert, lock_key
-from shared.entrypoints import rpc
-from shared.event_logs import (
+from shared.kit.records import SectorStore
+from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
+from shared.plumbing.consumer import DeadLetters, add_event_handlers
+from shared.plumbing.db import dialect_insert, lock_key
+from shared.plumbing.entrypoints import rpc
+from shared.plumbing.event_logs import (
     UNREACHABLE,
     EventLogs,
     Fetch,
@@ -38,9 +39,8 @@ from shared.event_logs import (
     follow_log,
     unreachable,
 )
-from shared.events import load_envelope
-from shared.records import SectorStore
-from shared.timers import configured_timer
+from shared.plumbing.timers import configured_timer
+from shared.rules.admin_units import LEGACY, AdminUnits, admin_units
 
 _log = logging.getLogger(__name__)
 REGISTRY = "registry"
@@ -147,7 +147,7 @@ def _record_id(envelope: dict) -> str | None:
 
 
 def catch_up_registry(store: RegistryCopyStore, fetch: Fetch, park: Park) -> dict:
-    """Copy what the registry's log holds past the saved position (``shared.event_logs``)."""
+    """Copy what the registry's log holds past the saved position (``shared.plumbing.event_logs``)."""
     return follow_log(store.session, REGISTRY, fetch, store.position_model, _record_id, store.copied_among,
                       lambda envelope: copy_registry_event(store, envelope), park)
 

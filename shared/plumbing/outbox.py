@@ -29,14 +29,14 @@ from nameko.standalone.events import get_event_exchange
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.clock import utc_now
-from shared.config_keys import (
+from shared.plumbing.config_keys import (
     AMQP_URI_KEY,
     FAULT_KILL_AFTER_COMMIT_KEY,
     OUTBOX_CLAIM_SECONDS_KEY,
     OUTBOX_RELAY_BATCH_KEY,
 )
-from shared.metrics import service_metrics
+from shared.plumbing.metrics import service_metrics
+from shared.rules.clock import utc_now
 
 _log = logging.getLogger(__name__)
 CLAIM_SECONDS = 10  # far longer than publishing a batch takes; how late a dead worker's event goes out

@@ -13,10 +13,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.clock import new_id, utc_now
 from shared.contracts import is_known_source, payload_schema
+from shared.contracts.fields import Count, Identifier, digits, strict
 from shared.exceptions import ValidationFailed, flatten_marshmallow_errors
-from shared.fields import Count, Identifier, digits, strict
+from shared.rules.clock import new_id, utc_now
 
 SCHEMA_VERSION = 1
 

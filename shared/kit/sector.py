@@ -21,14 +21,15 @@ from typing import Any
 from marshmallow import Schema
 from nameko.timer import timer
 
-from shared import operations, records
-from shared.admin_units import admin_units
-from shared.clock import today
-from shared.entrypoints import rpc
+from shared.contracts.fields import Count, load
 from shared.exceptions import Conflict, NotFound, ValidationFailed
-from shared.fields import Count, load
-from shared.metrics import RpcMetrics
-from shared.outbox import OutboxRelay
+from shared.kit import records
+from shared.plumbing import operations
+from shared.plumbing.entrypoints import rpc
+from shared.plumbing.metrics import RpcMetrics
+from shared.plumbing.outbox import OutboxRelay
+from shared.rules.admin_units import admin_units
+from shared.rules.clock import today
 
 EXPECTED = (ValidationFailed, NotFound, Conflict)
 IDENTITY_ARGUMENTS = ("record.child_id", "record.full_name", "child_id")

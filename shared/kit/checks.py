@@ -8,8 +8,8 @@ when its commune is not on the map in force on that date.
 from datetime import date
 from typing import Any
 
-from shared.admin_units import AdminUnits
 from shared.exceptions import ValidationFailed
+from shared.rules.admin_units import AdminUnits
 
 Errors = dict[str, list[str]]
 

@@ -22,7 +22,7 @@ CRECHE, KINDERGARTEN, PRIMARY = LEVELS
 
 @cache
 def rules() -> dict[str, Any]:
-    return yaml.safe_load((files("shared") / "data" / "education_rules.yaml").read_text("utf-8"))
+    return yaml.safe_load((files("shared.rules") / "data" / "education_rules.yaml").read_text("utf-8"))
 
 
 def parse_school_year(text: str) -> int | None:

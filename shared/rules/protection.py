@@ -16,7 +16,7 @@ import yaml
 
 @cache
 def rules() -> dict[str, Any]:
-    return yaml.safe_load((files("shared") / "data" / "protection_rules.yaml").read_text("utf-8"))
+    return yaml.safe_load((files("shared.rules") / "data" / "protection_rules.yaml").read_text("utf-8"))
 
 
 def codes(key: str) -> list[str]:

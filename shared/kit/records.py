@@ -18,16 +18,16 @@ from sqlalchemy import JSON, Boolean, DateTime, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.admin_units import AdminUnits
-from shared.clock import utc_now
 from shared.contracts import load_fact
 from shared.contracts.common import CALLER_RECORD_ID_MAX
-from shared.db import lock_keys
-from shared.events import make_envelope
+from shared.contracts.events import make_envelope
+from shared.contracts.facts import VOIDED, Fact
+from shared.contracts.fields import Identifier, Text, load
 from shared.exceptions import Conflict, NotFound, ValidationFailed
-from shared.facts import VOIDED, Fact
-from shared.fields import Identifier, Text, load
-from shared.outbox import events_since, stage
+from shared.plumbing.db import lock_keys
+from shared.plumbing.outbox import events_since, stage
+from shared.rules.admin_units import AdminUnits
+from shared.rules.clock import utc_now
 
 
 class RecordMixin:

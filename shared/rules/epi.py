@@ -134,7 +134,7 @@ def _after_interval(previous: date, interval: str, one_month_days: int) -> date:
 
 @cache
 def schedule() -> Schedule:
-    raw = yaml.safe_load((files("shared") / "data" / "epi_schedule.yaml").read_text("utf-8"))
+    raw = yaml.safe_load((files("shared.rules") / "data" / "epi_schedule.yaml").read_text("utf-8"))
     versions = tuple(
         Version(v["name"], v["effective_from"],
                 tuple(Row(**row) for row in [*v["rows"], *v.get("add_rows", [])]),
