@@ -2,16 +2,28 @@
 it, answers ``view_stats`` while one of its event handlers waits in the database for a lock."""
 
 import pytest
+from amqp.exceptions import ChannelError
+from kombu import Connection
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
+from shared.plumbing.consumer import handler_method_name, handler_queue_name
 from tests.conftest import free_port
 from tests.support.factories import make_birth_envelope
 from tests.support.processes import ServiceProcess, wait_ready, wait_until
 
 pytestmark = pytest.mark.e2e
 NOTHING_YET = {"children": 0, "registered": 0, "processed_events": 0}
+
+
+def consumed(amqp_uri: str, queue: str) -> bool:
+    """Someone consumes ``queue`` (an RPC answer does not say the event consumers are up yet)."""
+    with Connection(amqp_uri) as conn:
+        try:
+            return conn.channel().queue_declare(queue, passive=True).consumer_count >= 1
+        except ChannelError:
+            return False
 
 
 def waiting_for_a_lock(conn) -> bool:
@@ -29,6 +41,9 @@ def test_a_handler_waiting_in_postgresql_does_not_stop_another_worker_answering(
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     try:
         wait_ready(config, "reporting", "view_stats")
+        births = handler_queue_name("registry", "birth_registered", "reporting",
+                                    handler_method_name("registry", "birth_registered"))
+        wait_until(lambda: consumed(clean_infra.amqp_uri, births), 30, "reporting to consume births")
         with engine.connect() as holder:
             # reporting applies a child's events one at a time under this lock: hold it from outside
             holder.execute(text("SELECT pg_advisory_lock(hashtext(:c))"), {"c": envelope["child_id"]})
