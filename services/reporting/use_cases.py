@@ -14,14 +14,20 @@ from services.reporting.orm import SourcePosition
 from services.reporting.projections import PROJECTIONS, REPROJECT
 from services.reporting.repository import ReportingRepository
 from shared.contracts.events import load_envelope
+from shared.plumbing.db import ending_open_transaction
 from shared.plumbing.event_logs import Fetch, Park, follow_log
 from shared.plumbing.metrics import ServiceMetrics
 from shared.rules.admin_units import admin_units
 
 
 def apply_event(session: Session, body: dict | None, metrics: ServiceMetrics) -> bool:
-    """Apply one event in one transaction; False if it had been applied before."""
-    envelope = load_envelope(body)
+    """Apply one event in one transaction; False if it had been applied before. A failure ends the
+    transaction before the event is retried or parked."""
+    with ending_open_transaction(session):
+        return _apply(session, load_envelope(body), body, metrics)
+
+
+def _apply(session: Session, envelope: dict, body: dict, metrics: ServiceMetrics) -> bool:
     repo = ReportingRepository(session)
     source, event_type, child_id = envelope["source"], envelope["event_type"], envelope["child_id"]
     if not repo.claim_event(envelope["event_id"], event_type, source):

@@ -24,7 +24,7 @@ from shared.contracts.events import make_envelope
 from shared.contracts.facts import VOIDED, Fact
 from shared.contracts.fields import Identifier, Text, load
 from shared.exceptions import Conflict, NotFound, ValidationFailed
-from shared.plumbing.db import lock_keys
+from shared.plumbing.db import ending_open_transaction, lock_keys
 from shared.plumbing.outbox import events_since, stage
 from shared.rules.admin_units import AdminUnits
 from shared.rules.clock import utc_now
@@ -132,33 +132,36 @@ def json_safe(cmd: dict[str, Any]) -> dict[str, Any]:
 
 def subjects(source: str, cmd: dict[str, Any]) -> list[str]:
     """What a command is about: every id it names (its record, the child, the case or enrolment it
-    changes). Two writes naming one of them take turns, on every replica: a rule checked by reading
-    (one open enrolment at a time, one allowance) then kept by writing cannot be raced past."""
-    return [f"{source}:{name}:{value}" for name, value in cmd.items()
+    changes), by value, whatever the field (an end names its enrolment as ``enrolment_id``, a void as
+    ``target_record_id``). Two writes naming one of them take turns, on every replica: a rule
+    checked by reading (one open enrolment at a time, one allowance) cannot be raced past."""
+    return [f"{source}:{value}" for name, value in cmd.items()
             if name.endswith("_id") and isinstance(value, str)]
 
 
 def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command, data: Any,
           context: Context, retried: bool = False) -> dict:
     """Validate, replay or run ``command``, commit record + event together, then publish the event
-    (after the commit: no transaction is open while the relay talks to the broker)."""
+    (after the commit: no transaction is open while the relay talks to the broker). A replay, an
+    answer or a refusal ends its transaction before the caller is answered."""
     cmd = load(schema, data)
-    lock_keys(store.session, subjects(store.source, cmd))
-    request = store.stored_request(json_safe(cmd))
-    replay = store.replay(cmd["record_id"], request)
-    if replay is not None:
-        return replay
-    result = command(store, cmd, context)
-    if isinstance(result, Answered):
-        return result.response
-    row, response = store.add(cmd["record_id"], request, result, relay.claim_until())
-    try:
-        store.session.commit()
-    except IntegrityError:
-        store.session.rollback()
-        if retried:
-            raise
-        return write(store, relay, schema, command, data, context, retried=True)  # a twin won
+    with ending_open_transaction(store.session):
+        lock_keys(store.session, subjects(store.source, cmd))
+        request = store.stored_request(json_safe(cmd))
+        replay = store.replay(cmd["record_id"], request)
+        if replay is not None:
+            return replay
+        result = command(store, cmd, context)
+        if isinstance(result, Answered):
+            return result.response
+        row, response = store.add(cmd["record_id"], request, result, relay.claim_until())
+        try:
+            store.session.commit()
+        except IntegrityError:
+            store.session.rollback()
+            if retried:
+                raise
+            return write(store, relay, schema, command, data, context, retried=True)  # a twin won
     relay.committed(store.session, store.outbox_model, [row])
     return response
 
@@ -182,6 +185,7 @@ def void_record(store: SectorStore, cmd: dict, context: Context, on_void: OnVoid
     target = store.get_record(cmd["target_record_id"])
     if target is None:
         raise NotFound(f"No record {cmd['target_record_id']}.")
+    lock_keys(store.session, [f"{store.source}:{target.child_id}"])  # undoing it may reopen a rule
     if target.event_type == VOIDED:
         raise ValidationFailed({"record_id": ["A void cannot itself be voided."]})
     target.voided = True

@@ -27,7 +27,7 @@ from shared.contracts.registry import Residence, fold_child
 from shared.kit.records import SectorStore
 from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, add_event_handlers
-from shared.plumbing.db import dialect_insert, lock_key
+from shared.plumbing.db import dialect_insert, ending_open_transaction, lock_key
 from shared.plumbing.entrypoints import rpc
 from shared.plumbing.event_logs import (
     UNREACHABLE,
@@ -131,12 +131,14 @@ def known_child(child_id: str, birth: dict, residence: Residence, date_of_death:
 
 
 def copy_registry_event(store: RegistryCopyStore, body: dict | None) -> bool:
-    """Apply one registry event to the copy and commit (an invalid one raises: retried, parked)."""
+    """Apply one registry event to the copy and commit (an invalid one raises: retried, parked, its
+    transaction ended first)."""
     envelope = load_envelope(body)
-    store.apply_registry_fact({"record_id": envelope["payload"]["record_id"],
-                               "child_id": envelope["child_id"], "event_type": envelope["event_type"],
-                               "payload": body["payload"]}, admin_units())
-    store.session.commit()
+    with ending_open_transaction(store.session):
+        store.apply_registry_fact({"record_id": envelope["payload"]["record_id"],
+                                   "child_id": envelope["child_id"], "event_type": envelope["event_type"],
+                                   "payload": body["payload"]}, admin_units())
+        store.session.commit()
     return True
 
 

@@ -15,9 +15,11 @@ given back at its commit or rollback) and wait for it cooperatively. The rule th
 every path: no transaction stays open across broker or RPC I/O (see ``shared/plumbing/outbox.py``).
 """
 
+import logging
 import re
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,17 +31,20 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from shared.plumbing.config_keys import DB_URL_KEY
 
+_log = logging.getLogger(__name__)
 SQLITE_BUSY_SECONDS = 10  # only another process (a CLI tool, a test) can hold the lock now
-WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER|WITH)\b", re.IGNORECASE)
+WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.IGNORECASE)
 HOLDS_WRITE_LOCK = "ecd_holds_sqlite_write_lock"
 _SQLITE_WRITERS: "weakref.WeakKeyDictionary[Engine, SqliteWriters]" = weakref.WeakKeyDictionary()
+_FILE_LOCKS: dict[str, Semaphore] = {}  # one per database file, however many engines open it
 
 
 class SqliteWriters:
-    """One SQLite write transaction at a time per engine, waited for by green threads, not in C."""
+    """One SQLite write transaction at a time per database file in this process, waited for by green
+    threads, not in C."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.lock = Semaphore(1)
+    def __init__(self, engine: Engine, path: str) -> None:
+        self.lock = _FILE_LOCKS.setdefault(str(Path(path).resolve()), Semaphore(1))
         event.listen(engine, "before_cursor_execute", self.before_execute)
         for name in ("commit", "rollback"):
             event.listen(engine, name, self.release)
@@ -58,7 +63,8 @@ class SqliteWriters:
             conn.info[HOLDS_WRITE_LOCK] = True
 
     def release(self, conn) -> None:
-        self._give_back(conn.info)
+        if not conn.invalidated:  # an invalidated one gave the lock back in its invalidate event
+            self._give_back(conn.info)
 
     def release_record(self, _dbapi_connection, record, *_exception) -> None:
         self._give_back(record.info)  # returned or dropped mid-transaction: rolled back, not committed
@@ -71,11 +77,12 @@ class SqliteWriters:
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite files get their folder, WAL mode and the process's writer lock."""
     if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        path = url.removeprefix("sqlite:///")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS,
                                                   "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
-        SqliteWriters(engine)
+        SqliteWriters(engine, path)
         return engine
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
@@ -118,6 +125,23 @@ def dialect_insert(session: Session) -> Any:
     return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
 
 
+# in the order of the locks themselves (hashes), each once, in one round trip
+ADVISORY_LOCKS = text("SELECT pg_advisory_xact_lock(h) FROM (SELECT DISTINCT hashtext(k) AS h "
+                      "FROM unnest(CAST(:keys AS text[])) AS k ORDER BY h) AS locks")
+
+
+@contextmanager
+def ending_open_transaction(session: Session) -> Iterator[None]:
+    """Leave no transaction open, whatever happens inside: nameko sends the RPC reply, or parks a
+    failed event, before it tears the worker down, and a write transaction left open would hold its
+    locks across that broker I/O."""
+    try:
+        yield
+    finally:
+        if session.in_transaction():
+            session.rollback()
+
+
 def lock_keys(session: Session, keys: Iterable[str]) -> None:
     """Serialise the transactions that work on any of ``keys`` until this one ends (a check, then
     the write it allows). PostgreSQL: advisory locks, always taken in the same order, so two writers
@@ -128,8 +152,7 @@ def lock_keys(session: Session, keys: Iterable[str]) -> None:
         return
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        for key in keys:
-            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+        conn.execute(ADVISORY_LOCKS, {"keys": keys})
     elif (writers := _SQLITE_WRITERS.get(conn.engine)) is not None:
         writers.hold(conn)
 
@@ -171,7 +194,10 @@ class Database(DependencyProvider):
         second SIGTERM) skipped ``worker_teardown``: its session stayed 'idle in transaction',
         holding locks until the process died."""
         for worker_ctx in list(self.sessions):
-            self.worker_teardown(worker_ctx)
+            try:
+                self.worker_teardown(worker_ctx)
+            except Exception:  # a connection lost mid-transaction: the others still close
+                _log.warning("a worker's session did not close cleanly", exc_info=True)
         if self.engine is not None:
             self.engine.dispose()
 

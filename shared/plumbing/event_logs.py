@@ -60,8 +60,9 @@ def unreachable(source: str, error: BaseException) -> dict:
 
 def fetch_page(producer: ServiceProxy, position: int) -> list[dict]:
     """The producer's next ``CATCH_UP_BATCH`` log entries after ``position``."""
+    reply = producer.events_since.call_async(position, CATCH_UP_BATCH)  # never cut mid-publish
     with cancelled_on_stop(), eventlet.Timeout(CATCH_UP_CALL_TIMEOUT):
-        return producer.events_since.call_async(position, CATCH_UP_BATCH).result()
+        return reply.result()
 
 
 class LogPositionMixin:

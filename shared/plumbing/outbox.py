@@ -11,7 +11,8 @@ a lease, in a short transaction of its own) -> published -> marked sent (another
 what the broker did not confirm is released for the 1-second timer. A row is staged already claimed
 by the worker that commits it, which publishes it right after the commit, so the timer leaves it
 alone; if that process dies first, the lease runs out and the timer (of this or another replica)
-publishes it. An event is therefore published at least once and normally once; consumers
+publishes it. An event no queue would take is held back a few seconds before the timer tries it
+again. An event is therefore published at least once and normally once; consumers
 deduplicate on ``event_id``. Holding a SQLite write transaction across a publish froze whole
 processes (issue 13): another green thread's write then waited inside C for a lock whose holder
 could never run again.
@@ -34,12 +35,14 @@ from shared.plumbing.config_keys import (
     FAULT_KILL_AFTER_COMMIT_KEY,
     OUTBOX_CLAIM_SECONDS_KEY,
     OUTBOX_RELAY_BATCH_KEY,
+    OUTBOX_UNROUTED_RETRY_SECONDS_KEY,
 )
 from shared.plumbing.metrics import service_metrics
 from shared.rules.clock import utc_now
 
 _log = logging.getLogger(__name__)
 CLAIM_SECONDS = 10  # far longer than publishing a batch takes; how late a dead worker's event goes out
+UNROUTED_RETRY_SECONDS = 5  # an event no queue takes waits this long, so it cannot hog every tick
 
 
 class OutboxMixin:
@@ -98,14 +101,16 @@ def claim(session: Session, model: type, limit: int, lease: timedelta) -> list[t
     return sorted((position, envelope) for position, envelope in claimed)
 
 
-def settle(session: Session, model: type, sent: list[int], unsent: list[int]) -> None:
-    """Mark what the broker confirmed sent and release the rest for the timer, in one short
-    transaction."""
-    if sent:
-        session.execute(update(model).where(model.position.in_(sent))
-                        .values(sent_at=utc_now(), claimed_until=None))
-    if unsent:
-        session.execute(update(model).where(model.position.in_(unsent)).values(claimed_until=None))
+def settle(session: Session, model: type, sent: list[int], unrouted: list[int], unsent: list[int],
+           unrouted_retry: timedelta) -> None:
+    """In one short transaction: mark what the broker confirmed sent, hold back for ``unrouted_retry``
+    what no queue would take (else 500 of them would fill every tick of the timer), release the rest."""
+    now = utc_now()
+    for positions, values in ((sent, {"sent_at": now, "claimed_until": None}),
+                              (unrouted, {"claimed_until": now + unrouted_retry}),
+                              (unsent, {"claimed_until": None})):
+        if positions:
+            session.execute(update(model).where(model.position.in_(positions)).values(**values))
     session.commit()
 
 
@@ -119,6 +124,8 @@ class OutboxRelay(DependencyProvider):
                                    mandatory=True, use_confirms=True)
         self.batch = int(config.get(OUTBOX_RELAY_BATCH_KEY, 500))
         self.lease = timedelta(seconds=float(config.get(OUTBOX_CLAIM_SECONDS_KEY, CLAIM_SECONDS)))
+        self.unrouted_retry = timedelta(seconds=float(
+            config.get(OUTBOX_UNROUTED_RETRY_SECONDS_KEY, UNROUTED_RETRY_SECONDS)))
         self.kill_after = int(config.get(FAULT_KILL_AFTER_COMMIT_KEY) or 0)
         self.commits = 0
         self.metrics = service_metrics(self.container.service_name)
@@ -157,20 +164,20 @@ class Relay:
 
     def _publish(self, session: Session, model: type, claimed: list[tuple[int, dict]]) -> int:
         """Publish outside any transaction, then settle the rows in a short one."""
-        sent, unsent = [], []
+        sent, unrouted, unsent = [], [], []
         for index, (position, envelope) in enumerate(claimed):
             try:
                 self.provider.publish(envelope)
                 sent.append(position)
             except UndeliverableMessage:  # no queue bound for this type: keep it, go on
                 _log.warning("no queue bound for %s; kept in the outbox", envelope["event_type"])
-                unsent.append(position)
+                unrouted.append(position)
             except Exception:  # broker unreachable: the rest stay unsent for the timer
                 _log.warning("outbox relay stopped after %s messages", index, exc_info=True)
                 unsent += [later for later, _ in claimed[index:]]
                 break
         if claimed:
-            settle(session, model, sent, unsent)
+            settle(session, model, sent, unrouted, unsent, self.provider.unrouted_retry)
         return len(sent)
 
     def measure_backlog(self, session: Session, model: type) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from services.registry.orm import OutboxMessage, RegistryBase
 from services.registry.service import RegistryService
-from shared.exceptions import ValidationFailed
+from shared.exceptions import Conflict, ValidationFailed
 from shared.plumbing.db import make_engine
 from tests.support.factories import make_birth
 
@@ -58,3 +58,12 @@ def test_a_payload_that_is_not_a_dict_is_a_validation_error(session):
     with pytest.raises(ValidationFailed) as error:
         service.register_birth(["not", "a", "dict"])
     assert error.value.errors == {"_schema": ["Expected one object (a dict) of fields."]}
+
+
+def test_a_refused_write_ends_its_transaction_before_the_caller_is_answered(session):
+    service = worker_factory(RegistryService, db=session, relay=a_relay())
+    birth = make_birth()
+    service.register_birth(birth)
+    with pytest.raises(Conflict):
+        service.register_birth({**birth, "full_name": "Lò Văn Khác"})
+    assert session.in_transaction() is False  # else its locks live on while nameko sends the reply
