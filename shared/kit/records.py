@@ -106,7 +106,10 @@ class SectorStore:
     def add(self, record_id: str, request: dict, accepted: Accepted, claimed_until: datetime | None = None
             ) -> tuple[Any, dict]:
         """Stage the record and its event in the session (the event claimed by this worker until
-        ``claimed_until``, when it publishes it itself); return the outbox row and the answer."""
+        ``claimed_until``, when it publishes it itself); return the outbox row and the answer.
+        Writers take turns from here to their commit, so events take their log positions in commit
+        order: a follower that has read position N can never see a lower one commit later."""
+        lock_keys(self.session, [f"{self.source}:outbox log"])
         payload = {"record_id": record_id, **accepted.payload}
         envelope = make_envelope(accepted.event_type, self.source, accepted.child_id,
                                  accepted.area_code, accepted.occurred_on, payload)

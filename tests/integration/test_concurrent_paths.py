@@ -1,19 +1,26 @@
 """Paths a timer and an RPC, or two replicas, take at the same time on PostgreSQL: both finish, and
 each event counts once."""
 
+from datetime import date
+
 import eventlet
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from services.education.service import EducationService
+from services.registry.orm import RegistryBase
+from services.registry.repository import RegistryRepository
 from services.reporting import use_cases
 from services.reporting.orm import ReportingBase, SourcePosition
 from services.reporting.repository import ReportingRepository
+from shared.contracts.facts import VOIDED
 from shared.exceptions import ValidationFailed
+from shared.kit.records import Accepted
 from shared.plumbing.event_logs import save_log_position
 from shared.plumbing.metrics import service_metrics
 from tests.support.factories import make_birth_envelope, make_enrolment
+from tests.support.processes import wait_until
 
 
 def reporting_sessions(clean_infra, count: int) -> tuple:
@@ -79,3 +86,40 @@ def test_two_enrolments_of_one_child_sent_at_once_to_two_replicas_leave_one_plac
         f"(enrolment {accepted['record_id']}); end that enrolment first (a transfer is an end, then a "
         "new enrolment)."]}
     assert sorted(outcomes, key=str) == sorted(["enrolment_recorded", refusal], key=str)
+
+
+def staged_void(session: Session, name: str):
+    """A void staged in the registry's store (its record and its outbox row), not committed."""
+    row, _ = RegistryRepository(session).add(f"void-{name}", {}, Accepted(
+        VOIDED, "012324000001", "03388", date(2026, 6, 1),
+        {"voided_record_id": name, "voided_event_type": "birth_registered", "reason": "test"}))
+    session.flush()
+    return row
+
+
+def lock_waiters(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                 "AND NOT granted")).scalar_one()
+
+
+def test_a_second_writer_takes_its_log_position_only_after_the_first_commits(clean_infra):
+    """Else a follower reading past the later position would never read the earlier one."""
+    engine = create_engine(clean_infra.db_url("registry"))
+    RegistryBase.metadata.create_all(engine)
+    first, second = (Session(engine, expire_on_commit=False) for _ in range(2))
+    committed = []
+
+    def write_second():
+        row = staged_void(second, "b")
+        second.commit()
+        committed.append(("b", row.position))
+
+    row = staged_void(first, "a")  # its log position is taken, its commit not yet made
+    later = eventlet.spawn(write_second)
+    wait_until(lambda: lock_waiters(engine) == 1, 10, "the second writer to wait for the first's commit")
+    first.commit()
+    committed.append(("a", row.position))
+    later.wait()
+    assert committed == [("a", 1), ("b", 2)]
+    first.close(), second.close(), engine.dispose()
