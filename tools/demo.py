@@ -46,13 +46,17 @@ def platform_problem(config: dict) -> str | None:
     broker = broker_problem(config["AMQP_URI"])
     if broker:
         return f"{broker} {NOT_RUNNING}" if unreachable(broker) else broker
+    service = "reporting"
     try:
         with ClusterRpcProxy(config, timeout=5) as rpc:
             for service, _ in LOADERS:
                 getattr(rpc, service).events_since(0, 1)
+            service = "reporting"
             rpc.reporting.view_stats()
-    except (UnknownService, RpcTimeout) as error:
-        return f"{NOT_RUNNING} ({type(error).__name__}: {error})"
+    except UnknownService:
+        return f"{NOT_RUNNING} (nothing serves {service})"
+    except RpcTimeout:
+        return f"{NOT_RUNNING} ({service} did not answer within 5 s)"
     return None
 
 
@@ -101,6 +105,10 @@ def summary(report: dict, stats: dict) -> tuple[list[str], bool]:
     if stats["processed_events"] < commune.ALL_EVENTS:
         lines.append(f"  reporting had applied {stats['processed_events']} of the demo's "
                      f"{commune.ALL_EVENTS} events when it was asked")
+    if wrong and stats["processed_events"] > commune.ALL_EVENTS:
+        lines.append(f"  reporting holds {stats['processed_events']} events, the demo made "
+                     f"{commune.ALL_EVENTS}: records the demo did not make count too (for an empty "
+                     "platform, stop `make run`, remove var/ and start it again)")
     lines.append(f"✓ All {total} figures match the hand count." if not wrong else
                  f"✗ {wrong} of {total} figures differ from the hand count (the ✗ lines above).")
     return [*lines, "", *links()], not wrong
