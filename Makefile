@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: install run demo test test-unit test-integration test-contract test-e2e fuzz lint broker bench k8s clean \
-	dead-letters
+	dead-letters notes-key
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
@@ -56,6 +56,9 @@ bench: install  # BENCH_CONFIGS=sqlite,postgresql; every knob and bound: bench/s
 
 dead-letters: install  # make dead-letters ACTION=replay SERVICE=reporting
 	$(PY) -m tools.dead_letters $(or $(ACTION),list) --service $(or $(SERVICE),reporting)
+
+notes-key: install  # make notes-key ACTION=new (a new key first), then ACTION=reencrypt (notes rewritten)
+	$(PY) -m tools.notes_key $(or $(ACTION),new)
 
 k8s:
 	kubectl kustomize deploy/k8s/overlays/dev > /dev/null && echo "deploy/k8s/overlays/dev renders"

@@ -8,7 +8,7 @@ notes instead of the notes (``stored_request``). Notes are written encrypted to 
 from datetime import date
 from typing import Any
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,7 +36,7 @@ class ProtectionStore(RegistryCopyStore):
     position_model = RegistryPosition
     audit_model = AuditEntry
 
-    def __init__(self, session: Session, cipher: Fernet) -> None:
+    def __init__(self, session: Session, cipher: MultiFernet) -> None:
         super().__init__(session)
         self.cipher = cipher
 
