@@ -2,11 +2,11 @@
 
 ``new`` puts a new key first: in the key file of ``make run`` (``PROTECTION_NOTES_KEY_FILE``), or,
 when the keys come from ``PROTECTION_NOTES_KEY`` (a Kubernetes Secret), it prints the value to set
-there instead (the new key, then those already set). Restart protection: new notes are written with the new key and every note still
-reads. ``reencrypt`` then rewrites every stored note with the newest key (``PROTECTION_DB_URL``), after
-which the older keys can be removed. Both read protection's own configuration
-(``services/protection/config.yml`` with the environment) and change no record or event: only the
-ciphertext of notes.
+there instead (the new key, then those already set). Restart protection: new notes are written with
+the new key and every note still reads. ``reencrypt`` then rewrites every stored note with the newest
+key (``PROTECTION_DB_URL``), after which the older keys can be removed. Both read protection's own
+configuration (``services/protection/config.yml`` with the environment) and change no record or
+event: only the ciphertext of notes.
 """
 
 import argparse
