@@ -2,8 +2,8 @@
 
 Each class is registered with ``nameko.exceptions.deserialize_to_instance``, so a caller's proxy
 raises ``ValidationFailed`` (with its ``errors`` mapping of field -> messages), ``NotFound``,
-``Conflict`` or ``Forbidden`` instead of a generic ``RemoteError``. Constructor arguments are
-JSON-safe because nameko rebuilds the exception from ``exc.args`` on the calling side.
+``Conflict``, ``Unauthenticated`` or ``Forbidden`` instead of a generic ``RemoteError``. Constructor
+arguments are JSON-safe because nameko rebuilds the exception from ``exc.args`` on the calling side.
 """
 
 from collections.abc import Mapping, Sequence
@@ -38,8 +38,27 @@ class Conflict(PlatformError):
 
 
 @deserialize_to_instance
+class Unauthenticated(PlatformError):
+    """No token, or one that is not valid: unsigned by a trusted issuer, expired, not yet valid, for
+    another audience or without the claims an identity needs. Nothing was read or stored."""
+
+
+@deserialize_to_instance
 class Forbidden(PlatformError):
-    """The caller's role or communes do not allow this read (the refusal is audited)."""
+    """A valid token whose roles or areas do not allow this call (refused reads are audited)."""
+
+
+HTTP_STATUS = {"Unauthenticated": 401, "Forbidden": 403, "NotFound": 404, "Conflict": 409}
+
+
+def http_status(error: PlatformError) -> int:
+    """The HTTP status of a typed error: 401, 403, 404, 409, or 400 for bad input."""
+    return HTTP_STATUS.get(type(error).__name__, 400)
+
+
+def http_headers(error: PlatformError) -> dict[str, str]:
+    """Headers an HTTP refusal carries besides its body (401 says which scheme to use)."""
+    return {"WWW-Authenticate": 'Bearer realm="ecd-platform"'} if isinstance(error, Unauthenticated) else {}
 
 
 def flatten_marshmallow_errors(messages: Mapping, prefix: str = "") -> dict[str, list[str]]:

@@ -14,10 +14,11 @@ from services.education.orm import EducationBase
 from services.education.repository import EducationStore
 from shared.contracts.fields import load
 from shared.kit import sector
+from shared.kit.access import guarded, require_area
 from shared.kit.registry_copy import follow_registry
 from shared.kit.sector import EXPECTED, write_rpc
 from shared.plumbing.db import Database
-from shared.plumbing.entrypoints import rpc
+from shared.rules.admin_units import CURRENT
 
 
 class EducationService(sector.SectorEndpoints):
@@ -28,23 +29,35 @@ class EducationService(sector.SectorEndpoints):
     record_enrolment = write_rpc(schemas.RecordEnrolmentSchema, commands.record_enrolment)
     end_enrolment = write_rpc(schemas.EndEnrolmentSchema, commands.end_enrolment)
 
-    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("child_id",))
+    @guarded("read:enrolments", expected_exceptions=EXPECTED, sensitive_arguments=("child_id",))
     def enrolments_for(self, child_id: str) -> list[dict]:
-        """The child's enrolments (voided ones left out), by start date, each with its end."""
+        """The child's enrolments (voided ones left out), by start date, each with its end; for a
+        caller whose areas hold where the child lives (or, before its birth is known here, every
+        school it was enrolled in)."""
         query = load(schemas.ChildQuerySchema, {"child_id": child_id})
-        return schemas.EnrolmentSchema(many=True).dump(commands.enrolments_of(self.repository(),
-                                                                              query["child_id"]))
+        store = self.repository()
+        child = store.known_child(query["child_id"])
+        rows = commands.enrolments_of(store, query["child_id"])
+        places = ([(child.current_commune, CURRENT)] if child is not None and child.current_commune
+                  else [(row["commune_code"], row["start_date"]) for row in rows])
+        for code, on in places:
+            require_area(self.caller.identity, code, on, f"Child {query['child_id']}")
+        return schemas.EnrolmentSchema(many=True).dump(rows)
 
-    @rpc(expected_exceptions=EXPECTED)
+    @guarded("read:enrolments", expected_exceptions=EXPECTED)
     def school_roster(self, school_code: str, school_year: str) -> list[dict]:
-        """Every enrolment of the school in the school year, by level, grade and child."""
+        """Every enrolment of the school in the school year, by level, grade and child; for a caller
+        whose areas hold the school's commune."""
         query = load(schemas.RosterQuerySchema, {"school_code": school_code, "school_year": school_year})
         rows = commands.roster(self.repository(), query["school_code"], query["school_year"])
+        for code, on in sorted({(row["commune_code"], row["start_date"]) for row in rows}):
+            require_area(self.caller.identity, code, on, f"School {query['school_code']}")
         return schemas.EnrolmentSchema(many=True).dump(rows)
 
     @http("GET", "/school-roster")
     def get_school_roster(self, request) -> tuple:
         """``?school_code=…&school_year=2025-2026``: the roster as CSV."""
+        self.caller.use_header(request.headers.get("Authorization"))
         return roster_csv.roster_csv_response(request.args, self.school_roster)
 
     def repository(self) -> EducationStore:

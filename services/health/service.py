@@ -14,11 +14,11 @@ from services.health.orm import HealthBase
 from services.health.repository import HealthStore
 from shared.contracts.fields import load
 from shared.kit import sector
+from shared.kit.access import guarded, require_area
 from shared.kit.records import Context
 from shared.kit.registry_copy import follow_registry
 from shared.kit.sector import EXPECTED, write_rpc
 from shared.plumbing.db import Database
-from shared.plumbing.entrypoints import rpc
 from shared.rules.admin_units import admin_units
 from shared.rules.clock import today
 
@@ -33,10 +33,13 @@ class HealthService(sector.SectorEndpoints):
     record_screening = write_rpc(schemas.RecordScreeningSchema, commands.record_screening)
     record_health_check = write_rpc(schemas.RecordHealthCheckSchema, commands.record_health_check)
 
-    @rpc(expected_exceptions=EXPECTED)
+    @guarded("read:due_list", expected_exceptions=EXPECTED)
     def due_vaccinations(self, commune_code: str, as_of: str) -> list[dict]:
-        """Children of the commune with a dose due or overdue on ``as_of``, most overdue first."""
+        """Children of the commune with a dose due or overdue on ``as_of``, most overdue first (for a
+        caller whose areas hold the commune)."""
         query = load(schemas.DueQuerySchema, {"commune_code": commune_code, "as_of": as_of})
+        require_area(self.caller.identity, query["commune_code"], query["as_of"],
+                     f"Commune {query['commune_code']}")
         context = Context(today=today(), units=admin_units())
         rows = commands.due_list(self.repository(), query["commune_code"], query["as_of"], context)
         return schemas.DueDoseSchema(many=True).dump(rows)
@@ -44,6 +47,7 @@ class HealthService(sector.SectorEndpoints):
     @http("GET", "/due-vaccinations")
     def get_due_vaccinations(self, request) -> tuple:
         """``?commune_code=…&as_of=YYYY-MM-DD``: the defaulter list as CSV."""
+        self.caller.use_header(request.headers.get("Authorization"))
         return due_csv.due_csv_response(request.args, self.due_vaccinations)
 
     def repository(self) -> HealthStore:

@@ -1,9 +1,10 @@
 """Reads of protection data, purpose-bound and audited.
 
 A protection officer reads a case in full (its level, risk, plan, services, close and its decrypted
-notes) when the case's commune is one of theirs; anyone else is refused (``Forbidden``). Every read
-and every refusal is written to the audit log first, with who asked, why, and which child. An
-auditor (and only an auditor) reads the audit log.
+notes) when their token's areas hold the case's commune (as it was when the case opened); anyone
+else is refused (``Forbidden``). Every read and every refusal is written to the audit log first, with
+the verified caller, their purpose, and which child. An auditor (and only an auditor) reads the
+audit log.
 """
 
 from dataclasses import asdict
@@ -14,6 +15,7 @@ from shared.contracts.protection import fold_protection
 from shared.exceptions import Forbidden, NotFound
 from shared.kit import audit
 from shared.kit.access import may_read_case
+from shared.kit.identity import Identity
 
 CASE_READ, CHILD_CASES_READ = "read_case", "read_child_cases"
 
@@ -29,31 +31,32 @@ def describe_case(store: ProtectionStore, case) -> dict[str, Any]:
             "notes": store.notes_of(case.case_id)}
 
 
-def read_case(store: ProtectionStore, case_id: str, caller: dict[str, Any]) -> dict[str, Any]:
+def read_case(store: ProtectionStore, case_id: str, caller: Identity) -> dict[str, Any]:
     case = store.case(case_id)
     if case is None:
         audit.record_read(store.session, store.audit_model, caller, CASE_READ, "not_found", case_id=case_id)
         raise NotFound(f"No case {case_id}.")
-    allowed = may_read_case(caller, case.commune_code)
+    allowed = may_read_case(caller, case.commune_code, case.opened_on)
     audit.record_read(store.session, store.audit_model, caller, CASE_READ,
                       audit.GRANTED if allowed else audit.REFUSED, case.child_id, case_id)
     if not allowed:
-        raise Forbidden(f"A {caller['role']} of communes {caller['communes']} may not read case {case_id}; "
-                        "protection officers read the cases of their own communes.")
+        raise Forbidden(f"{caller.user_id} (roles {', '.join(caller.roles)}; areas "
+                        f"{', '.join(caller.areas) or 'none'}) may not read case {case_id}: protection "
+                        "officers read the cases of their own areas.")
     return describe_case(store, case)
 
 
-def read_child_cases(store: ProtectionStore, child_id: str, caller: dict[str, Any]) -> list[dict[str, Any]]:
+def read_child_cases(store: ProtectionStore, child_id: str, caller: Identity) -> list[dict[str, Any]]:
     """The child's cases in the caller's communes (a case elsewhere is left out, and said so)."""
     cases = store.cases_of(child_id)
-    readable = [c for c in cases if may_read_case(caller, c.commune_code)]
+    readable = [c for c in cases if may_read_case(caller, c.commune_code, c.opened_on)]
     outcome = audit.GRANTED if readable or not cases else audit.REFUSED
     audit.record_read(store.session, store.audit_model, caller, CHILD_CASES_READ, outcome, child_id)
     if cases and not readable:
-        raise Forbidden(f"A {caller['role']} of communes {caller['communes']} may not read this child's "
-                        "cases.")
+        raise Forbidden(f"{caller.user_id} (areas {', '.join(caller.areas) or 'none'}) may not read this "
+                        "child's cases: they lie outside the token's areas.")
     return [describe_case(store, c) for c in readable]
 
 
-def read_audit_log(store: ProtectionStore, caller: dict[str, Any], child_id: str | None) -> list[dict]:
+def read_audit_log(store: ProtectionStore, caller: Identity, child_id: str | None) -> list[dict]:
     return audit.read_log(store.session, store.audit_model, caller, child_id)

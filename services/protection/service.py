@@ -3,7 +3,8 @@
 Each write RPC is ``write_rpc(InputSchema, command)`` (the sector kit validates, replays a retried
 ``record_id``, commits record and event together and publishes); notes are encrypted into their own
 table and never reach a record row, an event or a log (``sensitive_arguments``). Every read takes
-the caller's identity and purpose (``shared.kit.access``) and is audited (``reads``). Protection keeps
+the verified caller (their token: ``shared.kit.identity``) and is audited (``reads``), refusals
+included, an unauthenticated one too (``refused``). Protection keeps
 its own list of children from the registry's events (``follow_registry``), to check dates against
 birth and death and allowance categories against age.
 """
@@ -14,16 +15,18 @@ from services.protection.orm import ProtectionBase
 from services.protection.repository import ProtectionStore
 from shared.contracts.fields import load
 from shared.contracts.protection import EPISODES
-from shared.exceptions import Forbidden
-from shared.kit import sector
-from shared.kit.access import load_caller
+from shared.exceptions import Forbidden, Unauthenticated
+from shared.kit import audit, sector
+from shared.kit.access import guarded
 from shared.kit.registry_copy import follow_registry
 from shared.kit.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
 from shared.plumbing.db import Database
-from shared.plumbing.entrypoints import rpc
 
 SENSITIVE = (*IDENTITY_ARGUMENTS, "record.notes")
 READ_EXPECTED = (*EXPECTED, Forbidden)
+AUDITED_READS = {"get_case": ("case_id", reads.CASE_READ),
+                 "cases_for_child": ("child_id", reads.CHILD_CASES_READ),
+                 "audit_log": ("child_id", "read_audit_log")}
 
 
 def protected_write(schema, command):
@@ -51,26 +54,36 @@ class ProtectionService(sector.SectorEndpoints):
     stop_allowance = protected_write(schemas.end_schema(EPISODES["allowance"][1]),
                                      commands.end_episode("allowance"))
 
-    @rpc(expected_exceptions=READ_EXPECTED, sensitive_arguments=("caller",))
-    def get_case(self, case_id: str, caller: dict) -> dict:
+    @guarded("read:cases", expected_exceptions=READ_EXPECTED)
+    def get_case(self, case_id: str) -> dict:
         """A case in full with its notes, for a protection officer of its commune (audited)."""
-        who = load_caller(caller)
         query = load(schemas.CaseQuerySchema, {"case_id": case_id})
-        return reads.read_case(self.repository(), query["case_id"], who)
+        return reads.read_case(self.repository(), query["case_id"], self.caller.identity)
 
-    @rpc(expected_exceptions=READ_EXPECTED, sensitive_arguments=("child_id", "caller"))
-    def cases_for_child(self, child_id: str, caller: dict) -> list[dict]:
-        """The child's cases in the caller's communes (audited)."""
-        who = load_caller(caller)
+    @guarded("read:cases", expected_exceptions=READ_EXPECTED, sensitive_arguments=("child_id",))
+    def cases_for_child(self, child_id: str) -> list[dict]:
+        """The child's cases in the caller's areas (audited)."""
         query = load(schemas.ChildQuerySchema, {"child_id": child_id})
-        return reads.read_child_cases(self.repository(), query["child_id"], who)
+        return reads.read_child_cases(self.repository(), query["child_id"], self.caller.identity)
 
-    @rpc(expected_exceptions=READ_EXPECTED, sensitive_arguments=("caller",))
-    def audit_log(self, caller: dict, child_id: str | None = None) -> list[dict]:
+    @guarded("read:audit_log", expected_exceptions=READ_EXPECTED)
+    def audit_log(self, child_id: str | None = None) -> list[dict]:
         """Who read which child's protection data, when and why: for auditors."""
-        who = load_caller(caller)
         query = load(schemas.AuditQuerySchema, {"child_id": child_id})
-        return reads.read_audit_log(self.repository(), who, query["child_id"])
+        return reads.read_audit_log(self.repository(), self.caller.identity, query["child_id"])
+
+    def refused(self, method: str, args: tuple, kwargs: dict, refusal: Exception) -> None:
+        """Audit a read refused before it ran: who (if known), which case or child it named."""
+        if method not in AUDITED_READS:
+            return
+        name, action = AUDITED_READS[method]
+        named = kwargs.get(name, args[0] if args else None)
+        named = named[:64] if isinstance(named, str) else None
+        who = None if isinstance(refusal, Unauthenticated) else self.caller.identity
+        store = self.repository()
+        audit.record_read(store.session, store.audit_model, who, action, audit.REFUSED,
+                          child_id=None if name == "case_id" else (named or "")[:32] or None,
+                          case_id=named if name == "case_id" else None)
 
     def repository(self) -> ProtectionStore:
         return ProtectionStore(self.db, self.cipher)

@@ -12,9 +12,9 @@ from shared.contracts.fields import load
 from shared.contracts.registry import fold_child
 from shared.exceptions import NotFound
 from shared.kit import sector
+from shared.kit.access import guarded, require_area
 from shared.kit.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
 from shared.plumbing.db import Database
-from shared.plumbing.entrypoints import rpc
 
 
 class RegistryService(sector.SectorEndpoints):
@@ -27,14 +27,16 @@ class RegistryService(sector.SectorEndpoints):
     issue_insurance_card = write_rpc(schemas.IssueInsuranceCardSchema, commands.issue_insurance_card)
     record_death = write_rpc(schemas.RecordDeathSchema, commands.record_death)
 
-    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=IDENTITY_ARGUMENTS)
+    @guarded("read:child", expected_exceptions=EXPECTED, sensitive_arguments=IDENTITY_ARGUMENTS)
     def get_child(self, child_id: str) -> dict:
+        """The child's registration, for a caller whose areas hold the child's commune today."""
         child_id = load(schemas.ChildQuerySchema, {"child_id": child_id})["child_id"]
         repo = self.repository()
         if repo.get_child(child_id) is None:
             raise NotFound(f"No registered child {child_id}.")
         state = fold_child(repo.facts_for(child_id))
         residence = state.residence
+        require_area(self.caller.identity, residence.commune_code, residence.map_version, f"Child {child_id}")
         return schemas.ChildSchema().dump({
             "child_id": child_id, **state.birth, "commune_code": residence.commune_code,
             "map_version": residence.map_version, "residence_since": residence.since,

@@ -1,9 +1,9 @@
-"""The child view's protection section: shown to a protection officer of the child's communes,
-withheld from everyone else, and every such read (or withholding) audited.
+"""The child view's protection section: shown to a protection officer whose areas hold the child's
+commune (or a case's), withheld from every other verified caller, and every such read (or
+withholding) audited with the caller the token names.
 
 What reporting holds of protection is what the events carried: groups, placements, allowances, case
-levels, risks, concerns, plan and outcome, never notes. A caller who names no identity is audited as
-``unidentified`` and gets no protection data.
+levels, risks, concerns, plan and outcome, never notes.
 """
 
 from datetime import date
@@ -12,9 +12,9 @@ from typing import Any
 from services.reporting.orm import AuditEntry, ChildView, ProtectionCase, ProtectionEpisode
 from services.reporting.repository import ReportingRepository
 from shared.kit import audit
-from shared.kit.access import load_caller, may_read_case
+from shared.kit.access import may_read_case
+from shared.kit.identity import Identity
 
-UNIDENTIFIED = {"user_id": "unidentified", "role": "none", "communes": [], "purpose": "not given"}
 WITHHELD = {"withheld": "Protection data are shown only to protection officers of the child's communes."}
 
 
@@ -46,15 +46,14 @@ def _details(cases: list[ProtectionCase], episodes: list[ProtectionEpisode], tod
     }
 
 
-def protection_section(repo: ReportingRepository, view: ChildView, caller: Any, today: date
+def protection_section(repo: ReportingRepository, view: ChildView, who: Identity, today: date
                        ) -> dict[str, Any] | None:
     cases = repo.rows_of(ProtectionCase, view.child_id)
     episodes = repo.rows_of(ProtectionEpisode, view.child_id)
     if not cases and not episodes:
         return None
-    who = UNIDENTIFIED if caller is None else load_caller(caller)
-    communes = {view.commune_code, *(c.commune_code for c in cases)}
-    allowed = any(may_read_case(who, commune) for commune in communes if commune)
+    places = [(view.commune_code, view.map_version), *((c.commune_code, c.opened_on) for c in cases)]
+    allowed = any(may_read_case(who, commune, on) for commune, on in places if commune and on)
     audit.record_read(repo.session, AuditEntry, who, "read_child_view",
                       audit.GRANTED if allowed else audit.WITHHELD, view.child_id)
     return _details(cases, episodes, today) if allowed else WITHHELD

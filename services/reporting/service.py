@@ -3,7 +3,9 @@
 ``shared.contracts`` lists the sources and their event types; a handler ``handle_<source>_<event>``
 is made for each one (``reliable_handler``: retried, then dead-lettered, never dropped), and each
 applies its event in one transaction (``use_cases.apply_event``). A timer catches up from every
-source's event log. RPC and HTTP serve the child view and the indicators.
+source's event log. RPC and HTTP serve the child view and the indicators, each to a verified caller
+with the right and the area (``shared.kit.access``); the reporting service calls the producers'
+event logs with its own service token (``EventLogs``).
 """
 
 import logging
@@ -20,14 +22,14 @@ from services.reporting.protection_view import protection_section
 from services.reporting.repository import ReportingRepository
 from shared.contracts import SOURCES, event_types
 from shared.contracts.fields import load
-from shared.exceptions import Forbidden, NotFound, ValidationFailed
+from shared.exceptions import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from shared.kit import audit
-from shared.kit.access import load_caller
+from shared.kit.access import guarded, require_area
+from shared.kit.identity import Caller
 from shared.plumbing import operations
 from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.plumbing.db import Database
-from shared.plumbing.entrypoints import rpc
 from shared.plumbing.event_logs import UNREACHABLE, EventLogs, fetch_page, unreachable
 from shared.plumbing.metrics import RpcMetrics, service_metrics
 from shared.plumbing.timers import configured_timer
@@ -51,43 +53,60 @@ class ReportingService(operations.OperationsEndpoints):
     park = DeadLetters()
     retired_queues = RetiredQueues(RETIRED_QUEUES)
     metrics = RpcMetrics()
+    caller = Caller()
 
-    @rpc(expected_exceptions=EXPECTED, sensitive_arguments=("child_id", "caller"))
-    def child_view(self, child_id: str, caller: dict | None = None) -> dict:
-        """One child across sectors; its protection section only for a protection officer of its
-        communes (``caller``: user_id, role, communes, purpose), and that read audited."""
+    @guarded("read:child", expected_exceptions=(*EXPECTED, Forbidden), sensitive_arguments=("child_id",))
+    def child_view(self, child_id: str) -> dict:
+        """One child across sectors, for a caller whose areas hold the child's commune; its
+        protection section only for a protection officer of its communes, and that read audited."""
         child_id = load(schemas.ChildQuerySchema, {"child_id": child_id})["child_id"]
         repo = ReportingRepository(self.db)
         view = repo.get_view(child_id)
         if view is None:
             raise NotFound(f"No view for child {child_id}.")
+        who = self.caller.identity
+        if not who.covers(view.commune_code, view.map_version or today()):
+            audit.record_read(self.db, AuditEntry, who, "read_child_view", audit.REFUSED, child_id)
+            require_area(who, view.commune_code, view.map_version or today(), f"Child {child_id}")
         return {**schemas.ChildViewSchema().dump(view), "health": health_section(repo, view, today()),
                 "education": education_section(repo, view, today()),
-                "protection": protection_section(repo, view, caller, today())}
+                "protection": protection_section(repo, view, who, today())}
 
-    @rpc(expected_exceptions=(*EXPECTED, Forbidden), sensitive_arguments=("caller",))
-    def audit_log(self, caller: dict, child_id: str | None = None) -> list[dict]:
+    @guarded("read:audit_log", expected_exceptions=(*EXPECTED, Forbidden))
+    def audit_log(self, child_id: str | None = None) -> list[dict]:
         """Who read which child's protection data in a child view, when and why: for auditors."""
-        who = load_caller(caller)
         query = load(schemas.AuditQuerySchema, {"child_id": child_id})
-        return audit.read_log(self.db, AuditEntry, who, query["child_id"])
+        return audit.read_log(self.db, AuditEntry, self.caller.identity, query["child_id"])
 
-    @rpc(expected_exceptions=EXPECTED)
+    def refused(self, method: str, args: tuple, kwargs: dict, refusal: Exception) -> None:
+        """Audit a child view refused before it ran (no valid token, or no right to read a child)."""
+        if method != "child_view":
+            return
+        child_id = kwargs.get("child_id", args[0] if args else None)
+        who = None if isinstance(refusal, Unauthenticated) else self.caller.identity
+        audit.record_read(self.db, AuditEntry, who, "read_child_view", audit.REFUSED,
+                          child_id[:32] if isinstance(child_id, str) else None)
+
+    @guarded("read:indicators", expected_exceptions=(*EXPECTED, Forbidden))
     def indicators(self, area_code: str, as_of: str, period: dict | None = None,
                    by_commune: bool = False) -> dict:
+        """The plan's figures for an area inside the caller's areas, on ``as_of``."""
         query = load(schemas.IndicatorsQuerySchema, {"area_code": area_code, "as_of": as_of,
                                                      "period": period, "by_commune": by_commune})
         units = admin_units()
         area = resolve_area(query["area_code"], query["as_of"], units)
+        require_area(self.caller.identity, area.code, area.map_version, f"Area {area.code}")
         return compute_indicators(ReportingRepository(self.db), area, query["as_of"],
                                   query["period"]["start"], query["period"]["end"], units,
                                   query["by_commune"])
 
-    @rpc(expected_exceptions=EXPECTED)
+    @guarded("operate", expected_exceptions=EXPECTED)
     def catch_up(self, source: str | None = None) -> dict:
         """Apply what the producers' event logs hold past the positions last read (every source
         when ``source`` is None); one result per source."""
-        source = load(schemas.CatchUpSchema, {"source": source})["source"]
+        return self.catch_up_sources(load(schemas.CatchUpSchema, {"source": source})["source"])
+
+    def catch_up_sources(self, source: str | None = None) -> dict:
         results = {}
         for name in [source] if source else SOURCES:
             fetch = partial(fetch_page, self.event_logs[name])
@@ -101,15 +120,17 @@ class ReportingService(operations.OperationsEndpoints):
 
     @configured_timer(CATCH_UP_INTERVAL_KEY, 60)
     def catch_up_periodically(self) -> None:
-        self.catch_up()
+        self.catch_up_sources()
 
-    @rpc
+    @guarded("operate")
     def view_stats(self) -> dict:
         return ReportingRepository(self.db).stats()
 
     @http("GET", "/indicators")
     def get_indicators(self, request) -> tuple:
-        """JSON by default; ``format=html`` gives the page an officer opens in a browser."""
+        """JSON by default; ``format=html`` gives the page an officer opens in a browser (with the
+        token as ``Authorization: Bearer``)."""
+        self.caller.use_header(request.headers.get("Authorization"))
         return http_views.indicators_response(request.args, self.indicators)
 
     def _project(self, body: dict) -> None:

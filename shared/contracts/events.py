@@ -5,7 +5,9 @@ Producers build envelopes only through ``make_envelope``; consumers read them th
 ``(source, event_type)``, so a field name cannot drift between services. A consumer reads only the
 envelope version it knows: any other is refused (and so dead-lettered), never read as if it were
 this one. Envelopes travel as JSON: dates are ISO strings, ids are strings. Events go to the topic
-exchange ``<source>.events`` with the event type as routing key.
+exchange ``<source>.events`` with the event type as routing key. ``provenance`` says who wrote the
+record (the verified token's ``system`` and ``user_id``); it is absent on events written before
+callers carried tokens.
 """
 
 from datetime import date, datetime
@@ -26,6 +28,11 @@ def known_source(source: str) -> None:
         raise ValidationError(f"Unknown source {source!r}.")
 
 
+class ProvenanceSchema(Schema):
+    system = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    user_id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 class EnvelopeSchema(Schema):
     event_id = fields.String(required=True, validate=validate.Regexp(
         r"[0-9a-f]{32}\Z", error="Must be 32 lowercase hex digits."))
@@ -37,6 +44,7 @@ class EnvelopeSchema(Schema):
     occurred_on = fields.Date(required=True)
     recorded_at = fields.AwareDateTime(required=True)
     payload = fields.Dict(required=True)
+    provenance = fields.Nested(ProvenanceSchema, load_default=None, allow_none=True)
 
 
 def make_envelope(
@@ -47,6 +55,7 @@ def make_envelope(
     occurred_on: date,
     payload: dict[str, Any],
     recorded_at: datetime | None = None,
+    provenance: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Build a JSON-safe envelope; the payload is checked against its contract."""
     schema = payload_schema(source, event_type)
@@ -64,6 +73,7 @@ def make_envelope(
         "occurred_on": occurred_on,
         "recorded_at": recorded_at or utc_now(),
         "payload": clean,
+        "provenance": provenance,
     }
     return strict(EnvelopeSchema).dump(envelope)
 

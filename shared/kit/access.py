@@ -1,43 +1,81 @@
-"""Who is asking, and what they may read: the caller every protection read names.
+"""What a verified caller may do: every RPC names the one right it needs, reads check the areas.
 
-A read of protection data takes the caller's identity and purpose as one dict: ``user_id``, ``role``,
-``communes`` (the commune codes the user works in) and ``purpose``. Sector systems authenticate their
-users and pass this on; the platform decides from it (``data/protection_rules.yaml``, ``access``): a
-protection officer reads cases in full in their own communes; an auditor reads the audit log; every
-other role gets counts, never cases.
+Services declare their RPCs with ``guarded(right, ...)`` instead of nameko's ``rpc``: before the
+method runs, the caller's token is verified (``self.caller``, ``shared.kit.identity``) and its roles
+must grant ``right`` (``data/access.yaml``; ``{service}`` in a right is the service's own name, so
+the kit's writes need ``write:health`` in health). No token, or a bad one: ``Unauthenticated``; a
+valid one without the right: ``Forbidden``; both before anything is read or stored, and handed to
+the service's ``refused`` hook (audited where the read concerns a child). A read of a person's data
+then checks that the caller's areas hold the child's, case's, school's or report's area
+(``require_area``), on both maps.
 """
 
+import inspect
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from shared.exceptions import Forbidden, Unauthenticated
+from shared.kit.identity import Identity, roles_text
+from shared.plumbing.entrypoints import rpc
+from shared.rules import access
 
-from shared.contracts.fields import Identifier, Text, digits, load
-from shared.exceptions import ValidationFailed
-from shared.rules import protection
-
-ROLES = ("protection_officer", "provincial_staff", "auditor", "health_worker", "teacher", "statistician")
-
-
-class CallerSchema(Schema):
-    user_id = Identifier(max_length=64, required=True)
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    communes = fields.List(digits(5), load_default=list, validate=validate.Length(max=500))
-    purpose = Text(max_length=200, required=True)
+REFUSALS = (Unauthenticated, Forbidden)
 
 
-def load_caller(caller: Any) -> dict[str, Any]:
-    """The caller, validated (a ``ValidationFailed`` naming ``caller.<field>`` otherwise)."""
+def guarded(right: str, *, expected_exceptions: tuple = (), sensitive_arguments: tuple = ()) -> Callable:
+    """An RPC entrypoint that runs only for a verified caller holding ``right``."""
+
+    def decorate(method: Callable) -> Any:
+        @wraps(method)
+        def entrypoint(self, *args: Any, **kwargs: Any) -> Any:
+            authorise(self, right.format(service=self.name), method.__name__, args, kwargs)
+            return method(self, *args, **kwargs)
+
+        entrypoint.__signature__ = inspect.signature(method)  # nameko checks calls against it
+        entrypoint.required_right = right
+        return rpc(expected_exceptions=(*expected_exceptions, *REFUSALS),
+                   sensitive_arguments=sensitive_arguments)(entrypoint)
+
+    return decorate
+
+
+def authorise(service: Any, right: str, method: str, args: tuple, kwargs: dict) -> Identity:
+    """The caller's identity if it holds ``right``; otherwise the refusal, after the service's
+    ``refused`` hook has seen it."""
     try:
-        return load(CallerSchema, caller)
-    except ValidationFailed as error:
-        raise ValidationFailed({f"caller.{field}": messages for field, messages in error.errors.items()}
-                               ) from error
+        who = service.caller.identity
+        require_right(who, right)
+        return who
+    except REFUSALS as refusal:
+        hook = getattr(service, "refused", None)
+        if hook is not None:
+            hook(method, args, kwargs, refusal)
+        raise
 
 
-def may_read_case(caller: dict[str, Any], commune_code: str) -> bool:
-    readers = protection.rules()["access"]["case_readers"]
-    return caller["role"] in readers and commune_code in caller["communes"]
+def require_right(who: Identity, right: str) -> None:
+    if right not in access.rights_of(who.roles):
+        raise Forbidden(f"{right} needs one of the roles {roles_text(access.roles_with(right))}; the token "
+                        f"of {who.user_id} holds {roles_text(who.roles)}.")
 
 
-def is_auditor(caller: dict[str, Any]) -> bool:
-    return caller["role"] in protection.rules()["access"]["auditors"]
+def require_area(who: Identity, code: str | None, on: date | str, what: str) -> None:
+    """``Forbidden`` unless one of the caller's areas holds ``code`` on the map in force ``on`` (or
+    the map version it names)."""
+    if not who.covers(code, on):
+        raise Forbidden(f"{what} lies in area {code or 'unknown'}, outside the token's areas "
+                        f"({', '.join(who.areas) or 'none'}).")
+
+
+def may(who: Identity, right: str) -> bool:
+    return right in access.rights_of(who.roles)
+
+
+def may_read_case(who: Identity, commune_code: str, on: date | str) -> bool:
+    return may(who, "read:cases") and who.covers(commune_code, on)
+
+
+def is_auditor(who: Identity) -> bool:
+    return may(who, "read:audit_log")

@@ -43,6 +43,7 @@ class RecordMixin:
     payload: Mapped[dict] = mapped_column(JSON)
     response: Mapped[dict] = mapped_column(JSON)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
+    written_by: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # the token's system, user_id
     created_at = mapped_column(DateTime(timezone=True), default=utc_now)
 
 
@@ -69,6 +70,7 @@ class Answered:
 class Context:
     today: date
     units: AdminUnits
+    provenance: dict[str, str] | None = None  # who writes: the verified token's system and user_id
 
 
 class SectorStore:
@@ -103,8 +105,8 @@ class SectorStore:
             raise Conflict(f"Record {record_id} was already used for other data.")
         return existing.response
 
-    def add(self, record_id: str, request: dict, accepted: Accepted, claimed_until: datetime | None = None
-            ) -> tuple[Any, dict]:
+    def add(self, record_id: str, request: dict, accepted: Accepted, claimed_until: datetime | None = None,
+            provenance: dict[str, str] | None = None) -> tuple[Any, dict]:
         """Stage the record and its event in the session (the event claimed by this worker until
         ``claimed_until``, when it publishes it itself); return the outbox row and the answer.
         Writers take turns from here to their commit, so events take their log positions in commit
@@ -112,14 +114,14 @@ class SectorStore:
         lock_keys(self.session, [f"{self.source}:outbox log"])
         payload = {"record_id": record_id, **accepted.payload}
         envelope = make_envelope(accepted.event_type, self.source, accepted.child_id,
-                                 accepted.area_code, accepted.occurred_on, payload)
+                                 accepted.area_code, accepted.occurred_on, payload, provenance=provenance)
         response = {"record_id": record_id, "child_id": accepted.child_id,
                     "event_type": accepted.event_type, "event_id": envelope["event_id"],
                     **accepted.answer}
         self.session.add(self.record_model(
             record_id=record_id, child_id=accepted.child_id, event_type=accepted.event_type,
             area_code=accepted.area_code, request=request, payload=envelope["payload"],
-            response=response))
+            response=response, written_by=provenance))
         return stage(self.session, self.outbox_model, envelope, claimed_until), response
 
     def events_since(self, position: int, limit: int) -> list[dict]:
@@ -157,7 +159,8 @@ def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command
         result = command(store, cmd, context)
         if isinstance(result, Answered):
             return result.response
-        row, response = store.add(cmd["record_id"], request, result, relay.claim_until())
+        row, response = store.add(cmd["record_id"], request, result, relay.claim_until(),
+                                  context.provenance)
         try:
             store.session.commit()
         except IntegrityError:

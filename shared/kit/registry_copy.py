@@ -24,11 +24,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from shared.contracts import event_types, load_fact
 from shared.contracts.events import load_envelope
 from shared.contracts.registry import Residence, fold_child
+from shared.kit.access import guarded
 from shared.kit.records import SectorStore
 from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, add_event_handlers
 from shared.plumbing.db import dialect_insert, ending_open_transaction, lock_key
-from shared.plumbing.entrypoints import rpc
 from shared.plumbing.event_logs import (
     UNREACHABLE,
     EventLogs,
@@ -171,13 +171,13 @@ def follow_registry(service: type) -> None:
             return unreachable(REGISTRY, error)
 
     def catch_up_periodically(self) -> None:
-        self.catch_up_registry()
+        catch_up_from_registry(self)
 
     service._copy_registry_event = _copy_registry_event
     service.registry_log = EventLogs((REGISTRY,))
     service.park = DeadLetters()
     catch_up_from_registry.__name__ = "catch_up_registry"
-    service.catch_up_registry = rpc(catch_up_from_registry)
+    service.catch_up_registry = guarded("operate")(catch_up_from_registry)
     service.catch_up_registry_periodically = configured_timer(CATCH_UP_INTERVAL_KEY, 60)(
         catch_up_periodically)
     add_event_handlers(service, [(REGISTRY, event_type) for event_type in event_types(REGISTRY)],

@@ -24,8 +24,9 @@ from nameko.timer import timer
 from shared.contracts.fields import Count, load
 from shared.exceptions import Conflict, NotFound, ValidationFailed
 from shared.kit import records
+from shared.kit.access import guarded
+from shared.kit.identity import Caller
 from shared.plumbing import operations
-from shared.plumbing.entrypoints import rpc
 from shared.plumbing.metrics import RpcMetrics
 from shared.plumbing.outbox import OutboxRelay
 from shared.rules.admin_units import admin_units
@@ -34,6 +35,7 @@ from shared.rules.clock import today
 EXPECTED = (ValidationFailed, NotFound, Conflict)
 IDENTITY_ARGUMENTS = ("record.child_id", "record.full_name", "child_id")
 EVENT_LOG_PAGE_MAX = 10_000
+WRITE = "write:{service}"
 
 
 class EventsSinceSchema(Schema):
@@ -49,12 +51,14 @@ def write_rpc(schema: type[Schema], command: records.Command,
         return self.write(schema, command, record)
 
     entrypoint.__doc__ = command.__doc__
-    return rpc(expected_exceptions=EXPECTED, sensitive_arguments=sensitive_arguments)(entrypoint)
+    entrypoint.__name__ = command.__name__
+    return guarded(WRITE, expected_exceptions=EXPECTED, sensitive_arguments=sensitive_arguments)(entrypoint)
 
 
 class SectorEndpoints(operations.OperationsEndpoints):
     relay = OutboxRelay()
     metrics = RpcMetrics()
+    caller = Caller()
 
     def repository(self) -> records.SectorStore:
         raise NotImplementedError("a sector returns its SectorStore bound to self.db")
@@ -62,12 +66,12 @@ class SectorEndpoints(operations.OperationsEndpoints):
     def on_void(self, store: records.SectorStore, target: Any) -> None:
         """Undo what a voided record did to the sector's own tables (nothing by default)."""
 
-    @rpc(expected_exceptions=EXPECTED)
+    @guarded(WRITE, expected_exceptions=EXPECTED)
     def void_record(self, record_id: str, reason: str) -> dict:
         command = partial(records.void_record, on_void=self.on_void)
         return self.write(records.VoidRecordSchema, command, {"record_id": record_id, "reason": reason})
 
-    @rpc(expected_exceptions=EXPECTED)
+    @guarded("read:event_log", expected_exceptions=EXPECTED)
     def events_since(self, position: int = 0, limit: int = 1000) -> list[dict]:
         """The event log after ``position``, oldest first, at most ``limit`` (1-10,000) entries."""
         page = load(EventsSinceSchema, {"position": position, "limit": limit})
@@ -80,5 +84,7 @@ class SectorEndpoints(operations.OperationsEndpoints):
         self.relay.measure_backlog(store.session, store.outbox_model)
 
     def write(self, schema: type[Schema], command: records.Command, data: Any) -> dict:
-        context = records.Context(today=today(), units=admin_units())
+        who = self.caller.identity
+        context = records.Context(today=today(), units=admin_units(),
+                                  provenance={"system": who.system, "user_id": who.user_id})
         return records.write(self.repository(), self.relay, schema, command, data, context)

@@ -2,10 +2,11 @@
 is missing, save the position; written once for reporting and for every sector's registry copy.
 
 ``EventLogs`` is one nameko RPC proxy per source, sharing one reply listener, so a consumer reads
-every source's log without an ``RpcProxy`` attribute per source. ``fetch_page`` reads one page with
-a short time limit and is cancelled when the service is asked to stop, so a producer that hangs or
-is gone can hold neither a catch-up nor a shutdown. ``follow_log`` is the loop: entries a consumer
-holds already (most, when the broker delivered them) are skipped with one query per page; an entry
+every source's log without an ``RpcProxy`` attribute per source; its calls carry the service's own
+token (``tokens.ServiceSigner``, never the token of whoever called the service). ``fetch_page`` reads
+one page with a short time limit and is cancelled when the service is asked to stop, so a producer
+that hangs or is gone can hold neither a catch-up nor a shutdown. ``follow_log`` is the loop: entries
+a consumer holds already (most, when the broker delivered them) are skipped with one query per page; an entry
 that breaks its contract is dead-lettered and passed, so it cannot hold the consumer behind; the
 position is an upsert that never moves backwards, so two catch-ups at once (a timer and an RPC, two
 replicas) both finish, and applying an entry twice is a no-op.
@@ -22,10 +23,11 @@ from nameko.rpc import ServiceProxy
 from sqlalchemy import BigInteger, Integer, String, case, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.exceptions import ValidationFailed
+from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed
 from shared.plumbing.db import dialect_insert
 from shared.plumbing.entrypoints import PromptReplyListener
 from shared.plumbing.lifecycle import StopRequested, cancelled_on_stop
+from shared.plumbing.tokens import SERVICE_KEY_FILE_KEY, ServiceSigner
 
 _log = logging.getLogger(__name__)
 CATCH_UP_BATCH = 500
@@ -41,18 +43,40 @@ class EventLogs(DependencyProvider):
     def __init__(self, sources: tuple[str, ...]) -> None:
         self.sources = sources
 
+    def setup(self) -> None:
+        self.signer = ServiceSigner(self.container.service_name,
+                                    self.container.config.get(SERVICE_KEY_FILE_KEY))
+
     def get_dependency(self, worker_ctx) -> dict[str, ServiceProxy]:
-        return {source: ServiceProxy(worker_ctx, source, self.rpc_reply_listener)
+        as_service = AsService(worker_ctx, self.signer.token())
+        return {source: ServiceProxy(as_service, source, self.rpc_reply_listener)
                 for source in self.sources}
 
 
-UNREACHABLE = (UnknownService, eventlet.Timeout, StopRequested)
+class AsService:
+    """A worker's context with the service's own token in place of its caller's, for the proxies."""
+
+    def __init__(self, worker_ctx: Any, token: str | None) -> None:
+        self._worker_ctx, self._token = worker_ctx, token
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._worker_ctx, name)
+
+    @property
+    def context_data(self) -> dict[str, Any]:
+        data = {k: v for k, v in self._worker_ctx.context_data.items() if k != "authorization"}
+        return {**data, "authorization": self._token} if self._token else data
+
+
+UNREACHABLE = (UnknownService, eventlet.Timeout, StopRequested, Unauthenticated, Forbidden)
 
 
 def unreachable(source: str, error: BaseException) -> dict:
     """A catch-up's answer for a producer it could not read now (the next tick tries again)."""
     reason = {UnknownService: f"service {source} is not running",
-              StopRequested: "this service is stopping"}.get(
+              StopRequested: "this service is stopping",
+              Unauthenticated: f"service {source} refused this service's token ({error})",
+              Forbidden: f"service {source} refused this service's token ({error})"}.get(
         type(error), f"service {source} did not answer within {CATCH_UP_CALL_TIMEOUT} s")
     _log.warning("catch-up from %s skipped: %s", source, reason)
     return {"source": source, "unreachable": reason}

@@ -77,6 +77,39 @@ class AdminUnits:
         level = {2: "province_code", 3: "district_code", 5: "code"}[len(code)]
         return sorted((c for c in communes if getattr(c, level) == code), key=lambda c: c.code)
 
+    def covers(self, area_code: str, area_map: str, target_code: str, target_map: str) -> bool:
+        """Whether an area (a province, district or commune, read on ``area_map``) holds every commune
+        of a target area read on ``target_map``. Across maps a legacy commune lies where its successor
+        lies, so the officer of a 2025 ward covers the legacy communes merged into it, and not the old
+        district that ward was carved from (most of it lies elsewhere)."""
+        inside = self._codes_in(area_code, area_map)
+        target = self._codes_in(target_code, target_map)
+        if not target or not inside:
+            return False
+        if area_map == target_map:
+            return target <= inside
+        if area_map == CURRENT:
+            return all(self.legacy_to_current.get(code) in inside for code in target)
+        return all(self._predecessors.get(code, frozenset({""})) <= inside for code in target)
+
+    def _codes_in(self, code: str, map_version: str) -> frozenset[str]:
+        key = (code, map_version)
+        if key not in self._areas:
+            self._areas[key] = frozenset(c.code for c in self.communes_in(code, map_version)
+                                         ) if len(code) in (2, 3, 5) else frozenset()
+        return self._areas[key]
+
+    @cached_property
+    def _areas(self) -> dict[tuple[str, str], frozenset[str]]:
+        return {}
+
+    @cached_property
+    def _predecessors(self) -> dict[str, frozenset[str]]:
+        merged: dict[str, set[str]] = {}
+        for legacy, current in self.legacy_to_current.items():
+            merged.setdefault(current, set()).add(legacy)
+        return {current: frozenset(codes) for current, codes in merged.items()}
+
     def commune_on_map(self, code: str, map_version: str) -> Commune | None:
         return (self.current if map_version == CURRENT else self.legacy).get(code)
 
