@@ -13,6 +13,7 @@ from contextlib import ExitStack  # noqa: E402
 
 import pytest  # noqa: E402
 
+from tests.support.identities import trust_config  # noqa: E402
 from tests.support.infra import (  # noqa: E402
     create_service_databases,
     reset_broker,
@@ -50,7 +51,7 @@ def service_config(clean_infra):
     def build(service: str, **extra):
         return {"AMQP_URI": clean_infra.amqp_uri, "DB_URL": clean_infra.db_url(service),
                 "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "EVENT_RETRY_DELAY_MS": 50,
-                "CATCH_UP_INTERVAL": 0,
+                "CATCH_UP_INTERVAL": 0, **trust_config(service),
                 **extra}
 
     return build

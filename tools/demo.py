@@ -8,7 +8,8 @@ line per checked figure (✓ or ✗, expected, got), a verdict, the pages to ope
 download, at the addresses the ``*_WEB_SERVER_ADDRESS`` variables give (as ``make run`` does). The
 exit status is 0 only when every figure matches, 1 otherwise (a figure differs, or a service stopped
 answering), and 2 when the platform is not there. ``--json`` prints the whole report instead of the
-summary.
+summary. Every call carries a token for a demo user of the province, signed with the development key
+``make run`` trusts (``tools.access token``); the links print it for the pages and CSV files.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import time
 from typing import Any
 
 from tools import demo_commune as commune
+from tools.access.tokens import dev_token
 from tools.broker_check import broker_problem, unreachable
 from tools.run_platform import DEFAULT_AMQP, address
 
@@ -26,6 +28,19 @@ RPC_TIMEOUT = 30
 LOADERS = (("registry", commune.load), ("education", commune.load_education),
            ("health", commune.load_health), ("protection", commune.load_protection))
 NOT_RUNNING = "The platform is not running: start `make run` first (in another terminal), then `make demo`."
+DEMO_ROLES = ["civil_registrar", "health_worker", "teacher", "protection_officer", "province_officer",
+              "operator"]
+
+
+def demo_token() -> str:
+    """The demo user's token: every sector's writes and the officer's reads, in the demo province."""
+    return dev_token("demo", DEMO_ROLES, [commune.PROVINCE], system="demo", purpose="make demo")
+
+
+def proxy(config: dict, timeout: float) -> Any:
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    return ClusterRpcProxy(config, timeout=timeout, context_data={"authorization": demo_token()})
 
 
 def wait_for_projection(reporting: Any, events: int, timeout: float = 30.0) -> dict:
@@ -41,18 +56,25 @@ def wait_for_projection(reporting: Any, events: int, timeout: float = 30.0) -> d
 def platform_problem(config: dict) -> str | None:
     """Why the demo cannot run (no broker, broker refusing us, services not started), or None."""
     from nameko.exceptions import RpcTimeout, UnknownService
-    from nameko.standalone.rpc import ClusterRpcProxy
+
+    from shared.exceptions import Forbidden, Unauthenticated
 
     broker = broker_problem(config["AMQP_URI"])
     if broker:
         return f"{broker} {NOT_RUNNING}" if unreachable(broker) else broker
     service = "reporting"
     try:
-        with ClusterRpcProxy(config, timeout=5) as rpc:
+        with proxy(config, timeout=5) as rpc:
             for service, _ in LOADERS:
-                getattr(rpc, service).events_since(0, 1)
+                try:
+                    getattr(rpc, service).events_since(0, 1)
+                except Forbidden:
+                    pass  # the log is for services only: refusing is answering
             service = "reporting"
             rpc.reporting.view_stats()
+    except Unauthenticated as refusal:
+        return (f"{service} refused the demo's token ({refusal}): `make run` and `make demo` must use "
+                "the same var/access/ (ACCESS_DIR)")
     except UnknownService:
         return f"{NOT_RUNNING} (nothing serves {service})"
     except RpcTimeout:
@@ -69,14 +91,19 @@ def links() -> list[str]:
     """The pages to open and the CSV files to download, where ``make run`` serves them."""
     page = f"{base_url('reporting')}/indicators?area={{}}&as_of={commune.DEMO_AS_OF}&format=html"
     return [
-        "Open the report page:",
-        f"  commune:  {page.format(commune.DEMO_AREA)}",
-        f"  province: {page.format(commune.PROVINCE)}   (one row per commune)",
+        "Every page and file needs the token (valid 1 hour): in this shell,",
+        f"  export TOKEN={demo_token()}",
+        "Save the report page (open the file in a browser):",
+        f"  commune:  curl -H \"Authorization: Bearer $TOKEN\" -o report.html "
+        f"'{page.format(commune.DEMO_AREA)}'",
+        f"  province: curl -H \"Authorization: Bearer $TOKEN\" -o province.html "
+        f"'{page.format(commune.PROVINCE)}'   (one row per commune)",
         "Download as CSV:",
-        f"  due vaccinations (health): {base_url('health')}/due-vaccinations?commune_code="
-        f"{commune.DEMO_AREA}&as_of={commune.DEMO_AS_OF}",
-        f"  school roster (education): {base_url('education')}/school-roster?school_code="
-        f"{commune.KINDERGARTEN}&school_year={commune.SCHOOL_YEAR}",
+        f"  due vaccinations (health): curl -OJ -H \"Authorization: Bearer $TOKEN\" "
+        f"'{base_url('health')}/due-vaccinations?commune_code={commune.DEMO_AREA}&as_of={commune.DEMO_AS_OF}'",
+        f"  school roster (education): curl -OJ -H \"Authorization: Bearer $TOKEN\" "
+        f"'{base_url('education')}/school-roster?school_code={commune.KINDERGARTEN}"
+        f"&school_year={commune.SCHOOL_YEAR}'",
     ]
 
 
@@ -118,11 +145,10 @@ def run(config: dict) -> tuple[dict, dict] | str:
     """Load the commune through every sector, wait for reporting, and return its report and stats;
     or which service stopped answering."""
     from nameko.exceptions import RpcTimeout
-    from nameko.standalone.rpc import ClusterRpcProxy
 
     service = "reporting"
     try:
-        with ClusterRpcProxy(config, timeout=RPC_TIMEOUT) as rpc:
+        with proxy(config, timeout=RPC_TIMEOUT) as rpc:
             for service, loader in LOADERS:
                 loader(getattr(rpc, service))
             service = "reporting"

@@ -7,7 +7,9 @@ wrong and exits 2 otherwise. Reporting starts first, so its queues exist before 
 "platform up" is printed only when every service answers ``/healthz``; if one exits before or after
 that, all stop and the exit status is 1. Ctrl-C or one SIGTERM (to this process or its whole group)
 stops them all. Each service keeps its embedded SQLite file under ``var/`` unless ``<SERVICE>_DB_URL``
-is set.
+is set. Every call needs a signed token: the keys (a development issuer, one per service) are made
+on first start under ``var/access/`` (``tools.access.tokens``; ``python -m tools.access token`` signs
+one), unless ``TOKEN_ISSUERS_FILE`` names the issuers a deployment trusts instead.
 """
 
 import os
@@ -19,6 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tools.access.tokens import ensure_trust, service_key_file
 from tools.broker_check import broker_problem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +87,18 @@ def wait_healthy(service: str, process: subprocess.Popen) -> str | None:
     return f"{service} did not answer /healthz within {START_TIMEOUT} s"
 
 
+def trust_tokens() -> None:
+    """Make the embedded default's keys if missing, and point every service at them (unless the
+    environment names its own issuers file or service keys)."""
+    if os.environ.get("TOKEN_ISSUERS_FILE"):
+        return
+    issuers = ensure_trust()
+    os.environ["TOKEN_ISSUERS_FILE"] = str(issuers)
+    for service in SERVICES:
+        os.environ.setdefault(f"{service.upper()}_SERVICE_KEY_FILE",
+                              str(service_key_file(issuers.parent, service)))
+
+
 def main() -> int:
     amqp_uri = os.environ.setdefault("AMQP_URI", DEFAULT_AMQP)
     problems = preflight(amqp_uri)
@@ -91,6 +106,7 @@ def main() -> int:
         print("Cannot start the platform:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 2
     (ROOT / "var").mkdir(exist_ok=True)
+    trust_tokens()
     processes: dict[str, subprocess.Popen] = {}
     stopping = False
 

@@ -78,11 +78,13 @@ class ProtectionService(sector.SectorEndpoints):
             return
         name, action = AUDITED_READS[method]
         named = kwargs.get(name, args[0] if args else None)
-        named = named[:64] if isinstance(named, str) else None
+        named = named if isinstance(named, str) and 0 < len(named) <= 64 else None
         who = None if isinstance(refusal, Unauthenticated) else self.caller.identity
         store = self.repository()
+        case = store.case(named) if name == "case_id" and named else None
+        child_id = case.child_id if case is not None else None if name == "case_id" else named
         audit.record_read(store.session, store.audit_model, who, action, audit.REFUSED,
-                          child_id=None if name == "case_id" else (named or "")[:32] or None,
+                          child_id=child_id[:32] if child_id else None,
                           case_id=named if name == "case_id" else None)
 
     def repository(self) -> ProtectionStore:

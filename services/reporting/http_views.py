@@ -2,14 +2,15 @@
 
 ``format=html`` gives the page an officer opens, prints or saves (with the per-commune table for a
 district or province); an error then is an HTML page too, so a browser never shows raw JSON.
-``by=commune`` adds the per-commune breakdown to the JSON.
+``by=commune`` adds the per-commune breakdown to the JSON. The caller's token comes as
+``Authorization: Bearer``: none or a bad one is a 401, one without the right or the area a 403.
 """
 
 import json
 from collections.abc import Callable, Mapping
 
-from services.reporting.report_page import render_error, render_report
-from shared.exceptions import ValidationFailed
+from services.reporting.report_page import render_error, render_refusal, render_report
+from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed, http_headers, http_status
 from shared.rules.clock import utc_now
 
 JSON = {"Content-Type": "application/json"}
@@ -29,6 +30,12 @@ def indicators_response(args: Mapping[str, str], indicators: Callable[..., dict]
         if html:
             return 400, HTML, render_error(error.errors)
         return 400, JSON, json.dumps({"errors": error.errors}, ensure_ascii=False)
+    except (Unauthenticated, Forbidden) as refusal:
+        status, headers = http_status(refusal), http_headers(refusal)
+        if html:
+            return status, {**HTML, **headers}, render_refusal(status, str(refusal))
+        return status, {**JSON, **headers}, json.dumps(
+            {"error": type(refusal).__name__, "reason": str(refusal)}, ensure_ascii=False)
     if html:
         return 200, HTML, render_report(report, utc_now())
     return 200, JSON, json.dumps(report, ensure_ascii=False)

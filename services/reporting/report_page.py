@@ -179,6 +179,20 @@ def render_report(report: dict[str, Any], generated_at: datetime) -> str:
     return _page(title, body)
 
 
+REFUSAL_TITLES = {401: ("Cần đăng nhập / sign-in needed",
+                        "Trang này cần mã truy cập (token) hợp lệ / this page needs a valid token"),
+                  403: ("Không có quyền / not allowed",
+                        "Mã truy cập không cho xem trang này / the token does not allow this page")}
+
+
+def render_refusal(status: int, reason: str) -> str:
+    """The page for a 401 or 403: what is missing, in Vietnamese and English, and why."""
+    title, lead = REFUSAL_TITLES[status]
+    body = (f"<h1>{escape(title)}</h1><p>{escape(lead)}.</p><p><small>{escape(reason)}</small></p>"
+            "<p><small>Gửi kèm / send: <code>Authorization: Bearer &lt;token&gt;</code></small></p>")
+    return _page(title, body)
+
+
 def render_error(errors: dict[str, list[str]]) -> str:
     items = "".join(f"<li><b>{escape(field)}</b>: {escape(' '.join(messages))}</li>"
                     for field, messages in sorted(errors.items()))

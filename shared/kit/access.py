@@ -2,8 +2,8 @@
 
 Services declare their RPCs with ``guarded(right, ...)`` instead of nameko's ``rpc``: before the
 method runs, the caller's token is verified (``self.caller``, ``shared.kit.identity``) and its roles
-must grant ``right`` (``data/access.yaml``; ``{service}`` in a right is the service's own name, so
-the kit's writes need ``write:health`` in health). No token, or a bad one: ``Unauthenticated``; a
+must grant ``right`` (``data/access.yaml``; ``{sector}`` in a right is the service's ``sector``, by
+default its name, so the kit's writes need ``write:health`` in health). No token, or a bad one: ``Unauthenticated``; a
 valid one without the right: ``Forbidden``; both before anything is read or stored, and handed to
 the service's ``refused`` hook (audited where the read concerns a child). A read of a person's data
 then checks that the caller's areas hold the child's, case's, school's or report's area
@@ -30,7 +30,8 @@ def guarded(right: str, *, expected_exceptions: tuple = (), sensitive_arguments:
     def decorate(method: Callable) -> Any:
         @wraps(method)
         def entrypoint(self, *args: Any, **kwargs: Any) -> Any:
-            authorise(self, right.format(service=self.name), method.__name__, args, kwargs)
+            authorise(self, right.format(sector=getattr(self, "sector", self.name)), method.__name__,
+                      args, kwargs)
             return method(self, *args, **kwargs)
 
         entrypoint.__signature__ = inspect.signature(method)  # nameko checks calls against it

@@ -35,7 +35,7 @@ from shared.rules.clock import today
 EXPECTED = (ValidationFailed, NotFound, Conflict)
 IDENTITY_ARGUMENTS = ("record.child_id", "record.full_name", "child_id")
 EVENT_LOG_PAGE_MAX = 10_000
-WRITE = "write:{service}"
+WRITE = "write:{sector}"
 
 
 class EventsSinceSchema(Schema):

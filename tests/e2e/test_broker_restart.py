@@ -5,9 +5,9 @@ import subprocess
 from urllib.parse import urlsplit
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.support.factories import make_birth
+from tests.support.identities import cluster_proxy
 from tests.support.processes import wait_ready, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -34,14 +34,14 @@ def test_restarting_the_broker_mid_stream_loses_nothing(platform):
     if urlsplit(config["AMQP_URI"]).port != 5672:
         pytest.skip("the broker under test is not the local node rabbitmqctl controls")
     processes["reporting"].kill()  # so the first batch waits in the broker's queues
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with cluster_proxy(config, timeout=30) as rpc:
         for _ in range(BATCH):
             rpc.registry.register_birth(make_birth())
     restart_local_broker()  # the queued events must survive it
     processes["reporting"].start()
     wait_ready(config, "registry", "events_since")
     wait_ready(config, "reporting", "view_stats")
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with cluster_proxy(config, timeout=30) as rpc:
         for _ in range(BATCH):
             rpc.registry.register_birth(make_birth())
         stats = wait_until(lambda: (s := rpc.reporting.view_stats())["processed_events"] >= 2 * BATCH

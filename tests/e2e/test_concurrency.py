@@ -7,10 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 from eventlet.greenpool import GreenPool
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, func, select, text
 
 from tests.support.factories import make_birth, make_enrolment, make_vaccination
+from tests.support.identities import cluster_proxy
 from tests.support.platform import SERVICES, Platform, platform_env, sqlite_urls
 from tests.support.processes import wait_until
 
@@ -43,7 +43,7 @@ def write_all(config: dict, batches: list[list[tuple[str, str, dict]]]) -> list[
     failures: list[str] = []
 
     def caller(writes):
-        with ClusterRpcProxy(config, timeout=30) as rpc:
+        with cluster_proxy(config, timeout=30) as rpc:
             for service, method, record in writes:
                 try:
                     getattr(getattr(rpc, service), method)(record)
@@ -74,7 +74,7 @@ def test_ten_callers_writing_at_once_are_all_answered_and_each_record_counts_onc
     batches = [one_callers_writes(caller) for caller in range(CALLERS)]
     try:
         failures = write_all(config, batches)
-        with ClusterRpcProxy(config, timeout=30) as rpc:
+        with cluster_proxy(config, timeout=30) as rpc:
             stats = wait_until(lambda: (s := rpc.reporting.view_stats())["processed_events"] >= 2000 and s,
                                120, "reporting to apply 2,000 events")
         wait_until(lambda: all(count_rows(urls[s], "known_children") == 1000

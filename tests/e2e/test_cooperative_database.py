@@ -5,12 +5,12 @@ import pytest
 from amqp.exceptions import ChannelError
 from kombu import Connection
 from nameko.standalone.events import event_dispatcher
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, text
 
 from shared.plumbing.consumer import handler_method_name, handler_queue_name
 from tests.conftest import free_port
 from tests.support.factories import make_birth_envelope
+from tests.support.identities import cluster_proxy
 from tests.support.processes import ServiceProcess, wait_ready, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -49,10 +49,10 @@ def test_a_handler_waiting_in_postgresql_does_not_stop_another_worker_answering(
             holder.execute(text("SELECT pg_advisory_lock(hashtext(:c))"), {"c": envelope["child_id"]})
             event_dispatcher(config)("registry", "birth_registered", envelope)
             wait_until(lambda: waiting_for_a_lock(holder), 30, "reporting's handler to wait for the lock")
-            with ClusterRpcProxy(config, timeout=5) as rpc:
+            with cluster_proxy(config, timeout=5) as rpc:
                 while_waiting = rpc.reporting.view_stats()
             holder.execute(text("SELECT pg_advisory_unlock(hashtext(:c))"), {"c": envelope["child_id"]})
-        with ClusterRpcProxy(config, timeout=5) as rpc:
+        with cluster_proxy(config, timeout=5) as rpc:
             after = wait_until(lambda: (s := rpc.reporting.view_stats())["processed_events"] == 1 and s, 30,
                                "the birth to apply once the lock is free")
     finally:

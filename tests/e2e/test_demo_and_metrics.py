@@ -6,11 +6,11 @@ import sys
 
 import pytest
 import requests
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.exceptions import NotFound, ValidationFailed
 from tests.conftest import free_port
 from tests.support.factories import make_birth
+from tests.support.identities import cluster_proxy
 from tests.support.platform import SERVICES, platform_env, platform_running, sqlite_urls
 from tests.support.processes import ROOT, ServiceProcess, wait_ready, wait_until
 from tools import demo, demo_commune
@@ -74,7 +74,7 @@ def test_the_demo_commune_gives_the_hand_counted_indicators(platform, clean_infr
     try:
         for sector in sectors:
             wait_ready(config, sector.service, "events_since", 0, 1)
-        with ClusterRpcProxy(config, timeout=30) as rpc:
+        with cluster_proxy(config, timeout=30) as rpc:
             for _ in range(2):  # a second load is a retry: it must store nothing new
                 for service, load in demo.LOADERS:
                     load(getattr(rpc, service))
@@ -105,7 +105,7 @@ def test_the_demo_commune_gives_the_hand_counted_indicators(platform, clean_infr
 
 def test_a_remote_caller_gets_the_typed_error_naming_the_field(platform):
     _, config, _ = platform
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with cluster_proxy(config, timeout=30) as rpc:
         with pytest.raises(ValidationFailed) as error:
             rpc.registry.register_birth(make_birth(commune_code="99999"))
         with pytest.raises(NotFound):
@@ -123,7 +123,7 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
         ports[name] = f"127.0.0.1:{free_port()}"
         others[name] = ServiceProcess(name, {**env, f"{name.upper()}_WEB_SERVER_ADDRESS": ports[name]},
                                       tmp_path).start()
-    with ClusterRpcProxy(config, timeout=30) as rpc:
+    with cluster_proxy(config, timeout=30) as rpc:
         demo_commune.load(rpc.registry)
         demo.wait_for_projection(rpc.reporting, demo_commune.EVENT_COUNT)
 
@@ -153,7 +153,7 @@ def test_make_demo_after_make_run_prints_every_figure_checked_and_exits_0(clean_
     env = platform_env(clean_infra.amqp_uri, {s: clean_infra.db_url(s) for s in SERVICES})
     with platform_running(env, tmp_path / "run.log"):
         first, second = make_demo(env), make_demo(env)  # the second stores nothing new
-        with ClusterRpcProxy({"AMQP_URI": clean_infra.amqp_uri}, timeout=30) as rpc:
+        with cluster_proxy({"AMQP_URI": clean_infra.amqp_uri}, timeout=30) as rpc:
             stats = rpc.reporting.view_stats()
     assert (first.returncode, first.stdout, first.stderr) == (0, expected_summary(env), "")
     assert (second.returncode, second.stdout, second.stderr) == (0, expected_summary(env), "")
@@ -163,7 +163,7 @@ def test_make_demo_after_make_run_prints_every_figure_checked_and_exits_0(clean_
 def test_make_demo_reports_a_figure_that_differs_with_a_cross_and_exits_1(clean_infra, tmp_path):
     env = platform_env(clean_infra.amqp_uri, {s: clean_infra.db_url(s) for s in SERVICES})
     with platform_running(env, tmp_path / "run.log"):
-        with ClusterRpcProxy({"AMQP_URI": clean_infra.amqp_uri}, timeout=30) as rpc:
+        with cluster_proxy({"AMQP_URI": clean_infra.amqp_uri}, timeout=30) as rpc:
             rpc.health.record_health_check({  # a third child checked: the hand count says two
                 "record_id": "not-in-the-hand-count", "child_id": demo_commune.child_id(10),
                 "checked_on": "2026-06-01", "commune_code": demo_commune.DEMO_AREA})

@@ -4,12 +4,12 @@ from datetime import date, timedelta
 
 import pytest
 from nameko.exceptions import RpcTimeout
-from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from services.registry.orm import OutboxMessage
 from tests.support.factories import make_birth
+from tests.support.identities import cluster_proxy
 from tests.support.processes import wait_ready, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -29,7 +29,7 @@ def births() -> list[dict]:
 
 def register_all(config, records, on_each, on_timeout):
     """Register every record; a timed-out call is retried with the same record_id."""
-    with ClusterRpcProxy(config, timeout=4) as rpc:
+    with cluster_proxy(config, timeout=4) as rpc:
         for i, record in enumerate(records):
             on_each(i)
             while True:
@@ -41,7 +41,7 @@ def register_all(config, records, on_each, on_timeout):
 
 
 def assert_exactly_all_projected(config):
-    with ClusterRpcProxy(config, timeout=10) as rpc:
+    with cluster_proxy(config, timeout=10) as rpc:
         stats = wait_until(lambda: (s := rpc.reporting.view_stats())["processed_events"] >= CHILDREN
                            and s, 120, f"{CHILDREN} events in the view")
         indicator = rpc.reporting.indicators("03388", "2024-12-31")["indicators"]

@@ -26,6 +26,7 @@ from shared.plumbing.metrics import service_metrics
 from tests.support.factories import make_birth, make_birth_envelope, make_card, make_death, make_move
 from tests.support.hostile import FUZZ, VALUES, Sessions, arguments, attempt, mutations, relay_double, tainted
 from tests.support.hostile import write_and_read as hostile_write
+from tests.support.identities import caller_context
 
 METRICS = service_metrics("reporting")
 BASE_CHILD = make_birth(record_id="base-birth", date_of_birth="2024-03-01")
@@ -129,7 +130,7 @@ def test_indicators_answer_or_name_a_field(reporting_sessions, args):
                             st.text(max_size=12) | st.sampled_from(["html", "12", "2025-12-31"])))
 def test_the_indicator_page_answers_200_or_400_never_500(reporting_sessions, args):
     with Session(reporting_sessions.engine) as session:
-        worker = worker_factory(ReportingService, db=session)
+        worker = worker_factory(ReportingService, db=session, caller=caller_context())
         status, headers, body = indicators_response(args, worker.indicators)
     assert status in (200, 400)
     assert isinstance(body, str)
@@ -189,7 +190,7 @@ def test_the_reporting_queries_that_used_to_crash_name_their_field(reporting_ses
 
 def test_a_report_for_year_one_is_a_400_page_not_a_500(reporting_sessions):
     with Session(reporting_sessions.engine) as session:
-        worker = worker_factory(ReportingService, db=session)
+        worker = worker_factory(ReportingService, db=session, caller=caller_context())
         status, headers, body = indicators_response(
             {"area": "12", "as_of": "0001-01-01", "format": "html"}, worker.indicators)
     assert (status, headers["Content-Type"]) == (400, "text/html; charset=utf-8")

@@ -11,26 +11,26 @@ from sqlalchemy import func, select
 
 from services.protection.orm import CaseNote, Episode, OutboxMessage, Record
 from services.reporting.report_page import render_report
-from shared.exceptions import Forbidden, ValidationFailed
+from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed
 from tests.support.factories import (
     NOTE,
     make_allowance,
     make_birth,
-    make_caller,
     make_case,
     make_case_close,
     make_case_update,
     make_move,
     make_placement,
     make_special_circumstance,
+    make_token,
 )
 from tests.support.hooks import call, write_and_wait
 
 AS_OF, PERIOD = "2025-03-31", {"start": "2025-01-01", "end": "2025-03-31"}  # legacy map: districts
 CITY, CITY_COMMUNES = "105", ("03388", "03387", "03386")  # Lai Châu city, three of its wards
-OFFICER, TEACHER = make_caller(), make_caller("teacher", purpose="school enrolment")
-OUTSIDER = make_caller(communes=("03391",), user_id="officer-of-03391")
-AUDITOR = make_caller("auditor", communes=(), user_id="auditor-1", purpose="quarterly audit")
+OFFICER, TEACHER = make_token(), make_token("teacher", purpose="school enrolment")
+OUTSIDER = make_token(communes=("03391",), user_id="officer-of-03391")
+AUDITOR = make_token("auditor", communes=(), user_id="auditor-1", purpose="quarterly audit")
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ def test_notes_never_reach_the_broker_a_record_row_or_the_disk_in_clear(platform
     stored = json.dumps([r.request for r in protection_db.scalars(select(Record))], ensure_ascii=False)
     assert ("Lò Thị Hoa" in stored, stored.count('"notes": "sha256:')) == (False, 3)
     assert not any(NOTE.encode("utf-8") in n.ciphertext for n in protection_db.scalars(select(CaseNote)))
-    full = call(protection_container, "get_case", case["case_id"], OFFICER)
+    full = call(protection_container, "get_case", case["case_id"], as_token=OFFICER)
     assert [n["text"] for n in full["notes"]] == [NOTE, "Kế hoạch: thăm nhà hằng tuần.",
                                                   "Đã chuyển gia đình bà ngoại."]
     assert (full["level"], full["plan_on"], full["services"], full["outcome"]) == (
@@ -95,21 +95,24 @@ def test_another_commune_or_role_is_refused_case_details_and_every_read_is_audit
     child = platform.child()
     case = make_case(child)
     platform.protect("open_case", case)
-    call(protection_container, "get_case", case["case_id"], OFFICER)
+    call(protection_container, "get_case", case["case_id"], as_token=OFFICER)
     for caller in (OUTSIDER, TEACHER):
         with pytest.raises(Forbidden):
-            call(protection_container, "get_case", case["case_id"], caller)
+            call(protection_container, "get_case", case["case_id"], as_token=caller)
     with pytest.raises(Forbidden):
-        call(protection_container, "cases_for_child", child, TEACHER)
+        call(protection_container, "cases_for_child", child, as_token=TEACHER)
     with pytest.raises(Forbidden):
-        call(protection_container, "audit_log", OFFICER)
-    log = call(protection_container, "audit_log", AUDITOR, child)
-    assert [(e["user_id"], e["role"], e["purpose"], e["action"], e["outcome"]) for e in reversed(log)] == [
-        ("protection_officer-1", "protection_officer", "case_management", "read_case", "granted"),
-        ("officer-of-03391", "protection_officer", "case_management", "read_case", "refused"),
-        ("teacher-1", "teacher", "school enrolment", "read_case", "refused"),
-        ("teacher-1", "teacher", "school enrolment", "read_child_cases", "refused"),
-        ("auditor-1", "auditor", "quarterly audit", "read_audit_log", "granted"),
+        call(protection_container, "audit_log", as_token=OFFICER)
+    with pytest.raises(Unauthenticated):
+        call(protection_container, "get_case", case["case_id"], as_token="")
+    log = call(protection_container, "audit_log", child, as_token=AUDITOR)
+    assert [(e["user_id"], e["roles"], e["purpose"], e["action"], e["outcome"]) for e in reversed(log)] == [
+        ("protection_officer-1", ["protection_officer"], "case_management", "read_case", "granted"),
+        ("officer-of-03391", ["protection_officer"], "case_management", "read_case", "refused"),
+        ("teacher-1", ["teacher"], "school enrolment", "read_case", "refused"),
+        ("teacher-1", ["teacher"], "school enrolment", "read_child_cases", "refused"),
+        ("unauthenticated", ["unauthenticated"], "", "read_case", "refused"),
+        ("auditor-1", ["auditor"], "quarterly audit", "read_audit_log", "granted"),
     ]
 
 
@@ -118,18 +121,26 @@ def test_the_child_view_shows_protection_data_only_to_an_officer_of_the_child_an
     child = platform.child()
     platform.protect("record_special_circumstance", make_special_circumstance(child, groups=["a", "d"]))
     platform.protect("grant_allowance", make_allowance(child))
-    anyone = call(reporting_container, "child_view", child)["protection"]
-    teacher = call(reporting_container, "child_view", child, TEACHER)["protection"]
-    officer = call(reporting_container, "child_view", child, OFFICER)["protection"]
-    assert anyone == teacher == {
+    with pytest.raises(Unauthenticated):
+        call(reporting_container, "child_view", child, as_token="")
+    with pytest.raises(Forbidden):
+        call(reporting_container, "child_view", child, as_token=make_token(
+            "commune_officer", communes=("03391",), user_id="officer-of-03391"))
+    teacher = call(reporting_container, "child_view", child, as_token=make_token(
+        "commune_officer", user_id="commune-officer-1"))["protection"]
+    officer = call(reporting_container, "child_view", child, as_token=OFFICER)["protection"]
+    assert teacher == {
         "withheld": "Protection data are shown only to protection officers of the child's communes."}
     assert (officer["special_circumstances"], officer["allowances"]) == (
         ["a", "d"],
         [{"category": "no_support_under_4", "monthly_amount_vnd": 1250000, "since": "2024-11-01"}])
-    log = call(reporting_container, "audit_log", AUDITOR)
+    log = call(reporting_container, "audit_log", as_token=AUDITOR)
     assert [(e["user_id"], e["action"], e["outcome"]) for e in reversed(log)] == [
-        ("unidentified", "read_child_view", "withheld"), ("teacher-1", "read_child_view", "withheld"),
-        ("protection_officer-1", "read_child_view", "granted"), ("auditor-1", "read_audit_log", "granted")]
+        ("unauthenticated", "read_child_view", "refused"),
+        ("officer-of-03391", "read_child_view", "refused"),
+        ("commune-officer-1", "read_child_view", "withheld"),
+        ("protection_officer-1", "read_child_view", "granted"),
+        ("auditor-1", "read_audit_log", "granted")]
 
 
 def test_the_allowance_is_the_standard_level_of_its_start_date_times_the_coefficient(

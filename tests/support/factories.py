@@ -177,8 +177,9 @@ def make_placement(child_id: str, **overrides: Any) -> dict[str, Any]:
     return record
 
 
-def make_caller(role: str = "protection_officer", communes: tuple[str, ...] = (COMMUNE,), **overrides: Any
-                ) -> dict[str, Any]:
-    caller = {"user_id": f"{role}-1", "role": role, "communes": list(communes), "purpose": "case_management"}
-    caller.update(overrides)
-    return caller
+def make_token(role: str = "protection_officer", communes: tuple[str, ...] = (COMMUNE,),
+               user_id: str | None = None, purpose: str = "case_management") -> str:
+    """A signed token of one user with one role in ``communes`` (codes on today's map)."""
+    from tests.support.identities import token
+
+    return token(role, areas=list(communes), user=user_id or f"{role}-1", purpose=purpose)

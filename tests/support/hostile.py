@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from services.reporting.use_cases import apply_event
 from shared.exceptions import PlatformError
 from shared.plumbing.metrics import service_metrics
+from tests.support.identities import caller_context
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "120"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -92,7 +93,7 @@ class Sessions:
 
     def run(self, service_cls, method: str, *args, **dependencies):
         with Session(self.engine, expire_on_commit=False) as session:
-            worker = worker_factory(service_cls, db=session, **dependencies)
+            worker = worker_factory(service_cls, db=session, **{"caller": caller_context(), **dependencies})
             return getattr(worker, method)(*args)
 
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import free_port
+from tests.support.identities import trust_env
 from tests.support.processes import ROOT, wait_until
 
 SERVICES = ("reporting", "registry", "health", "education", "protection")
@@ -23,7 +24,7 @@ def sqlite_urls(folder: Path) -> dict[str, str]:
 
 def platform_env(amqp_uri: str, db_urls: dict[str, str], **overrides: str) -> dict[str, str]:
     """What ``make run`` reads: the test broker, free ports, and each service's database."""
-    env = {**os.environ, "AMQP_URI": amqp_uri}
+    env = {**os.environ, "AMQP_URI": amqp_uri, **trust_env()}
     for service in SERVICES:
         env[f"{service.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
         env[f"{service.upper()}_DB_URL"] = db_urls[service]

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from nameko.standalone.rpc import ClusterRpcProxy
-
+from tests.support.identities import cluster_proxy, trust_env
 from tools.run_platform import QUIET_EVENTLET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,7 +44,8 @@ class ServiceProcess:
         log = open(self.log_dir / f"{self.service}-{self.starts}.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", *self.args],
-            cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": QUIET_EVENTLET, **self.env, **extra_env},
+            cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": QUIET_EVENTLET, **trust_env(), **self.env,
+                                **extra_env},
             stdout=log, stderr=subprocess.STDOUT)
         return self
 
@@ -73,7 +73,7 @@ def wait_ready(config: dict, service: str, probe: str, *args: Any, timeout: floa
 
     def answers() -> bool:
         try:
-            with ClusterRpcProxy(config, timeout=5) as rpc:
+            with cluster_proxy(config, timeout=5) as rpc:
                 getattr(getattr(rpc, service), probe)(*args)
             return True
         except Exception:  # UnknownService until its queue exists, RpcTimeout while it starts

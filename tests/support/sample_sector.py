@@ -65,6 +65,7 @@ class SampleStore(SectorStore):
 
 class SampleService(sector.SectorEndpoints):
     name = SOURCE
+    sector = "health"  # its writes need the health workers' right (write:health)
     db = Database(SampleBase)
 
     record_weighing = write_rpc(RecordWeighingSchema, record_weighing)

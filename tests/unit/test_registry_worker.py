@@ -13,6 +13,7 @@ from services.registry.service import RegistryService
 from shared.exceptions import Conflict, ValidationFailed
 from shared.plumbing.db import make_engine
 from tests.support.factories import make_birth
+from tests.support.identities import caller_context
 
 LEASE_END = datetime(2026, 12, 1, 9, 0, 10, tzinfo=UTC)
 
@@ -32,7 +33,7 @@ def a_relay() -> Mock:
 
 def test_a_birth_is_committed_with_its_event_claimed_then_handed_to_the_relay(session):
     relay = a_relay()
-    service = worker_factory(RegistryService, db=session, relay=relay)
+    service = worker_factory(RegistryService, db=session, caller=caller_context(), relay=relay)
     birth = make_birth()
     answer = service.register_birth(birth)
     staged = session.scalars(select(OutboxMessage)).one()
@@ -45,7 +46,7 @@ def test_a_birth_is_committed_with_its_event_claimed_then_handed_to_the_relay(se
 
 def test_a_rejected_birth_reaches_neither_the_database_nor_the_relay(session):
     relay = a_relay()
-    service = worker_factory(RegistryService, db=session, relay=relay)
+    service = worker_factory(RegistryService, db=session, caller=caller_context(), relay=relay)
     with pytest.raises(ValidationFailed) as error:
         service.register_birth(make_birth(sex="other"))
     assert error.value.errors == {"sex": ["Must be one of: male, female."]}
@@ -54,14 +55,14 @@ def test_a_rejected_birth_reaches_neither_the_database_nor_the_relay(session):
 
 
 def test_a_payload_that_is_not_a_dict_is_a_validation_error(session):
-    service = worker_factory(RegistryService, db=session, relay=Mock())
+    service = worker_factory(RegistryService, db=session, caller=caller_context(), relay=Mock())
     with pytest.raises(ValidationFailed) as error:
         service.register_birth(["not", "a", "dict"])
     assert error.value.errors == {"_schema": ["Expected one object (a dict) of fields."]}
 
 
 def test_a_refused_write_ends_its_transaction_before_the_caller_is_answered(session):
-    service = worker_factory(RegistryService, db=session, relay=a_relay())
+    service = worker_factory(RegistryService, db=session, caller=caller_context(), relay=a_relay())
     birth = make_birth()
     service.register_birth(birth)
     with pytest.raises(Conflict):
