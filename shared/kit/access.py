@@ -3,9 +3,9 @@
 Services declare their RPCs with ``guarded(right, ...)`` instead of nameko's ``rpc``: before the
 method runs, the caller's token is verified (``self.caller``, ``shared.kit.identity``) and its roles
 must grant ``right`` (``data/access.yaml``; ``{sector}`` in a right is the service's ``sector``, by
-default its name, so the kit's writes need ``write:health`` in health). No token, or a bad one: ``Unauthenticated``; a
-valid one without the right: ``Forbidden``; both before anything is read or stored, and handed to
-the service's ``refused`` hook (audited where the read concerns a child). A read of a person's data
+default its name, so the kit's writes need ``write:health`` in health). No token, or a bad one:
+``Unauthenticated``; a valid one without the right: ``Forbidden``; both before anything is read or
+stored, and handed to the service's ``refused`` hook (audited where the read concerns a child). A read of a person's data
 then checks that the caller's areas hold the child's, case's, school's or report's area
 (``require_area``), on both maps.
 """
