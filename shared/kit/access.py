@@ -5,9 +5,9 @@ method runs, the caller's token is verified (``self.caller``, ``shared.kit.ident
 must grant ``right`` (``data/access.yaml``; ``{sector}`` in a right is the service's ``sector``, by
 default its name, so the kit's writes need ``write:health`` in health). No token, or a bad one:
 ``Unauthenticated``; a valid one without the right: ``Forbidden``; both before anything is read or
-stored, and handed to the service's ``refused`` hook (audited where the read concerns a child). A read of a person's data
-then checks that the caller's areas hold the child's, case's, school's or report's area
-(``require_area``), on both maps.
+stored, and handed to the service's ``refused`` hook (audited where the read concerns a child). A
+read of a person's data then checks that the caller's areas hold the child's, case's, school's or
+report's area (``require_area``), on both maps.
 """
 
 import inspect
