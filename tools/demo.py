@@ -88,22 +88,22 @@ def base_url(service: str) -> str:
 
 
 def links() -> list[str]:
-    """The pages to open and the CSV files to download, where ``make run`` serves them."""
+    """The pages to open and the CSV files to download, where ``make run`` serves them, with the
+    command that signs a province officer's token for them."""
     page = f"{base_url('reporting')}/indicators?area={{}}&as_of={commune.DEMO_AS_OF}&format=html"
+    auth = 'curl -H "Authorization: Bearer $TOKEN"'
     return [
-        "Every page and file needs the token (valid 1 hour): in this shell,",
-        f"  export TOKEN={demo_token()}",
-        "Save the report page (open the file in a browser):",
-        f"  commune:  curl -H \"Authorization: Bearer $TOKEN\" -o report.html "
-        f"'{page.format(commune.DEMO_AREA)}'",
-        f"  province: curl -H \"Authorization: Bearer $TOKEN\" -o province.html "
-        f"'{page.format(commune.PROVINCE)}'   (one row per commune)",
+        "Every page and file needs a token: sign one for a province officer (valid 1 hour) with",
+        f"  export TOKEN=$(.venv/bin/python -m tools.access token --user officer --role province_officer "
+        f"--area {commune.PROVINCE})",
+        "Save the report page, then open the file in a browser:",
+        f"  commune:  {auth} -o report.html '{page.format(commune.DEMO_AREA)}'",
+        f"  province: {auth} -o province.html '{page.format(commune.PROVINCE)}'   (one row per commune)",
         "Download as CSV:",
-        f"  due vaccinations (health): curl -OJ -H \"Authorization: Bearer $TOKEN\" "
-        f"'{base_url('health')}/due-vaccinations?commune_code={commune.DEMO_AREA}&as_of={commune.DEMO_AS_OF}'",
-        f"  school roster (education): curl -OJ -H \"Authorization: Bearer $TOKEN\" "
-        f"'{base_url('education')}/school-roster?school_code={commune.KINDERGARTEN}"
-        f"&school_year={commune.SCHOOL_YEAR}'",
+        f"  due vaccinations (health): {auth} -OJ '{base_url('health')}/due-vaccinations?commune_code="
+        f"{commune.DEMO_AREA}&as_of={commune.DEMO_AS_OF}'",
+        f"  school roster (education): {auth} -OJ '{base_url('education')}/school-roster?school_code="
+        f"{commune.KINDERGARTEN}&school_year={commune.SCHOOL_YEAR}'",
     ]
 
 

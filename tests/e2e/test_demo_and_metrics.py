@@ -10,7 +10,7 @@ import requests
 from shared.exceptions import NotFound, ValidationFailed
 from tests.conftest import free_port
 from tests.support.factories import make_birth
-from tests.support.identities import cluster_proxy
+from tests.support.identities import bearer, cluster_proxy, token
 from tests.support.platform import SERVICES, platform_env, platform_running, sqlite_urls
 from tests.support.processes import ROOT, ServiceProcess, wait_ready, wait_until
 from tools import demo, demo_commune
@@ -49,16 +49,21 @@ def expected_summary(env: dict[str, str]) -> str:
     reporting, health, education = (env[f"{name}_WEB_SERVER_ADDRESS"] for name in
                                     ("REPORTING", "HEALTH", "EDUCATION"))
     page = f"http://{reporting}/indicators?area={{}}&as_of=2026-06-30&format=html"
+    auth = 'curl -H "Authorization: Bearer $TOKEN"'
     return (
         "Demo commune 03388 Phường Đoàn Kết (Tỉnh Lai Châu) on 2026-06-30, against the hand count in "
         "tools/demo_commune.py:\n" + CHECKED_LINES + "\n"
-        "Open the report page:\n"
-        f"  commune:  {page.format('03388')}\n"
-        f"  province: {page.format('12')}   (one row per commune)\n"
+        "Every page and file needs a token: sign one for a province officer (valid 1 hour) with\n"
+        "  export TOKEN=$(.venv/bin/python -m tools.access token --user officer --role province_officer "
+        "--area 12)\n"
+        "Save the report page, then open the file in a browser:\n"
+        f"  commune:  {auth} -o report.html '{page.format('03388')}'\n"
+        f"  province: {auth} -o province.html '{page.format('12')}'   (one row per commune)\n"
         "Download as CSV:\n"
-        f"  due vaccinations (health): http://{health}/due-vaccinations?commune_code=03388&as_of=2026-06-30\n"
-        f"  school roster (education): http://{education}/school-roster?school_code=MG-03388&"
-        "school_year=2025-2026\n")
+        f"  due vaccinations (health): {auth} -OJ 'http://{health}/due-vaccinations?commune_code=03388&"
+        "as_of=2026-06-30'\n"
+        f"  school roster (education): {auth} -OJ 'http://{education}/school-roster?school_code=MG-03388&"
+        "school_year=2025-2026'\n")
 
 
 def make_demo(env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -91,14 +96,16 @@ def test_the_demo_commune_gives_the_hand_counted_indicators(platform, clean_infr
                              "name": "Phường Đoàn Kết", "parents": [
                                  {"level": "province", "code": "12", "name": "Tỉnh Lai Châu"}]}
     url = f"http://{env['REPORTING_WEB_SERVER_ADDRESS']}/indicators"
-    page = requests.get(url, params={"area": "12", "as_of": demo_commune.DEMO_AS_OF}, timeout=10)
+    officer = bearer(token("province_officer", areas=["12"]))
+    page = requests.get(url, params={"area": "12", "as_of": demo_commune.DEMO_AS_OF}, headers=officer,
+                        timeout=10)
     assert (page.status_code, demo_commune.figures(page.json()["indicators"], demo_commune.EXPECTED)) == \
         (200, demo_commune.EXPECTED)
     html = requests.get(url, params={"area": "12", "as_of": demo_commune.DEMO_AS_OF, "format": "html"},
-                        timeout=10)
+                        headers=officer, timeout=10)
     assert html.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "<title>Tỉnh Lai Châu (12)</title>" in html.text
-    bad = requests.get(url, params={"area": "99", "as_of": "2026-06-30"}, timeout=10)
+    bad = requests.get(url, params={"area": "99", "as_of": "2026-06-30"}, headers=officer, timeout=10)
     assert bad.status_code == 400
     assert list(bad.json()["errors"]) == ["area_code"]
 

@@ -20,6 +20,7 @@ from shared.kit.records import Accepted
 from shared.plumbing.event_logs import save_log_position
 from shared.plumbing.metrics import service_metrics
 from tests.support.factories import make_birth_envelope, make_enrolment
+from tests.support.identities import everyone
 from tests.support.processes import wait_until
 
 
@@ -71,7 +72,8 @@ def test_two_enrolments_of_one_child_sent_at_once_to_two_replicas_leave_one_plac
     enrolments = [make_enrolment(child, school_code=school) for school in ("MG-A", "MG-B")]
 
     def enrol(container, record):
-        with entrypoint_hook(container, "record_enrolment") as hook:
+        as_everyone = {"authorization": everyone()}
+        with entrypoint_hook(container, "record_enrolment", context_data=as_everyone) as hook:
             try:
                 return hook(record)["event_type"]
             except ValidationFailed as error:

@@ -18,6 +18,7 @@ from tests.support.factories import (
     make_screening,
 )
 from tests.support.hooks import call, write_and_wait
+from tests.support.identities import bearer, everyone
 
 SPRING, WINTER = "2025-03-31", "2024-12-31"  # both in school year 2024-2025 (legacy map)
 EDUCATION_FIGURES = ("creche_enrolment_3_36m", "kindergarten_enrolment_3_5", "preschool_enrolment_age5",
@@ -175,11 +176,13 @@ def test_a_school_roster_downloads_as_csv_and_a_bad_query_names_its_field(platfo
     platform.enrol(make_enrolment(pupil, level="primary", grade=1, school_code="TH-1", inclusive=True))
     port = education_container.config["WEB_SERVER_ADDRESS"].rsplit(":", 1)[1]
     url = f"http://127.0.0.1:{port}/school-roster"
-    page = requests.get(url, params={"school_code": "TH-1", "school_year": "2024-2025"}, timeout=10)
+    page = requests.get(url, params={"school_code": "TH-1", "school_year": "2024-2025"},
+                        headers=bearer(everyone()), timeout=10)
     lines = page.content.decode("utf-8-sig").splitlines()
     assert (page.status_code, page.headers["Content-Type"], len(lines)) == (200, "text/csv; charset=utf-8", 2)
     assert lines[1].startswith(f"{pupil},2018-02-02,primary,1,2024-09-05,True,,,,enrol-")
-    bad = requests.get(url, params={"school_code": "TH-1", "school_year": "2024-2026"}, timeout=10)
+    bad = requests.get(url, params={"school_code": "TH-1", "school_year": "2024-2026"},
+                       headers=bearer(everyone()), timeout=10)
     assert (bad.status_code, "school_year" in bad.text) == (400, True)
 
 

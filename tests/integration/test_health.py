@@ -20,6 +20,7 @@ from tests.support.factories import (
     make_vaccination,
 )
 from tests.support.hooks import call, write_and_wait
+from tests.support.identities import bearer, everyone
 
 AS_OF, YEAR = "2024-12-31", {"start": "2024-01-01", "end": "2024-12-31"}
 INFANT_SERIES = ("dtp_hepb_hib", "opv")
@@ -170,12 +171,13 @@ def test_the_defaulter_list_names_each_overdue_dose_most_overdue_first_and_print
     ]
     port = health_container.config["WEB_SERVER_ADDRESS"].rsplit(":", 1)[1]
     page = requests.get(f"http://127.0.0.1:{port}/due-vaccinations",
-                        params={"commune_code": "03388", "as_of": "2024-05-01"}, timeout=10)
+                        params={"commune_code": "03388", "as_of": "2024-05-01"}, headers=bearer(everyone()),
+                        timeout=10)
     lines = page.content.decode("utf-8-sig").splitlines()
     assert (page.status_code, page.headers["Content-Type"], len(lines)) == (200, "text/csv; charset=utf-8", 6)
     assert lines[1] == f"{younger['child_id']},2024-03-01,bcg,1,2024-03-01,61,overdue"
     bad = requests.get(f"http://127.0.0.1:{port}/due-vaccinations", params={"as_of": "2024-05-01"},
-                       timeout=10)
+                       headers=bearer(everyone()), timeout=10)
     assert (bad.status_code, "commune_code" in bad.text) == (400, True)
 
 

@@ -35,7 +35,7 @@ def trust_config(service: str) -> dict[str, str]:
 
 def trust_env() -> dict[str, str]:
     """The same for ``nameko run`` processes (``make run``'s environment variables)."""
-    env = {"TOKEN_ISSUERS_FILE": str(trust_folder() / "issuers.json")}
+    env = {"TOKEN_ISSUERS_FILE": str(trust_folder() / "issuers.json"), "ACCESS_DIR": str(trust_folder())}
     for service in SERVICES:
         env[f"{service.upper()}_SERVICE_KEY_FILE"] = str(service_key_file(trust_folder(), service))
     return env
