@@ -18,6 +18,8 @@ from eventlet.greenpool import GreenPool
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
 
+from tests.support.identities import everyone
+
 CLOSE_TIMEOUT = 5
 
 
@@ -41,7 +43,8 @@ class Caller:
 
     def call(self, service: str, method: str, *args: Any) -> Any:
         if self.proxy is None:
-            self.proxy = ClusterRpcProxy(self.config, timeout=self.timeout + 5)  # ours fires first
+            self.proxy = ClusterRpcProxy(self.config, timeout=self.timeout + 5,  # ours fires first
+                                         context_data={"authorization": everyone()})
             self.rpc = self.proxy.start()
         timer = eventlet.Timeout(self.timeout)
         try:

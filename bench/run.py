@@ -36,6 +36,7 @@ from bench.endtoend import STARTED, run_configuration, timed  # noqa: E402
 from bench.queues import consumed, shared_message  # noqa: E402
 from bench.table import HEADER, Baselines, configuration_rows, print_rows  # noqa: E402
 from tests.support.factories import make_birth_envelope  # noqa: E402
+from tests.support.identities import everyone  # noqa: E402
 from tests.support.processes import ServiceProcess, wait_ready  # noqa: E402
 
 BODY = json.dumps(make_birth_envelope())
@@ -78,7 +79,7 @@ def noop_rpc_rate(workdir: Path) -> float:
         wait_ready(config, "bench_noop", "ping", {})
         payload = json.loads(BODY)
         calls = settings.RPC_CALLS
-        with ClusterRpcProxy(config, timeout=30) as rpc:
+        with ClusterRpcProxy(config, timeout=30, context_data={"authorization": everyone()}) as rpc:
             for _ in range(100):  # warm-up
                 rpc.bench_noop.ping(payload)
             return calls / timed(lambda: [rpc.bench_noop.ping(payload) for _ in range(calls)])

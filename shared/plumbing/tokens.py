@@ -27,6 +27,8 @@ DEFAULT_AUDIENCE = "ecd-platform"
 SERVICE_ISSUER = "ecd-services"
 ALGORITHMS = ("ES256", "ES384", "RS256", "RS384", "RS512", "PS256", "EdDSA")
 LEEWAY_SECONDS = 30
+VERIFIED_CACHE_SECONDS = 60  # a verified token is believed again for at most this long
+VERIFIED_CACHE_SIZE = 1024
 TOKEN_MAX_CHARS = 8192
 SERVICE_TOKEN_SECONDS = 300
 
@@ -48,6 +50,8 @@ class Issuers:
     def __init__(self, audience: str, sources: dict[str, dict[str, str]], folder: Path) -> None:
         self.audience, self.sources, self.folder = audience, sources, folder
         self._clients: dict[str, jwt.PyJWKClient] = {}
+        self._files: dict[Path, tuple[float, list[jwt.PyJWK]]] = {}
+        self._verified: dict[str, tuple[float, Verified]] = {}
 
     @classmethod
     def from_file(cls, path: str | Path | None) -> "Issuers":
@@ -58,7 +62,21 @@ class Issuers:
         return cls(data.get("audience", DEFAULT_AUDIENCE), data.get("issuers", {}), Path(path).parent)
 
     def verify(self, token: Any) -> Verified:
+        """The token's issuer, key and claims once every check passed (a caller's repeated token is
+        believed from memory until it expires, for at most ``VERIFIED_CACHE_SECONDS``)."""
         token = bare(token)
+        now = time.time()
+        remembered = self._verified.get(token)
+        if remembered is not None and now < remembered[0]:
+            return remembered[1]
+        verified = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.clear()
+        self._verified[token] = (min(verified.claims["exp"] + LEEWAY_SECONDS, now + VERIFIED_CACHE_SECONDS),
+                                 verified)
+        return verified
+
+    def _verify(self, token: str) -> Verified:
         try:
             unverified = jwt.decode(token, options={"verify_signature": False})
             header = jwt.get_unverified_header(token)
@@ -92,7 +110,12 @@ class Issuers:
             except jwt.PyJWKClientError as error:
                 raise TokenRefused(f"keys of {issuer!r} unavailable ({error})") from None
         path = self.folder / source["jwks_file"]
-        return list(jwt.PyJWKSet.from_dict(json.loads(path.read_text(encoding="utf-8"))).keys)
+        changed = path.stat().st_mtime
+        cached = self._files.get(path)
+        if cached is None or cached[0] != changed:  # a key added or rotated is read at the next call
+            keys = list(jwt.PyJWKSet.from_dict(json.loads(path.read_text(encoding="utf-8"))).keys)
+            self._files[path] = cached = (changed, keys)
+        return cached[1]
 
 
 def bare(token: Any) -> str:
