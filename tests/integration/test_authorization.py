@@ -24,6 +24,7 @@ from tests.support.factories import (
 )
 from tests.support.hooks import call, write_and_wait
 from tests.support.identities import bearer, trust_folder
+from tests.support.wire import raw_rpc
 from tools.access.tokens import DEV_ISSUER, DEV_KEY_ID
 
 NEIGHBOUR = "03391"  # another ward of Lai Châu (2025 map)
@@ -166,3 +167,15 @@ def test_http_answers_401_without_a_token_and_403_outside_the_area(platform, rep
     assert get(health_container, "/due-vaccinations", due).status_code == 401
     assert get(health_container, "/due-vaccinations", due, bearer(OFFICER_THERE)).status_code == 403
     assert get(health_container, "/due-vaccinations", due, bearer(OFFICER_HERE)).status_code == 200
+
+
+def test_a_caller_in_another_language_reads_the_refusal_and_its_fields_as_plain_json(registry_container):
+    amqp = registry_container.config["AMQP_URI"]
+    refused = raw_rpc(amqp, "registry", "register_birth", [make_birth()])["error"]
+    assert (refused["exc_type"], refused["reason"]) == (
+        "Unauthenticated", "Token refused: no token (send one in the context data's 'authorization').")
+    bad = raw_rpc(amqp, "registry", "register_birth", [make_birth(child_id="12")], token=REGISTRAR)["error"]
+    assert (bad["exc_type"], bad["errors"]) == ("ValidationFailed",
+                                                {"child_id": ["Must be exactly 12 digits."]})
+    answer = raw_rpc(amqp, "registry", "register_birth", [make_birth()], token="Bearer " + REGISTRAR)
+    assert (answer["error"], answer["result"]["event_type"]) == (None, "birth_registered")
