@@ -4,11 +4,14 @@ Inputs use the shared fields, so every bad value, whatever its JSON type, is a `
 naming the field before anything touches the database.
 """
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from shared.contracts.common import caller_record_id_field, child_id_field, commune_code_field
 from shared.contracts.fields import Identifier, report_date
 from shared.contracts.health import POSITIONS, SCREENING_KINDS, SCREENING_RESULTS
+from shared.rules.epi import as_on_the_schedule
 
 
 def _measure(low: float, high: float, **kwargs) -> fields.Float:
@@ -19,10 +22,19 @@ class RecordVaccinationSchema(Schema):
     record_id = caller_record_id_field()
     child_id = child_id_field()
     antigen = Identifier(max_length=32, required=True)
-    dose = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=10))
+    dose = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, max=10, error="Doses count from 1 to 10 (the card's HepB0, dose 0, is hepb_birth dose 1)."))
     given_on = fields.Date(required=True)
     commune_code = commune_code_field()
     facility_code = Identifier(max_length=32, required=True)
+
+    @pre_load
+    def read_the_card(self, data: Any, **_: Any) -> Any:
+        """A vaccine as the card writes it (``HepB0``, ``DPT-VGB-Hib``, ``Sởi``) is the schedule's."""
+        if not isinstance(data, dict) or "antigen" not in data:
+            return data
+        antigen, dose = as_on_the_schedule(data["antigen"], data.get("dose"))
+        return {**data, "antigen": antigen, **({"dose": dose} if "dose" in data or dose is not None else {})}
 
 
 class RecordGrowthSchema(Schema):

@@ -10,6 +10,7 @@ after the last valid dose, whichever is later. Health (answers, the defaulter li
 (coverage, the child view) both read doses through this module, so they cannot disagree.
 """
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -130,6 +131,27 @@ def _after_interval(previous: date, interval: str, one_month_days: int) -> date:
     number, unit = int(interval[:-1]), interval[-1]
     days = {"d": 1, "w": 7, "m": one_month_days}.get(unit)
     return previous + timedelta(days=number * days) if days else add_months(previous, 12 * number)
+
+
+def _card_key(name: str) -> str:
+    return unicodedata.normalize("NFC", name).casefold().replace(" ", "").replace("-", "").replace("_", "")
+
+
+@cache
+def card_names() -> dict[str, dict[str, Any]]:
+    """The vaccination card's names of each vaccine (``data/vaccination_card.yaml``), by a key that
+    ignores case, spaces and hyphens: ``{"antigen": ..., "dose": ...}`` (dose only where fixed)."""
+    raw = yaml.safe_load((files("shared.rules") / "data" / "vaccination_card.yaml").read_text("utf-8"))
+    return {_card_key(name): meaning for name, meaning in raw["card_names"].items()}
+
+
+def as_on_the_schedule(antigen: Any, dose: Any) -> tuple[Any, Any]:
+    """The API's (antigen, dose) for what a card writes (``HepB0``, dose 0 -> ``hepb_birth``, 1); an
+    antigen that is not a card name comes back as it was."""
+    meaning = card_names().get(_card_key(antigen)) if isinstance(antigen, str) and antigen else None
+    if meaning is None:
+        return antigen, dose
+    return meaning["antigen"], meaning.get("dose", dose)
 
 
 @cache

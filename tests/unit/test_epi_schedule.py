@@ -2,6 +2,9 @@
 
 from datetime import date
 
+import pytest
+
+from shared.rules import epi
 from shared.rules.epi import Dose, fully_immunised, judge, next_doses
 
 BORN = date(2025, 1, 10)
@@ -82,3 +85,22 @@ def test_fully_immunised_needs_bcg_three_pentavalent_three_opv_and_measles_befor
                   *[("opv", n, day) for n, day in ((1, "2025-03-10"), (2, "2025-04-10"), (3, "2025-05-10"))])
     assert not fully_immunised(judge(BORN, [*given, Dose("m", "measles", 1, date(2026, 1, 10))]), BORN)
     assert fully_immunised(judge(BORN, [*given, Dose("m", "measles", 1, date(2026, 1, 9))]), BORN)
+
+
+@pytest.mark.parametrize("card, dose, meant", [
+    ("HepB0", 0, ("hepb_birth", 1)),
+    ("VGB sơ sinh", None, ("hepb_birth", 1)),
+    ("DPT-VGB-Hib", 3, ("dtp_hepb_hib", 3)),
+    ("dpt vgb hib", 2, ("dtp_hepb_hib", 2)),
+    ("Sởi-Rubella", 1, ("mr", 1)),
+    ("VNNB", 2, ("je", 2)),
+    ("measles", 1, ("measles", 1)),
+    ("smallpox", 1, ("smallpox", 1)),  # not a card name: left for the schedule to refuse
+])
+def test_a_vaccine_as_the_card_writes_it_is_the_schedules_antigen_and_dose(card, dose, meant):
+    assert epi.as_on_the_schedule(card, dose) == meant
+
+
+def test_every_card_name_means_an_antigen_of_the_schedule():
+    antigens = set(epi.schedule().antigens())
+    assert {meaning["antigen"] for meaning in epi.card_names().values()} <= antigens
