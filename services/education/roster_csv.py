@@ -7,9 +7,9 @@ from shared.kit.csv_export import csv_response
 
 HEADERS = ("Mã trẻ (child_id)", "Ngày sinh (date_of_birth)", "Cấp học (level)", "Lớp (grade)",
            "Ngày nhập học (start_date)", "Hòa nhập (inclusive)", "Lý do vào học muộn (age_exception)",
-           "Ngày thôi học (ended_on)", "Lý do (end_reason)", "Mã bản ghi (record_id)")
+           "Ngày thôi học (ended_on)", "Lý do (end_reason)", "Mã ghi danh (enrolment_id)")
 FIELDS = ("child_id", "date_of_birth", "level", "grade", "start_date", "inclusive", "age_exception",
-          "ended_on", "end_reason", "record_id")
+          "ended_on", "end_reason", "enrolment_id")
 
 
 def roster_csv_response(args, school_roster: Callable[[str, str], list[dict]]) -> tuple:

@@ -50,9 +50,10 @@ class RosterQuerySchema(Schema):
 
 
 class EnrolmentSchema(Schema):
-    """One enrolment as education answers it (``enrolments_for``, ``school_roster``)."""
+    """One enrolment as education answers it (``enrolments_for``, ``school_roster``): its id is
+    ``enrolment_id``, the name ``end_enrolment`` takes it by (the record id that opened it)."""
 
-    record_id = fields.String()
+    enrolment_id = fields.String(attribute="record_id")
     child_id = fields.String()
     date_of_birth = fields.Date(allow_none=True)
     school_code = fields.String()

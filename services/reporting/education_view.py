@@ -21,7 +21,7 @@ def enrolled_on(row: EducationEnrolment, day: date) -> bool:
 
 
 def _enrolment(row: EducationEnrolment) -> dict[str, Any]:
-    return {"record_id": row.record_id, "school_code": row.school_code,
+    return {"enrolment_id": row.record_id, "school_code": row.school_code,
             "school_year": schooling.format_school_year(row.school_year), "level": row.level,
             "grade": row.grade, "start_date": _iso(row.start_date), "ended_on": _iso(row.ended_on),
             "end_reason": row.end_reason, "inclusive": row.inclusive, "age_exception": row.age_exception}

@@ -115,7 +115,7 @@ def test_an_officer_reads_neither_the_due_list_the_roster_nor_the_figures_of_ano
                                         as_token=OFFICER_HERE)][:1] == [child]
     assert [r["child_id"] for r in call(education_container, "school_roster", enrolment["school_code"],
                                         "2025-2026", as_token=OFFICER_HERE)] == [child]
-    assert call(education_container, "enrolments_for", child, as_token=OFFICER_HERE)[0]["record_id"] == (
+    assert call(education_container, "enrolments_for", child, as_token=OFFICER_HERE)[0]["enrolment_id"] == (
         enrolment["record_id"])
     assert call(reporting_container, "indicators", COMMUNE, AS_OF, as_token=OFFICER_HERE)["area"]["code"] == (
         COMMUNE)
