@@ -179,3 +179,11 @@ def test_a_caller_in_another_language_reads_the_refusal_and_its_fields_as_plain_
                                                 {"child_id": ["Must be exactly 12 digits."]})
     answer = raw_rpc(amqp, "registry", "register_birth", [make_birth()], token="Bearer " + REGISTRAR)
     assert (answer["error"], answer["result"]["event_type"]) == (None, "birth_registered")
+
+
+def test_reads_take_named_arguments_from_any_caller(platform, health_container):
+    child = platform.born_here()["child_id"]
+    amqp = health_container.config["AMQP_URI"]
+    reply = raw_rpc(amqp, "health", "due_vaccinations", [], token=OFFICER_HERE,
+                    kwargs={"commune_code": COMMUNE, "as_of": AS_OF})
+    assert (reply["error"], reply["result"][0]["child_id"]) == (None, child)

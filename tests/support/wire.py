@@ -10,7 +10,7 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 
 def raw_rpc(amqp_uri: str, service: str, method: str, args: list, token: str | None = None,
-            timeout: float = 10) -> dict[str, Any]:
+            timeout: float = 10, kwargs: dict | None = None) -> dict[str, Any]:
     exchange = Exchange("nameko-rpc", type="topic", durable=True)
     reply_key, correlation = str(uuid.uuid4()), uuid.uuid4().hex
     headers = {"nameko.call_id_stack": [f"wire.{correlation}"]}
@@ -22,7 +22,7 @@ def raw_rpc(amqp_uri: str, service: str, method: str, args: list, token: str | N
                       auto_delete=True, exclusive=True)
         with Consumer(channel, [queue], accept=["json"],
                       callbacks=[lambda body, message: (replies.append(body), message.ack())]):
-            Producer(channel).publish({"args": args, "kwargs": {}}, exchange=exchange,
+            Producer(channel).publish({"args": args, "kwargs": kwargs or {}}, exchange=exchange,
                                       routing_key=f"{service}.{method}", reply_to=reply_key,
                                       correlation_id=correlation, serializer="json", headers=headers,
                                       declare=[queue])
