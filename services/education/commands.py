@@ -10,12 +10,25 @@ from services.education import domain
 from services.education.orm import Enrolment
 from services.education.repository import EducationStore
 from shared.kit.checks import check_commune, check_event_date, raise_if
-from shared.kit.records import Accepted, Context
+from shared.kit.records import Accepted, Context, pending_judged_by
 from shared.rules import schooling
 
 NOT_YET_KNOWN = "the child's birth has not reached education yet; its age could not be checked"
 
 
+def _judged_age(store: EducationStore, cmd: dict, ctx: Context) -> dict[str, Any] | None:
+    """A pending enrolment's age check, once the birth is known (kept whatever it finds: the
+    enrolment was accepted; a broken rule is named in ``age_problem``)."""
+    child = store.known_child(cmd["child_id"])
+    if child is None:
+        return None
+    year = schooling.parse_school_year(cmd["school_year"])
+    problem = domain.check_age(cmd["level"], cmd["grade"], child.date_of_birth, cmd["start_date"], year,
+                               cmd["age_exception"])
+    return {"age_checked": True, "note": None, "age_problem": problem or None}
+
+
+@pending_judged_by(_judged_age)
 def record_enrolment(store: EducationStore, cmd: dict, ctx: Context) -> Accepted:
     """Record that a child started at a school (``enrolment_recorded``)."""
     year = schooling.parse_school_year(cmd["school_year"])
@@ -33,7 +46,7 @@ def record_enrolment(store: EducationStore, cmd: dict, ctx: Context) -> Accepted
                                          "commune_code", "inclusive", "age_exception")}
     answer = {"age_checked": True} if child is not None else {"age_checked": False, "note": NOT_YET_KNOWN}
     return Accepted("enrolment_recorded", cmd["child_id"], cmd["commune_code"], cmd["start_date"], payload,
-                    answer=answer)
+                    answer=answer, pending=child is None)
 
 
 def end_enrolment(store: EducationStore, cmd: dict, ctx: Context) -> Accepted:

@@ -11,7 +11,7 @@ from services.health.repository import HealthStore
 from shared.contracts.facts import live_facts
 from shared.contracts.health import assess, doses
 from shared.kit.checks import check_commune, check_event_date, raise_if
-from shared.kit.records import Accepted, Context
+from shared.kit.records import Accepted, Context, pending_judged_by
 from shared.rules import epi
 
 NOT_YET_KNOWN = "the child's birth has not reached health yet; judged when it does"
@@ -27,13 +27,25 @@ def _check(store: HealthStore, cmd: dict, day_field: str, ctx: Context):
 def _judge_dose(store: HealthStore, cmd: dict, child) -> dict[str, Any]:
     if child is None:
         return {"valid": None, "invalid_reason": None, "counts_as": None, "note": NOT_YET_KNOWN}
-    earlier = live_facts(store.facts_for(cmd["child_id"]))
+    earlier = [f for f in live_facts(store.facts_for(cmd["child_id"]))
+               if f.record_id != cmd["record_id"]]  # itself, when a replay judges a pending dose
     new = epi.Dose(cmd["record_id"], cmd["antigen"], cmd["dose"], cmd["given_on"])
     verdict = next(v for v in epi.judge(child.date_of_birth, [*doses(earlier), new])
                    if v.record_id == cmd["record_id"])
     return {"valid": verdict.valid, "invalid_reason": verdict.reason, "counts_as": verdict.counts_as}
 
 
+def _judged_dose(store: HealthStore, cmd: dict, ctx: Context) -> dict[str, Any] | None:
+    child = store.known_child(cmd["child_id"])
+    return None if child is None else {**_judge_dose(store, cmd, child), "note": None}
+
+
+def _judged_growth(store: HealthStore, cmd: dict, ctx: Context) -> dict[str, Any] | None:
+    child = store.known_child(cmd["child_id"])
+    return None if child is None else {**_assessment(cmd, child)[1], "note": None}
+
+
+@pending_judged_by(_judged_dose)
 def record_vaccination(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:
     """Record a dose given (``vaccination_recorded``); too early or too soon: kept, marked invalid."""
     raise_if(domain.check_dose(cmd["antigen"], cmd["dose"], epi.schedule()))
@@ -42,9 +54,22 @@ def record_vaccination(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:
     payload = {key: cmd[key] for key in ("antigen", "dose", "given_on", "commune_code", "facility_code")}
     payload.update(valid=judged["valid"], invalid_reason=judged["invalid_reason"])
     return Accepted("vaccination_recorded", cmd["child_id"], cmd["commune_code"], cmd["given_on"],
-                    payload, answer=judged)
+                    payload, answer=judged, pending=child is None)
 
 
+def _assessment(cmd: dict, child) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The payload's z-scores and classes, and the answer, of a measurement of a known child."""
+    measured = {key: cmd[key] for key in ("measured_on", "commune_code", "weight_kg", "length_height_cm",
+                                          "position", "oedema", "muac_mm")}
+    result = assess(measured, child.sex, child.date_of_birth)
+    judged = {"reference": result.reference, "zscores": result.zscores, "flagged": list(result.flagged),
+              "conditions": list(result.conditions)}
+    answer = {**judged, "age_days": result.age_days, "length_height_used_cm": result.length_height_cm,
+              "notes": list(result.notes)}
+    return judged, answer
+
+
+@pending_judged_by(_judged_growth)
 def record_growth(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:
     """Record a measurement (``growth_measured``) with its WHO z-scores and nutrition classes."""
     child = _check(store, cmd, "measured_on", ctx)
@@ -53,15 +78,10 @@ def record_growth(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:
     if child is None:
         payload.update(reference=None, zscores={}, flagged=[], conditions=[])
         return Accepted("growth_measured", cmd["child_id"], cmd["commune_code"], cmd["measured_on"],
-                        payload, answer={"note": NOT_YET_KNOWN})
-    result = assess({**payload}, child.sex, child.date_of_birth)
-    payload.update(reference=result.reference, zscores=result.zscores, flagged=list(result.flagged),
-                   conditions=list(result.conditions))
-    answer = {"reference": result.reference, "age_days": result.age_days, "zscores": result.zscores,
-              "flagged": list(result.flagged), "conditions": list(result.conditions),
-              "length_height_used_cm": result.length_height_cm, "notes": list(result.notes)}
+                        payload, answer={"note": NOT_YET_KNOWN}, pending=True)
+    judged, answer = _assessment(cmd, child)
     return Accepted("growth_measured", cmd["child_id"], cmd["commune_code"], cmd["measured_on"],
-                    payload, answer=answer)
+                    {**payload, **judged}, answer=answer)
 
 
 def record_screening(store: HealthStore, cmd: dict, ctx: Context) -> Accepted:

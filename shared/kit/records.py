@@ -2,7 +2,10 @@
 
 A sector's command (a pure-ish use case) looks at the validated input and what its store holds, and
 returns ``Accepted`` (the event to publish; the kit makes the envelope, the record row, the outbox
-row and the answer) or ``Answered`` (an earlier answer, nothing to store). ``write`` wraps every
+row and the answer) or ``Answered`` (an earlier answer, nothing to store). An answer's ``status`` is
+``accepted``, or ``pending`` when the sector kept a record it could not judge yet (the child's birth
+has not reached it); a command may carry a ``rejudge`` (``pending_judged_by``) that a replay of
+that ``record_id`` runs, so once the birth has arrived the replay answers the judgement. ``write`` wraps every
 command the same way: validate, replay a retried ``record_id`` (same data: the first answer; other
 data: ``Conflict``), run the command, commit record and event in ONE transaction, then hand the
 event to the relay. ``void_record`` is the one command every sector shares.
@@ -57,6 +60,7 @@ class Accepted:
     occurred_on: date
     payload: dict[str, Any]
     answer: dict[str, Any] = field(default_factory=dict)
+    pending: bool = False  # kept, but judged only once the child's birth reaches the sector
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,7 @@ class SectorStore:
                                  accepted.area_code, accepted.occurred_on, payload, provenance=provenance)
         response = {"record_id": record_id, "child_id": accepted.child_id,
                     "event_type": accepted.event_type, "event_id": envelope["event_id"],
-                    **accepted.answer}
+                    "status": PENDING if accepted.pending else ACCEPTED, **accepted.answer}
         self.session.add(self.record_model(
             record_id=record_id, child_id=accepted.child_id, event_type=accepted.event_type,
             area_code=accepted.area_code, request=request, payload=envelope["payload"],
@@ -127,8 +131,35 @@ class SectorStore:
     def events_since(self, position: int, limit: int) -> list[dict]:
         return events_since(self.session, self.outbox_model, position, limit)
 
+    def settle(self, record_id: str, response: dict) -> dict:
+        """A pending answer replaced by its judgement (committed: the next replay answers it)."""
+        self.get_record(record_id).response = response
+        self.session.commit()
+        return response
+
 
 Command = Callable[[SectorStore, dict, Context], Accepted | Answered]
+Rejudge = Callable[[SectorStore, dict, Context], dict[str, Any] | None]
+ACCEPTED, PENDING = "accepted", "pending"
+
+
+def pending_judged_by(rejudge: Rejudge) -> Callable[[Command], Command]:
+    """Mark a command whose pending answers ``rejudge`` can settle (``None``: still pending)."""
+
+    def mark(command: Command) -> Command:
+        command.rejudge = rejudge
+        return command
+
+    return mark
+
+
+def _settled(store: SectorStore, command: Command, cmd: dict, context: Context, replay: dict) -> dict:
+    rejudge = getattr(command, "rejudge", None)
+    if replay.get("status") != PENDING or rejudge is None:
+        return replay
+    judged = rejudge(store, cmd, context)
+    return replay if judged is None else store.settle(cmd["record_id"], {**replay, **judged,
+                                                                          "status": ACCEPTED})
 
 
 def json_safe(cmd: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +186,7 @@ def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command
         request = store.stored_request(json_safe(cmd))
         replay = store.replay(cmd["record_id"], request)
         if replay is not None:
-            return replay
+            return _settled(store, command, cmd, context, replay)
         result = command(store, cmd, context)
         if isinstance(result, Answered):
             return result.response

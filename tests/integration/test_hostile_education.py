@@ -78,5 +78,5 @@ def test_school_roster_answers_or_names_a_field(education, args):
 
 def test_the_base_enrolment_is_what_the_fuzzing_starts_from(education):
     [row] = education.run(EducationService, "enrolments_for", CHILD_ID)
-    assert (row["record_id"], row["date_of_birth"], row["level"]) == ("base-enrolment", "2019-03-03",
+    assert (row["enrolment_id"], row["date_of_birth"], row["level"]) == ("base-enrolment", "2019-03-03",
                                                                        "kindergarten")
