@@ -189,11 +189,14 @@ def test_a_school_roster_downloads_as_csv_and_a_bad_query_names_its_field(platfo
 def test_an_enrolment_for_a_child_not_yet_registered_is_kept_and_counted_once_the_birth_arrives(
         platform, education_container, reporting_container):
     birth = make_birth(date_of_birth="2019-03-03", registration_date="2025-02-01")
-    answer = platform.enrol(make_enrolment(birth["child_id"]))
-    assert (answer["age_checked"], answer["note"]) == (
-        False, "the child's birth has not reached education yet; its age could not be checked")
+    enrolment = make_enrolment(birth["child_id"])
+    answer = platform.enrol(enrolment)
+    assert (answer["status"], answer["age_checked"], answer["note"]) == (
+        "pending", False, "the child's birth has not reached education yet; its age could not be checked")
     assert platform.figures("03388", SPRING)[1]["preschool_enrolment_age5"] == (0, 0)
     platform.register("register_birth", birth)
+    judged = call(education_container, "record_enrolment", enrolment)
+    assert (judged["status"], judged["age_checked"], judged["age_problem"]) == ("accepted", True, None)
     assert platform.figures("03388", SPRING)[1]["preschool_enrolment_age5"] == (1, 1)
     view = call(reporting_container, "child_view", birth["child_id"])["education"]
     assert view["enrolled_now"] is None  # today is past school year 2024-2025

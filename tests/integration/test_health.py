@@ -125,10 +125,16 @@ def test_a_dose_recorded_before_the_birth_is_kept_and_judged_once_the_birth_arri
         platform, reporting_container, health_container):
     register, record = platform
     child = born("female", "2024-01-10")
-    early = record("record_vaccination", make_vaccination(child["child_id"], given_on="2024-01-20"))
-    assert (early["valid"], early["note"]) == (
-        None, "the child's birth has not reached health yet; judged when it does")
+    dose = make_vaccination(child["child_id"], given_on="2024-01-20")
+    early = record("record_vaccination", dose)
+    assert (early["status"], early["valid"], early["note"]) == (
+        "pending", None, "the child's birth has not reached health yet; judged when it does")
+    assert call(health_container, "record_vaccination", dose)["status"] == "pending"  # still unknown
     register("register_birth", child)
+    judged = call(health_container, "record_vaccination", dose)  # the same record_id, after the birth
+    assert (judged["status"], judged["valid"], judged["invalid_reason"], judged["note"]) == (
+        "accepted", False, "given before the minimum age of 6w", None)
+    assert judged["event_id"] == early["event_id"]  # answered, not stored again
     view = call(reporting_container, "child_view", child["child_id"])
     assert [(d["antigen"], d["valid"], d["reason"]) for d in view["health"]["doses"]] == [
         ("dtp_hepb_hib", False, "given before the minimum age of 6w")]
