@@ -1,19 +1,29 @@
 """The whole platform as ``make run`` starts it (``tools.run_platform``), for tests that use it as
-people do: its own process group, ports and databases of the test's choosing, a group SIGTERM."""
+people do: its own process group, ports and databases of the test's choosing, a group SIGTERM. Where
+the tests can administer the broker, ``make run`` runs each service under its own broker user: this
+session's users are named with ``SESSION_USER_PREFIX`` and their passwords kept in
+``SESSION_ACCESS_DIR``, so test runs sharing a broker never touch each other's users (nor
+``var/access``), and ``tests/conftest.py`` deletes them at the end of the session."""
 
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import free_port
+from tests.support.infra import DB_PREFIX
 from tests.support.processes import ROOT, wait_until
+from tools.access.passwords import ACCESS_DIR_KEY
+from tools.access.users import PREFIX_KEY
 
 SERVICES = ("reporting", "registry", "health", "education", "protection")
+SESSION_USER_PREFIX = f"{DB_PREFIX}-{os.getpid()}-"
+SESSION_ACCESS_DIR = Path(tempfile.gettempdir()) / f"ecd-access-{SESSION_USER_PREFIX}"
 
 
 def sqlite_urls(folder: Path) -> dict[str, str]:
@@ -23,7 +33,8 @@ def sqlite_urls(folder: Path) -> dict[str, str]:
 
 def platform_env(amqp_uri: str, db_urls: dict[str, str], **overrides: str) -> dict[str, str]:
     """What ``make run`` reads: the test broker, free ports, and each service's database."""
-    env = {**os.environ, "AMQP_URI": amqp_uri}
+    env = {**os.environ, "AMQP_URI": amqp_uri, PREFIX_KEY: SESSION_USER_PREFIX,
+           ACCESS_DIR_KEY: str(SESSION_ACCESS_DIR)}
     for service in SERVICES:
         env[f"{service.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
         env[f"{service.upper()}_DB_URL"] = db_urls[service]

@@ -124,6 +124,12 @@ class ManagementApi:
         if status not in (200, 201, 204):
             raise RuntimeError(f"management API {method} {path} answered {status}")
 
+    def users(self) -> set[str]:
+        status, found = self.request("GET", "/users")
+        if status != 200:
+            raise RuntimeError(f"management API GET /users answered {status}")
+        return {user["name"] for user in found}
+
     def apply(self, grants: Iterable[tuple[Grant, str]]) -> None:
         vhost = quote(self.vhost, safe="")
         for grant, password in grants:
