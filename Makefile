@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: install run demo test test-unit test-integration test-contract test-e2e fuzz lint broker bench k8s clean \
-	dead-letters notes-key
+	dead-letters notes-key access
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
@@ -59,6 +59,9 @@ dead-letters: install  # make dead-letters ACTION=replay SERVICE=reporting
 
 notes-key: install  # make notes-key ACTION=new (a new key first), then ACTION=reencrypt (notes rewritten)
 	$(PY) -m tools.notes_key $(or $(ACTION),new)
+
+access: install  # make access ACTION="system add his --sector health"; default: broker apply
+	$(PY) -m tools.access $(or $(ACTION),broker apply)
 
 k8s:
 	kubectl kustomize deploy/k8s/overlays/dev > /dev/null && echo "deploy/k8s/overlays/dev renders"

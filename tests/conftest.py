@@ -8,6 +8,7 @@ with warnings.catch_warnings():
 
 eventlet.monkey_patch()  # noqa: E402  (nameko needs it before anything opens a socket)
 
+import shutil  # noqa: E402
 import socket  # noqa: E402
 from contextlib import ExitStack  # noqa: E402
 
@@ -28,6 +29,20 @@ def infra():
         found = start_infrastructure(stack)
         create_service_databases(found)
         yield found
+        delete_session_broker_users(found.amqp_uri)
+
+
+def delete_session_broker_users(amqp_uri: str) -> None:
+    """The broker users ``make run`` made for this session's platforms (``tests.support.platform``)."""
+    from tests.support.platform import SESSION_ACCESS_DIR, SESSION_USER_PREFIX
+    from tools.access.rabbitmq import administrator
+
+    if not SESSION_ACCESS_DIR.exists():
+        return
+    admin = administrator(amqp_uri)
+    if admin.problem() is None:
+        admin.delete_users(user for user in admin.users() if user.startswith(SESSION_USER_PREFIX))
+    shutil.rmtree(SESSION_ACCESS_DIR)
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@
 queue, then how many there are ("0 dead letters in reporting.dead-letter" when all is well);
 ``replay`` moves every message back to the handler queue it came from, with its attempt
 count reset, after the cause (a bug, a missing reference) has been fixed. Replaying is safe because
-the consumers are idempotent.
+the consumers are idempotent. It goes through the service's retry exchange (never the default
+exchange), so the service's own broker user may run it.
 """
 
 import argparse
@@ -19,7 +20,14 @@ from tools.broker_check import broker_problem
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # eventlet's deprecation notice, printed when nameko is imported
-    from shared.plumbing.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
+    from shared.plumbing.consumer import (
+        ATTEMPTS_HEADER,
+        ERROR_HEADER,
+        QUEUE_HEADER,
+        dead_letter_queue,
+        dead_letter_queue_name,
+        retry_exchange,
+    )
 
 
 def _messages(conn: Connection, queue: Queue):
@@ -33,7 +41,7 @@ def _messages(conn: Connection, queue: Queue):
 def list_dead_letters(amqp_uri: str, service: str) -> list[dict]:
     with Connection(amqp_uri) as conn:
         found = []
-        for message in _messages(conn, Queue(dead_letter_queue_name(service), durable=True)):
+        for message in _messages(conn, dead_letter_queue(service)):
             body = json.loads(message.body)
             headers = message.headers or {}
             found.append({"event_type": body.get("event_type"), "event_id": body.get("event_id"),
@@ -44,14 +52,16 @@ def list_dead_letters(amqp_uri: str, service: str) -> list[dict]:
 
 def replay_dead_letters(amqp_uri: str, service: str) -> int:
     replayed = 0
+    exchange = retry_exchange(service)
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         producer = conn.Producer()
-        for message in _messages(conn, Queue(dead_letter_queue_name(service), durable=True)):
+        for message in _messages(conn, dead_letter_queue(service)):
             headers = {k: v for k, v in (message.headers or {}).items()
                        if k not in (ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER)}
             target = message.headers[QUEUE_HEADER]
             conn.default_channel.queue_declare(target, passive=True)  # raises if it is gone
-            producer.publish(message.body, exchange="", routing_key=target,
+            conn.default_channel.queue_bind(target, exchange.name, routing_key=target)  # bound by start too
+            producer.publish(message.body, exchange=exchange, routing_key=target,
                              headers=headers, content_type=message.content_type,
                              content_encoding=message.content_encoding, delivery_mode=2)
             message.ack()  # only after the broker confirmed the copy

@@ -74,7 +74,7 @@ def platform_problem(config: dict) -> str | None:
             rpc.reporting.view_stats()
     except Unauthenticated as refusal:
         return (f"{service} refused the demo's token ({refusal}): `make run` and `make demo` must use "
-                "the same var/access/ (ACCESS_DIR)")
+                "the same var/access/ (ECD_ACCESS_DIR)")
     except UnknownService:
         return f"{NOT_RUNNING} (nothing serves {service})"
     except RpcTimeout:

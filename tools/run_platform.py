@@ -7,7 +7,10 @@ wrong and exits 2 otherwise. Reporting starts first, so its queues exist before 
 "platform up" is printed only when every service answers ``/healthz``; if one exits before or after
 that, all stop and the exit status is 1. Ctrl-C or one SIGTERM (to this process or its whole group)
 stops them all. Each service keeps its embedded SQLite file under ``var/`` unless ``<SERVICE>_DB_URL``
-is set. Every call needs a signed token: the keys (a development issuer, one per service) are made
+is set. When it can administer the broker (``rabbitmqctl`` here, or ``RABBITMQ_MANAGEMENT_URL``), it
+first sets each service's own broker user in the vhost of ``AMQP_URI`` (``tools.access``) and runs
+each service under it; otherwise it says why in one line and runs them all as ``AMQP_URI``'s user.
+Every call needs a signed token: the keys (a development issuer, one per service) are made
 on first start under ``var/access/`` (``tools.access.tokens``; ``python -m tools.access token`` signs
 one), unless ``TOKEN_ISSUERS_FILE`` names the issuers a deployment trusts instead.
 """
@@ -21,7 +24,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tools.access.broker_commands import ADMIN_FIX
+from tools.access.passwords import PasswordStore
+from tools.access.rabbitmq import administrator
 from tools.access.tokens import ensure_trust, service_key_file
+from tools.access.users import service_uris, service_users, user_prefix
 from tools.broker_check import broker_problem
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,11 +65,28 @@ def preflight(amqp_uri: str) -> list[str]:
     return problems
 
 
-def start(service: str) -> subprocess.Popen:
+def broker_users(amqp_uri: str) -> dict[str, str]:
+    """Each service's own ``AMQP_URI``, its user and permissions set now; {} when this cannot
+    administer the broker (then every service runs as ``AMQP_URI``'s user, and a warning says why)."""
+    admin = administrator(amqp_uri)
+    problem = admin.problem()
+    if problem:
+        print(f"warning: every service runs as the user of AMQP_URI: cannot set their own broker users "
+              f"({problem}); {ADMIN_FIX}.", file=sys.stderr, flush=True)
+        return {}
+    prefix = user_prefix()
+    users = service_users(PasswordStore(), prefix)
+    admin.apply([(grant, credentials.password) for grant, credentials in users])
+    print(f"broker users: each service runs as its own ({prefix}<service>, permissions from tools.access)",
+          flush=True)
+    return service_uris(users, amqp_uri, prefix)
+
+
+def start(service: str, amqp_uri: str) -> subprocess.Popen:
     warnings = ",".join(filter(None, (os.environ.get("PYTHONWARNINGS"), QUIET_EVENTLET)))
     return subprocess.Popen([sys.executable, "-m", "nameko", "run", "--config",
                              f"services/{service}/config.yml", f"services.{service}.service"],
-                            cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": warnings})
+                            cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": warnings, "AMQP_URI": amqp_uri})
 
 
 def healthy(service: str) -> bool:
@@ -105,6 +129,12 @@ def main() -> int:
     if problems:
         print("Cannot start the platform:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 2
+    try:
+        uris = broker_users(amqp_uri)
+    except RuntimeError as error:
+        print(f"Cannot start the platform: setting the services' broker users failed: {error}",
+              file=sys.stderr)
+        return 2
     (ROOT / "var").mkdir(exist_ok=True)
     trust_tokens()
     processes: dict[str, subprocess.Popen] = {}
@@ -124,7 +154,7 @@ def main() -> int:
     failure = None
     try:
         for service in SERVICES:
-            processes[service] = start(service)
+            processes[service] = start(service, uris.get(service, amqp_uri))
             failure = wait_healthy(service, processes[service])
             if failure or stopping:
                 break

@@ -4,7 +4,10 @@ nameko's ``event_handler`` acks and forgets a message whose handler raised, and 
 ``requeue_on_error`` redelivers in a hot loop. ``reliable_handler`` instead republishes the failed
 message (with publisher confirms) to ``<queue>.retry``, a queue whose messages expire after a delay
 and dead-letter back into the handler's queue; after ``EVENT_RETRY_LIMIT`` attempts the message goes
-to ``<service>.dead-letter`` for an operator, with the error in its headers. A body that cannot even
+to ``<service>.dead-letter`` for an operator, with the error in its headers. All three queues are
+bound to the service's own direct exchange ``<service>.retry`` (routing key = queue name), and every
+republish goes through it: never through the default exchange, which delivers into any queue by name
+and so is writable by an administrator only (see ``tools/access``). A body that cannot even
 be decoded (not JSON) goes to the dead-letter queue at once: no retry can mend it. The original
 delivery is acked only after that republish is confirmed. Handlers must be idempotent (reporting's
 are: see its processed-events table), because a delivery can always be repeated.
@@ -15,7 +18,7 @@ import traceback
 from functools import partial
 from typing import Any
 
-from kombu import Connection, Queue
+from kombu import Connection, Exchange, Queue, binding
 from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
@@ -44,9 +47,27 @@ def dead_letter_queue_name(service: str) -> str:
     return f"{service}.dead-letter"
 
 
-def retry_queue(queue_name: str) -> Queue:
-    return Queue(f"{queue_name}.retry", durable=True, queue_arguments={
-        "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue_name})
+def retry_exchange_name(service: str) -> str:
+    return f"{service}.retry"
+
+
+def retry_exchange(service: str) -> Exchange:
+    """The service's own way back into its queues: retry, dead-letter and handler queues are bound
+    to it under their own names."""
+    return Exchange(retry_exchange_name(service), type="direct", durable=True)
+
+
+def retry_queue(queue_name: str, service: str) -> Queue:
+    """Where a failed message waits (it expires) before it dead-letters back into ``queue_name``."""
+    exchange = retry_exchange(service)
+    return Queue(f"{queue_name}.retry", exchange=exchange, routing_key=f"{queue_name}.retry", durable=True,
+                 queue_arguments={"x-dead-letter-exchange": exchange.name,
+                                  "x-dead-letter-routing-key": queue_name})
+
+
+def dead_letter_queue(service: str) -> Queue:
+    name = dead_letter_queue_name(service)
+    return Queue(name, exchange=retry_exchange(service), routing_key=name, durable=True)
 
 
 def describe(exc: BaseException) -> str:
@@ -54,12 +75,20 @@ def describe(exc: BaseException) -> str:
 
 
 def publish_confirmed(amqp_uri: str, queue: Queue, body: Any, headers: dict, **options: Any) -> None:
-    """Publish to ``queue`` (declared) and return once the broker confirmed it. A connection of its
-    own, not the shared producer pool: failures are rare, and a pooled connection left mid-confirm
-    by a killed worker must not decide where a message goes."""
+    """Publish to ``queue`` (declared, with its binding) through its exchange, and return once the
+    broker confirmed it. A connection of its own, not the shared producer pool: failures are rare,
+    and a pooled connection left mid-confirm by a killed worker must not decide where a message goes."""
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
-        conn.Producer().publish(body, exchange="", routing_key=queue.name, declare=[queue],
-                                headers=headers, delivery_mode=2, **options)
+        conn.Producer().publish(body, exchange=queue.exchange, routing_key=queue.routing_key,
+                                declare=[queue], headers=headers, delivery_mode=2, **options)
+
+
+def with_retry_binding(queue: Queue, service: str) -> Queue:
+    """nameko's handler queue, also bound to the service's retry exchange under its own name (where
+    its retry queue dead-letters to, and where ``make dead-letters ACTION=replay`` publishes)."""
+    return Queue(queue.name, durable=queue.durable, auto_delete=queue.auto_delete, exclusive=queue.exclusive,
+                 bindings=[binding(queue.exchange, routing_key=queue.routing_key),
+                           binding(retry_exchange(service), routing_key=queue.name)])
 
 
 class ParkingQueueConsumer(PromptQueueConsumer):
@@ -81,9 +110,10 @@ class ReliableEventHandler(EventHandler):
         self.amqp_uri = config[AMQP_URI_KEY]
         self.retry_limit = int(config.get(EVENT_RETRY_LIMIT_KEY, 5))
         self.retry_delay_ms = int(config.get(EVENT_RETRY_DELAY_MS_KEY, 2000))
-        self.retry_queue = retry_queue(self.queue.name)
-        self.dead_letter_queue = Queue(dead_letter_queue_name(self.container.service_name),
-                                       durable=True)
+        service = self.container.service_name
+        self.queue = with_retry_binding(self.queue, service)
+        self.retry_queue = retry_queue(self.queue.name, service)
+        self.dead_letter_queue = dead_letter_queue(service)
         self.metrics = service_metrics(self.container.service_name)
 
     def handle_message_processed(self, message, result=None, exc_info=None) -> None:
@@ -153,8 +183,8 @@ class DeadLetters(DependencyProvider):
         queue = handler_queue_name(source, event_type, self.service,
                                    handler_method_name(source, event_type))
         headers = {ATTEMPTS_HEADER: 1, ERROR_HEADER: describe(exc), QUEUE_HEADER: queue}
-        publish_confirmed(self.amqp_uri, Queue(dead_letter_queue_name(self.service), durable=True),
-                          envelope, headers, serializer="json")
+        publish_confirmed(self.amqp_uri, dead_letter_queue(self.service), envelope, headers,
+                          serializer="json")
         self.metrics.events_consumed.labels(str(event_type)[:64], "dead_lettered").inc()
         _log.warning("event %s from %s's log dead-lettered: %s", event_type, source, describe(exc))
 

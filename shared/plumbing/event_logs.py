@@ -32,6 +32,7 @@ from shared.plumbing.tokens import SERVICE_KEY_FILE_KEY, ServiceSigner
 _log = logging.getLogger(__name__)
 CATCH_UP_BATCH = 500
 CATCH_UP_CALL_TIMEOUT = 10  # a page of 500 takes ~0.1 s; longer means the producer is stuck
+LOG_METHOD = "events_since"  # the one RPC a follower calls on each source (its broker user may call no other)
 
 Fetch = Callable[[int], list[dict]]
 Park = Callable[[Any, BaseException, str, str], None]
@@ -46,6 +47,10 @@ class EventLogs(DependencyProvider):
     def setup(self) -> None:
         self.signer = ServiceSigner(self.container.service_name,
                                     self.container.config.get(SERVICE_KEY_FILE_KEY))
+
+    def calls(self) -> tuple[tuple[str, str], ...]:
+        """The (service, method) RPCs this provider makes: what the service's broker user may call."""
+        return tuple((source, LOG_METHOD) for source in self.sources)
 
     def get_dependency(self, worker_ctx) -> dict[str, ServiceProxy]:
         as_service = AsService(worker_ctx, self.signer.token())
@@ -84,7 +89,7 @@ def unreachable(source: str, error: BaseException) -> dict:
 
 def fetch_page(producer: ServiceProxy, position: int) -> list[dict]:
     """The producer's next ``CATCH_UP_BATCH`` log entries after ``position``."""
-    reply = producer.events_since.call_async(position, CATCH_UP_BATCH)  # never cut mid-publish
+    reply = getattr(producer, LOG_METHOD).call_async(position, CATCH_UP_BATCH)  # never cut mid-publish
     with cancelled_on_stop(), eventlet.Timeout(CATCH_UP_CALL_TIMEOUT):
         return reply.result()
 

@@ -1,5 +1,9 @@
 """The whole platform as ``make run`` starts it (``tools.run_platform``), for tests that use it as
-people do: its own process group, ports and databases of the test's choosing, a group SIGTERM."""
+people do: its own process group, ports and databases of the test's choosing, a group SIGTERM. Where
+the tests can administer the broker, ``make run`` runs each service under its own broker user: this
+session's users are named with ``SESSION_USER_PREFIX`` and their passwords kept in
+``SESSION_ACCESS_DIR``, so test runs sharing a broker never touch each other's users (nor
+``var/access``), and ``tests/conftest.py`` deletes them at the end of the session."""
 
 import os
 import signal
@@ -11,10 +15,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.conftest import free_port
-from tests.support.identities import trust_env
+from tests.support.identities import SESSION_ACCESS_DIR, SESSION_USER_PREFIX, trust_env
 from tests.support.processes import ROOT, wait_until
+from tools.access.users import PREFIX_KEY
 
 SERVICES = ("reporting", "registry", "health", "education", "protection")
+__all__ = ["SESSION_ACCESS_DIR", "SESSION_USER_PREFIX", "Platform", "platform_env", "platform_running",
+           "sqlite_urls"]
 
 
 def sqlite_urls(folder: Path) -> dict[str, str]:
@@ -24,7 +31,7 @@ def sqlite_urls(folder: Path) -> dict[str, str]:
 
 def platform_env(amqp_uri: str, db_urls: dict[str, str], **overrides: str) -> dict[str, str]:
     """What ``make run`` reads: the test broker, free ports, and each service's database."""
-    env = {**os.environ, "AMQP_URI": amqp_uri, **trust_env()}
+    env = {**os.environ, "AMQP_URI": amqp_uri, PREFIX_KEY: SESSION_USER_PREFIX, **trust_env()}
     for service in SERVICES:
         env[f"{service.upper()}_WEB_SERVER_ADDRESS"] = f"127.0.0.1:{free_port()}"
         env[f"{service.upper()}_DB_URL"] = db_urls[service]

@@ -1,10 +1,10 @@
 """The embedded default's keys and tokens: ``python -m tools.access token ...`` and what ``make run`` uses.
 
 ``ensure_trust`` makes, on first use, everything a platform needs to check tokens, under
-``var/access/`` (``ACCESS_DIR``), private keys with mode 0600 and never in git: a development issuer
-``ecd-dev`` (one ES256 key; what ``token`` signs with, for demos and small deployments), a key per
-service (issuer ``ecd-services``, key id = the service) for their calls to each other, both JWKS
-files of public keys, and ``issuers.json`` naming them (``TOKEN_ISSUERS_FILE``). An existing
+``var/access/`` (``ECD_ACCESS_DIR``, beside the broker users' passwords), private keys with mode
+0600 and never in git: a development issuer ``ecd-dev`` (one ES256 key; what ``token`` signs with,
+for demos and small deployments), a key per service (issuer ``ecd-services``, key id = the service)
+for their calls to each other, both JWKS files of public keys, and ``issuers.json`` naming them (``TOKEN_ISSUERS_FILE``). An existing
 ``issuers.json`` is left as it is, so a province that trusts its own identity provider edits it
 once. ``token`` prints a signed token for a user, roles and areas.
 """
@@ -16,16 +16,12 @@ import re
 from pathlib import Path
 
 from shared.plumbing.tokens import DEFAULT_AUDIENCE, SERVICE_ISSUER, mint, new_private_key, public_jwk
+from tools.access.passwords import access_dir
 
-ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("registry", "health", "education", "protection", "reporting")
 DEV_ISSUER = "ecd-dev"
 DEV_KEY_ID = "ecd-dev-1"
 TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def access_dir() -> Path:
-    return Path(os.environ.get("ACCESS_DIR", ROOT / "var" / "access"))
 
 
 def _private(path: Path) -> bytes:
@@ -78,7 +74,7 @@ def parse_ttl(text: str) -> int:
     return int(match.group(1)) * TTL_UNITS[match.group(2) or "s"]
 
 
-def add_token_command(commands: argparse._SubParsersAction) -> None:
+def register(commands: argparse._SubParsersAction) -> None:
     token = commands.add_parser("token", help="print a token signed with the development key")
     token.add_argument("--user", required=True, help="the user id (the token's sub)")
     token.add_argument("--role", action="append", required=True, dest="roles",
