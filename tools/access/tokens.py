@@ -4,9 +4,9 @@
 ``var/access/`` (``ECD_ACCESS_DIR``, beside the broker users' passwords), private keys with mode
 0600 and never in git: a development issuer ``ecd-dev`` (one ES256 key; what ``token`` signs with,
 for demos and small deployments), a key per service (issuer ``ecd-services``, key id = the service)
-for their calls to each other, both JWKS files of public keys, and ``issuers.json`` naming them (``TOKEN_ISSUERS_FILE``). An existing
-``issuers.json`` is left as it is, so a province that trusts its own identity provider edits it
-once. ``token`` prints a signed token for a user, roles and areas.
+for their calls to each other, both JWKS files of public keys, and ``issuers.json`` naming them
+(``TOKEN_ISSUERS_FILE``). An existing ``issuers.json`` is left as it is, so a province that trusts
+its own identity provider edits it once. ``token`` prints a signed token for a user, roles and areas.
 """
 
 import argparse
