@@ -18,10 +18,10 @@ import uuid
 import pytest
 from amqp.exceptions import AccessRefused
 from kombu import Connection, Exchange, Queue
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from tests.conftest import free_port
 from tests.support.factories import make_birth, make_birth_envelope
+from tests.support.identities import cluster_proxy
 from tests.support.platform import SESSION_ACCESS_DIR, SESSION_USER_PREFIX, platform_env, platform_running
 from tests.support.processes import ROOT, ServiceProcess, wait_ready, wait_until
 from tools.access.broker_commands import ADMIN_FIX
@@ -100,7 +100,7 @@ def bind_reply_queue(routing_key: str):
 
 def call(uri: str, service: str, method: str, *args):
     """One RPC as a sector system makes it (nameko's standalone proxy): the one place calls are made."""
-    with ClusterRpcProxy({"AMQP_URI": uri}, timeout=10) as rpc:
+    with cluster_proxy({"AMQP_URI": uri}, timeout=10) as rpc:
         return getattr(getattr(rpc, service), method)(*args)
 
 

@@ -1,10 +1,13 @@
 """The Kubernetes base stays in step with the services: names, ports, probes, limits."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tools.access import kubernetes
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "deploy" / "k8s" / "base"
@@ -45,3 +48,34 @@ def test_nameko_run_finds_exactly_the_one_service_in_each_module(service):
     from nameko.cli.run import import_service
 
     assert [cls.name for cls in import_service(f"services.{service}.service")] == [service]
+
+
+def referenced_secrets_and_config_maps() -> set[tuple[str, str]]:
+    """Every Secret and ConfigMap the base's Deployments name (env, envFrom, volumes)."""
+    found = set()
+    for path in sorted((ROOT / "deploy" / "k8s" / "base").glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            pod = (document or {}).get("spec", {}).get("template", {}).get("spec")
+            if document.get("kind") != "Deployment" or not pod:
+                continue
+            for container in pod["containers"]:
+                for env in container.get("env", []):
+                    ref = env.get("valueFrom", {}).get("secretKeyRef")
+                    if ref:
+                        found.add(("Secret", ref["name"]))
+            for volume in pod.get("volumes", []):
+                if "secret" in volume:
+                    found.add(("Secret", volume["secret"]["secretName"]))
+                if "configMap" in volume:
+                    found.add(("ConfigMap", volume["configMap"]["name"]))
+    return found
+
+
+def test_tools_access_kubernetes_prints_every_secret_and_config_map_the_services_need(tmp_path, monkeypatch):
+    monkeypatch.setenv("BROKER_USER_PREFIX", "ecd-")
+    made = {(m["kind"], m["metadata"]["name"]) for m in kubernetes.manifests(tmp_path)}
+    by_hand = {("Secret", "ecd-secrets")}  # database and notes keys: made by the operator (README)
+    assert referenced_secrets_and_config_maps() - by_hand == made
+    trust = next(m for m in kubernetes.manifests(tmp_path) if m["kind"] == "ConfigMap")
+    assert sorted(trust["data"]) == ["dev.jwks.json", "issuers.json", "services.jwks.json"]
+    assert "PRIVATE KEY" not in json.dumps(trust["data"])

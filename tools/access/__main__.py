@@ -9,7 +9,7 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("tools.access.broker_commands", "tools.access.tokens")
+COMMAND_MODULES = ("tools.access.broker_commands", "tools.access.tokens", "tools.access.kubernetes")
 
 
 def parser() -> argparse.ArgumentParser:
