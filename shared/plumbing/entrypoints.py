@@ -6,13 +6,17 @@ then the consumer itself), so every service took 2-3 s to stop and five of them,
 came close to the 5 s that Kubernetes and systemd allow. Here they look every 0.1 s: a stop takes
 a few tenths of a second, at the cost of a heartbeat check per look.
 
+A reply the broker refuses to carry (the service's broker user may answer only uuid-shaped reply
+keys: ``tools.access``) is dropped with a warning instead of killing the service, as nameko would.
 A refusal's reply also carries what a caller in any language reads without knowing Python:
 ``error.reason`` (the message) and, for ``ValidationFailed``, ``error.errors`` (field -> messages),
 beside nameko's own ``exc_type``, ``exc_path``, ``exc_args`` and ``value``.
 """
 
+import logging
 from typing import Any
 
+from amqp.exceptions import AccessRefused
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
@@ -24,6 +28,7 @@ from nameko.constants import (
 from nameko.messaging import QueueConsumer
 from nameko.rpc import ReplyListener, Responder, Rpc, RpcConsumer, get_rpc_exchange
 
+_log = logging.getLogger(__name__)
 DRAIN_SECONDS = 0.1
 
 
@@ -45,7 +50,11 @@ class ReadablePublisher(Publisher):
     def publish(self, payload: Any, **kwargs: Any) -> None:
         if isinstance(payload, dict) and "error" in payload:
             payload = {**payload, "error": readable(payload["error"])}
-        super().publish(payload, **kwargs)
+        try:
+            super().publish(payload, **kwargs)
+        except AccessRefused as refusal:
+            _log.warning("reply to %r not sent: the broker refused it (%s)",
+                         str(kwargs.get("routing_key"))[:80], refusal)
 
 
 class ReadableResponder(Responder):

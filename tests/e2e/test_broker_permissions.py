@@ -21,9 +21,10 @@ from kombu import Connection, Exchange, Queue
 
 from tests.conftest import free_port
 from tests.support.factories import make_birth, make_birth_envelope
-from tests.support.identities import cluster_proxy
+from tests.support.identities import cluster_proxy, everyone
 from tests.support.platform import SESSION_ACCESS_DIR, SESSION_USER_PREFIX, platform_env, platform_running
 from tests.support.processes import ROOT, ServiceProcess, wait_ready, wait_until
+from tests.support.wire import raw_rpc
 from tools.access.broker_commands import ADMIN_FIX
 from tools.access.declarations import PLATFORM_SERVICES
 from tools.access.passwords import PasswordStore
@@ -164,6 +165,11 @@ def test_the_health_system_calls_a_health_service_running_as_its_own_user(logins
     try:
         wait_ready({"AMQP_URI": logins["his"]}, "health", "events_since", 0, 1)
         assert call(logins["his"], "health", "events_since", 0, 10) == []
+        with pytest.raises(TimeoutError):  # the broker refuses ecd-health a reply to a non-uuid key
+            raw_rpc(clean_infra.amqp_uri, "health", "events_since", [0, 10], token=everyone(), timeout=3,
+                    reply_key="not-a-uuid-reply")
+        assert call(logins["his"], "health", "events_since", 0, 10) == []  # and it goes on answering
+        assert health.alive()
     finally:
         health.stop()
 

@@ -10,9 +10,11 @@ from kombu import Connection, Consumer, Exchange, Producer, Queue
 
 
 def raw_rpc(amqp_uri: str, service: str, method: str, args: list, token: str | None = None,
-            timeout: float = 10, kwargs: dict | None = None) -> dict[str, Any]:
+            timeout: float = 10, kwargs: dict | None = None, reply_key: str | None = None) -> dict[str, Any]:
+    """The reply's body (``TimeoutError`` if none came); ``reply_key`` other than a uuid4 only to show
+    that a service's broker user may not answer it."""
     exchange = Exchange("nameko-rpc", type="topic", durable=True)
-    reply_key, correlation = str(uuid.uuid4()), uuid.uuid4().hex
+    reply_key, correlation = reply_key or str(uuid.uuid4()), uuid.uuid4().hex
     headers = {"nameko.call_id_stack": [f"wire.{correlation}"]}
     if token:
         headers["nameko.authorization"] = token
