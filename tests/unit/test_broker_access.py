@@ -16,6 +16,7 @@ import pytest
 
 from tools.access.broker import (
     DEFAULT_EXCHANGE,
+    REPLY_KEY,
     UUID,
     Grant,
     TopicGrant,
@@ -70,7 +71,7 @@ def test_the_health_service_may_touch_only_its_own_queues_and_exchanges(declared
         configure=rf"^(nameko-rpc|health\.events|health\.retry|registry\.events|{own})$",
         write=rf"^(nameko-rpc|health\.events|health\.retry|{own})$",
         read=rf"^(nameko-rpc|registry\.events|health\.retry|{own})$",
-        topics=(TopicGrant("nameko-rpc", write=rf"^({UUID}|registry\.events_since)$",
+        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|registry\.events_since)$",
                            read=rf"^(health\.\*|{UUID})$"),))
 
 
@@ -80,12 +81,12 @@ def test_the_registry_publishes_its_events_and_answers_calls_and_calls_nobody(de
         configure=r"^(nameko-rpc|registry\.events|rpc-registry)$",
         write=r"^(nameko-rpc|registry\.events|rpc-registry)$",
         read=r"^(nameko-rpc|rpc-registry)$",
-        topics=(TopicGrant("nameko-rpc", write=f"^{UUID}$", read=r"^registry\.\*$"),))
+        topics=(TopicGrant("nameko-rpc", write=f"^{REPLY_KEY}$", read=r"^registry\.\*$"),))
 
 
 def test_reporting_calls_exactly_each_sources_events_since(declared):
     (topic,) = service_grant(declared["reporting"], "ecd-").topics
-    assert topic.write == (rf"^({UUID}|education\.events_since|health\.events_since|"
+    assert topic.write == (rf"^({REPLY_KEY}|education\.events_since|health\.events_since|"
                            r"protection\.events_since|registry\.events_since)$")
 
 
@@ -157,7 +158,7 @@ def test_the_definitions_file_holds_exact_permissions_and_no_password(declared):
     assert document["permissions"][0]["write"] == health.write
     assert document["topic_permissions"] == [
         {"user": "ecd-health", "vhost": "ecd", "exchange": "nameko-rpc",
-         "write": rf"^({UUID}|registry\.events_since)$", "read": rf"^(health\.\*|{UUID})$"},
+         "write": rf"^({REPLY_KEY}|registry\.events_since)$", "read": rf"^(health\.\*|{UUID})$"},
         {"user": "ecd-system-his", "vhost": "ecd", "exchange": "nameko-rpc",
          "write": r"^health\.[a-z_]+$", "read": f"^{UUID}$"}]
     assert "pw-health-1" not in json.dumps(document) and "pw-his-2" not in json.dumps(document)
@@ -236,3 +237,10 @@ def test_the_management_api_gets_the_hash_then_topic_permissions_then_permission
         "exchange": "nameko-rpc", "write": r"^health\.[a-z_]+$", "read": f"^{UUID}$"})
     assert permissions[:2] + (permissions[3],) == ("PUT", "/api/permissions/%2F/ecd-system-his", {
         "configure": grant.configure, "write": grant.write, "read": grant.read})
+
+
+def test_a_service_answers_any_reply_key_but_one_addressed_to_a_platform_service():
+    assert REPLY_KEY == r"(?!(registry|health|education|protection|reporting)\.).+"
+    answered = ["3f1c9a52-5b1e-4f43-9a53-0f3a8a3b8c11", "smoke-reply-41055e07", "registry"]
+    refused = ["protection.get_case", "registry.register_birth", "reporting.child_view", ""]
+    assert [bool(re.fullmatch(REPLY_KEY, key)) for key in answered + refused] == [True] * 3 + [False] * 4

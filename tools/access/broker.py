@@ -5,9 +5,10 @@ A platform service's user may declare, bind and read only its own queues (``rpc-
 queues ``rpc.reply-<name>-<uuid>``, its event handler queues with their ``.retry`` and its
 ``<name>.dead-letter``) and publish only to ``nameko-rpc``, its own ``<name>.events`` and its own
 ``<name>.retry``; on ``nameko-rpc`` its topic permissions let it bind ``<name>.*`` and uuid-shaped
-reply keys, and publish uuid-shaped replies and exactly the RPCs it calls. A sector system's user may
-declare, bind and read only a standalone proxy's reply queue ``rpc.reply-standalone_rpc_proxy-<uuid>``
-bound with a uuid key, and publish to ``nameko-rpc`` only its sectors' RPCs. Nobody gets write on the
+reply keys, and publish replies to any key not addressed to a platform service (a caller
+chooses its reply key; only a system's own binding must be a uuid) and exactly the RPCs it calls.
+A sector system's user may declare, bind and read only a standalone proxy's reply queue
+``rpc.reply-standalone_rpc_proxy-<uuid>`` bound with a uuid key, and publish to ``nameko-rpc`` only its sectors' RPCs. Nobody gets write on the
 default exchange (``amq.default``, which delivers into any queue by name): ``check_no_default_exchange``
 refuses any grant that would. User names are a prefix (``BROKER_USER_PREFIX``, default ``ecd-``) plus
 the service's name, or ``system-<name>`` for a system.
@@ -20,7 +21,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from tools.access.declarations import ServiceDeclaration
+from tools.access.declarations import PLATFORM_SERVICES, ServiceDeclaration
 
 RPC_EXCHANGE = "nameko-rpc"
 DEFAULT_EXCHANGE = "amq.default"
@@ -28,6 +29,9 @@ DEFAULT_PREFIX = "ecd-"
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 METHOD = "[a-z_]+"
 STANDALONE_REPLY_QUEUE = rf"rpc\.reply-standalone_rpc_proxy-{UUID}"
+# A service answers to whatever reply key its caller chose, except one addressed to a platform
+# service (a reply must never land in an RPC queue as a request in the answering service's name).
+REPLY_KEY = rf"(?!({'|'.join(PLATFORM_SERVICES)})\.).+"
 HASHING = "rabbit_password_hashing_sha256"
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,62}")
 RESOURCE_NAME = re.compile(r"[A-Za-z0-9_.*-]+")
@@ -105,10 +109,11 @@ def bound_exchanges(service: ServiceDeclaration) -> list[str]:
 
 
 def rpc_topics(service: ServiceDeclaration) -> TopicGrant:
-    """Replies go to uuid keys; requests only to the RPCs it calls; it binds ``<name>.*`` and uuids."""
+    """Replies go to any key but a platform service's; requests only to the RPCs it calls; it binds
+    ``<name>.*`` and uuids."""
     calls = [literal(f"{target}.{method}") if method else rf"{literal(target)}\.{METHOD}"
              for target, method in service.calls]
-    write = ([UUID] if service.rpc_methods else []) + calls
+    write = ([REPLY_KEY] if service.rpc_methods else []) + calls
     read = ([literal(f"{service.name}.*")] if service.rpc_methods else []) + ([UUID] if service.calls else [])
     return TopicGrant(RPC_EXCHANGE, one_of(write), one_of(read))
 
