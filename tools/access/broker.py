@@ -10,8 +10,9 @@ chooses its reply key; only a system's own binding must be a uuid) and exactly t
 A sector system's user may declare, bind and read only a standalone proxy's reply queue
 ``rpc.reply-standalone_rpc_proxy-<uuid>`` bound with a uuid key, and publish to ``nameko-rpc``
 only its sectors' RPCs. Nobody gets write on the default exchange (``amq.default``, which delivers
-into any queue by name): ``check_no_default_exchange`` refuses any grant that would. User names are a prefix (``BROKER_USER_PREFIX``, default ``ecd-``) plus
-the service's name, or ``system-<name>`` for a system.
+into any queue by name): ``check_no_default_exchange`` refuses any grant that would. User names are
+a prefix (``BROKER_USER_PREFIX``, default ``ecd-``) plus the service's name, or ``system-<name>``
+for a system.
 """
 
 import base64
