@@ -19,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import and_
 
-from services.reporting import education_indicators, health_indicators, protection_indicators
+from services.reporting import education_indicators, health_indicators, protection_indicators, province_cells
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
+from services.reporting.province_cells import Cut
 from services.reporting.repository import ReportingRepository
 from shared.exceptions import ValidationFailed
 from shared.rules import schooling
@@ -110,9 +111,10 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         "school_year": schooling.format_school_year(schooling.school_year_of(as_of)),
         "indicators": figures(repo.counts(area.column, area.code, as_of, counted)[None], as_of),
     }
-    protected = protection_indicators.suppressed_table(repo, area, as_of, start, end, units, COLUMNS,
-                                                       years_before)
-    report["indicators"].update(protection_indicators.figures(protected, (area.level, area.code)))
+    protected = province_cells.province_table(
+        repo, area, as_of, units, COLUMNS, protection_indicators.child_conditions(as_of, years_before),
+        protection_indicators.case_conditions(as_of, start, end), protection_indicators.groups())
+    report["indicators"].update(protection_indicators.figures(Cut(protected, (area.level, area.code))))
     if by_commune and area.level != "commune":
         by = COLUMNS[(area.map_version, "commune")]
         groups = repo.counts(area.column, area.code, as_of, counted, by=by)
@@ -120,6 +122,6 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         report["communes"] = [
             {"code": commune.code, "name": commune.name,
              "indicators": {**figures(groups.get(commune.code, zero), as_of),
-                            **protection_indicators.figures(protected, ("commune", commune.code))}}
+                            **protection_indicators.figures(Cut(protected, ("commune", commune.code)))}}
             for commune in units.communes_in(area.code, area.map_version)]
     return report
