@@ -7,7 +7,9 @@ enrolled on ``as_of`` when one of its enrolments of that school year started by 
 ended (an end marked "completed" lasts to the end of the school year), so a child who transferred is
 counted once, and a child who moved is counted where it lives, not where its school is. Ages for
 kindergarten, age 5, grade 1 and school age are by birth year; creche and inclusive-education ages
-are exact (``data/education_rules.yaml``). Disability comes from health's screenings.
+are exact (``data/education_rules.yaml``). Disability comes from health's screenings; the inclusive
+education figure could identify a child in a small commune, so its counts are made for the whole
+province and small-cell suppressed with protection's (``province_cells``).
 """
 
 from datetime import date
@@ -17,6 +19,7 @@ from sqlalchemy import and_, exists, not_, or_
 
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, EducationEnrolment, HealthScreening
+from services.reporting.province_cells import Cut
 from shared.rules import epi, schooling
 from shared.rules.schooling import CRECHE, KINDERGARTEN, PRIMARY
 
@@ -66,7 +69,6 @@ def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
         "kindergarten_aged": and_(living, _by_year(year, *rule["kindergarten_age_years"])),
         "age5": and_(living, _by_year(year, age5, age5)),
         "grade1_cohort": and_(living, _by_year(year, age6, age6)),
-        "disabled_3_8": and_(living, _aged_months(as_of, *rule["inclusive_age_months"]), _disabled(as_of)),
         "school_aged": and_(living, _by_year(year, *rule["out_of_school_age_years"])),
     }
     counted.update({
@@ -75,19 +77,27 @@ def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
                                       _enrolled(as_of, year, e.level == KINDERGARTEN)),
         "age5_enrolled": and_(counted["age5"], _enrolled(as_of, year, e.level == KINDERGARTEN)),
         "grade1_on_time": and_(counted["grade1_cohort"], _entered_grade1(as_of, year)),
-        "disabled_3_8_inclusive": and_(counted["disabled_3_8"],
-                                       _enrolled(as_of, year, e.inclusive.is_(True))),
         "out_of_school": and_(counted["school_aged"], not_(_enrolled(as_of, year))),
     })
     return counted
 
 
-def figures(counts: dict[str, int], ratio) -> dict[str, Any]:
+def suppressed_conditions(as_of: date) -> dict[str, Any]:
+    """The counts of children with a disability (they could identify a child), counted for the whole
+    province."""
+    rule, year = schooling.indicator_rules(), schooling.school_year_of(as_of)
+    disabled = and_(_living(as_of), _aged_months(as_of, *rule["inclusive_age_months"]), _disabled(as_of))
+    inclusive = and_(disabled, _enrolled(as_of, year, EducationEnrolment.inclusive.is_(True)))
+    return {"disabled_3_8": disabled, "disabled_3_8_inclusive": inclusive}
+
+
+def figures(counts: dict[str, int], ratio, cut: Cut) -> dict[str, Any]:
+    """The area's education figures: ``counts`` are its plain counts, ``cut`` its suppressed ones."""
     return {
         "creche_enrolment_3_36m": ratio(counts["creche_enrolled"], counts["creche_aged"]),
         "kindergarten_enrolment_3_5": ratio(counts["kindergarten_enrolled"], counts["kindergarten_aged"]),
         "preschool_enrolment_age5": ratio(counts["age5_enrolled"], counts["age5"]),
         "grade1_entry_on_time": ratio(counts["grade1_on_time"], counts["grade1_cohort"]),
-        "inclusive_education_3_8": ratio(counts["disabled_3_8_inclusive"], counts["disabled_3_8"]),
+        "inclusive_education_3_8": cut.share("disabled_3_8_inclusive", "disabled_3_8"),
         "out_of_school_6_8": ratio(counts["out_of_school"], counts["school_aged"]),
     }

@@ -6,7 +6,9 @@ children who reached an age within the period (12 months for the infant doses, `
 later ones). A dose counts when the schedule judged it valid and it was given before that age.
 Prevalence reads, per index, each child's LATEST measurement in the period with a z-score that may
 count (computed, not flagged), so a child with two measurements counts once; cut-offs and the
-rule for "fully immunised" come from ``shared/rules/data``.
+rule for "fully immunised" come from ``shared/rules/data``. Disability screening could identify a
+child in a small commune: it is counted for the whole province and small-cell suppressed with
+protection's counts (``province_cells``), and the area's figure is read from that table.
 """
 
 from datetime import date
@@ -18,10 +20,12 @@ from sqlalchemy.orm import aliased
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, HealthCheck, HealthDose, HealthMeasurement, HealthScreening
 from services.reporting.projections.health import INDEX_COLUMNS
+from services.reporting.province_cells import Cut
 from shared.contracts.health import POSITIVE, SCREENING_KINDS
 from shared.rules import epi, growth
 
 AGE_GROUPS = {growth.WHO2006: "under5", growth.WHO2007: "5_8"}
+SUPPRESSED_SCREENINGS = ("disability",)  # small-cell suppressed like protection's counts
 
 
 def _living(as_of: date):
@@ -108,13 +112,21 @@ def _checks_and_screening(as_of: date, start: date, end: date) -> dict[str, Any]
         HealthCheck.child_id == ChildView.child_id, HealthCheck.checked_on >= start,
         HealthCheck.checked_on <= end))}
     for kind in SCREENING_KINDS:
-        def screened(*extra, kind=kind):
-            return exists().where(HealthScreening.child_id == ChildView.child_id,
-                                  HealthScreening.kind == kind, HealthScreening.screened_on >= start,
-                                  HealthScreening.screened_on <= end, *extra)
-        counted[f"screened_{kind}"] = and_(living, screened())
-        counted[f"positive_{kind}"] = and_(living, screened(HealthScreening.result.in_(POSITIVE)))
+        if kind not in SUPPRESSED_SCREENINGS:
+            counted.update(_screening(as_of, start, end, kind))
     return counted
+
+
+def _screening(as_of: date, start: date, end: date, kind: str) -> dict[str, Any]:
+    s = HealthScreening
+
+    def screened(*extra):
+        return exists().where(s.child_id == ChildView.child_id, s.kind == kind, s.screened_on >= start,
+                              s.screened_on <= end, *extra)
+
+    living = _living(as_of)
+    return {f"screened_{kind}": and_(living, screened()),
+            f"positive_{kind}": and_(living, screened(s.result.in_(POSITIVE)))}
 
 
 def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
@@ -122,7 +134,16 @@ def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
             **_checks_and_screening(as_of, start, end)}
 
 
-def figures(counts: dict[str, int], as_of: date, ratio) -> dict[str, Any]:
+def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+    """The counts of the screenings that could identify a child, counted for the whole province."""
+    counted: dict[str, Any] = {}
+    for kind in SUPPRESSED_SCREENINGS:
+        counted.update(_screening(as_of, start, end, kind))
+    return counted
+
+
+def figures(counts: dict[str, int], as_of: date, ratio, cut: Cut) -> dict[str, Any]:
+    """The area's health figures: ``counts`` are its plain counts, ``cut`` its suppressed ones."""
     found = {"fully_immunised_by_12m": ratio(counts["fully_immunised"], counts["cohort_12m"])}
     for antigen, place, months in coverage_rows(as_of):
         found[f"coverage_{antigen}_{place}"] = ratio(counts[f"dose_{antigen}_{place}"],
@@ -136,5 +157,7 @@ def figures(counts: dict[str, int], as_of: date, ratio) -> dict[str, Any]:
                                              counts[f"measured_{group}_{INDEX_COLUMNS[rule['index']]}"])
     found["health_check_3_8"] = ratio(counts["checked_3_8"], counts["aged_3_8"])
     for kind in SCREENING_KINDS:
-        found[f"screening_positive_{kind}"] = ratio(counts[f"positive_{kind}"], counts[f"screened_{kind}"])
+        found[f"screening_positive_{kind}"] = (
+            cut.share(f"positive_{kind}", f"screened_{kind}") if kind in SUPPRESSED_SCREENINGS
+            else ratio(counts[f"positive_{kind}"], counts[f"screened_{kind}"]))
     return found

@@ -1,7 +1,9 @@
 """The plan's indicators for an area on a date: registry (BRIEF section 9, indicators 4-6), health
 (7-13, ``health_indicators``), education (14-17 and out-of-school children, ``education_indicators``,
-for the school year ``as_of`` falls in) and protection (18-21, ``protection_indicators``: counted for
-the whole province and small-cell suppressed before the area is cut from them).
+for the school year ``as_of`` falls in) and protection (18-21, ``protection_indicators``). Counts that
+could identify a child (protection's, disability screening, children with a disability in inclusive
+education) are counted for the whole province and small-cell suppressed before the area is cut from
+them (``province_cells``).
 
 An area code is read on the map in force on ``as_of``: 2 digits a province, 3 a district (legacy map
 only), 5 a commune; the area includes everything below it. A child counts where it lived ON
@@ -9,8 +11,8 @@ only), 5 a commune; the area includes everything below it. A child counts where 
 was valid that day, so a report for a past date does not change when a child moves or gets a new
 card later. Each indicator carries numerator, denominator and value (``None`` when the denominator
 is zero; the under-5 count has no denominator because the registry does not know the population).
-All figures of an area come from one statement; a district or province can also be broken down by
-commune (every commune of the area, zeros included).
+The other figures of an area come from one statement; a district or province can also be broken
+down by commune (every commune of the area, zeros included).
 """
 
 from dataclasses import dataclass
@@ -19,9 +21,10 @@ from typing import Any
 
 from sqlalchemy import and_
 
-from services.reporting import education_indicators, health_indicators, protection_indicators
+from services.reporting import education_indicators, health_indicators, protection_indicators, province_cells
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
+from services.reporting.province_cells import Cut
 from services.reporting.repository import ReportingRepository
 from shared.exceptions import ValidationFailed
 from shared.rules import schooling
@@ -86,9 +89,18 @@ def registry_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
             "under6": under6, "under6_card": and_(under6, q.card_valid_on(as_of))}
 
 
-def figures(counts: dict[str, int], as_of: date) -> dict[str, Any]:
-    return {**registry_figures(counts), **health_indicators.figures(counts, as_of, ratio),
-            **education_indicators.figures(counts, ratio)}
+def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+    """The children counts that could identify a child: protection's, health's disability screening,
+    education's children with a disability. Counted for the whole province and suppressed together."""
+    return {**protection_indicators.child_conditions(as_of, years_before),
+            **health_indicators.suppressed_conditions(as_of, start, end),
+            **education_indicators.suppressed_conditions(as_of)}
+
+
+def figures(counts: dict[str, int], as_of: date, cut: Cut) -> dict[str, Any]:
+    """An area's figures from its plain ``counts`` and its ``cut`` of the suppressed province table."""
+    return {**registry_figures(counts), **health_indicators.figures(counts, as_of, ratio, cut),
+            **education_indicators.figures(counts, ratio, cut), **protection_indicators.figures(cut)}
 
 
 def registry_figures(counts: dict[str, int]) -> dict[str, Any]:
@@ -103,23 +115,23 @@ def registry_figures(counts: dict[str, int]) -> dict[str, Any]:
 def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start: date, end: date,
                        units: AdminUnits, by_commune: bool = False) -> dict:
     counted = conditions(as_of, start, end)
+    protected = province_cells.province_table(
+        repo, area, as_of, units, COLUMNS, suppressed_conditions(as_of, start, end),
+        protection_indicators.case_conditions(as_of, start, end), protection_indicators.groups())
+    plain = repo.counts(area.column, area.code, as_of, counted)[None]
     report = {
         "area": area.describe(),
         "as_of": as_of.isoformat(),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "school_year": schooling.format_school_year(schooling.school_year_of(as_of)),
-        "indicators": figures(repo.counts(area.column, area.code, as_of, counted)[None], as_of),
+        "indicators": figures(plain, as_of, Cut(protected, (area.level, area.code))),
     }
-    protected = protection_indicators.suppressed_table(repo, area, as_of, start, end, units, COLUMNS,
-                                                       years_before)
-    report["indicators"].update(protection_indicators.figures(protected, (area.level, area.code)))
     if by_commune and area.level != "commune":
         by = COLUMNS[(area.map_version, "commune")]
         groups = repo.counts(area.column, area.code, as_of, counted, by=by)
         zero = dict.fromkeys(counted, 0)
         report["communes"] = [
-            {"code": commune.code, "name": commune.name,
-             "indicators": {**figures(groups.get(commune.code, zero), as_of),
-                            **protection_indicators.figures(protected, ("commune", commune.code))}}
+            {"code": commune.code, "name": commune.name, "indicators": figures(
+                groups.get(commune.code, zero), as_of, Cut(protected, ("commune", commune.code)))}
             for commune in units.communes_in(area.code, area.map_version)]
     return report

@@ -6,12 +6,11 @@ allowance, an alternative-care placement or an open case with services, on ``as_
 coverage of the children in the groups the Decree's criteria cover. Cases are counted where they
 were opened, opened in the period: by level and concern, closed in the period by outcome, and the
 share with a plan within the set number of days (among cases whose deadline had passed by
-``as_of``). Counts are made for every commune of the area's province in two statements, added up the
-tree and suppressed together (``suppression``), and the area asked for is cut from that table: the
-same cells are hidden whichever area is asked for.
+``as_of``). Counts are made for every commune of the area's province, added up the tree and
+suppressed together, and the area asked for is cut from that table (``province_cells``): the same
+cells are hidden whichever area is asked for.
 """
 
-from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -19,9 +18,8 @@ from sqlalchemy import and_, exists, or_
 
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, ProtectionCase, ProtectionEpisode
-from services.reporting.suppression import Node, Table, suppress
+from services.reporting.province_cells import Cut
 from shared.rules import protection
-from shared.rules.admin_units import LEGACY, AdminUnits
 
 SC, CARE, ALLOWANCE = "special_circumstance", "alternative_care", "allowance"
 
@@ -81,43 +79,9 @@ def groups() -> list[tuple[str, list[str]]]:
             ("cases_closed", [f"cases_closed_{o}" for o in protection.codes("case_outcomes")])]
 
 
-def tree(province: str, map_version: str, units: AdminUnits) -> dict[Node, list[Node]]:
-    """Province -> legacy districts -> communes, or province -> communes on the 2025 map."""
-    communes = units.communes_in(province, map_version)
-    top: Node = ("province", province)
-    if map_version != LEGACY:
-        return {top: [("commune", c.code) for c in communes]}
-    children: dict[Node, list[Node]] = defaultdict(list)
-    for commune in communes:
-        district: Node = ("district", commune.district_code)
-        if district not in children[top]:
-            children[top].append(district)
-        children[district].append(("commune", commune.code))
-    return dict(children)
-
-
-def _add_up(children: dict[Node, list[Node]], by_commune: dict[str, dict[str, int]], names: list[str],
-            node: Node, counts: dict) -> dict[str, int]:
-    if node[0] == "commune":
-        values = {name: by_commune.get(node[1], {}).get(name, 0) for name in names}
-    else:
-        parts = [_add_up(children, by_commune, names, kid, counts) for kid in children.get(node, [])]
-        values = {name: sum(p[name] for p in parts) for name in names}
-    counts.update({(node, name): value for name, value in values.items()})
-    return values
-
-
-def figures(table: Table, node: Node) -> dict[str, Any]:
-    def count(name: str) -> dict[str, Any]:
-        shown = table.shown((node, name))
-        return {"numerator": shown, "denominator": None, "value": shown}
-
-    def share(numerator: str, denominator: str) -> dict[str, Any]:
-        top, bottom = table.shown((node, numerator)), table.shown((node, denominator))
-        known = isinstance(top, int) and isinstance(bottom, int) and bottom
-        value = round(top / bottom, 4) if known else None
-        return {"numerator": top, "denominator": bottom, "value": value}
-
+def figures(cut: Cut) -> dict[str, Any]:
+    """The area's protection figures, read from the suppressed province table."""
+    count, share = cut.count, cut.share
     days = protection.rules()["plan_within_days"]
     found = {"special_circumstances_0_8": share("in_sc", "aged_0_8")}
     found.update({f"special_circumstances_{g}_0_8": share(f"in_sc_{g}", "aged_0_8")
@@ -134,25 +98,3 @@ def figures(table: Table, node: Node) -> dict[str, Any]:
                   for o in protection.codes("case_outcomes")})
     found[f"protection_plan_within_{days}d"] = share("plan_in_time", "plan_due")
     return found
-
-
-def suppressed_table(repo, area, as_of: date, start: date, end: date, units: AdminUnits,
-                     columns: dict, years_before) -> Table:
-    """Every commune of the area's province counted, added up and suppressed."""
-    province = area.code if area.level == "province" else next(
-        code for level, code in units.parents(area.code, area.map_version) if level == "province")
-    province_column = columns[(area.map_version, "province")]
-    commune_column = columns[(area.map_version, "commune")]
-    by_commune: dict[str, dict[str, int]] = defaultdict(dict)
-    for_children, for_cases = child_conditions(as_of, years_before), case_conditions(as_of, start, end)
-    children_counts = repo.counts(province_column, province, as_of, for_children, by=commune_column)
-    case_counts = repo.case_counts(province_column, province, for_cases, commune_column)
-    for found in (children_counts, case_counts):
-        for commune, values in found.items():
-            if commune is not None:
-                by_commune[commune].update(values)
-    names = [*for_children, *for_cases]
-    children = tree(province, area.map_version, units)
-    counts: dict = {}
-    _add_up(children, by_commune, names, ("province", province), counts)
-    return suppress(Table(counts, children, groups()), protection.threshold())

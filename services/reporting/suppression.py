@@ -1,5 +1,6 @@
-"""Small-cell suppression of protection counts, pure: no count from 1 to threshold-1 is shown, and
-none can be recovered from a total.
+"""Small-cell suppression of the counts that could identify a child (protection's, and the disability
+figures of health and education), pure: no count from 1 to threshold-1 is shown, and none can be
+recovered from a total.
 
 Counts live in a table of cells ``(node, count name) -> int``. Nodes form a tree (province ->
 legacy districts -> communes, or province -> communes on the 2025 map), and some count names add up

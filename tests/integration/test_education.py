@@ -1,13 +1,16 @@
 """Education on the real RabbitMQ and PostgreSQL: enrolments reach reporting, and each education
 indicator equals a hand count on a small commune, with transfers, drop-outs, a late entrant with
-an allowed reason and a child who moves commune mid-year."""
+an allowed reason and a child who moves commune mid-year; children with a disability are counted
+with small-cell suppression, as protection's are."""
 
+from datetime import UTC, datetime
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
 from services.education.orm import Enrolment, OutboxMessage, Record
+from services.reporting.report_page import render_report
 from shared.exceptions import ValidationFailed
 from tests.support.factories import (
     make_birth,
@@ -104,9 +107,50 @@ def test_each_education_indicator_equals_a_hand_count(platform):
         "kindergarten_enrolment_3_5": (3, 6),  # K1, K3 (once, after its transfer), D1 of K1-K4, D1, D3
         "preschool_enrolment_age5": (1, 2),  # K3 of K2 and K3 (the mover now lives in 03391)
         "grade1_entry_on_time": (1, 2),  # G1 of G1, G2 (born 2018); G3 is late, with its reason
-        "inclusive_education_3_8": (1, 2),  # D1 of D1, D2 (D3 only suspected)
+        "inclusive_education_3_8": ("<5", "<5"),  # D1 of D1, D2 (D3 only suspected): 1 and 2, suppressed
         "out_of_school_6_8": (2, 5),  # G2 never enrolled, G4 dropped out; of G1-G4, D2 (the dead child not)
     })
+
+
+def children_with_a_disability(platform, commune, count, inclusive):
+    """``count`` children of 4 living in ``commune`` with a confirmed disability, the first
+    ``inclusive`` of them in an inclusive kindergarten there."""
+    for n in range(count):
+        disabled = child(platform, "2020-06-01", commune_code=commune)
+        platform.screen(make_screening(disabled, kind="disability", result="confirmed",
+                                       screened_on="2024-06-01", commune_code=commune))
+        if n < inclusive:
+            platform.enrol(make_enrolment(disabled, inclusive=True, school_code=f"MG-{commune}",
+                                          commune_code=commune))
+
+
+def inclusive_education(found):
+    figure = found["inclusive_education_3_8"]
+    return figure["numerator"], figure["denominator"], figure["value"]
+
+
+def test_a_commune_with_enough_children_with_a_disability_shows_its_inclusive_education_figure(
+        platform, reporting_container):
+    children_with_a_disability(platform, "03388", 6, inclusive=5)
+    shown = {area: inclusive_education(call(reporting_container, "indicators", area, SPRING)["indicators"])
+             for area in ("03388", "105", "12")}
+    assert shown == {"03388": (5, 6, 0.8333), "105": (5, 6, 0.8333), "12": (5, 6, 0.8333)}
+
+
+def test_2_children_with_a_disability_1_in_inclusive_education_show_as_less_than_5_and_are_not_derivable(
+        platform, reporting_container):
+    children_with_a_disability(platform, "03388", 2, inclusive=1)
+    children_with_a_disability(platform, "03387", 6, inclusive=5)
+    report = call(reporting_container, "indicators", "105", SPRING, None, True)
+    by_commune = {c["code"]: inclusive_education(c["indicators"]) for c in report["communes"]}
+    assert inclusive_education(report["indicators"]) == (6, 8, 0.75)
+    hidden = {"03388": ("<5", "<5", None), "03387": ("x", "x", None), "03386": (0, 0, None)}
+    assert {code: by_commune[code] for code in hidden} == hidden  # 6 - x - 0: 03388 stays unknown
+    alone = {code: call(reporting_container, "indicators", code, SPRING) for code in hidden}
+    assert {code: inclusive_education(r["indicators"]) for code, r in alone.items()} == hidden  # asked alone
+    page = render_report(alone["03388"], datetime(2026, 11, 30, tzinfo=UTC))
+    assert ("Children aged 3-8 with a disability in inclusive education</small></td>"
+            "<td class=n>&lt;5</td><td class=n>&lt;5</td><td class=n>—</td>") in page
 
 
 def test_a_child_who_moves_mid_year_counts_where_it_lives_on_the_date_asked(platform):

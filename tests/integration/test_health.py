@@ -1,5 +1,6 @@
 """Health on the real RabbitMQ and PostgreSQL: the registry's children reach health and reporting,
-health records reach reporting, and each health indicator equals a hand count on a small cohort."""
+health records reach reporting, and each health indicator equals a hand count on a small cohort
+(disability screening small-cell suppressed, as protection's counts are)."""
 
 from datetime import date
 
@@ -86,6 +87,8 @@ def test_each_health_indicator_equals_a_hand_count(platform, reporting_container
     record("record_health_check", make_health_check(e["child_id"], checked_on="2024-05-01"))
     record("record_screening", make_screening(e["child_id"], result="suspected", screened_on="2024-05-01"))
     record("record_screening", make_screening(a["child_id"], screened_on="2024-05-01"))
+    record("record_screening", make_screening(e["child_id"], kind="disability", result="suspected",
+                                              screened_on="2024-05-01"))
 
     assert_the_fixture_is_what_the_hand_count_assumes(a, b, d, f)
     report = call(reporting_container, "indicators", "03388", AS_OF, YEAR)["indicators"]
@@ -102,6 +105,7 @@ def test_each_health_indicator_equals_a_hand_count(platform, reporting_container
         "thinness_5_8": (1, 1),  # F, WHO 2007 BMI-for-age
         "health_check_3_8": (1, 2),  # E checked; aged 3-8: E, F
         "screening_positive_hearing": (1, 2),  # E suspected, A normal
+        "screening_positive_disability": ("<5", "<5"),  # E suspected of 1 screened: suppressed
     }
     found = {name: (report[name]["numerator"], report[name]["denominator"]) for name in hand_count}
     assert found == hand_count
@@ -119,6 +123,17 @@ def assert_the_fixture_is_what_the_hand_count_assumes(a, b, d, f):
     assert classes(b, "2024-10-01", 10.0, 80.0) == ((), ())
     assert classes(d, "2024-05-01", 30.0, 87.0)[1][0] == "weight_for_age"
     assert classes(f, "2024-03-01", 14.0, 110.0, "standing")[0][:2] == ("thinness", "severe_thinness")
+
+
+def test_disability_screening_is_shown_once_its_counts_reach_the_threshold(platform, reporting_container):
+    register, record = platform
+    for result in ("normal", "suspected", "confirmed", "suspected", "confirmed", "suspected"):
+        child = born("female", "2021-03-01")
+        register("register_birth", child)
+        record("record_screening", make_screening(child["child_id"], kind="disability", result=result,
+                                                  screened_on="2024-05-01"))
+    report = call(reporting_container, "indicators", "03388", AS_OF, YEAR)["indicators"]
+    assert report["screening_positive_disability"] == {"numerator": 5, "denominator": 6, "value": 0.8333}
 
 
 def test_a_dose_recorded_before_the_birth_is_kept_and_judged_once_the_birth_arrives(

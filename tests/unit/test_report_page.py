@@ -75,3 +75,16 @@ def test_the_education_figures_carry_vietnamese_labels_and_the_school_year():
     assert ("<td>Trẻ 5 tuổi đi học mẫu giáo (phổ cập mầm non)<br><small>Five-year-olds (by birth year) in "
             "kindergarten: universal preschool</small></td><td class=n>1</td><td class=n>2</td>"
             "<td class=n>50,0 %</td>") in page
+
+
+def test_a_suppressed_disability_figure_is_written_as_a_protection_figure_is():
+    hidden = {"numerator": "<5", "denominator": "<5", "value": None}
+    report = dict(REPORT, indicators={"inclusive_education_3_8": hidden, "special_circumstances_0_8": hidden,
+                                      "screening_positive_disability": {"numerator": "x", "denominator": 7,
+                                                                        "value": None}})
+    page = render_report(report, GENERATED)
+    suppressed = "</small></td><td class=n>&lt;5</td><td class=n>&lt;5</td><td class=n>—</td></tr>"
+    assert f"Children aged 3-8 with a disability in inclusive education{suppressed}" in page
+    assert f"Children 0-8 in special circumstances{suppressed}" in page
+    assert ("Disability screening: suspected or confirmed / screened</small></td>"
+            "<td class=n>x</td><td class=n>7</td><td class=n>—</td></tr>") in page

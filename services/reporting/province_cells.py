@@ -1,0 +1,97 @@
+"""Counts that could identify a child (protection's, and the disability figures of health and
+education) are counted for every commune of the area's province, added up the tree (province ->
+legacy districts -> communes, or province -> communes on the 2025 map), small-cell suppressed together
+(``suppression``), and each report reads its area from that one table (``Cut``). So the same cells are
+hidden whichever area is asked for, and a commune cannot be had from its district or province total
+minus the others. A count shows as a number, ``<5`` when small, or ``x`` when hidden to protect a
+small one; a ratio is given only when both its counts are shown. The threshold is data
+(``shared/rules/data/protection_rules.yaml``).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from services.reporting.suppression import Node, Table, suppress
+from shared.rules import protection
+from shared.rules.admin_units import LEGACY, AdminUnits
+
+ByCommune = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class Cut:
+    """One node's figures read from the suppressed table: what a report shows for its area."""
+
+    table: Table
+    node: Node
+
+    def count(self, name: str) -> dict[str, Any]:
+        shown = self.table.shown((self.node, name))
+        return {"numerator": shown, "denominator": None, "value": shown}
+
+    def share(self, numerator: str, denominator: str) -> dict[str, Any]:
+        """Numerator over denominator; no value when either is hidden (or the denominator is 0)."""
+        top, bottom = self.table.shown((self.node, numerator)), self.table.shown((self.node, denominator))
+        known = isinstance(top, int) and isinstance(bottom, int) and bottom
+        return {"numerator": top, "denominator": bottom, "value": round(top / bottom, 4) if known else None}
+
+
+def province_of(area, units: AdminUnits) -> str:
+    if area.level == "province":
+        return area.code
+    return next(code for level, code in units.parents(area.code, area.map_version) if level == "province")
+
+
+def tree(province: str, map_version: str, units: AdminUnits) -> dict[Node, list[Node]]:
+    """Province -> legacy districts -> communes, or province -> communes on the 2025 map."""
+    communes = units.communes_in(province, map_version)
+    top: Node = ("province", province)
+    if map_version != LEGACY:
+        return {top: [("commune", c.code) for c in communes]}
+    children: dict[Node, list[Node]] = defaultdict(list)
+    for commune in communes:
+        district: Node = ("district", commune.district_code)
+        if district not in children[top]:
+            children[top].append(district)
+        children[district].append(("commune", commune.code))
+    return dict(children)
+
+
+def _add_up(children: dict[Node, list[Node]], by_commune: ByCommune, names: list[str], node: Node,
+            counts: dict) -> dict[str, int]:
+    if node[0] == "commune":
+        values = {name: by_commune.get(node[1], {}).get(name, 0) for name in names}
+    else:
+        parts = [_add_up(children, by_commune, names, kid, counts) for kid in children.get(node, [])]
+        values = {name: sum(p[name] for p in parts) for name in names}
+    counts.update({(node, name): value for name, value in values.items()})
+    return values
+
+
+def suppressed(by_commune: ByCommune, names: list[str], province: str, children: dict[Node, list[Node]],
+               groups: list[tuple[str, list[str]]], threshold: int) -> Table:
+    """The communes' counts added up the tree from the province and suppressed together."""
+    counts: dict = {}
+    _add_up(children, by_commune, names, ("province", province), counts)
+    return suppress(Table(counts, children, groups), threshold)
+
+
+def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, children_counted: dict,
+                   cases_counted: dict, groups: list[tuple[str, list[str]]]) -> Table:
+    """Every commune of the area's province counted (children where they live on ``as_of``, cases
+    where they were opened), added up and suppressed."""
+    province = province_of(area, units)
+    province_column = columns[(area.map_version, "province")]
+    commune_column = columns[(area.map_version, "commune")]
+    by_commune: ByCommune = defaultdict(dict)
+    found = [repo.counts(province_column, province, as_of, children_counted, by=commune_column),
+             repo.case_counts(province_column, province, cases_counted, commune_column)]
+    for counted in found:
+        for commune, values in counted.items():
+            if commune is not None:
+                by_commune[commune].update(values)
+    names = [*children_counted, *cases_counted]
+    return suppressed(by_commune, names, province, tree(province, area.map_version, units), groups,
+                      protection.threshold())
