@@ -4,6 +4,7 @@ copy of the registry, and one row per enrolment with its end (what the rules and
 from sqlalchemy import Boolean, Date, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
 from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
 from shared.plumbing.outbox import OutboxMixin
@@ -52,3 +53,7 @@ class Enrolment(EducationBase):
     end_reason: Mapped[str | None] = mapped_column(String(16), nullable=True)
     end_record_id: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditEntry(EducationBase, AuditEntryMixin):
+    """Who was refused a read of a child's data here, when and why (``shared.kit.audit``)."""

@@ -3,6 +3,7 @@
 from sqlalchemy import case, select
 
 from services.education.orm import (
+    AuditEntry,
     Enrolment,
     KnownChild,
     OutboxMessage,
@@ -20,6 +21,7 @@ class EducationStore(RegistryCopyStore):
     source = "education"
     record_model = Record
     outbox_model = OutboxMessage
+    audit_model = AuditEntry
     fact_model = RegistryFact
     child_model = KnownChild
     position_model = RegistryPosition

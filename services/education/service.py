@@ -25,6 +25,7 @@ class EducationService(sector.SectorEndpoints):
     name = "education"
 
     db = Database(EducationBase)
+    audited_reads = {"enrolments_for": "child_id"}
 
     record_enrolment = write_rpc(schemas.RecordEnrolmentSchema, commands.record_enrolment)
     end_enrolment = write_rpc(schemas.EndEnrolmentSchema, commands.end_enrolment)

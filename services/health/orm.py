@@ -3,6 +3,7 @@ minimal copy of the registry (the registry's facts and, folded from them, one ro
 
 from sqlalchemy.orm import DeclarativeBase
 
+from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
 from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
 from shared.plumbing.outbox import OutboxMixin
@@ -30,3 +31,7 @@ class KnownChild(HealthBase, KnownChildMixin):
 
 class RegistryPosition(HealthBase, RegistryPositionMixin):
     pass
+
+
+class AuditEntry(HealthBase, AuditEntryMixin):
+    """Who was refused a read of a child's data here, when and why (``shared.kit.audit``)."""

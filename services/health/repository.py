@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from services.health.orm import KnownChild, OutboxMessage, Record, RegistryFact, RegistryPosition
+from services.health.orm import AuditEntry, KnownChild, OutboxMessage, Record, RegistryFact, RegistryPosition
 from shared.contracts import load_fact
 from shared.contracts.facts import Fact
 from shared.kit.registry_copy import RegistryCopyStore
@@ -14,6 +14,7 @@ class HealthStore(RegistryCopyStore):
     source = "health"
     record_model = Record
     outbox_model = OutboxMessage
+    audit_model = AuditEntry
     fact_model = RegistryFact
     child_model = KnownChild
     position_model = RegistryPosition

@@ -8,7 +8,7 @@ the only free text; it never leaves this service.
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.common import caller_record_id_field, child_id_field, commune_code_field
-from shared.contracts.fields import Identifier, Text
+from shared.contracts.fields import Text
 from shared.contracts.protection import case_id_field, codes_of, one_of
 from shared.rules.protection import allowance_categories
 
@@ -88,6 +88,3 @@ class CaseQuerySchema(Schema):
 class ChildQuerySchema(Schema):
     child_id = child_id_field()
 
-
-class AuditQuerySchema(Schema):
-    child_id = Identifier(max_length=32, load_default=None, allow_none=True)

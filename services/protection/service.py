@@ -69,12 +69,13 @@ class ProtectionService(sector.SectorEndpoints):
     @guarded("read:audit_log", expected_exceptions=READ_EXPECTED)
     def audit_log(self, child_id: str | None = None) -> list[dict]:
         """Who read which child's protection data, when and why: for auditors."""
-        query = load(schemas.AuditQuerySchema, {"child_id": child_id})
+        query = load(audit.AuditQuerySchema, {"child_id": child_id})
         return reads.read_audit_log(self.repository(), self.caller.identity, query["child_id"])
 
-    def refused(self, method: str, args: tuple, kwargs: dict, refusal: Exception) -> None:
-        """Audit a read refused before it ran: who (if known), which case or child it named."""
-        if method not in AUDITED_READS:
+    def refused(self, method: str, args: tuple, kwargs: dict, refusal: Exception, ran: bool) -> None:
+        """Audit a read refused before it ran: who (if known), which case or child it named (a read
+        that ran audited its own refusal)."""
+        if ran or method not in AUDITED_READS:
             return
         name, action = AUDITED_READS[method]
         named = kwargs.get(name, args[0] if args else None)

@@ -3,6 +3,7 @@
 from sqlalchemy import Date, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
 from shared.plumbing.outbox import OutboxMixin
 
@@ -27,3 +28,7 @@ class Child(RegistryBase):
 
 class OutboxMessage(RegistryBase, OutboxMixin):
     pass
+
+
+class AuditEntry(RegistryBase, AuditEntryMixin):
+    """Who was refused a read of a child's data here, when and why (``shared.kit.audit``)."""

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from services.registry.orm import Child, OutboxMessage, Record
+from services.registry.orm import AuditEntry, Child, OutboxMessage, Record
 from shared.kit.records import SectorStore
 
 
@@ -10,6 +10,7 @@ class RegistryRepository(SectorStore):
     source = "registry"
     record_model = Record
     outbox_model = OutboxMessage
+    audit_model = AuditEntry
 
     def get_child(self, child_id: str) -> Child | None:
         return self.session.get(Child, child_id)

@@ -21,6 +21,7 @@ class RegistryService(sector.SectorEndpoints):
     name = "registry"
 
     db = Database(RegistryBase)
+    audited_reads = {"get_child": "child_id"}
 
     register_birth = write_rpc(schemas.RegisterBirthSchema, commands.register_birth)
     change_residence = write_rpc(schemas.ChangeResidenceSchema, commands.change_residence)

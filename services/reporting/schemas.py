@@ -50,9 +50,6 @@ class ChildQuerySchema(Schema):
     child_id = Identifier(max_length=32, required=True)
 
 
-class AuditQuerySchema(Schema):
-    child_id = Identifier(max_length=32, load_default=None, allow_none=True)
-
 
 class ChildViewSchema(Schema):
     child_id = fields.String()

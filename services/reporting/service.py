@@ -65,9 +65,7 @@ class ReportingService(operations.OperationsEndpoints):
         if view is None:
             raise NotFound(f"No view for child {child_id}.")
         who = self.caller.identity
-        if not who.covers(view.commune_code, view.map_version or today()):
-            audit.record_read(self.db, AuditEntry, who, "read_child_view", audit.REFUSED, child_id)
-            require_area(who, view.commune_code, view.map_version or today(), f"Child {child_id}")
+        require_area(who, view.commune_code, view.map_version or today(), f"Child {child_id}")
         return {**schemas.ChildViewSchema().dump(view), "health": health_section(repo, view, today()),
                 "education": education_section(repo, view, today()),
                 "protection": protection_section(repo, view, who, today())}
@@ -75,11 +73,12 @@ class ReportingService(operations.OperationsEndpoints):
     @guarded("read:audit_log", expected_exceptions=(*EXPECTED, Forbidden))
     def audit_log(self, child_id: str | None = None) -> list[dict]:
         """Who read which child's protection data in a child view, when and why: for auditors."""
-        query = load(schemas.AuditQuerySchema, {"child_id": child_id})
+        query = load(audit.AuditQuerySchema, {"child_id": child_id})
         return audit.read_log(self.db, AuditEntry, self.caller.identity, query["child_id"])
 
-    def refused(self, method: str, args: tuple, kwargs: dict, refusal: Exception) -> None:
-        """Audit a child view refused before it ran (no valid token, or no right to read a child)."""
+    def refused(self, method: str, args: tuple, kwargs: dict, refusal: Exception, ran: bool) -> None:
+        """Audit a refused child view (no valid token, no right to read a child, or a child outside
+        the caller's areas)."""
         if method != "child_view":
             return
         child_id = kwargs.get("child_id", args[0] if args else None)

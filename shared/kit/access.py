@@ -5,9 +5,9 @@ method runs, the caller's token is verified (``self.caller``, ``shared.kit.ident
 must grant ``right`` (``data/access.yaml``; ``{sector}`` in a right is the service's ``sector``, by
 default its name, so the kit's writes need ``write:health`` in health). No token, or a bad one:
 ``Unauthenticated``; a valid one without the right: ``Forbidden``; both before anything is read or
-stored, and handed to the service's ``refused`` hook (audited where the read concerns a child). A
-read of a person's data then checks that the caller's areas hold the child's, case's, school's or
-report's area (``require_area``), on both maps.
+stored, and handed to the service's ``refused`` hook (audited where the read concerns a child), as
+is a ``Forbidden`` the method raises itself. A read of a person's data then checks that the
+caller's areas hold the child's, case's, school's or report's area (``require_area``), on both maps.
 """
 
 import inspect
@@ -32,7 +32,11 @@ def guarded(right: str, *, expected_exceptions: tuple = (), sensitive_arguments:
         def entrypoint(self, *args: Any, **kwargs: Any) -> Any:
             authorise(self, right.format(sector=getattr(self, "sector", self.name)), method.__name__,
                       args, kwargs)
-            return method(self, *args, **kwargs)
+            try:
+                return method(self, *args, **kwargs)
+            except Forbidden as refusal:  # the right, but not the area: the hook sees that too
+                _tell(self, method.__name__, args, kwargs, refusal, ran=True)
+                raise
 
         entrypoint.__signature__ = inspect.signature(method)  # nameko checks calls against it
         entrypoint.required_right = right
@@ -50,10 +54,16 @@ def authorise(service: Any, right: str, method: str, args: tuple, kwargs: dict) 
         require_right(who, right)
         return who
     except REFUSALS as refusal:
-        hook = getattr(service, "refused", None)
-        if hook is not None:
-            hook(method, args, kwargs, refusal)
+        _tell(service, method, args, kwargs, refusal, ran=False)
         raise
+
+
+def _tell(service: Any, method: str, args: tuple, kwargs: dict, refusal: Exception, ran: bool) -> None:
+    """Hand a refusal to the service's ``refused(method, args, kwargs, refusal, ran)`` hook, if any
+    (``ran``: refused by the method itself, after the token and the right were accepted)."""
+    hook = getattr(service, "refused", None)
+    if hook is not None:
+        hook(method, args, kwargs, refusal, ran)
 
 
 def require_right(who: Identity, right: str) -> None:

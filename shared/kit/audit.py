@@ -9,9 +9,11 @@ auditor reads (and is audited).
 
 from datetime import datetime
 
+from marshmallow import Schema
 from sqlalchemy import BigInteger, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared.contracts.fields import Identifier
 from shared.exceptions import Forbidden
 from shared.kit.access import is_auditor
 from shared.kit.identity import Identity
@@ -19,6 +21,12 @@ from shared.rules.clock import utc_now
 
 GRANTED, REFUSED, WITHHELD = "granted", "refused", "withheld"
 UNAUTHENTICATED = "unauthenticated"
+
+
+class AuditQuerySchema(Schema):
+    """``audit_log(child_id=None)``: the whole log, or one child's entries."""
+
+    child_id = Identifier(max_length=32, load_default=None, allow_none=True)
 
 
 class AuditEntryMixin:

@@ -83,6 +83,7 @@ class SectorStore:
     source: str
     record_model: type
     outbox_model: type
+    audit_model: type  # who was refused a read of a child here (``shared.kit.audit``)
 
     def __init__(self, session: Session) -> None:
         self.session = session

@@ -22,8 +22,8 @@ from marshmallow import Schema
 from nameko.timer import timer
 
 from shared.contracts.fields import Count, load
-from shared.exceptions import Conflict, NotFound, ValidationFailed
-from shared.kit import records
+from shared.exceptions import Conflict, NotFound, Unauthenticated, ValidationFailed
+from shared.kit import audit, records
 from shared.kit.access import guarded
 from shared.kit.identity import Caller
 from shared.plumbing import operations
@@ -59,6 +59,7 @@ class SectorEndpoints(operations.OperationsEndpoints):
     relay = OutboxRelay()
     metrics = RpcMetrics()
     caller = Caller()
+    audited_reads: dict[str, str] = {}  # read RPC -> its argument naming the child; refusals audited
 
     def repository(self) -> records.SectorStore:
         raise NotImplementedError("a sector returns its SectorStore bound to self.db")
@@ -76,6 +77,24 @@ class SectorEndpoints(operations.OperationsEndpoints):
         """The event log after ``position``, oldest first, at most ``limit`` (1-10,000) entries."""
         page = load(EventsSinceSchema, {"position": position, "limit": limit})
         return self.repository().events_since(page["position"], page["limit"])
+
+    @guarded("read:audit_log", expected_exceptions=EXPECTED)
+    def audit_log(self, child_id: str | None = None) -> list[dict]:
+        """Who was refused a read of a child's data here, when and why: for auditors (audited)."""
+        query = load(audit.AuditQuerySchema, {"child_id": child_id})
+        store = self.repository()
+        return audit.read_log(store.session, store.audit_model, self.caller.identity, query["child_id"])
+
+    def refused(self, method: str, args: tuple, kwargs: dict, refusal: Exception, ran: bool) -> None:
+        """Audit a refused read of a child (``audited_reads``): who, if the token said, and which."""
+        name = self.audited_reads.get(method)
+        if name is None:
+            return
+        child_id = kwargs.get(name, args[0] if args else None)
+        who = None if isinstance(refusal, Unauthenticated) else self.caller.identity
+        store = self.repository()
+        audit.record_read(store.session, store.audit_model, who, method, audit.REFUSED,
+                          child_id[:32] if isinstance(child_id, str) else None)
 
     @timer(interval=1)
     def relay_outbox(self) -> None:

@@ -187,3 +187,20 @@ def test_reads_take_named_arguments_from_any_caller(platform, health_container):
     reply = raw_rpc(amqp, "health", "due_vaccinations", [], token=OFFICER_HERE,
                     kwargs={"commune_code": COMMUNE, "as_of": AS_OF})
     assert (reply["error"], reply["result"][0]["child_id"]) == (None, child)
+
+
+def test_refused_reads_of_a_child_are_audited_in_the_registry_and_education_naming_the_verified_user(
+        platform, registry_container, education_container):
+    child = platform.born_here()["child_id"]
+    auditor = make_token("auditor", communes=(), user_id="auditor-1", purpose="quarterly audit")
+    for container, method in ((registry_container, "get_child"), (education_container, "enrolments_for")):
+        with pytest.raises(Forbidden):
+            call(container, method, child, as_token=OFFICER_THERE)
+        with pytest.raises(Unauthenticated):
+            call(container, method, child, as_token="")
+        call(container, method, child, as_token=OFFICER_HERE)  # granted reads are not logged here
+        log = call(container, "audit_log", child, as_token=auditor)
+        assert [(e["user_id"], e["system"], e["action"], e["outcome"]) for e in reversed(log)] == [
+            ("officer-of-03391", "tests", method, "refused"),
+            ("unauthenticated", None, method, "refused"),
+            ("auditor-1", "tests", "read_audit_log", "granted")]
