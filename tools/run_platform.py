@@ -75,7 +75,16 @@ def broker_users(amqp_uri: str) -> dict[str, str]:
               f"({problem}); {ADMIN_FIX}.", file=sys.stderr, flush=True)
         return {}
     prefix = user_prefix()
-    users = service_users(PasswordStore(), prefix)
+    store = PasswordStore()
+    foreign = sorted(user for user in admin.users() & {f"{prefix}{service}" for service in SERVICES}
+                     if store.read(user) is None)
+    if foreign:  # users are the broker's, not the vhost's: resetting them would lock out their owner
+        print(f"warning: every service runs as the user of AMQP_URI: the broker users {', '.join(foreign)} "
+              "exist already with passwords this checkout does not hold (another checkout's var/access/ "
+              "made them); set BROKER_USER_PREFIX (e.g. ecd-mine-) to give this checkout users of its "
+              "own, or copy that var/access/ here.", file=sys.stderr, flush=True)
+        return {}
+    users = service_users(store, prefix)
     admin.apply([(grant, credentials.password) for grant, credentials in users])
     print(f"broker users: each service runs as its own ({prefix}<service>, permissions from tools.access)",
           flush=True)

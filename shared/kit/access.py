@@ -76,8 +76,8 @@ def require_area(who: Identity, code: str | None, on: date | str, what: str) -> 
     """``Forbidden`` unless one of the caller's areas holds ``code`` on the map in force ``on`` (or
     the map version it names)."""
     if not who.covers(code, on):
-        raise Forbidden(f"{what} lies in area {code or 'unknown'}, outside the token's areas "
-                        f"({', '.join(who.areas) or 'none'}).")
+        where = "" if code and code in what else f" (area {code or 'unknown'})"
+        raise Forbidden(f"{what}{where} lies outside the token's areas ({', '.join(who.areas) or 'none'}).")
 
 
 def may(who: Identity, right: str) -> bool:

@@ -39,7 +39,7 @@ class PromptQueueConsumer(QueueConsumer):
 
 def readable(error: dict[str, Any] | None) -> dict[str, Any] | None:
     """nameko's error dict with ``reason`` and, for a field map, ``errors`` added."""
-    if not error or not str(error.get("exc_path", "")).startswith("shared.exceptions."):
+    if not error:
         return error
     args = error.get("exc_args") or []
     fields = args[0] if error.get("exc_type") == "ValidationFailed" and args else None

@@ -80,8 +80,8 @@ class Issuers:
         try:
             unverified = jwt.decode(token, options={"verify_signature": False})
             header = jwt.get_unverified_header(token)
-        except jwt.PyJWTError as error:
-            raise TokenRefused(f"not a JWT ({error})") from None
+        except jwt.PyJWTError:
+            raise TokenRefused("not a JWT (three base64url parts: header.claims.signature)") from None
         issuer = unverified.get("iss")
         if not isinstance(issuer, str) or issuer not in self.sources:
             raise TokenRefused(f"issuer {str(issuer)[:80]!r} is not trusted")
@@ -121,7 +121,8 @@ class Issuers:
 def bare(token: Any) -> str:
     """The JWT of ``Bearer <jwt>`` or of a bare JWT; ``TokenRefused`` for anything else."""
     if not isinstance(token, str) or not token.strip():
-        raise TokenRefused("no token (send one in the context data's 'authorization')")
+        raise TokenRefused("no token (send it as the AMQP header nameko.authorization, nameko's context "
+                           "data 'authorization', or HTTP's Authorization: Bearer <token>)")
     if len(token) > TOKEN_MAX_CHARS:
         raise TokenRefused(f"longer than {TOKEN_MAX_CHARS} characters")
     scheme, _, rest = token.strip().partition(" ")

@@ -269,3 +269,24 @@ def test_make_run_that_cannot_administer_the_broker_says_why_and_runs_as_amqp_ur
             f"management API at http://127.0.0.1:{port} does not answer (<urlopen error [Errno 111] "
             f"Connection refused>)); {ADMIN_FIX}.\n") in log
     assert ("hidden-pw" in log, "broker users:" in log) == (False, False)
+
+
+def test_make_run_never_resets_a_broker_user_another_checkout_made(admin, infra, tmp_path, monkeypatch,
+                                                                   capsys):
+    from tools import run_platform
+
+    prefix = f"t{uuid.uuid4().hex[:8]}-"
+    theirs = PasswordStore(tmp_path / "theirs").credentials(f"{prefix}registry")
+    grants = [grant for grant, _ in service_users(PasswordStore(tmp_path / "x"), prefix)]
+    admin.apply([(grant, theirs.password) for grant in grants if grant.user == theirs.user])
+    monkeypatch.setenv("BROKER_USER_PREFIX", prefix)
+    monkeypatch.setenv("ECD_ACCESS_DIR", str(tmp_path / "mine"))
+    try:
+        assert run_platform.broker_users(infra.amqp_uri) == {}
+        warning = capsys.readouterr().err
+        assert (f"the broker users {prefix}registry exist already with passwords this checkout does not "
+                "hold") in warning
+        with Connection(with_login(infra.amqp_uri, theirs.user, theirs.password)) as conn:
+            conn.connect()  # its owner's password still opens it
+    finally:
+        admin.delete_users([theirs.user])

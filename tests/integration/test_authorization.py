@@ -100,7 +100,7 @@ def test_an_officer_reads_the_child_of_their_commune_and_not_one_of_another(plat
     assert call(registry_container, "get_child", child, as_token=OFFICER_HERE)["commune_code"] == COMMUNE
     assert call(reporting_container, "child_view", child, as_token=PROVINCE_OFFICER)["child_id"] == child
     for container, method in ((registry_container, "get_child"), (reporting_container, "child_view")):
-        with pytest.raises(Forbidden, match=f"Child {child} lies in area {COMMUNE}, outside the token's "
+        with pytest.raises(Forbidden, match=f"Child {child} \\(area {COMMUNE}\\) lies outside the token's "
                                             f"areas \\({NEIGHBOUR}\\)"):
             call(container, method, child, as_token=OFFICER_THERE)
 
@@ -173,7 +173,8 @@ def test_a_caller_in_another_language_reads_the_refusal_and_its_fields_as_plain_
     amqp = registry_container.config["AMQP_URI"]
     refused = raw_rpc(amqp, "registry", "register_birth", [make_birth()])["error"]
     assert (refused["exc_type"], refused["reason"]) == (
-        "Unauthenticated", "Token refused: no token (send one in the context data's 'authorization').")
+        "Unauthenticated", "Token refused: no token (send it as the AMQP header nameko.authorization, "
+        "nameko's context data 'authorization', or HTTP's Authorization: Bearer <token>).")
     bad = raw_rpc(amqp, "registry", "register_birth", [make_birth(child_id="12")], token=REGISTRAR)["error"]
     assert (bad["exc_type"], bad["errors"]) == ("ValidationFailed",
                                                 {"child_id": ["Must be exactly 12 digits."]})

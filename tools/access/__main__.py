@@ -7,6 +7,7 @@ A module in ``COMMAND_MODULES`` exposes ``register(subparsers)``, which adds its
 
 import argparse
 import importlib
+import signal
 import sys
 
 COMMAND_MODULES = ("tools.access.broker_commands", "tools.access.tokens", "tools.access.kubernetes")
@@ -22,6 +23,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # `... | head` ends quietly, as any filter does
     arguments = parser().parse_args(argv)
     return arguments.run(arguments)
 

@@ -3,7 +3,8 @@
 ``deploy/k8s/base`` runs each service as its own broker user (``RABBIT_PASSWORD`` from the Secret
 ``ecd-<service>-amqp``), with its own signing key for calls to other services' event logs (the Secret
 ``ecd-<service>-signing-key``) and the trusted issuers' public keys (the ConfigMap
-``ecd-token-issuers``: ``issuers.json`` and the JWKS files it names). This prints all of them from
+``ecd-token-issuers``: ``issuers.json`` and the JWKS files it names), and each sector system added
+with ``system add`` has its ``ecd-system-<name>-amqp``. This prints all of them from
 ``var/access/`` (made where missing, as ``make run`` does), to pipe into ``kubectl apply -n ecd -f -``
 or a sealed-secrets tool; never commit the output. The development issuer's private key is not in
 it: a province trusts its own identity provider by editing ``issuers.json`` before.
@@ -19,7 +20,7 @@ import yaml
 
 from tools.access.passwords import PasswordStore, access_dir
 from tools.access.tokens import SERVICES, ensure_trust, service_key_file
-from tools.access.users import service_users, user_prefix
+from tools.access.users import service_users, system_users, user_prefix
 
 ISSUERS_CONFIG_MAP = "ecd-token-issuers"
 
@@ -40,8 +41,9 @@ def _trusted_files(issuers_file: Path) -> dict[str, str]:
 def manifests(folder: Path | None = None) -> list[dict]:
     folder = folder or access_dir()
     issuers = ensure_trust(folder)
+    store, prefix = PasswordStore(folder), user_prefix()
     broker = [_secret(credentials.secret_name, {"password": credentials.password})
-              for _, credentials in service_users(PasswordStore(folder), user_prefix())]
+              for _, credentials in [*service_users(store, prefix), *system_users(store, prefix)]]
     keys = [_secret(f"ecd-{service}-signing-key",
                     {"key.pem": service_key_file(folder, service).read_text(encoding="ascii")})
             for service in SERVICES]
