@@ -8,6 +8,11 @@ with ``system add`` has its ``ecd-system-<name>-amqp``. This prints all of them 
 ``var/access/`` (made where missing, as ``make run`` does), to pipe into ``kubectl apply -n ecd -f -``
 or a sealed-secrets tool; never commit the output. The development issuer's private key is not in
 it: a province trusts its own identity provider by editing ``issuers.json`` before.
+
+``--topology`` prints instead what the RabbitMQ messaging-topology operator applies to the cluster:
+a ``User`` per service (its credentials imported from that same Secret), its ``Permission`` and its
+``TopicPermission`` on ``nameko-rpc``, from the same grants as ``broker apply`` (no secrets in it:
+``deploy/k8s/topology/broker-users.yaml`` is this output, kept in step by a test).
 """
 
 import argparse
@@ -18,11 +23,16 @@ from pathlib import Path
 
 import yaml
 
-from tools.access.passwords import PasswordStore, access_dir
+from tools.access.broker import Grant, service_grant
+from tools.access.declarations import platform_declarations
+from tools.access.passwords import PasswordStore, access_dir, secret_name
 from tools.access.tokens import SERVICES, ensure_trust, service_key_file
 from tools.access.users import service_users, system_users, user_prefix
 
 ISSUERS_CONFIG_MAP = "ecd-token-issuers"
+CLUSTER = "rabbitmq"  # the RabbitmqCluster's name
+VHOST = "/"
+TOPOLOGY = "rabbitmq.com/v1beta1"
 
 
 def _secret(name: str, data: dict[str, str]) -> dict:
@@ -42,7 +52,8 @@ def manifests(folder: Path | None = None) -> list[dict]:
     folder = folder or access_dir()
     issuers = ensure_trust(folder)
     store, prefix = PasswordStore(folder), user_prefix()
-    broker = [_secret(credentials.secret_name, {"password": credentials.password})
+    broker = [_secret(credentials.secret_name,
+                      {"username": credentials.user, "password": credentials.password})
               for _, credentials in [*service_users(store, prefix), *system_users(store, prefix)]]
     keys = [_secret(f"ecd-{service}-signing-key",
                     {"key.pem": service_key_file(folder, service).read_text(encoding="ascii")})
@@ -52,11 +63,36 @@ def manifests(folder: Path | None = None) -> list[dict]:
     return [*broker, *keys, trust]
 
 
+def _resource(kind: str, name: str, spec: dict) -> dict:
+    return {"apiVersion": TOPOLOGY, "kind": kind, "metadata": {"name": name},
+            "spec": {**spec, "rabbitmqClusterReference": {"name": CLUSTER}}}
+
+
+def _user_resources(grant: Grant) -> list[dict]:
+    user = {"userReference": {"name": grant.user}, "vhost": VHOST}
+    return [
+        _resource("User", grant.user, {"importCredentialsSecret": {"name": secret_name(grant.user)}}),
+        _resource("Permission", grant.user, {**user, "permissions": {
+            "configure": grant.configure, "write": grant.write, "read": grant.read}}),
+        *(_resource("TopicPermission", f"{grant.user}-{topic.exchange}", {**user, "permissions": {
+            "exchange": topic.exchange, "write": topic.write, "read": topic.read}})
+          for topic in grant.topics)]
+
+
+def topology(prefix: str | None = None) -> list[dict]:
+    """Every service's broker user as the messaging-topology operator's resources."""
+    grants = [service_grant(declared, prefix or user_prefix()) for declared in platform_declarations()]
+    return [resource for grant in grants for resource in _user_resources(grant)]
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     command = commands.add_parser("kubernetes", help="print the Secrets and ConfigMap deploy/k8s names")
+    command.add_argument("--topology", action="store_true",
+                         help="print the topology operator's User, Permission, TopicPermission instead")
     command.set_defaults(run=run_kubernetes)
 
 
-def run_kubernetes(_: argparse.Namespace) -> int:
-    yaml.safe_dump_all(manifests(), sys.stdout, sort_keys=False)
+def run_kubernetes(arguments: argparse.Namespace) -> int:
+    documents = topology() if arguments.topology else manifests()
+    yaml.safe_dump_all(documents, sys.stdout, sort_keys=False, width=200)
     return 0
