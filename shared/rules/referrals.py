@@ -1,0 +1,58 @@
+"""Referrals between sectors as data (``data/referrals.yaml``), pure functions.
+
+Which sectors a reason may go to, the deadline a reason and urgency give, the states a referral
+goes through and the answer each accepts (one transition table), and how a referral's events fold
+into its state whatever order they arrive in (by each state's rank).
+"""
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+import yaml
+
+SENT = "sent"
+
+
+@cache
+def rules() -> dict[str, Any]:
+    return yaml.safe_load((files("shared.rules") / "data" / "referrals.yaml").read_text("utf-8"))
+
+
+def reasons() -> list[str]:
+    return list(rules()["reasons"])
+
+
+def receivers(reason: str) -> list[str]:
+    return list(rules()["reasons"][reason]["to"])
+
+
+def due_on(reason: str, urgency: str, referred_on: date) -> date:
+    """The last day the receiver has to complete the referral."""
+    return referred_on + timedelta(days=rules()["reasons"][reason]["days"][urgency])
+
+
+def next_state(state: str, answer: str) -> str | None:
+    """The state ``answer`` (accept, decline, complete) leads to from ``state``; None: not allowed."""
+    return rules()["states"][state]["answers"].get(answer)
+
+
+def answers_from(state: str) -> list[str]:
+    return list(rules()["states"][state]["answers"])
+
+
+def fold(states: Iterable[str]) -> str:
+    """The state a referral is in once all these events arrived, in any order (highest rank wins;
+    a referral nobody answered is ``sent``)."""
+    ranks = rules()["states"]
+    return max(states, key=lambda state: ranks[state]["rank"], default=SENT)
+
+
+def is_open(state: str) -> bool:
+    return state in rules()["open_states"]
+
+
+def is_overdue(state: str, due: date, on: date) -> bool:
+    return is_open(state) and on > due
