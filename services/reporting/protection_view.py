@@ -48,12 +48,16 @@ def _details(cases: list[ProtectionCase], episodes: list[ProtectionEpisode], tod
 
 def protection_section(repo: ReportingRepository, view: ChildView, who: Identity, today: date
                        ) -> dict[str, Any] | None:
+    """The section for a protection officer of the child's communes (None when there is nothing);
+    ``WITHHELD`` for anyone else whether or not there is anything (so the answer cannot tell that a
+    child has a case); a read of existing data audited either way."""
     cases = repo.rows_of(ProtectionCase, view.child_id)
     episodes = repo.rows_of(ProtectionEpisode, view.child_id)
-    if not cases and not episodes:
-        return None
     places = [(view.commune_code, view.map_version), *((c.commune_code, c.opened_on) for c in cases)]
     allowed = any(may_read_case(who, commune, on) for commune, on in places if commune and on)
-    audit.record_read(repo.session, AuditEntry, who, "read_child_view",
-                      audit.GRANTED if allowed else audit.WITHHELD, view.child_id)
-    return _details(cases, episodes, today) if allowed else WITHHELD
+    if cases or episodes:
+        audit.record_read(repo.session, AuditEntry, who, "read_child_view",
+                          audit.GRANTED if allowed else audit.WITHHELD, view.child_id)
+    if not allowed:
+        return WITHHELD
+    return _details(cases, episodes, today) if cases or episodes else None

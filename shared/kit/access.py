@@ -20,6 +20,7 @@ from shared.exceptions import Forbidden, Unauthenticated
 from shared.kit.identity import Identity, roles_text
 from shared.plumbing.entrypoints import rpc
 from shared.rules import access
+from shared.rules.admin_units import CURRENT, LEGACY
 
 REFUSALS = (Unauthenticated, Forbidden)
 
@@ -75,9 +76,17 @@ def require_right(who: Identity, right: str) -> None:
 def require_area(who: Identity, code: str | None, on: date | str, what: str) -> None:
     """``Forbidden`` unless one of the caller's areas holds ``code`` on the map in force ``on`` (or
     the map version it names)."""
-    if not who.covers(code, on):
-        where = "" if code and code in what else f" (area {code or 'unknown'})"
-        raise Forbidden(f"{what}{where} lies outside the token's areas ({', '.join(who.areas) or 'none'}).")
+    if not who.covers(code, on):  # never says where it lies: that is what the caller may not know
+        raise Forbidden(f"{what} lies outside the token's areas ({', '.join(who.areas) or 'none'}).")
+
+
+def require_written_area(who: Identity, code: str | None) -> None:
+    """A write is placed in a commune of the caller's areas, read on either map (a record's place may
+    come from one made before 1 July 2025, the date it is written on from after); a record with no
+    place is not refused for it."""
+    if code and not (who.covers(code, LEGACY) or who.covers(code, CURRENT)):
+        raise Forbidden(f"The record is placed in commune {code}, outside the token's areas "
+                        f"({', '.join(who.areas) or 'none'}).")
 
 
 def may(who: Identity, right: str) -> bool:

@@ -6,7 +6,9 @@ pages and CSV downloads) against the trusted issuers (``shared.plumbing.tokens``
 claims into an ``Identity``: ``sub`` (the user), ``system`` (the sector system that sent it),
 ``roles`` (or one ``role``), ``areas`` (province, district or commune codes, read on the map in force
 when the token was issued) and ``purpose``. A token the platform's own service keys signed may claim
-only the role ``service`` and the system its key is named after. Anything else is ``Unauthenticated``.
+only the role ``service`` and the system its key is named after; an issuer with a ``roles`` list may
+grant only those, and one without may grant any role but ``service`` (a province's identity provider
+cannot mint a reader of every event log). Anything else is ``Unauthenticated``.
 """
 
 from collections.abc import Iterable
@@ -21,6 +23,7 @@ from shared.plumbing.tokens import ISSUERS_FILE_KEY, SERVICE_ISSUER, Issuers, To
 from shared.rules.admin_units import admin_units
 
 AREA_LENGTHS = (2, 3, 5)
+RESERVED_ROLES = ("service",)  # granted only by an issuer whose ``roles`` list names it
 AREAS_MAX = 500
 
 
@@ -57,6 +60,10 @@ def identity_of(verified: Verified) -> Identity:
     roles = _roles(claims)
     if verified.issuer == SERVICE_ISSUER and (roles != ("service",) or system != verified.key_id):
         raise Unauthenticated("A service key signs only for its own service, with the role 'service'.")
+    granted = verified.roles_granted
+    beyond = [r for r in roles if (r not in granted if granted is not None else r in RESERVED_ROLES)]
+    if beyond:
+        raise Unauthenticated(f"Issuer {verified.issuer[:80]!r} may not grant the roles {', '.join(beyond)}.")
     purpose = _text(claims.get("purpose", "unspecified"), "purpose", 200)
     return Identity(user, system, roles, _areas(claims.get("areas", [])), purpose, verified.issuer,
                     datetime.fromtimestamp(claims["iat"], UTC).date())

@@ -8,7 +8,8 @@ has not reached it); a command may carry a ``rejudge`` (``pending_judged_by``) t
 that ``record_id`` runs, so once the birth has arrived the replay answers the judgement. ``write`` wraps every
 command the same way: validate, replay a retried ``record_id`` (same data: the first answer; other
 data: ``Conflict``), run the command, commit record and event in ONE transaction, then hand the
-event to the relay. ``void_record`` is the one command every sector shares.
+event to the relay; a record placed outside the writer's areas is refused (``Context.place_check``)
+before anything is stored. ``void_record`` is the one command every sector shares.
 """
 
 from collections.abc import Callable
@@ -75,6 +76,7 @@ class Context:
     today: date
     units: AdminUnits
     provenance: dict[str, str] | None = None  # who writes: the verified token's system and user_id
+    place_check: Callable[[str | None], None] | None = None  # refuses a record outside the writer's areas
 
 
 class SectorStore:
@@ -191,6 +193,8 @@ def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command
         result = command(store, cmd, context)
         if isinstance(result, Answered):
             return result.response
+        if context.place_check is not None:
+            context.place_check(result.area_code)
         row, response = store.add(cmd["record_id"], request, result, relay.claim_until(),
                                   context.provenance)
         try:

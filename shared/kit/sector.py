@@ -24,7 +24,7 @@ from nameko.timer import timer
 from shared.contracts.fields import Count, load
 from shared.exceptions import Conflict, NotFound, Unauthenticated, ValidationFailed
 from shared.kit import audit, records
-from shared.kit.access import guarded
+from shared.kit.access import guarded, require_written_area
 from shared.kit.identity import Caller
 from shared.plumbing import operations
 from shared.plumbing.metrics import RpcMetrics
@@ -105,5 +105,6 @@ class SectorEndpoints(operations.OperationsEndpoints):
     def write(self, schema: type[Schema], command: records.Command, data: Any) -> dict:
         who = self.caller.identity
         context = records.Context(today=today(), units=admin_units(),
-                                  provenance={"system": who.system, "user_id": who.user_id})
+                                  provenance={"system": who.system, "user_id": who.user_id},
+                                  place_check=partial(require_written_area, who))
         return records.write(self.repository(), self.relay, schema, command, data, context)

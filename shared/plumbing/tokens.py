@@ -2,13 +2,15 @@
 
 A caller puts its token in nameko's context data under ``authorization`` (the AMQP header
 ``nameko.authorization``; ``Bearer <jwt>`` or the bare JWT), or in HTTP's ``Authorization: Bearer``.
-Which issuers we trust is configuration: ``TOKEN_ISSUERS_FILE``, a JSON file
-``{"audience": "ecd-platform", "issuers": {"<iss>": {"jwks_file": "..."} | {"jwks_url": "..."}}}``
-(relative paths from the file's folder), so a province can trust its identity provider (Keycloak's
-``.../protocol/openid-connect/certs``) and a key per sector system. Only asymmetric algorithms are
-accepted (a service holds public keys only); signature, issuer, audience, expiry and not-before are
-all checked, with ``LEEWAY_SECONDS`` of clock skew. The platform's own services sign their calls to
-each other with a key each (issuer ``SERVICE_ISSUER``, key id = the service's name, ``ServiceSigner``).
+Which issuers we trust is configuration: ``TOKEN_ISSUERS_FILE``, a JSON file ``{"audience":
+"ecd-platform", "issuers": {"<iss>": {"jwks_file": "..."} | {"jwks_url": "..."}}}`` (relative paths
+from the file's folder; an issuer may carry ``"roles": [...]``, the only roles its tokens may claim,
+and only an issuer that lists it may grant ``service``), so a province can trust its identity
+provider (Keycloak's ``.../protocol/openid-connect/certs``) and a key per sector system. Only
+asymmetric algorithms are accepted (a service holds public keys only); signature, issuer, audience,
+expiry and not-before are all checked, with ``LEEWAY_SECONDS`` of clock skew. The platform's own
+services sign their calls to each other with a key each (issuer ``SERVICE_ISSUER``, key id = the
+service's name, ``ServiceSigner``).
 """
 
 import json
@@ -42,6 +44,7 @@ class Verified:
     issuer: str
     key_id: str | None
     claims: dict[str, Any]
+    roles_granted: tuple[str, ...] | None = None  # the issuer's allow-list (``roles``), None: any
 
 
 class Issuers:
@@ -92,7 +95,8 @@ class Issuers:
                                 options={"require": ["exp", "iat", "iss", "aud", "sub"]})
         except jwt.PyJWTError as error:
             raise TokenRefused(str(error)) from None
-        return Verified(issuer, header.get("kid"), claims)
+        granted = self.sources[issuer].get("roles")
+        return Verified(issuer, header.get("kid"), claims, tuple(granted) if granted is not None else None)
 
     def _key(self, issuer: str, key_id: Any) -> jwt.PyJWK:
         keys = [k for k in self._keys(issuer) if k.algorithm_name in ALGORITHMS]
@@ -102,7 +106,13 @@ class Issuers:
         return chosen[0]
 
     def _keys(self, issuer: str) -> list[jwt.PyJWK]:
-        source = self.sources[issuer]
+        try:
+            return self._read_keys(issuer, self.sources[issuer])
+        except (OSError, ValueError, KeyError, jwt.PyJWKError, jwt.PyJWKSetError) as error:
+            reason = f"keys of issuer {issuer!r} unreadable here ({type(error).__name__})"
+            raise TokenRefused(reason) from None
+
+    def _read_keys(self, issuer: str, source: dict[str, Any]) -> list[jwt.PyJWK]:
         if "jwks_url" in source:
             client = self._clients.setdefault(issuer, jwt.PyJWKClient(source["jwks_url"], lifespan=300))
             try:

@@ -3,6 +3,7 @@ no token, a token signed by another key or an expired one reads and stores nothi
 commune reads neither a child, a case, a list nor the figures of another; writes and the audit log
 name the verified user; HTTP answers 401 and 403 the same way."""
 
+import json
 import time
 
 import pytest
@@ -13,7 +14,8 @@ from sqlalchemy import func, select
 from services.health.orm import Record as HealthRecord
 from services.registry.orm import OutboxMessage, Record
 from shared.exceptions import Forbidden, Unauthenticated
-from shared.plumbing.tokens import mint, new_private_key
+from shared.kit.identity import CallerContext
+from shared.plumbing.tokens import Issuers, mint, new_private_key
 from tests.support.factories import (
     COMMUNE,
     make_birth,
@@ -23,7 +25,7 @@ from tests.support.factories import (
     make_vaccination,
 )
 from tests.support.hooks import call, write_and_wait
-from tests.support.identities import bearer, trust_folder
+from tests.support.identities import bearer, token, trust_folder
 from tests.support.wire import raw_rpc
 from tools.access.tokens import DEV_ISSUER, DEV_KEY_ID
 
@@ -100,9 +102,9 @@ def test_an_officer_reads_the_child_of_their_commune_and_not_one_of_another(plat
     assert call(registry_container, "get_child", child, as_token=OFFICER_HERE)["commune_code"] == COMMUNE
     assert call(reporting_container, "child_view", child, as_token=PROVINCE_OFFICER)["child_id"] == child
     for container, method in ((registry_container, "get_child"), (reporting_container, "child_view")):
-        with pytest.raises(Forbidden, match=f"Child {child} \\(area {COMMUNE}\\) lies outside the token's "
-                                            f"areas \\({NEIGHBOUR}\\)"):
+        with pytest.raises(Forbidden) as refused:
             call(container, method, child, as_token=OFFICER_THERE)
+        assert str(refused.value) == f"Child {child} lies outside the token's areas ({NEIGHBOUR})."
 
 
 def test_an_officer_reads_neither_the_due_list_the_roster_nor_the_figures_of_another_commune(
@@ -205,3 +207,46 @@ def test_refused_reads_of_a_child_are_audited_in_the_registry_and_education_nami
             ("officer-of-03391", "tests", method, "refused"),
             ("unauthenticated", None, method, "refused"),
             ("auditor-1", "tests", "read_audit_log", "granted")]
+
+
+def test_a_write_placed_outside_the_writers_areas_is_refused_and_stores_nothing(registry_container,
+                                                                               health_container,
+                                                                               health_db, platform):
+    child = platform.born_here()["child_id"]
+    far_health_worker = make_token("health_worker", communes=("00004",), user_id="hw-hanoi")
+    with pytest.raises(Forbidden, match="placed in commune 03388, outside the token's areas \\(00004\\)"):
+        call(health_container, "record_vaccination", make_vaccination(child, given_on="2026-03-10"),
+             as_token=far_health_worker)
+    health_db.rollback()
+    assert health_db.scalar(select(func.count()).select_from(HealthRecord)) == 0
+    here = make_token("health_worker", user_id="hw-03388")
+    dose = make_vaccination(child, given_on="2026-03-10")
+    assert call(health_container, "record_vaccination", dose, as_token=here)["status"] == "accepted"
+
+
+def test_a_protection_officer_elsewhere_cannot_tell_whether_a_child_has_a_case(platform, protection_container,
+                                                                                reporting_container):
+    with_case, without = platform.born_here()["child_id"], platform.born_here()["child_id"]
+    with entrypoint_waiter(reporting_container, "handle_protection_case_opened"):
+        call(protection_container, "open_case", make_case(with_case, opened_on="2026-03-01"))
+    there = make_token(communes=(NEIGHBOUR,), user_id="officer-of-03391")
+    answers = [call(protection_container, "cases_for_child", child, as_token=there)
+               for child in (with_case, without)]
+    officer_here = make_token("commune_officer", user_id="officer-of-03388")
+    views = [call(reporting_container, "child_view", child, as_token=officer_here)["protection"]
+             for child in (with_case, without)]
+    assert answers == [[], []]
+    assert views[0] == views[1] == {
+        "withheld": "Protection data are shown only to protection officers of the child's communes."}
+
+
+def test_only_an_issuer_that_lists_it_may_grant_the_service_role(registry_container, tmp_path):
+    folder = trust_folder()
+    issuers = json.loads((folder / "issuers.json").read_text())
+    assert issuers["issuers"]["ecd-services"]["roles"] == ["service"]
+    keycloak_like = {**issuers, "issuers": {"ecd-dev": {"jwks_file": str(folder / "dev.jwks.json")}}}
+    (tmp_path / "issuers.json").write_text(json.dumps(keycloak_like))
+    service_claim = token("service", system="reporting")
+    context = CallerContext(Issuers.from_file(tmp_path / "issuers.json"), service_claim)
+    with pytest.raises(Unauthenticated, match="Issuer 'ecd-dev' may not grant the roles service"):
+        assert context.identity is None

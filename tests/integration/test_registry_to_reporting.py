@@ -76,7 +76,7 @@ def test_a_card_that_arrives_before_the_birth_is_not_lost(reporting_container):
                 payload={"record_id": "card-x", "card_number": "TE1", "issued_on": "2024-04-01",
                          "valid_to": "2030-03-31"})
     dispatch_and_wait(config, reporting_container, card)
-    with pytest.raises(Forbidden, match="area unknown"):  # where it lives is not known yet
+    with pytest.raises(Forbidden, match="lies outside the token's areas"):  # where it lives is not known yet
         call(reporting_container, "child_view", birth["child_id"])
     dispatch_and_wait(config, reporting_container, birth)
     view = call(reporting_container, "child_view", birth["child_id"])

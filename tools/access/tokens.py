@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from shared.plumbing.tokens import DEFAULT_AUDIENCE, SERVICE_ISSUER, mint, new_private_key, public_jwk
+from shared.rules import access
 from tools.access.passwords import access_dir
 
 SERVICES = ("registry", "health", "education", "protection", "reporting")
@@ -52,7 +53,8 @@ def ensure_trust(folder: Path | None = None) -> Path:
     issuers = folder / "issuers.json"
     if not issuers.exists():
         _write_json(issuers, {"audience": DEFAULT_AUDIENCE, "issuers": {
-            DEV_ISSUER: {"jwks_file": "dev.jwks.json"}, SERVICE_ISSUER: {"jwks_file": "services.jwks.json"}}})
+            DEV_ISSUER: {"jwks_file": "dev.jwks.json", "roles": list(access.roles())},
+            SERVICE_ISSUER: {"jwks_file": "services.jwks.json", "roles": ["service"]}}})
     return issuers
 
 
