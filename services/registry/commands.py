@@ -44,11 +44,12 @@ def register_birth(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accepte
 
 
 def change_residence(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accepted:
-    """Record a move to another commune (``residence_changed``)."""
+    """Record a move to another commune (``residence_changed``), by a registrar of either end."""
     state = _living_child(repo, cmd["child_id"])
     _raise_if(domain.check_residence(cmd, state.birth["date_of_birth"], ctx.today, ctx.units))
     return Accepted("residence_changed", cmd["child_id"], cmd["commune_code"], cmd["moved_on"],
-                    domain.residence_payload(cmd, ctx.units))
+                    domain.residence_payload(cmd, ctx.units),
+                    also_placed=tuple(filter(None, [_current_commune(state)])))
 
 
 def issue_insurance_card(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accepted:

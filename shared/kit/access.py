@@ -80,11 +80,14 @@ def require_area(who: Identity, code: str | None, on: date | str, what: str) -> 
         raise Forbidden(f"{what} lies outside the token's areas ({', '.join(who.areas) or 'none'}).")
 
 
-def require_written_area(who: Identity, code: str | None) -> None:
-    """A write is placed in a commune of the caller's areas, read on either map (a record's place may
-    come from one made before 1 July 2025, the date it is written on from after); a record with no
-    place is not refused for it."""
-    if code and not (who.covers(code, LEGACY) or who.covers(code, CURRENT)):
+def require_written_area(who: Identity, code: str | None, also: tuple[str, ...] = ()) -> None:
+    """A write is placed in a commune of the caller's areas (or, for a move, the one the child
+    leaves: ``also``), read on either map (a record's place may come from one made before 1 July
+    2025, the date it is written on from after); a record with no place is not refused for it."""
+    def held(commune: str) -> bool:
+        return who.covers(commune, LEGACY) or who.covers(commune, CURRENT)
+
+    if code and not any(held(commune) for commune in (code, *also)):
         raise Forbidden(f"The record is placed in commune {code}, outside the token's areas "
                         f"({', '.join(who.areas) or 'none'}).")
 

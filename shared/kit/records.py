@@ -62,6 +62,7 @@ class Accepted:
     payload: dict[str, Any]
     answer: dict[str, Any] = field(default_factory=dict)
     pending: bool = False  # kept, but judged only once the child's birth reaches the sector
+    also_placed: tuple[str, ...] = ()  # other communes it concerns (a move: where the child leaves)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class Context:
     today: date
     units: AdminUnits
     provenance: dict[str, str] | None = None  # who writes: the verified token's system and user_id
-    place_check: Callable[[str | None], None] | None = None  # refuses a record outside the writer's areas
+    place_check: Callable[[str | None, tuple[str, ...]], None] | None = None  # outside the writer's areas
 
 
 class SectorStore:
@@ -194,7 +195,7 @@ def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command
         if isinstance(result, Answered):
             return result.response
         if context.place_check is not None:
-            context.place_check(result.area_code)
+            context.place_check(result.area_code, result.also_placed)
         row, response = store.add(cmd["record_id"], request, result, relay.claim_until(),
                                   context.provenance)
         try:

@@ -13,7 +13,8 @@ from services.health.service import HealthService
 from services.protection.service import ProtectionService
 from services.registry.service import RegistryService
 from services.reporting.service import ReportingService
-from shared.exceptions import Unauthenticated
+from shared.exceptions import Forbidden, Unauthenticated
+from shared.kit.access import require_written_area
 from shared.kit.identity import CallerContext, Identity
 from shared.plumbing.tokens import Issuers
 from shared.rules import access
@@ -85,3 +86,13 @@ def test_every_rpc_of_every_service_refuses_a_call_without_a_token_before_it_run
         touched = [c for c in worker.db.mock_calls
                    if c[0] != "commit" and not (c[0] == "add" and type(c[1][0]).__name__ == "AuditEntry")]
         assert touched == [], method  # refused before anything but its audit entry touched the database
+
+
+def test_a_write_is_placed_in_the_writers_areas_or_for_a_move_where_the_child_leaves():
+    registrar = officer("03388")
+    require_written_area(registrar, "03388")
+    require_written_area(registrar, "00004", also=("03388",))  # a move out, recorded where it leaves
+    require_written_area(registrar, None)  # a record with no place
+    for code, also in (("00004", ()), ("00007", ("00004",))):  # Hà Nội: none of it is in Lai Châu
+        with pytest.raises(Forbidden, match=f"placed in commune {code}, outside the token's areas"):
+            require_written_area(registrar, code, also=also)
