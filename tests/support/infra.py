@@ -72,11 +72,16 @@ def start_infrastructure(stack: ExitStack) -> Infrastructure:
                            os.environ.get("TEST_PG_URL", DEFAULT_PG))
     missing = [url for url in (infra.amqp_uri, infra.pg_url) if not _reachable(url)]
     if missing:
-        message = f"RabbitMQ/PostgreSQL not reachable: {', '.join(missing)}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + " (CI=true: a missing broker or database is a failure)")
-        pytest.skip(message)
+        unavailable(f"RabbitMQ/PostgreSQL not reachable: {', '.join(missing)}",
+                    "a missing broker or database is a failure")
     return infra
+
+
+def unavailable(message: str, in_ci: str) -> None:
+    """Skip on a developer's machine; FAIL under ``CI=true`` (``in_ci`` says why it must not skip)."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: {in_ci})")
+    pytest.skip(message)
 
 
 def create_service_databases(infra: Infrastructure) -> None:

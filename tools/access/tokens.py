@@ -17,9 +17,10 @@ from pathlib import Path
 
 from shared.plumbing.tokens import DEFAULT_AUDIENCE, SERVICE_ISSUER, mint, new_private_key, public_jwk
 from shared.rules import access
+from tools.access.declarations import PLATFORM_SERVICES
 from tools.access.passwords import access_dir
 
-SERVICES = ("registry", "health", "education", "protection", "reporting")
+SERVICES = PLATFORM_SERVICES
 DEV_ISSUER = "ecd-dev"
 DEV_KEY_ID = "ecd-dev-1"
 TTL_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
