@@ -14,6 +14,7 @@ from services.reporting.orm import SourcePosition
 from services.reporting.projections import PROJECTIONS, REPROJECT
 from services.reporting.repository import ReportingRepository
 from shared.contracts.events import load_envelope
+from shared.contracts.referrals import is_referral_event
 from shared.plumbing.db import ending_open_transaction
 from shared.plumbing.event_logs import Fetch, Park, follow_log
 from shared.plumbing.metrics import ServiceMetrics
@@ -36,7 +37,8 @@ def _apply(session: Session, envelope: dict, body: dict, metrics: ServiceMetrics
         return False
     repo.lock_child(child_id)
     repo.add_fact(source, envelope["payload"]["record_id"], child_id, event_type, body["payload"])
-    PROJECTIONS[source](repo, child_id, repo.facts_for(child_id, source), event_type, admin_units())
+    if not is_referral_event(event_type):  # referrals: no source projection reads them
+        PROJECTIONS[source](repo, child_id, repo.facts_for(child_id, source), event_type, admin_units())
     for dependent in REPROJECT.get((source, event_type), ()):
         if facts := repo.facts_for(child_id, dependent):  # nothing to re-read: one query, no writes
             PROJECTIONS[dependent](repo, child_id, facts, event_type, admin_units())

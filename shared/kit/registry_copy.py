@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.contracts import event_types, load_fact
 from shared.contracts.events import load_envelope
+from shared.contracts.referrals import is_referral_event
 from shared.contracts.registry import Residence, fold_child
 from shared.kit.access import guarded
 from shared.kit.records import SectorStore
@@ -134,6 +135,8 @@ def copy_registry_event(store: RegistryCopyStore, body: dict | None) -> bool:
     """Apply one registry event to the copy and commit (an invalid one raises: retried, parked, its
     transaction ended first)."""
     envelope = load_envelope(body)
+    if is_referral_event(envelope["event_type"]):  # the registry's referrals: not facts of the child
+        return False
     with ending_open_transaction(store.session):
         store.apply_registry_fact({"record_id": envelope["payload"]["record_id"],
                                    "child_id": envelope["child_id"], "event_type": envelope["event_type"],
@@ -180,6 +183,7 @@ def follow_registry(service: type) -> None:
     service.catch_up_registry = guarded("operate")(catch_up_from_registry)
     service.catch_up_registry_periodically = configured_timer(CATCH_UP_INTERVAL_KEY, 60)(
         catch_up_periodically)
-    add_event_handlers(service, [(REGISTRY, event_type) for event_type in event_types(REGISTRY)],
+    add_event_handlers(service, [(REGISTRY, event_type) for event_type in event_types(REGISTRY)
+                                 if not is_referral_event(event_type)],
                        "_copy_registry_event",
                        "Keep the registry's {event_type} in this sector's list of children.")

@@ -18,8 +18,7 @@ import pytest
 from kombu import Connection
 from sqlalchemy import create_engine, text
 
-from shared.contracts import CONTRACTS
-from shared.plumbing.consumer import dead_letter_queue_name, handler_method_name, handler_queue_name
+from shared.plumbing.consumer import dead_letter_queue_name
 
 DEFAULT_AMQP = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_PG = "postgresql+psycopg2://postgres@127.0.0.1:5432/test"
@@ -110,17 +109,15 @@ def reset_databases(infra: Infrastructure) -> None:
 
 
 def platform_queue_names() -> list[str]:
-    from services.reporting.service import RETIRED_QUEUES
+    """Every queue the platform's services declare (read from their classes), and the sample's."""
+    from tools.access.declarations import platform_declarations
 
-    names = ["rpc-registry", "rpc-reporting", "rpc-health", "rpc-education", "rpc-protection", "rpc-sample",
-             *(dead_letter_queue_name(s) for s in ("reporting", "health", "education", "protection")),
-             *RETIRED_QUEUES]
-    consumers = [("reporting", pair) for pair in CONTRACTS]
-    consumers += [(follower, pair) for pair in CONTRACTS if pair[0] == "registry"
-                  for follower in ("health", "education", "protection")]
-    for service, (source, event_type) in consumers:
-        queue = handler_queue_name(source, event_type, service, handler_method_name(source, event_type))
-        names += [queue, f"{queue}.retry"]
+    names = ["rpc-sample"]
+    for service in platform_declarations():
+        names += [f"rpc-{service.name}", *service.retired_queues]
+        names += [dead_letter_queue_name(service.name)] if service.parks_dead_letters else []
+        for handler in service.handlers:
+            names += [handler.queue, f"{handler.queue}.retry"]
     return names
 
 
