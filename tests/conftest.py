@@ -66,7 +66,7 @@ def service_config(clean_infra):
     def build(service: str, **extra):
         return {"AMQP_URI": clean_infra.amqp_uri, "DB_URL": clean_infra.db_url(service),
                 "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}", "EVENT_RETRY_DELAY_MS": 50,
-                "CATCH_UP_INTERVAL": 0, **trust_config(service),
+                "CATCH_UP_INTERVAL": 0, "REFERRAL_RULES_INTERVAL": 0, **trust_config(service),
                 **extra}
 
     return build

@@ -6,6 +6,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
+from shared.kit.referral_rules import RuleFiringMixin
+from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
 from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
 from shared.plumbing.outbox import OutboxMixin
 
@@ -57,3 +59,19 @@ class Enrolment(EducationBase):
 
 class AuditEntry(EducationBase, AuditEntryMixin):
     """Who was refused a read of a child's data here, when and why (``shared.kit.audit``)."""
+
+
+class ReferralFact(EducationBase, ReferralFactMixin):
+    pass
+
+
+class Referral(EducationBase, ReferralMixin):
+    pass
+
+
+class ReferralPosition(EducationBase, ReferralPositionMixin):
+    pass
+
+
+class RuleFiring(EducationBase, RuleFiringMixin):
+    """Whether an automatic referral's condition held for a child at the last look."""

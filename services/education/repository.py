@@ -8,20 +8,29 @@ from services.education.orm import (
     KnownChild,
     OutboxMessage,
     Record,
+    Referral,
+    ReferralFact,
+    ReferralPosition,
     RegistryFact,
     RegistryPosition,
+    RuleFiring,
 )
+from shared.kit.referral_store import ReferralStore
 from shared.kit.registry_copy import RegistryCopyStore
 from shared.rules import schooling
 
 LEVEL_ORDER = case({level: place for place, level in enumerate(schooling.LEVELS)}, value=Enrolment.level)
 
 
-class EducationStore(RegistryCopyStore):
+class EducationStore(ReferralStore, RegistryCopyStore):
     source = "education"
     record_model = Record
     outbox_model = OutboxMessage
     audit_model = AuditEntry
+    referral_fact_model = ReferralFact
+    referral_model = Referral
+    referral_position_model = ReferralPosition
+    firing_model = RuleFiring
     fact_model = RegistryFact
     child_model = KnownChild
     position_model = RegistryPosition

@@ -9,12 +9,13 @@ without calling the registry.
 
 from nameko.web.handlers import http
 
-from services.education import commands, roster_csv, schemas
+from services.education import commands, referral_rules, roster_csv, schemas
 from services.education.orm import EducationBase
 from services.education.repository import EducationStore
 from shared.contracts.fields import load
 from shared.kit import sector
 from shared.kit.access import guarded, require_area
+from shared.kit.referral_endpoints import take_referrals
 from shared.kit.registry_copy import follow_registry
 from shared.kit.sector import EXPECTED, write_rpc
 from shared.plumbing.db import Database
@@ -23,6 +24,7 @@ from shared.rules.admin_units import CURRENT
 
 class EducationService(sector.SectorEndpoints):
     name = "education"
+    referral_conditions = referral_rules.CONDITIONS
 
     db = Database(EducationBase)
     audited_reads = {"enrolments_for": "child_id"}
@@ -69,3 +71,4 @@ class EducationService(sector.SectorEndpoints):
 
 
 follow_registry(EducationService)
+take_referrals(EducationService)

@@ -5,6 +5,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
+from shared.kit.referral_rules import RuleFiringMixin
+from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
 from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
 from shared.plumbing.outbox import OutboxMixin
 
@@ -35,3 +37,19 @@ class RegistryPosition(HealthBase, RegistryPositionMixin):
 
 class AuditEntry(HealthBase, AuditEntryMixin):
     """Who was refused a read of a child's data here, when and why (``shared.kit.audit``)."""
+
+
+class ReferralFact(HealthBase, ReferralFactMixin):
+    pass
+
+
+class Referral(HealthBase, ReferralMixin):
+    pass
+
+
+class ReferralPosition(HealthBase, ReferralPositionMixin):
+    pass
+
+
+class RuleFiring(HealthBase, RuleFiringMixin):
+    """Whether an automatic referral's condition held for a child at the last look."""

@@ -2,19 +2,35 @@
 
 from sqlalchemy import select
 
-from services.health.orm import AuditEntry, KnownChild, OutboxMessage, Record, RegistryFact, RegistryPosition
+from services.health.orm import (
+    AuditEntry,
+    KnownChild,
+    OutboxMessage,
+    Record,
+    Referral,
+    ReferralFact,
+    ReferralPosition,
+    RegistryFact,
+    RegistryPosition,
+    RuleFiring,
+)
 from shared.contracts import load_fact
 from shared.contracts.facts import Fact
+from shared.kit.referral_store import ReferralStore
 from shared.kit.registry_copy import RegistryCopyStore
 
 VACCINATION = "vaccination_recorded"
 
 
-class HealthStore(RegistryCopyStore):
+class HealthStore(ReferralStore, RegistryCopyStore):
     source = "health"
     record_model = Record
     outbox_model = OutboxMessage
     audit_model = AuditEntry
+    referral_fact_model = ReferralFact
+    referral_model = Referral
+    referral_position_model = ReferralPosition
+    firing_model = RuleFiring
     fact_model = RegistryFact
     child_model = KnownChild
     position_model = RegistryPosition

@@ -9,13 +9,14 @@ retried, then dead-lettered, never dropped), so it answers without calling the r
 
 from nameko.web.handlers import http
 
-from services.health import commands, due_csv, schemas
+from services.health import commands, due_csv, referral_rules, schemas
 from services.health.orm import HealthBase
 from services.health.repository import HealthStore
 from shared.contracts.fields import load
 from shared.kit import sector
 from shared.kit.access import guarded, require_area
 from shared.kit.records import Context
+from shared.kit.referral_endpoints import take_referrals
 from shared.kit.registry_copy import follow_registry
 from shared.kit.sector import EXPECTED, write_rpc
 from shared.plumbing.db import Database
@@ -25,6 +26,7 @@ from shared.rules.clock import today
 
 class HealthService(sector.SectorEndpoints):
     name = "health"
+    referral_conditions = referral_rules.CONDITIONS
 
     db = Database(HealthBase)
 
@@ -56,3 +58,4 @@ class HealthService(sector.SectorEndpoints):
 
 
 follow_registry(HealthService)
+take_referrals(HealthService)

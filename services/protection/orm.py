@@ -10,6 +10,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
+from shared.kit.referral_rules import RuleFiringMixin
+from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
 from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
 from shared.plumbing.outbox import OutboxMixin
 
@@ -83,3 +85,19 @@ class Episode(ProtectionBase):
     ended_on = mapped_column(Date, nullable=True)
     end_record_id: Mapped[str | None] = mapped_column(String(80), nullable=True, index=True)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReferralFact(ProtectionBase, ReferralFactMixin):
+    pass
+
+
+class Referral(ProtectionBase, ReferralMixin):
+    pass
+
+
+class ReferralPosition(ProtectionBase, ReferralPositionMixin):
+    pass
+
+
+class RuleFiring(ProtectionBase, RuleFiringMixin):
+    """Whether an automatic referral's condition held for a child at the last look."""

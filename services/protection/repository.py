@@ -12,6 +12,7 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.protection import referral_rules
 from services.protection.notes import digest
 from services.protection.orm import (
     AuditEntry,
@@ -21,13 +22,18 @@ from services.protection.orm import (
     KnownChild,
     OutboxMessage,
     Record,
+    Referral,
+    ReferralFact,
+    ReferralPosition,
     RegistryFact,
     RegistryPosition,
+    RuleFiring,
 )
+from shared.kit.referral_store import ReferralStore
 from shared.kit.registry_copy import RegistryCopyStore
 
 
-class ProtectionStore(RegistryCopyStore):
+class ProtectionStore(ReferralStore, RegistryCopyStore):
     source = "protection"
     record_model = Record
     outbox_model = OutboxMessage
@@ -35,10 +41,18 @@ class ProtectionStore(RegistryCopyStore):
     child_model = KnownChild
     position_model = RegistryPosition
     audit_model = AuditEntry
+    referral_fact_model = ReferralFact
+    referral_model = Referral
+    referral_position_model = ReferralPosition
+    firing_model = RuleFiring
 
     def __init__(self, session: Session, cipher: MultiFernet) -> None:
         super().__init__(session)
         self.cipher = cipher
+
+    def concerns_me(self, payload: dict) -> bool:
+        """Protection also keeps health's referrals its own rule reads (``referral_rules``)."""
+        return super().concerns_me(payload) or referral_rules.keeps_also(payload)
 
     def stored_request(self, request: dict) -> dict:
         notes = request.get("notes")

@@ -9,7 +9,7 @@ its own list of children from the registry's events (``follow_registry``), to ch
 birth and death and allowance categories against age.
 """
 
-from services.protection import commands, reads, schemas
+from services.protection import commands, reads, referral_rules, schemas
 from services.protection.notes import NotesCipher
 from services.protection.orm import ProtectionBase
 from services.protection.repository import ProtectionStore
@@ -18,6 +18,7 @@ from shared.contracts.protection import EPISODES
 from shared.exceptions import Forbidden, Unauthenticated
 from shared.kit import audit, sector
 from shared.kit.access import guarded
+from shared.kit.referral_endpoints import take_referrals
 from shared.kit.registry_copy import follow_registry
 from shared.kit.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
 from shared.plumbing.db import Database
@@ -35,6 +36,7 @@ def protected_write(schema, command):
 
 class ProtectionService(sector.SectorEndpoints):
     name = "protection"
+    referral_conditions = referral_rules.CONDITIONS
 
     db = Database(ProtectionBase)
     cipher = NotesCipher()
@@ -96,3 +98,4 @@ class ProtectionService(sector.SectorEndpoints):
 
 
 follow_registry(ProtectionService)
+take_referrals(ProtectionService)

@@ -5,6 +5,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
+from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
 from shared.plumbing.outbox import OutboxMixin
 
 
@@ -32,3 +33,15 @@ class OutboxMessage(RegistryBase, OutboxMixin):
 
 class AuditEntry(RegistryBase, AuditEntryMixin):
     """Who was refused a read of a child's data here, when and why (``shared.kit.audit``)."""
+
+
+class ReferralFact(RegistryBase, ReferralFactMixin):
+    pass
+
+
+class Referral(RegistryBase, ReferralMixin):
+    pass
+
+
+class ReferralPosition(RegistryBase, ReferralPositionMixin):
+    pass

@@ -2,15 +2,27 @@
 
 from typing import Any
 
-from services.registry.orm import AuditEntry, Child, OutboxMessage, Record
+from services.registry.orm import (
+    AuditEntry,
+    Child,
+    OutboxMessage,
+    Record,
+    Referral,
+    ReferralFact,
+    ReferralPosition,
+)
 from shared.kit.records import SectorStore
+from shared.kit.referral_store import ReferralStore
 
 
-class RegistryRepository(SectorStore):
+class RegistryRepository(ReferralStore, SectorStore):
     source = "registry"
     record_model = Record
     outbox_model = OutboxMessage
     audit_model = AuditEntry
+    referral_fact_model = ReferralFact
+    referral_model = Referral
+    referral_position_model = ReferralPosition
 
     def get_child(self, child_id: str) -> Child | None:
         return self.session.get(Child, child_id)

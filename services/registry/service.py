@@ -13,6 +13,7 @@ from shared.contracts.registry import fold_child
 from shared.exceptions import NotFound
 from shared.kit import sector
 from shared.kit.access import guarded, require_area
+from shared.kit.referral_endpoints import take_referrals
 from shared.kit.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
 from shared.plumbing.db import Database
 
@@ -49,3 +50,4 @@ class RegistryService(sector.SectorEndpoints):
     def on_void(self, store: RegistryRepository, target) -> None:
         if target.event_type == "birth_registered":
             store.remove_child(target.child_id)
+take_referrals(RegistryService)

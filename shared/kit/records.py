@@ -135,6 +135,9 @@ class SectorStore:
     def events_since(self, position: int, limit: int) -> list[dict]:
         return events_since(self.session, self.outbox_model, position, limit)
 
+    def on_voided(self, target: Any, void_payload: dict[str, Any]) -> None:
+        """What the kit's own tables undo when a record is voided (a referral: ``ReferralStore``)."""
+
     def settle(self, record_id: str, response: dict) -> dict:
         """A pending answer replaced by its judgement (committed: the next replay answers it)."""
         self.get_record(record_id).response = response
@@ -235,5 +238,6 @@ def void_record(store: SectorStore, cmd: dict, context: Context, on_void: OnVoid
     on_void(store, target)
     payload = {"voided_record_id": target.record_id, "voided_event_type": target.event_type,
                "reason": cmd["reason"]}
+    store.on_voided(target, {"record_id": cmd["record_id"], **payload})
     return Accepted(VOIDED, target.child_id, target.area_code, context.today, payload,
                     answer={"voided_record_id": target.record_id})

@@ -107,4 +107,16 @@ class SectorEndpoints(operations.OperationsEndpoints):
         context = records.Context(today=today(), units=admin_units(),
                                   provenance={"system": who.system, "user_id": who.user_id},
                                   place_check=partial(require_written_area, who))
+        response = records.write(self.repository(), self.relay, schema, command, data, context)
+        self.after_write(response)
+        return response
+
+    def write_by_rule(self, rule_id: str, schema: type[Schema], command: records.Command, data: Any) -> dict:
+        """A write the service makes itself (an automatic referral): its provenance names the rule."""
+        context = records.Context(today=today(), units=admin_units(),
+                                  provenance={"system": self.name, "user_id": f"rule:{rule_id}"})
         return records.write(self.repository(), self.relay, schema, command, data, context)
+
+    def after_write(self, response: dict) -> None:
+        """What the service does once a write is committed (by default nothing; with automatic
+        referrals, it looks at the child: ``shared.kit.referral_endpoints``)."""

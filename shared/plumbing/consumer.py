@@ -157,14 +157,25 @@ reliable_handler = ReliableEventHandler.decorator
 
 def add_event_handlers(service: type, pairs, apply: str, doc: str) -> None:
     """Give ``service`` one reliable handler ``handle_<source>_<event_type>`` per pair, each passing
-    the body to the method named ``apply`` (``doc`` formatted with source and event_type)."""
+    the body to the method named ``apply`` (``doc`` formatted with source and event_type). A pair
+    that already has a handler (a sector follows the registry's voids for its copy and for its
+    referrals) gets one handler that passes the body to each apply in turn (each idempotent)."""
+    appliers = dict(service.__dict__.get("_event_appliers", {}))
     for source, event_type in pairs:
-        def handle(self, body: dict) -> None:
-            getattr(self, apply)(body)
+        name = handler_method_name(source, event_type)
+        applies = (*appliers.get(name, ()), apply)
+        appliers[name] = applies
 
-        handle.__name__ = handle.__qualname__ = handler_method_name(source, event_type)
-        handle.__doc__ = doc.format(source=source, event_type=event_type)
-        setattr(service, handle.__name__, reliable_handler(source, event_type)(handle))
+        def handle(self, body: dict, applies: tuple[str, ...] = applies) -> None:
+            for each in applies:
+                getattr(self, each)(body)
+
+        earlier = service.__dict__.get(name)
+        handle.__name__ = handle.__qualname__ = name
+        handle.__doc__ = " ".join([*([earlier.__doc__] if earlier is not None else []),
+                                   doc.format(source=source, event_type=event_type)])
+        setattr(service, name, reliable_handler(source, event_type)(handle))
+    service._event_appliers = appliers
 
 
 class DeadLetters(DependencyProvider):

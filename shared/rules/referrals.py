@@ -2,10 +2,12 @@
 
 Which sectors a reason may go to, the deadline a reason and urgency give, the states a referral
 goes through and the answer each accepts (one transition table), and how a referral's events fold
-into its state whatever order they arrive in (by each state's rank).
+into its state whatever order they arrive in (by each state's rank); and the automatic referrals
+(``data/referral_rules.yaml``): which service raises each, on what condition, to whom.
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from importlib.resources import files
@@ -56,3 +58,30 @@ def is_open(state: str) -> bool:
 
 def is_overdue(state: str, due: date, on: date) -> bool:
     return is_open(state) and on > due
+
+
+@dataclass(frozen=True)
+class AutomaticRule:
+    """One automatic referral (``data/referral_rules.yaml``): who raises it, on which condition,
+    where it goes and why, which events make the raiser look at once, and the condition's numbers."""
+
+    rule_id: str
+    raised_by: str
+    condition: str
+    reason: str
+    to_sector: str
+    urgency: str
+    after: tuple[str, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@cache
+def automatic_rules() -> tuple[AutomaticRule, ...]:
+    data = yaml.safe_load((files("shared.rules") / "data" / "referral_rules.yaml").read_text("utf-8"))
+    return tuple(AutomaticRule(rule_id, spec["raised_by"], spec["condition"], spec["reason"], spec["to"],
+                               spec["urgency"], tuple(spec.get("after", ())), spec.get("params", {}))
+                 for rule_id, spec in data["rules"].items())
+
+
+def rules_raised_by(sector: str) -> tuple[AutomaticRule, ...]:
+    return tuple(rule for rule in automatic_rules() if rule.raised_by == sector)

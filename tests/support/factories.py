@@ -183,3 +183,24 @@ def make_token(role: str = "protection_officer", communes: tuple[str, ...] = (CO
     from tests.support.identities import token
 
     return token(role, areas=list(communes), user=user_id or f"{role}-1", purpose=purpose)
+
+
+def make_referral(child_id: str, **overrides: Any) -> dict[str, Any]:
+    """Health refers a child to education for a suspected disability (routine: 30 days)."""
+    serial = next(_serial)
+    record = {"record_id": f"refer-{serial}", "referral_id": f"ref-{serial}", "child_id": child_id,
+              "to_sector": "education", "reason": "suspected_disability", "referred_on": "2026-03-02",
+              "commune_code": COMMUNE}
+    record.update(overrides)
+    return record
+
+
+def make_referral_answer(referral_id: str, answer: str, **overrides: Any) -> dict[str, Any]:
+    """An answer to a referral: ``accept``, ``decline`` (not this sector) or ``complete`` (delivered)."""
+    day = {"accept": "accepted_on", "decline": "declined_on", "complete": "completed_on"}[answer]
+    extra = {"decline": {"decline_reason": "not_this_sector"},
+             "complete": {"outcome": "service_delivered"}}.get(answer, {})
+    record = {"record_id": f"{answer}-{next(_serial)}", "referral_id": referral_id, day: "2026-03-10",
+              **extra}
+    record.update(overrides)
+    return record

@@ -30,9 +30,10 @@ def officer(*areas: str, issued_on: date = AFTER_REFORM) -> Identity:
 
 
 def test_each_role_holds_exactly_the_rights_of_its_row():
-    assert access.rights_of(["health_worker"]) == {"write:health", "read:child", "read:due_list"}
+    assert access.rights_of(["health_worker"]) == {"write:health", "read:child", "read:due_list",
+                                                   "read:referrals:health"}
     assert access.rights_of(["teacher", "auditor"]) == {"write:education", "read:enrolments",
-                                                        "read:audit_log"}
+                                                        "read:referrals:education", "read:audit_log"}
     assert access.rights_of(["no_such_role"]) == frozenset()
     assert access.roles_with("read:cases") == ("protection_officer",)
 

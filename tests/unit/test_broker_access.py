@@ -41,47 +41,65 @@ def declared():
     return {declaration.name: declaration for declaration in platform_declarations()}
 
 
-def health_queues() -> str:
+FOLLOWED = ("record_voided", "referral_accepted", "referral_completed", "referral_declined", "referral_sent")
+HEALTH_FOLLOWS = sorted([("registry", e) for e in (*REGISTRY_EVENTS, *FOLLOWED[1:])]
+                        + [(source, e) for source in ("education", "protection") for e in FOLLOWED])
+REGISTRY_FOLLOWS = sorted((source, e) for source in ("education", "health", "protection") for e in FOLLOWED)
+
+
+def handler_queues(service: str, pairs) -> str:
     queues = []
-    for event_type in REGISTRY_EVENTS:
-        queue = rf"evt-registry-{event_type}--health\.handle_registry_{event_type}"
+    for source, event_type in pairs:
+        queue = rf"evt-{source}-{event_type}--{service}\.handle_{source}_{event_type}"
         queues += [queue, rf"{queue}\.retry"]
     return "|".join(queues)
 
 
 def test_each_service_declares_what_it_does_on_the_broker(declared):
     health, registry, reporting = declared["health"], declared["registry"], declared["reporting"]
-    assert (health.calls, registry.calls) == ((("registry", "events_since"),), ())
+    assert health.calls == (("education", "events_since"), ("protection", "events_since"),
+                            ("registry", "events_since"))
+    assert registry.calls == (("education", "events_since"), ("health", "events_since"),
+                              ("protection", "events_since"))
     assert reporting.calls == tuple((source, "events_since")
                                     for source in ("education", "health", "protection", "registry"))
-    assert [h.source for h in health.handlers] == ["registry"] * 5
-    assert health.handlers[0] == HandlerQueue(
-        "registry", "birth_registered",
-        "evt-registry-birth_registered--health.handle_registry_birth_registered", True)
+    assert [(h.source, h.event_type) for h in health.handlers] == HEALTH_FOLLOWS
+    assert HandlerQueue("registry", "birth_registered",
+                        "evt-registry-birth_registered--health.handle_registry_birth_registered",
+                        True) in health.handlers
     assert (registry.publishes_events, reporting.publishes_events) == (True, False)
-    assert (registry.parks_dead_letters, health.parks_dead_letters) == (False, True)
+    assert (registry.parks_dead_letters, health.parks_dead_letters) == (True, True)
     assert "record_vaccination" in health.rpc_methods and "events_since" in health.rpc_methods
+    assert {"refer_child", "accept_referral", "referral_inbox"} <= set(registry.rpc_methods)
     assert len(reporting.retired_queues) == 10
 
 
 def test_the_health_service_may_touch_only_its_own_queues_and_exchanges(declared):
-    own = rf"rpc-health|rpc\.reply-health-{UUID}|{health_queues()}|health\.dead-letter"
+    own = (rf"rpc-health|rpc\.reply-health-{UUID}|{handler_queues('health', HEALTH_FOLLOWS)}|"
+           r"health\.dead-letter")
+    followed = r"education\.events|protection\.events|registry\.events"
     assert service_grant(declared["health"], "ecd-") == Grant(
         user="ecd-health",
-        configure=rf"^(nameko-rpc|health\.events|health\.retry|registry\.events|{own})$",
+        configure=rf"^(nameko-rpc|health\.events|health\.retry|{followed}|{own})$",
         write=rf"^(nameko-rpc|health\.events|health\.retry|{own})$",
-        read=rf"^(nameko-rpc|registry\.events|health\.retry|{own})$",
-        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|registry\.events_since)$",
+        read=rf"^(nameko-rpc|{followed}|health\.retry|{own})$",
+        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|education\.events_since|"
+                                               r"protection\.events_since|registry\.events_since)$",
                            read=rf"^(health\.\*|{UUID})$"),))
 
 
-def test_the_registry_publishes_its_events_and_answers_calls_and_calls_nobody(declared):
+def test_the_registry_publishes_its_events_answers_calls_and_follows_only_the_others_referrals(declared):
+    own = (rf"rpc-registry|rpc\.reply-registry-{UUID}|{handler_queues('registry', REGISTRY_FOLLOWS)}|"
+           r"registry\.dead-letter")
+    followed = r"education\.events|health\.events|protection\.events"
     assert service_grant(declared["registry"], "ecd-") == Grant(
         user="ecd-registry",
-        configure=r"^(nameko-rpc|registry\.events|rpc-registry)$",
-        write=r"^(nameko-rpc|registry\.events|rpc-registry)$",
-        read=r"^(nameko-rpc|rpc-registry)$",
-        topics=(TopicGrant("nameko-rpc", write=f"^{REPLY_KEY}$", read=r"^registry\.\*$"),))
+        configure=rf"^(nameko-rpc|registry\.events|registry\.retry|{followed}|{own})$",
+        write=rf"^(nameko-rpc|registry\.events|registry\.retry|{own})$",
+        read=rf"^(nameko-rpc|{followed}|registry\.retry|{own})$",
+        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|education\.events_since|"
+                                               r"health\.events_since|protection\.events_since)$",
+                           read=r"^(registry\.\*|" + UUID + r")$"),))
 
 
 def test_reporting_calls_exactly_each_sources_events_since(declared):
@@ -158,7 +176,8 @@ def test_the_definitions_file_holds_exact_permissions_and_no_password(declared):
     assert document["permissions"][0]["write"] == health.write
     assert document["topic_permissions"] == [
         {"user": "ecd-health", "vhost": "ecd", "exchange": "nameko-rpc",
-         "write": rf"^({REPLY_KEY}|registry\.events_since)$", "read": rf"^(health\.\*|{UUID})$"},
+         "write": rf"^({REPLY_KEY}|education\.events_since|protection\.events_since|registry\.events_since)$",
+         "read": rf"^(health\.\*|{UUID})$"},
         {"user": "ecd-system-his", "vhost": "ecd", "exchange": "nameko-rpc",
          "write": r"^health\.[a-z_]+$", "read": f"^{UUID}$"}]
     assert "pw-health-1" not in json.dumps(document) and "pw-his-2" not in json.dumps(document)

@@ -1,0 +1,160 @@
+"""Referrals for a sector service in one call: ``take_referrals(ServiceClass)``, written once.
+
+It gives the service the four referral writes (``refer_child``, ``accept_referral``,
+``decline_referral``, ``complete_referral``: sector-kit writes, so idempotent, typed, outbox), its
+two lists for a commune (``referral_inbox``: sent to this sector; ``referrals_sent``: sent by it),
+read by an officer of this sector whose areas hold the commune (``read:referrals:<sector>``), and
+how it hears the other sectors' answers and referrals: one reliable handler per referral event of
+every other source (and per void, so a withdrawn referral leaves the inbox), and
+``catch_up_referrals`` (RPC and timer) over their event logs (``shared.plumbing.event_logs``), so a
+referral sent while this service was down still reaches its inbox. The service's store mixes in
+``ReferralStore``.
+"""
+
+import logging
+from functools import partial
+
+from marshmallow import Schema
+
+from shared.contracts import SOURCES
+from shared.contracts.events import load_envelope
+from shared.contracts.facts import VOIDED
+from shared.contracts.fields import load, report_date
+from shared.contracts.referrals import EVENTS, is_referral_event
+from shared.kit import referral_commands as commands
+from shared.kit.access import guarded, require_area
+from shared.kit.referral_rules import REFERRAL_RULES_INTERVAL_KEY, look
+from shared.kit.referral_store import ReferralStore
+from shared.kit.sector import EXPECTED, write_rpc
+from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
+from shared.plumbing.consumer import DeadLetters, add_event_handlers
+from shared.plumbing.db import ending_open_transaction
+from shared.plumbing.event_logs import UNREACHABLE, EventLogs, fetch_page, follow_log, unreachable
+from shared.plumbing.timers import configured_timer
+from shared.rules.clock import today
+from shared.rules.referrals import rules_raised_by
+
+_log = logging.getLogger(__name__)
+READ_REFERRALS = "read:referrals:{sector}"
+
+
+class RunRulesSchema(Schema):
+    as_of = report_date(load_default=None, allow_none=True)
+
+
+def copy_referral_event(store: ReferralStore, body: dict | None) -> bool:
+    """Keep another sector's referral event (or its void) if it concerns this sector, and commit;
+    False when there was nothing to keep. An invalid event raises (retried, then parked)."""
+    envelope = load_envelope(body)
+    source, event_type, payload = envelope["source"], envelope["event_type"], body["payload"]
+    with ending_open_transaction(store.session):
+        if event_type == VOIDED:
+            referral_id = (store.referral_of_fact(source, payload["voided_record_id"])
+                           if is_referral_event(payload["voided_event_type"]) else None)
+        else:
+            referral_id = payload["referral_id"] if store.concerns_me(payload) else None
+        if referral_id is None:
+            return False
+        store.keep_referral_fact(source, payload["record_id"], referral_id, envelope["child_id"],
+                                 event_type, payload)
+        store.session.commit()
+    return True
+
+
+def _record_id(envelope: dict) -> str | None:
+    payload = envelope.get("payload")
+    record_id = payload.get("record_id") if isinstance(payload, dict) else None
+    return record_id if isinstance(record_id, str) else None
+
+
+def catch_up_referrals(service, source: str) -> dict:
+    """Keep what ``source``'s log holds past the saved position that concerns this sector."""
+    store = service.repository()
+    fetch = partial(fetch_page, service.referral_logs[source])
+    try:
+        return follow_log(store.session, source, fetch, store.referral_position_model, _record_id,
+                          partial(store.referral_facts_among, source),
+                          partial(copy_referral_event, store), service.park)
+    except UNREACHABLE as error:  # not running, stuck, or we stop: try again at the next tick
+        store.session.rollback()
+        return unreachable(source, error)
+
+
+def take_referrals(service: type) -> None:
+    """Give a sector service its referral writes, lists, handlers and catch-up."""
+    others = tuple(source for source in SOURCES if source != service.name)
+
+    def referral_inbox(self, commune_code: str, status: str | None = None,
+                       as_of: str | None = None) -> list[dict]:
+        """Referrals sent to this sector for a commune, most urgent first (``status``: open,
+        overdue, sent, accepted, declined, completed; ``as_of``: the day overdue is judged on)."""
+        return _listed(self, "to_sector", commune_code, status, as_of)
+
+    def referrals_sent(self, commune_code: str, status: str | None = None,
+                       as_of: str | None = None) -> list[dict]:
+        """Referrals this sector sent from a commune, each with its state and outcome."""
+        return _listed(self, "from_sector", commune_code, status, as_of)
+
+    def catch_up_referrals_rpc(self) -> dict:
+        """Keep the referral events of the other sectors that this sector missed (from their logs)."""
+        return {source: catch_up_referrals(self, source) for source in others}
+
+    def catch_up_periodically(self) -> None:
+        catch_up_referrals_rpc(self)
+
+    def _copy_referral_event(self, body: dict) -> None:
+        if copy_referral_event(self.repository(), body):
+            self.after_write({"child_id": body["child_id"], "event_type": body["event_type"]})
+
+    service.refer_child = write_rpc(commands.ReferChildSchema, commands.refer_child)
+    service.accept_referral = write_rpc(commands.AcceptReferralSchema, commands.accept_referral)
+    service.decline_referral = write_rpc(commands.DeclineReferralSchema, commands.decline_referral)
+    service.complete_referral = write_rpc(commands.CompleteReferralSchema, commands.complete_referral)
+    for method in (referral_inbox, referrals_sent):
+        setattr(service, method.__name__, guarded(READ_REFERRALS, expected_exceptions=EXPECTED)(method))
+    catch_up_referrals_rpc.__name__ = "catch_up_referrals"
+    service.catch_up_referrals = guarded("operate")(catch_up_referrals_rpc)
+    service.catch_up_referrals_periodically = configured_timer(CATCH_UP_INTERVAL_KEY, 60)(
+        catch_up_periodically)
+    service._copy_referral_event = _copy_referral_event
+    if rules_raised_by(service.name):
+        raise_automatic_referrals(service)
+    service.referral_logs = EventLogs(others)
+    service.park = DeadLetters()
+    add_event_handlers(service, [(source, event_type) for source in others
+                                 for event_type in (*EVENTS, VOIDED)],
+                       "_copy_referral_event",
+                       "Keep {source}'s {event_type} in this sector's referrals if it concerns them.")
+
+
+def _listed(service, side: str, commune_code: str, status: str | None, as_of: str | None) -> list[dict]:
+    query = load(commands.ReferralListSchema, {"commune_code": commune_code, "status": status,
+                                               "as_of": as_of})
+    on = query["as_of"] or today()
+    require_area(service.caller.identity, query["commune_code"], on, f"Commune {query['commune_code']}")
+    rows = service.repository().referrals_in(side, query["commune_code"])
+    return [commands.as_json(item) for item in commands.listed(rows, query["status"], on)]
+
+
+def raise_automatic_referrals(service: type) -> None:
+    """Give a service that raises automatic referrals its look after each write (and each referral
+    it keeps from another sector), ``run_referral_rules`` (RPC) and its sweep (timer)."""
+
+    def after_write(self, response: dict) -> None:
+        try:
+            look(self, [response["child_id"]], today(), trigger=response["event_type"])
+        except Exception:  # the write stands; the next sweep looks at the child again
+            _log.exception("automatic referrals after %s not looked at", response.get("event_type"))
+
+    def run_referral_rules(self, as_of: str | None = None) -> dict:
+        """Look at every child this sector knows for the automatic referrals it raises, on ``as_of``
+        (default today): how many fired, and how many conditions ended."""
+        query = load(RunRulesSchema, {"as_of": as_of})
+        return look(self, None, query["as_of"] or today())
+
+    def sweep(self) -> None:
+        look(self, None, today())
+
+    service.after_write = after_write
+    service.run_referral_rules = guarded("operate", expected_exceptions=EXPECTED)(run_referral_rules)
+    service.look_for_referrals_periodically = configured_timer(REFERRAL_RULES_INTERVAL_KEY, 3600)(sweep)
