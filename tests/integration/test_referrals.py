@@ -144,3 +144,44 @@ def test_a_referral_sent_while_the_receiver_was_down_reaches_its_inbox_by_catch_
     assert call(education, "catch_up_referrals")["health"]["applied"] == 0  # a second run keeps nothing twice
     [item] = call(education, "referral_inbox", COMMUNE, as_of="2026-03-03", as_token=TEACHER)
     assert (item["referral_id"], item["state"], item["overdue"]) == (referral["referral_id"], "sent", False)
+
+
+def test_a_child_walks_through_all_four_sectors_with_accept_decline_complete_and_overdue(
+        registry_container, health_container, education_container, protection_container):
+    child = personal_id()
+    waits = {"health": health_container, "education": education_container,
+             "protection": protection_container, "registry": registry_container}
+
+    def refer(sender, receiver, **fields):
+        record = make_referral(child, to_sector=receiver, **fields)
+        write_and_wait(waits[sender], "refer_child", [record],
+                       [(waits[receiver], f"handle_{sender}_referral_sent")])
+        return record["referral_id"]
+
+    def answer(sender, receiver, method, record):
+        event = {"accept_referral": "accepted", "decline_referral": "declined",
+                 "complete_referral": "completed"}[method]
+        write_and_wait(waits[receiver], method, [record],
+                       [(waits[sender], f"handle_{receiver}_referral_{event}")])
+
+    to_school = refer("health", "education")
+    answer("health", "education", "accept_referral", make_referral_answer(to_school, "accept"))
+    answer("health", "education", "complete_referral", make_referral_answer(to_school, "complete"))
+    to_protection = refer("education", "protection", reason="dropped_out", referred_on="2026-03-05")
+    answer("education", "protection", "decline_referral", make_referral_answer(
+        to_protection, "decline", decline_reason="already_served"))
+    to_registrar = refer("protection", "registry", reason="no_birth_registration", referred_on="2026-03-06")
+    back_to_health = refer("registry", "health", reason="vaccination_overdue", urgency="urgent",
+                           referred_on="2026-03-07")
+    answer("registry", "health", "accept_referral", make_referral_answer(back_to_health, "accept"))
+
+    def seen(container, method):
+        return [(row["referral_id"], row["state"], row["overdue"]) for row in
+                call(container, method, COMMUNE, as_of="2026-04-15")]
+
+    assert seen(health_container, "referrals_sent") == [(to_school, "completed", False)]
+    assert seen(education_container, "referrals_sent") == [(to_protection, "declined", False)]
+    assert seen(registry_container, "referral_inbox") == [(to_registrar, "sent", True)]  # due 5/4
+    assert seen(health_container, "referral_inbox") == [(back_to_health, "accepted", True)]  # due 14/3
+    assert seen(protection_container, "referrals_sent") == [(to_registrar, "sent", True)]
+    assert seen(registry_container, "referrals_sent") == [(back_to_health, "accepted", True)]
