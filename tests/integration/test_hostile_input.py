@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from nameko.testing.services import worker_factory
 from sqlalchemy.orm import Session
 
-from services.registry.orm import Child, OutboxMessage, Record, RegistryBase
+from services.registry.orm import Child, OutboxMessage, Record, Referral, ReferralFact, RegistryBase
+from services.registry.repository import RegistryRepository
 from services.registry.service import RegistryService
 from services.reporting.http_views import indicators_response
 from services.reporting.orm import Fact, ProcessedEvent
@@ -23,7 +24,15 @@ from services.reporting.use_cases import apply_event
 from shared.contracts import SOURCES
 from shared.exceptions import ValidationFailed
 from shared.plumbing.metrics import service_metrics
-from tests.support.factories import make_birth, make_birth_envelope, make_card, make_death, make_move
+from tests.support.factories import (
+    make_birth,
+    make_birth_envelope,
+    make_card,
+    make_death,
+    make_move,
+    make_referral,
+    make_referral_answer,
+)
 from tests.support.hostile import FUZZ, VALUES, Sessions, arguments, attempt, mutations, relay_double, tainted
 from tests.support.hostile import write_and_read as hostile_write
 from tests.support.identities import caller_context
@@ -78,6 +87,44 @@ def test_a_bad_character_in_any_text_or_id_is_refused_naming_its_field(registry,
        method=st.sampled_from(["change_residence", "issue_insurance_card", "record_death"]))
 def test_later_registry_records_answer_or_name_a_field(registry, reporting_sessions, record, method):
     write_and_read(registry, reporting_sessions, method, record)
+
+
+REFERRAL_TABLES = (Record, OutboxMessage, ReferralFact, Referral)
+HEALTH_SENT = {"record_id": "h-sent", "referral_id": "ref-h", "from_sector": "health",
+               "to_sector": "registry", "commune_code": "03388", "reason": "no_birth_registration",
+               "urgency": "routine", "referred_on": "2026-03-01", "due_on": "2026-03-31", "rule": None}
+
+
+@FUZZ
+@given(record=fresh(make_referral, BASE_CHILD["child_id"], texts=("record_id", "referral_id", "child_id")))
+@example(record=make_referral(BASE_CHILD["child_id"], reason="no_such_reason"))
+@example(record=make_referral(BASE_CHILD["child_id"], to_sector="registry"))
+def test_refer_child_answers_or_names_a_field(registry, reporting_sessions, record):
+    hostile_write(registry, REFERRAL_TABLES, OutboxMessage, RegistryService, reporting_sessions,
+                  "refer_child", record)
+
+
+@FUZZ
+@given(case=st.sampled_from(["accept", "decline", "complete"]).flatmap(
+    lambda answer: st.tuples(st.just(answer), mutations(make_referral_answer("ref-h", answer)))))
+@example(case=("accept", make_referral_answer("ref-unknown", "accept")))
+@example(case=("complete", make_referral_answer("ref-h", "complete")))
+def test_an_answer_to_a_referral_answers_or_is_a_typed_error(registry, reporting_sessions, case):
+    answer, record = case
+    with Session(registry.engine) as session:
+        RegistryRepository(session).keep_referral_fact("health", "h-sent", "ref-h", BASE_CHILD["child_id"],
+                                                       "referral_sent", HEALTH_SENT)
+        session.commit()
+    hostile_write(registry, REFERRAL_TABLES, OutboxMessage, RegistryService, reporting_sessions,
+                  f"{answer}_referral", record)
+
+
+@FUZZ
+@given(args=arguments(st.just("03388"), st.sampled_from([None, "open", "overdue", "bogus"]),
+                      st.sampled_from([None, "2026-04-01", "01/04/2026"])))
+def test_the_referral_lists_answer_or_name_a_field(registry, args):
+    attempt(registry, (Record,), RegistryService, "referral_inbox", *args)
+    attempt(registry, (Record,), RegistryService, "referrals_sent", *args)
 
 
 @FUZZ
