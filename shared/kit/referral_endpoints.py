@@ -29,7 +29,14 @@ from shared.kit.sector import EXPECTED, write_rpc
 from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, add_event_handlers
 from shared.plumbing.db import ending_open_transaction
-from shared.plumbing.event_logs import UNREACHABLE, EventLogs, fetch_page, follow_log, unreachable
+from shared.plumbing.event_logs import (
+    UNREACHABLE,
+    EventLogs,
+    fetch_page,
+    follow_log,
+    record_id_of,
+    unreachable,
+)
 from shared.plumbing.timers import configured_timer
 from shared.rules.clock import today
 from shared.rules.referrals import rules_raised_by
@@ -61,18 +68,12 @@ def copy_referral_event(store: ReferralStore, body: dict | None) -> bool:
     return True
 
 
-def _record_id(envelope: dict) -> str | None:
-    payload = envelope.get("payload")
-    record_id = payload.get("record_id") if isinstance(payload, dict) else None
-    return record_id if isinstance(record_id, str) else None
-
-
 def catch_up_referrals(service, source: str) -> dict:
     """Keep what ``source``'s log holds past the saved position that concerns this sector."""
     store = service.repository()
     fetch = partial(fetch_page, service.referral_logs[source])
     try:
-        return follow_log(store.session, source, fetch, store.referral_position_model, _record_id,
+        return follow_log(store.session, source, fetch, store.referral_position_model, record_id_of,
                           partial(store.referral_facts_among, source),
                           partial(copy_referral_event, store), service.park)
     except UNREACHABLE as error:  # not running, stuck, or we stop: try again at the next tick

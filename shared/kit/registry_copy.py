@@ -38,6 +38,7 @@ from shared.plumbing.event_logs import (
     Park,
     fetch_page,
     follow_log,
+    record_id_of,
     unreachable,
 )
 from shared.plumbing.timers import configured_timer
@@ -145,15 +146,9 @@ def copy_registry_event(store: RegistryCopyStore, body: dict | None) -> bool:
     return True
 
 
-def _record_id(envelope: dict) -> str | None:
-    payload = envelope.get("payload")
-    record_id = payload.get("record_id") if isinstance(payload, dict) else None
-    return record_id if isinstance(record_id, str) else None
-
-
 def catch_up_registry(store: RegistryCopyStore, fetch: Fetch, park: Park) -> dict:
     """Copy what the registry's log holds past the saved position (``shared.plumbing.event_logs``)."""
-    return follow_log(store.session, REGISTRY, fetch, store.position_model, _record_id, store.copied_among,
+    return follow_log(store.session, REGISTRY, fetch, store.position_model, record_id_of, store.copied_among,
                       lambda envelope: copy_registry_event(store, envelope), park)
 
 

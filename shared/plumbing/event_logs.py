@@ -116,6 +116,13 @@ def save_log_position(session: Session, model: type, source: str, position: int)
     session.execute(statement)
 
 
+def record_id_of(envelope: dict) -> str | None:
+    """A sector event's ``record_id`` (what its followers key what they hold by)."""
+    payload = envelope.get("payload")
+    record_id = payload.get("record_id") if isinstance(payload, dict) else None
+    return record_id if isinstance(record_id, str) else None
+
+
 def envelope_of(entry: Any) -> dict | None:
     envelope = entry.get("envelope") if isinstance(entry, dict) else None
     return envelope if isinstance(envelope, dict) else None
