@@ -36,6 +36,16 @@ class PromptQueueConsumer(QueueConsumer):
     def consume(self, *args: Any, **kwargs: Any) -> Any:
         return super().consume(*args, safety_interval=DRAIN_SECONDS, **kwargs)
 
+    def unregister_provider(self, provider: Any) -> None:
+        """nameko's, except for a stop that comes while the consumers are still starting (a
+        SIGTERM soon after start, with many queues to declare): nameko signals "last provider gone"
+        once per provider then, and the second signal raised in every provider's stop."""
+        if not self._consumers_ready.ready():
+            if not self._last_provider_unregistered.ready():
+                self._last_provider_unregistered.send()
+            return
+        super().unregister_provider(provider)
+
 
 def readable(error: dict[str, Any] | None) -> dict[str, Any] | None:
     """nameko's error dict with ``reason`` and, for a field map, ``errors`` added."""
