@@ -2,14 +2,17 @@
 whether the report gives its hand count.
 
 It records the commune's births, cards, enrolments, vaccinations, measurements, checks and
-protection records through each service's RPCs (a second run stores nothing new), waits until
-reporting has applied every event, asks for the commune's indicators on 30 June 2026 and prints one
-line per checked figure (✓ or ✗, expected, got), a verdict, the pages to open and the CSV files to
-download, at the addresses the ``*_WEB_SERVER_ADDRESS`` variables give (as ``make run`` does). The
-exit status is 0 only when every figure matches, 1 otherwise (a figure differs, or a service stopped
-answering), and 2 when the platform is not there. ``--json`` prints the whole report instead of the
-summary. Every call carries a token for a demo user of the province, signed with the development key
-``make run`` trusts (``tools.access token``); the links print it for the pages and CSV files.
+protection records through each service's RPCs (a second run stores nothing new), walks one
+referral from health to education and back (``tools.demo_referrals``), waits until reporting has
+applied every event, asks for the commune's indicators on 30 June 2026 and prints one line per
+checked figure (✓ or ✗, expected, got) and its verdict, one line per step of the referral loop (✓ or
+✗, what it showed) and its verdict, the pages to open and the CSV files to download, at the
+addresses the ``*_WEB_SERVER_ADDRESS`` variables give (as ``make run`` does). The exit status is 0
+only when every figure matches and every step of the loop shows what it must, 1 otherwise (a figure
+or a step differs, or a service stopped answering), and 2 when the platform is not there.
+``--json`` prints the whole report instead of the summary. Every call carries a token for a demo
+user of the province, signed with the development key ``make run`` trusts (``tools.access token``);
+the links print it for the pages and CSV files.
 """
 
 import argparse
@@ -20,6 +23,7 @@ import time
 from typing import Any
 
 from tools import demo_commune as commune
+from tools import demo_referrals as referral_loop
 from tools.access.tokens import dev_token
 from tools.broker_check import broker_problem, unreachable
 from tools.run_platform import DEFAULT_AMQP, address
@@ -28,6 +32,7 @@ RPC_TIMEOUT = 30
 LOADERS = (("registry", commune.load), ("education", commune.load_education),
            ("health", commune.load_health), ("protection", commune.load_protection))
 NOT_RUNNING = "The platform is not running: start `make run` first (in another terminal), then `make demo`."
+DEMO_EVENTS = commune.ALL_EVENTS + referral_loop.EVENT_COUNT  # what reporting applies after a run
 DEMO_ROLES = ["civil_registrar", "health_worker", "teacher", "protection_officer", "province_officer",
               "operator"]
 
@@ -117,8 +122,10 @@ def show(figure: dict | None) -> str:
     return f"{figure['numerator']}/{figure['denominator']} = {value}"
 
 
-def summary(report: dict, stats: dict) -> tuple[list[str], bool]:
-    """One line per checked figure, the verdict and the addresses; and whether every figure matched."""
+def summary(report: dict, stats: dict, loop: tuple[list, str | None]) -> tuple[list[str], bool]:
+    """One line per checked figure and the verdict, the referral loop's steps (``loop``: as
+    ``demo_referrals.walk`` returns them) and its verdict, and the addresses; and whether every
+    figure matched and every step showed what it had to."""
     area, lines, wrong, total = report["area"], [], 0, 0
     lines.append(f"Demo commune {area['code']} {area['name']} ({area['parents'][0]['name']}) on "
                  f"{report['as_of']}, against the hand count in tools/demo_commune.py:")
@@ -129,21 +136,22 @@ def summary(report: dict, stats: dict) -> tuple[list[str], bool]:
             total, wrong = total + 1, wrong + (not ok)
             lines.append(f"  {'✓' if ok else '✗'} {sector:<11} {key:<31} expected {show(figure):<14} "
                          f"got {show(got[key])}")
-    if stats["processed_events"] < commune.ALL_EVENTS:
+    if stats["processed_events"] < DEMO_EVENTS:
         lines.append(f"  reporting had applied {stats['processed_events']} of the demo's "
-                     f"{commune.ALL_EVENTS} events when it was asked")
-    if wrong and stats["processed_events"] > commune.ALL_EVENTS:
+                     f"{DEMO_EVENTS} events when it was asked")
+    if wrong and stats["processed_events"] > DEMO_EVENTS:
         lines.append(f"  reporting holds {stats['processed_events']} events, the demo made "
-                     f"{commune.ALL_EVENTS}: records the demo did not make count too (for an empty "
+                     f"{DEMO_EVENTS}: records the demo did not make count too (for an empty "
                      "platform, stop `make run`, remove var/ and start it again)")
     lines.append(f"✓ All {total} figures match the hand count." if not wrong else
                  f"✗ {wrong} of {total} figures differ from the hand count (the ✗ lines above).")
-    return [*lines, "", *links()], not wrong
+    loop_lines, closed = referral_loop.lines(*loop)
+    return [*lines, "", *loop_lines, "", *links()], not wrong and closed
 
 
-def run(config: dict) -> tuple[dict, dict] | str:
-    """Load the commune through every sector, wait for reporting, and return its report and stats;
-    or which service stopped answering."""
+def run(config: dict) -> tuple[dict, dict, tuple[list, str | None]] | str:
+    """Load the commune through every sector, walk the referral loop, wait for reporting, and return
+    its report and stats and the loop's steps; or which service stopped answering."""
     from nameko.exceptions import RpcTimeout
 
     service = "reporting"
@@ -151,9 +159,11 @@ def run(config: dict) -> tuple[dict, dict] | str:
         with proxy(config, timeout=RPC_TIMEOUT) as rpc:
             for service, loader in LOADERS:
                 loader(getattr(rpc, service))
+            service = "health or education (the referral loop)"
+            loop = referral_loop.walk(rpc.health, rpc.education)
             service = "reporting"
-            stats = wait_for_projection(rpc.reporting, commune.ALL_EVENTS)
-            return rpc.reporting.indicators(commune.DEMO_AREA, commune.DEMO_AS_OF), stats
+            stats = wait_for_projection(rpc.reporting, DEMO_EVENTS)
+            return rpc.reporting.indicators(commune.DEMO_AREA, commune.DEMO_AS_OF), stats, loop
     except RpcTimeout:
         return (f"{service} stopped answering (no reply within {RPC_TIMEOUT} s) while the demo was "
                 "running: nothing was checked. See `make run`'s output for what it is doing.")
@@ -182,8 +192,8 @@ def main() -> int:
     if isinstance(result, str):
         print(result, file=sys.stderr)
         return 1
-    report, stats = result
-    lines, matched = summary(report, stats)
+    report, stats, loop = result
+    lines, matched = summary(report, stats, loop)
     print(json.dumps(report, indent=2, ensure_ascii=False) if args.json else "\n".join(lines))
     return 0 if matched else 1
 

@@ -43,16 +43,35 @@ CHECKED_LINES = """\
   ✓ protection  protection_plan_within_7d       expected <5/<5 = -      got <5/<5 = -
 ✓ All 24 figures match the hand count.
 """
+LOOP_HEADER = ("One referral loop, health → education, through the RPCs (tools/demo_referrals.py), "
+               "demo-referral-9:\n")
+WALKED_BEFORE = ("  (walked by an earlier run: each write answers as then and stores nothing; the referral "
+                 "stays completed)\n")
+COMPLETED = "completed (service_delivered on 2026-06-10)"
 
 
-def expected_summary(env: dict[str, str]) -> str:
+def loop_lines(walked_before: bool) -> str:
+    """The referral loop's lines: a second run reads the referral completed at every step."""
+    inbox, accepted = ((f"{COMPLETED}, from health, due 2026-06-19", COMPLETED) if walked_before else
+                       ("sent, from health, due 2026-06-19", "accepted"))
+    return (LOOP_HEADER + (WALKED_BEFORE if walked_before else "") +
+            "  ✓ 1 health.refer_child: child 9, suspected_disability, 2026-05-20 → sent, due 2026-06-19\n"
+            f"  ✓ 2 education.referral_inbox(03388) lists it                     → {inbox}\n"
+            "  ✓ 3 education.accept_referral: 2026-05-25                        → accepted\n"
+            f"  ✓ 4 health.referrals_sent(03388) shows it                        → {accepted}\n"
+            "  ✓ 5 education.complete_referral: 2026-06-10, service_delivered   → completed\n"
+            f"  ✓ 6 health.referrals_sent(03388) shows it                        → {COMPLETED}\n"
+            "✓ The loop closed: all 6 steps as expected.\n")
+
+
+def expected_summary(env: dict[str, str], walked_before: bool = False) -> str:
     reporting, health, education = (env[f"{name}_WEB_SERVER_ADDRESS"] for name in
                                     ("REPORTING", "HEALTH", "EDUCATION"))
     page = f"http://{reporting}/indicators?area={{}}&as_of=2026-06-30&format=html"
     auth = 'curl -H "Authorization: Bearer $TOKEN"'
     return (
         "Demo commune 03388 Phường Đoàn Kết (Tỉnh Lai Châu) on 2026-06-30, against the hand count in "
-        "tools/demo_commune.py:\n" + CHECKED_LINES + "\n"
+        "tools/demo_commune.py:\n" + CHECKED_LINES + "\n" + loop_lines(walked_before) + "\n"
         "Every page and file needs a token: sign one for a province officer (valid 1 hour) with\n"
         "  export TOKEN=$(.venv/bin/python -m tools.access token --user officer --role province_officer "
         "--area 12)\n"
@@ -163,8 +182,8 @@ def test_make_demo_after_make_run_prints_every_figure_checked_and_exits_0(clean_
         with cluster_proxy({"AMQP_URI": clean_infra.amqp_uri}, timeout=30) as rpc:
             stats = rpc.reporting.view_stats()
     assert (first.returncode, first.stdout, first.stderr) == (0, expected_summary(env), "")
-    assert (second.returncode, second.stdout, second.stderr) == (0, expected_summary(env), "")
-    assert stats["processed_events"] == demo_commune.ALL_EVENTS
+    assert (second.returncode, second.stdout, second.stderr) == (0, expected_summary(env, True), "")
+    assert stats["processed_events"] == demo_commune.ALL_EVENTS + 3 == demo.DEMO_EVENTS  # the loop's 3
 
 
 def test_make_demo_reports_a_figure_that_differs_with_a_cross_and_exits_1(clean_infra, tmp_path):
