@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_
 
@@ -32,6 +32,10 @@ from services.reporting.province_cells import Cut, province_of, suppressed, tree
 from services.reporting.repository import ReportingRepository
 from services.reporting.suppression import Node, Table
 from shared.rules import protection, referrals
+from shared.rules.admin_units import AdminUnits
+
+if TYPE_CHECKING:
+    from services.reporting.indicators import Area
 
 SENT, PROTECTED, OTHER = "ref_sent", "ref_sent_protected", "ref_sent_other"
 PROTECTED_ELSE = "ref_sent_protected_other_reasons"  # protected, for a reason not protected itself
@@ -117,8 +121,8 @@ class ReferralFigures:
         return found
 
 
-def read(repo: ReportingRepository, area, as_of: date, start: date, end: date, units, columns: dict
-         ) -> ReferralFigures:
+def read(repo: ReportingRepository, area: "Area", as_of: date, start: date, end: date, units: AdminUnits,
+         columns: dict) -> ReferralFigures:
     """Count the referrals of every commune of the area's province (one statement), suppress, and
     read the area's completion times (one more)."""
     province = province_of(area, units)
