@@ -1,9 +1,10 @@
 """The plan's indicators for an area on a date: registry (BRIEF section 9, indicators 4-6), health
 (7-13, ``health_indicators``), education (14-17 and out-of-school children, ``education_indicators``,
-for the school year ``as_of`` falls in) and protection (18-21, ``protection_indicators``). Counts that
-could identify a child (protection's, disability screening, children with a disability in inclusive
-education) are counted for the whole province and small-cell suppressed before the area is cut from
-them (``province_cells``).
+for the school year ``as_of`` falls in), protection (18-21, ``protection_indicators``) and referrals
+between sectors (22, and network coverage, 3: ``referral_indicators``, counted where each was made).
+Counts that could identify a child (protection's, referrals that single out protection, disability
+screening, children with a disability in inclusive education) are counted for the whole province and
+small-cell suppressed before the area is cut from them (``province_cells``).
 
 An area code is read on the map in force on ``as_of``: 2 digits a province, 3 a district (legacy map
 only), 5 a commune; the area includes everything below it. A child counts where it lived ON
@@ -21,7 +22,13 @@ from typing import Any
 
 from sqlalchemy import and_
 
-from services.reporting import education_indicators, health_indicators, protection_indicators, province_cells
+from services.reporting import (
+    education_indicators,
+    health_indicators,
+    protection_indicators,
+    province_cells,
+    referral_indicators,
+)
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
 from services.reporting.province_cells import Cut
@@ -97,10 +104,12 @@ def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]
             **education_indicators.suppressed_conditions(as_of)}
 
 
-def figures(counts: dict[str, int], as_of: date, cut: Cut) -> dict[str, Any]:
-    """An area's figures from its plain ``counts`` and its ``cut`` of the suppressed province table."""
+def figures(counts: dict[str, int], as_of: date, cut: Cut, referred: dict[str, Any]) -> dict[str, Any]:
+    """An area's figures from its plain ``counts``, its ``cut`` of the suppressed province table and
+    its ``referred`` figures (read from the suppressed referral table)."""
     return {**registry_figures(counts), **health_indicators.figures(counts, as_of, ratio, cut),
-            **education_indicators.figures(counts, ratio, cut), **protection_indicators.figures(cut)}
+            **education_indicators.figures(counts, ratio, cut), **protection_indicators.figures(cut),
+            **referred}
 
 
 def registry_figures(counts: dict[str, int]) -> dict[str, Any]:
@@ -119,12 +128,14 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         repo, area, as_of, units, COLUMNS, suppressed_conditions(as_of, start, end),
         protection_indicators.case_conditions(as_of, start, end), protection_indicators.groups())
     plain = repo.counts(area.column, area.code, as_of, counted)[None]
+    referred = referral_indicators.read(repo, area, as_of, start, end, units, COLUMNS)
     report = {
         "area": area.describe(),
         "as_of": as_of.isoformat(),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "school_year": schooling.format_school_year(schooling.school_year_of(as_of)),
-        "indicators": figures(plain, as_of, Cut(protected, (area.level, area.code))),
+        "indicators": figures(plain, as_of, Cut(protected, (area.level, area.code)),
+                              referred.figures((area.level, area.code))),
     }
     if by_commune and area.level != "commune":
         by = COLUMNS[(area.map_version, "commune")]
@@ -132,6 +143,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         zero = dict.fromkeys(counted, 0)
         report["communes"] = [
             {"code": commune.code, "name": commune.name, "indicators": figures(
-                groups.get(commune.code, zero), as_of, Cut(protected, ("commune", commune.code)))}
+                groups.get(commune.code, zero), as_of, Cut(protected, ("commune", commune.code)),
+                referred.figures(("commune", commune.code)))}
             for commune in units.communes_in(area.code, area.map_version)]
     return report

@@ -1,5 +1,6 @@
-"""Reporting tables: events processed, facts received, one view row per child, and the residence
-and card periods that let an indicator be computed for any past date."""
+"""Reporting tables: events processed, facts received, one view row per child, the residence and card
+periods that let an indicator be computed for any past date, and each source's rows (referrals: of
+every source at once)."""
 
 from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Float, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -216,6 +217,30 @@ class ProtectionEpisode(ReportingBase, PeriodMixin):
     started_on = mapped_column(Date, nullable=False)
     ended_on = mapped_column(Date, nullable=True)
     amount_vnd = mapped_column(Integer, nullable=True)
+
+
+class Referral(ReportingBase, PeriodMixin, PlacedMixin):
+    """A referral between sectors as all its events (of both sectors) fold (``shared.contracts.referrals``),
+    placed where it was made on both maps. ``reason``, ``referred_on`` and ``due_on`` are NULL while
+    only an answer has arrived; ``protected``: to, from or about protection (shown and counted as
+    protection data)."""
+
+    __tablename__ = "referrals"
+
+    referral_id = mapped_column(String(80), nullable=False)
+    from_sector = mapped_column(String(16), nullable=False)
+    to_sector = mapped_column(String(16), nullable=False)
+    reason = mapped_column(String(32), nullable=True)
+    urgency = mapped_column(String(16), nullable=True)
+    rule = mapped_column(String(64), nullable=True)
+    referred_on = mapped_column(Date, nullable=True, index=True)
+    due_on = mapped_column(Date, nullable=True)
+    state = mapped_column(String(16), nullable=False)
+    accepted_on = mapped_column(Date, nullable=True)
+    closed_on = mapped_column(Date, nullable=True)  # declined or completed on
+    decline_reason = mapped_column(String(32), nullable=True)
+    outcome = mapped_column(String(32), nullable=True)
+    protected = mapped_column(Boolean, nullable=False)
 
 
 class AuditEntry(ReportingBase, AuditEntryMixin):

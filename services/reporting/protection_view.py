@@ -1,11 +1,13 @@
 """The child view's protection section: shown to a protection officer whose areas hold the child's
 commune (or a case's), withheld from every other verified caller, and every such read (or
-withholding) audited with the caller the token names.
+withholding) audited with the caller the token names. The same decision shows or withholds the
+child's referrals to, from or about protection (``referral_view``), under the same audit entry.
 
 What reporting holds of protection is what the events carried: groups, placements, allowances, case
 levels, risks, concerns, plan and outcome, never notes.
 """
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -46,18 +48,37 @@ def _details(cases: list[ProtectionCase], episodes: list[ProtectionEpisode], tod
     }
 
 
-def protection_section(repo: ReportingRepository, view: ChildView, who: Identity, today: date
-                       ) -> dict[str, Any] | None:
-    """The section for a protection officer of the child's communes (None when there is nothing);
-    ``WITHHELD`` for anyone else whether or not there is anything (so the answer cannot tell that a
-    child has a case); a read of existing data audited either way."""
+@dataclass(frozen=True)
+class ProtectionRead:
+    """What a child view holds of protection, and whether this caller may read it."""
+
+    allowed: bool
+    cases: list[ProtectionCase]
+    episodes: list[ProtectionEpisode]
+
+
+def protection_read(repo: ReportingRepository, view: ChildView, who: Identity) -> ProtectionRead:
+    """A protection officer of the child's commune, or of a commune where one of its cases was opened."""
     cases = repo.rows_of(ProtectionCase, view.child_id)
     episodes = repo.rows_of(ProtectionEpisode, view.child_id)
     places = [(view.commune_code, view.map_version), *((c.commune_code, c.opened_on) for c in cases)]
     allowed = any(may_read_case(who, commune, on) for commune, on in places if commune and on)
-    if cases or episodes:
+    return ProtectionRead(allowed, cases, episodes)
+
+
+def audit_protection_read(repo: ReportingRepository, view: ChildView, who: Identity, read: ProtectionRead,
+                          more: bool = False) -> None:
+    """One audit entry for a view that holds protection data (cases, episodes, or ``more``: referrals
+    to, from or about protection), granted or withheld."""
+    if read.cases or read.episodes or more:
         audit.record_read(repo.session, AuditEntry, who, "read_child_view",
-                          audit.GRANTED if allowed else audit.WITHHELD, view.child_id)
-    if not allowed:
+                          audit.GRANTED if read.allowed else audit.WITHHELD, view.child_id)
+
+
+def protection_section(read: ProtectionRead, today: date) -> dict[str, Any] | None:
+    """The section for a protection officer of the child's communes (None when there is nothing);
+    ``WITHHELD`` for anyone else whether or not there is anything (so the answer cannot tell that a
+    child has a case)."""
+    if not read.allowed:
         return WITHHELD
-    return _details(cases, episodes, today) if cases or episodes else None
+    return _details(read.cases, read.episodes, today) if read.cases or read.episodes else None

@@ -9,6 +9,7 @@ small one; a ratio is given only when both its counts are shown. The threshold i
 """
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -71,11 +72,13 @@ def _add_up(children: dict[Node, list[Node]], by_commune: ByCommune, names: list
 
 
 def suppressed(by_commune: ByCommune, names: list[str], province: str, children: dict[Node, list[Node]],
-               groups: list[tuple[str, list[str]]], threshold: int) -> Table:
-    """The communes' counts added up the tree from the province and suppressed together."""
+               groups: list[tuple[str, list[str]]], threshold: int,
+               sensitive: Callable[[str], bool] | None = None) -> Table:
+    """The communes' counts added up the tree from the province and suppressed together (only the
+    ``sensitive`` ones for being small, when given)."""
     counts: dict = {}
     _add_up(children, by_commune, names, ("province", province), counts)
-    return suppress(Table(counts, children, groups), threshold)
+    return suppress(Table(counts, children, groups), threshold, sensitive)
 
 
 def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, children_counted: dict,

@@ -4,8 +4,10 @@ Pure rendering of the ``indicators`` result: the area and where it lies (the pro
 the date and period in Vietnamese format (dd/mm/yyyy), one table of the indicators with numerator,
 denominator and percentage (Vietnamese number format: 1.234 and 75,0 %), for a district or province
 a table per commune, and when the page was generated (Vietnam time). Labels are Vietnamese with
-English beside them. Every value that comes from data is escaped. ``render_error`` is the page for
-a query that could not be answered, naming each field at fault.
+English beside them (the referral figures', sectors' and reasons' from the data); a median shows
+as days, and the referrals by sector pair or reason leave out the rows that are zero. Every value
+that comes from data is escaped. ``render_error`` is the page for a query that could not be
+answered, naming each field at fault.
 """
 
 from datetime import date, datetime, timedelta, timezone
@@ -13,6 +15,7 @@ from html import escape
 from typing import Any
 
 from services.reporting.protection_labels import protection_label
+from services.reporting.referral_labels import is_breakdown, is_referral, referral_label
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 LABELS = {
@@ -66,7 +69,10 @@ SHORT_LABELS = {"birth_registration_on_time": "Khai sinh đúng hạn / on time"
                 "stunting_under5": "Thấp còi <5 / stunting <5",
                 "preschool_enrolment_age5": "Mẫu giáo 5 tuổi / age 5 enrolled",
                 "grade1_entry_on_time": "Lớp 1 đúng tuổi / grade 1 on time",
-                "protection_cases_opened": "Vụ việc BVTE / protection cases"}
+                "protection_cases_opened": "Vụ việc BVTE / protection cases",
+                "referrals_sent": "Chuyển tuyến / referrals",
+                "referrals_overdue": "Chuyển tuyến quá hạn / overdue referrals",
+                "referral_network_coverage": "Mạng lưới kết nối / referral network"}
 LEVELS = {"province": "Tỉnh / province", "district": "Huyện / district (bản đồ cũ, legacy map)",
           "commune": "Xã, phường / commune"}
 MAPS = {"legacy": "trước 1/7/2025 (63 tỉnh) / legacy", "2025": "từ 1/7/2025 (34 tỉnh) / 2025"}
@@ -90,6 +96,10 @@ def vn_percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}".replace(".", ",") + " %"
 
 
+def vn_decimal(value: float) -> str:
+    return f"{value:.1f}".replace(".", ",")
+
+
 def vn_date(iso: str) -> str:
     return date.fromisoformat(iso).strftime("%d/%m/%Y")
 
@@ -101,19 +111,28 @@ def _count(value: int | str | None) -> str:
     return escape(value) if isinstance(value, str) else vn_number(value)
 
 
+def _shown_value(figure: dict[str, Any]) -> str:
+    """A count, a percentage, or days (a median: ``12,5 ngày``)."""
+    value = figure["value"]
+    if figure.get("unit") == "days":
+        return "—" if value is None else f"{vn_decimal(value)} ngày / days"
+    return _count(value) if figure["denominator"] is None else vn_percent(value)
+
+
 def _cells(figure: dict[str, Any]) -> str:
-    denominator, value = figure["denominator"], figure["value"]
-    shown = _count(value) if denominator is None else vn_percent(value)
+    denominator, shown = figure["denominator"], _shown_value(figure)
     return (f"<td class=n>{_count(figure['numerator'])}</td>"
             f"<td class=n>{_count(denominator)}</td>"
             f"<td class=n>{shown}</td>")
 
 
-def _label(key: str) -> tuple[str, str]:
+def _label(key: str, figure: dict[str, Any] | None = None) -> tuple[str, str]:
     if key in LABELS:
         return LABELS[key]
     if key.startswith(("special_circumstances_", "protection_")):
         return protection_label(key)
+    if is_referral(key):
+        return referral_label(key, figure)
     if key.startswith("coverage_"):
         antigen, dose = key[len("coverage_"):].rsplit("_", 1)
         return (f"Tiêm chủng {antigen} mũi {dose} (theo tuổi đánh giá)", f"{antigen} dose {dose} coverage")
@@ -122,9 +141,9 @@ def _label(key: str) -> tuple[str, str]:
 
 def _indicator_table(indicators: dict[str, Any]) -> str:
     rows = "".join(
-        f"<tr><td>{escape(_label(key)[0])}<br>"
-        f"<small>{escape(_label(key)[1])}</small></td>{_cells(figure)}</tr>"
-        for key, figure in indicators.items())
+        f"<tr><td>{escape(_label(key, figure)[0])}<br>"
+        f"<small>{escape(_label(key, figure)[1])}</small></td>{_cells(figure)}</tr>"
+        for key, figure in indicators.items() if not (is_breakdown(key) and figure["numerator"] == 0))
     return ("<table><thead><tr><th>Chỉ số / indicator</th><th>Tử số / numerator</th>"
             f"<th>Mẫu số / denominator</th><th>Tỷ lệ / value</th></tr></thead><tbody>{rows}</tbody>"
             "</table>")

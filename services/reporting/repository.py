@@ -21,16 +21,21 @@ from services.reporting.orm import (
     ProcessedEvent,
     ProtectionCase,
     ProtectionEpisode,
+    Referral,
     ResidencePeriod,
 )
 from shared.contracts import load_fact
+from shared.contracts.facts import VOIDED
 from shared.contracts.facts import Fact as ChildFact
+from shared.contracts.referrals import EVENTS as REFERRAL_EVENTS
 from shared.plumbing.db import lock_key
+from shared.rules import referrals
 from shared.rules.clock import utc_now
 
 HEALTH_MODELS = (HealthDose, HealthMeasurement, HealthScreening, HealthCheck)
 EDUCATION_MODELS = (EducationEnrolment,)
 PROTECTION_MODELS = (ProtectionCase, ProtectionEpisode)
+REFERRAL_MODELS = (Referral,)
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,8 @@ def _writes(dialect_name: str) -> Writes:
     view = dialect.insert(views)
     view = view.on_conflict_do_update(index_elements=["child_id"], set_={
         column.name: view.excluded[column.name] for column in views.columns if column.name != "child_id"})
-    period_models = (ResidencePeriod, CardPeriod, *HEALTH_MODELS, *EDUCATION_MODELS, *PROTECTION_MODELS)
+    period_models = (ResidencePeriod, CardPeriod, *HEALTH_MODELS, *EDUCATION_MODELS, *PROTECTION_MODELS,
+                     *REFERRAL_MODELS)
     return Writes(
         claim=dialect.insert(ProcessedEvent.__table__).on_conflict_do_nothing(),
         fact=dialect.insert(Fact.__table__).on_conflict_do_nothing(),
@@ -98,6 +104,17 @@ class ReportingRepository:
         rows = self.session.scalars(select(Fact).where(Fact.child_id == child_id,
                                                        Fact.source == source))
         return [load_fact(r.source, r.record_id, r.event_type, r.payload) for r in rows]
+
+    def referral_facts(self, child_id: str) -> list[ChildFact]:
+        """The child's referral facts of every source, and every source's voids (one query)."""
+        rows = self.session.scalars(select(Fact).where(
+            Fact.child_id == child_id, Fact.event_type.in_([*REFERRAL_EVENTS, VOIDED])))
+        return [load_fact(r.source, r.record_id, r.event_type, r.payload) for r in rows]
+
+    def event_type_of(self, source: str, record_id: str) -> str | None:
+        """The event type of a stored fact (None if it has not arrived)."""
+        return self.session.scalar(select(Fact.event_type).where(Fact.source == source,
+                                                                 Fact.record_id == record_id))
 
     def save_view(self, values: dict[str, Any]) -> None:
         """Insert or update the child's row in one statement (no read first)."""
@@ -160,10 +177,26 @@ class ReportingRepository:
                     ) -> dict[str | None, dict[str, int]]:
         """Count protection cases opened in the area (where they were opened), once per condition in
         ``counted``, grouped by the case's commune column ``by`` (one statement)."""
-        group = getattr(ProtectionCase, by)
+        return self.placed_counts(ProtectionCase, area_column, code, counted, by)
+
+    def placed_counts(self, model: type, area_column: str, code: str, counted: dict[str, Any], by: str
+                      ) -> dict[str | None, dict[str, int]]:
+        """Count the rows of a placed table (``PlacedMixin``) in the area, once per condition in
+        ``counted``, grouped by its commune column ``by`` (one statement)."""
+        group = getattr(model, by)
         columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
-        query = (select(group, *columns).where(getattr(ProtectionCase, area_column) == code).group_by(group))
+        query = select(group, *columns).where(getattr(model, area_column) == code).group_by(group)
         return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in self.session.execute(query)}
+
+    def completions(self, area_column: str, code: str, start: date, end: date, by: str
+                    ) -> list[tuple[str | None, int]]:
+        """(commune, days from referral to completion) of each referral placed in the area and
+        completed within the period."""
+        r = Referral
+        query = select(getattr(r, by), r.referred_on, r.closed_on).where(
+            getattr(r, area_column) == code, r.state == referrals.COMPLETED, r.referred_on.is_not(None),
+            r.closed_on >= start, r.closed_on <= end)
+        return [(commune, (closed - sent).days) for commune, sent, closed in self.session.execute(query)]
 
 
 def in_force_on(as_of: date):

@@ -17,15 +17,16 @@ from services.reporting import http_views, schemas, use_cases
 from services.reporting.education_view import education_section
 from services.reporting.health_view import health_section
 from services.reporting.indicators import compute_indicators, resolve_area
-from services.reporting.orm import AuditEntry, ReportingBase
-from services.reporting.protection_view import protection_section
+from services.reporting.orm import AuditEntry, ChildView, ReportingBase
+from services.reporting.protection_view import audit_protection_read, protection_read, protection_section
+from services.reporting.referral_view import referral_rows, referral_section
 from services.reporting.repository import ReportingRepository
 from shared.contracts import SOURCES, event_types
 from shared.contracts.fields import load
 from shared.exceptions import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from shared.kit import audit
 from shared.kit.access import guarded, require_area
-from shared.kit.identity import Caller
+from shared.kit.identity import Caller, Identity
 from shared.plumbing import operations
 from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, RetiredQueues, add_event_handlers
@@ -58,7 +59,8 @@ class ReportingService(operations.OperationsEndpoints):
     @guarded("read:child", expected_exceptions=(*EXPECTED, Forbidden), sensitive_arguments=("child_id",))
     def child_view(self, child_id: str) -> dict:
         """One child across sectors, for a caller whose areas hold the child's commune; its
-        protection section only for a protection officer of its communes, and that read audited."""
+        protection section and its referrals to, from or about protection only for a protection
+        officer of its communes, and that read audited."""
         child_id = load(schemas.ChildQuerySchema, {"child_id": child_id})["child_id"]
         repo = ReportingRepository(self.db)
         view = repo.get_view(child_id)
@@ -66,9 +68,7 @@ class ReportingService(operations.OperationsEndpoints):
             raise NotFound(f"No view for child {child_id}.")
         who = self.caller.identity
         require_area(who, view.commune_code, view.map_version or today(), f"Child {child_id}")
-        return {**schemas.ChildViewSchema().dump(view), "health": health_section(repo, view, today()),
-                "education": education_section(repo, view, today()),
-                "protection": protection_section(repo, view, who, today())}
+        return {**schemas.ChildViewSchema().dump(view), **sections(repo, view, who)}
 
     @guarded("read:audit_log", expected_exceptions=(*EXPECTED, Forbidden))
     def audit_log(self, child_id: str | None = None) -> list[dict]:
@@ -135,6 +135,16 @@ class ReportingService(operations.OperationsEndpoints):
     def _project(self, body: dict) -> None:
         use_cases.apply_event(self.db, body, service_metrics(self.name))
 
+
+
+def sections(repo: ReportingRepository, view: ChildView, who: Identity) -> dict:
+    """The sectors' sections of a child view; the protection data in it (cases, episodes, referrals
+    to, from or about protection) shown or withheld by one decision, and audited once."""
+    on, protection, referred = today(), protection_read(repo, view, who), referral_rows(repo, view)
+    audit_protection_read(repo, view, who, protection, more=any(r.protected for r in referred))
+    return {"health": health_section(repo, view, on), "education": education_section(repo, view, on),
+            "protection": protection_section(protection, on),
+            "referrals": referral_section(referred, protection.allowed, on)}
 
 
 add_event_handlers(ReportingService, [(source, event_type) for source in SOURCES

@@ -9,12 +9,14 @@ to another (cases by level to cases opened). Primary suppression hides every cou
 difference of shown ones (a shown total with exactly one hidden part; a hidden total with every part
 shown), preferring the smallest shown non-zero cell, across the tree and across the count groups,
 until nothing changes. A small count shows as ``<5``; a cell hidden to protect one shows as ``x``
-(it may be larger: ``<5`` would mislead). A report is cut from the suppressed table, so every
+(it may be larger: ``<5`` would mislead). A table may mix counts that are hidden when small with
+counts that are not (referrals: only those that single out protection), the latter hidden only to
+protect the former. A report is cut from the suppressed table, so every
 output (RPC, HTTP, exports) and every area asked for shows the same hidden cells: a commune's count
 cannot be had from its district's total minus the other communes, whichever reports are read.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 Node = tuple[str, str]  # (level, code)
@@ -70,10 +72,12 @@ def _pairs(table: Table, names: Iterable[str]) -> Iterable[tuple[Cell, list[Cell
             yield (node, total), [(node, part) for part in parts]
 
 
-def suppress(table: Table, threshold: int) -> Table:
-    """Hide the small cells of ``table`` and every cell that would give one of them away."""
+def suppress(table: Table, threshold: int, sensitive: Callable[[str], bool] | None = None) -> Table:
+    """Hide the small cells of ``table`` and every cell that would give one of them away; only the
+    counts ``sensitive`` names are hidden for being small (all of them when it is None)."""
     table.small_label = f"<{threshold}"
-    table.small = {cell for cell, value in table.counts.items() if 0 < value < threshold}
+    table.small = {cell for cell, value in table.counts.items()
+                   if 0 < value < threshold and (sensitive is None or sensitive(cell[1]))}
     table.hidden |= table.small
     names = sorted({name for _, name in table.counts})
     changed = True

@@ -2,7 +2,8 @@
 
 ``apply_event`` runs one transaction: claim the event id (a redelivery stops there), store the fact
 under ``(source, record_id)``, let the source's projection rewrite what it owns for the child from
-all its facts, commit. ``catch_up`` pages a producer's ``events_since`` log past the saved position
+all its facts (a referral event, or a void of one: the referral projection, from the child's referral
+facts of every source), commit. ``catch_up`` pages a producer's ``events_since`` log past the saved position
 and applies each entry the same way, so it recovers what the broker could not deliver and rebuilds
 a wiped view; applying an event twice is a no-op. An entry that can never apply (it breaks the
 contract) is dead-lettered and passed, so one bad event cannot hold reporting behind for ever.
@@ -11,7 +12,7 @@ contract) is dead-lettered and passed, so one bad event cannot hold reporting be
 from sqlalchemy.orm import Session
 
 from services.reporting.orm import SourcePosition
-from services.reporting.projections import PROJECTIONS, REPROJECT
+from services.reporting.projections import PROJECTIONS, REPROJECT, referrals
 from services.reporting.repository import ReportingRepository
 from shared.contracts.events import load_envelope
 from shared.contracts.referrals import is_referral_event
@@ -39,6 +40,8 @@ def _apply(session: Session, envelope: dict, body: dict, metrics: ServiceMetrics
     repo.add_fact(source, envelope["payload"]["record_id"], child_id, event_type, body["payload"])
     if not is_referral_event(event_type):  # referrals: no source projection reads them
         PROJECTIONS[source](repo, child_id, repo.facts_for(child_id, source), event_type, admin_units())
+    if referrals.touches_referrals(repo, source, event_type, envelope["payload"]):
+        referrals.project(repo, child_id, admin_units())  # every source's referral facts at once
     for dependent in REPROJECT.get((source, event_type), ()):
         if facts := repo.facts_for(child_id, dependent):  # nothing to re-read: one query, no writes
             PROJECTIONS[dependent](repo, child_id, facts, event_type, admin_units())

@@ -1,9 +1,11 @@
-"""Referrals between sectors as data (``data/referrals.yaml``), pure functions.
+"""Referrals between sectors as data (``data/referrals.yaml``, ``data/referral_network.yaml``), pure.
 
 Which sectors a reason may go to, the deadline a reason and urgency give, the states a referral
 goes through and the answer each accepts (one transition table), and how a referral's events fold
 into its state whatever order they arrive in (by each state's rank); and the automatic referrals
-(``data/referral_rules.yaml``): which service raises each, on what condition, to whom.
+(``data/referral_rules.yaml``): which service raises each, on what condition, to whom; which
+referrals are protection data, the codes' Vietnamese names, and when a unit's referral network
+worked (its unit and rule).
 """
 
 from collections.abc import Iterable
@@ -15,7 +17,7 @@ from typing import Any
 
 import yaml
 
-SENT = "sent"
+SENT, COMPLETED = "sent", "completed"
 
 
 @cache
@@ -85,3 +87,30 @@ def automatic_rules() -> tuple[AutomaticRule, ...]:
 
 def rules_raised_by(sector: str) -> tuple[AutomaticRule, ...]:
     return tuple(rule for rule in automatic_rules() if rule.raised_by == sector)
+
+
+def is_protected(from_sector: str, to_sector: str, reason: str | None) -> bool:
+    """A referral to, from or about protection: a child known to protection (``protected`` in the data)."""
+    protected = rules()["protected"]
+    return (from_sector in protected["sectors"] or to_sector in protected["sectors"]
+            or reason in protected["reasons"])
+
+
+def label(kind: str, code: str) -> tuple[str, str]:
+    """The Vietnamese and English names of a code (``kind``: sectors, reasons, states, urgencies,
+    figures, units); the code itself when the data has none."""
+    vi, en = rules()["labels"][kind].get(code, (code, code))
+    return vi, en
+
+
+@cache
+def network_rules() -> dict[str, Any]:
+    """When a unit's referral network worked in a period, and which unit (``data/referral_network.yaml``)."""
+    return yaml.safe_load((files("shared.rules") / "data" / "referral_network.yaml").read_text("utf-8"))
+
+
+def network_unit(map_version: str) -> str:
+    """The unit counted on this map: districts exist only on the legacy one."""
+    found = network_rules()
+    return found["unit"] if map_version == "legacy" or found["unit"] != "legacy_district" \
+        else found["unit_on_2025_map"]

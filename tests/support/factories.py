@@ -191,6 +191,34 @@ def make_referral(child_id: str, **overrides: Any) -> dict[str, Any]:
     record = {"record_id": f"refer-{serial}", "referral_id": f"ref-{serial}", "child_id": child_id,
               "to_sector": "education", "reason": "suspected_disability", "referred_on": "2026-03-02",
               "commune_code": COMMUNE}
+
+
+def make_referral_payload(**overrides: Any) -> dict[str, Any]:
+    """A routine referral of a child with a suspected disability from health to education, sent in
+    commune 03388 on 3 March 2025; its deadline follows the rules unless given."""
+    from shared.rules import referrals
+
+    serial = next(_serial)
+    record = {"record_id": f"ref-sent-{serial}", "referral_id": f"REF-{serial}", "from_sector": "health",
+              "to_sector": "education", "commune_code": COMMUNE, "reason": "suspected_disability",
+              "urgency": "routine", "referred_on": "2025-03-03", "rule": None}
+    record.update(overrides)
+    sent = _as_date(record["referred_on"], date(2025, 3, 3))
+    record.setdefault("due_on", str(referrals.due_on(record["reason"], record["urgency"], sent)))
+    return record
+
+
+ANSWER_DETAIL = {"referral_declined": {"decline_reason": "not_this_sector"},
+                 "referral_completed": {"outcome": "service_delivered"}}
+
+
+def make_referral_answer_payload(referral: dict[str, Any], event_type: str = "referral_accepted",
+                         **overrides: Any) -> dict[str, Any]:
+    """The receiver's answer to ``referral`` (accepted unless ``event_type`` says declined or
+    completed), on the day it was sent unless given."""
+    record = {"record_id": f"{event_type}-{next(_serial)}",
+              **{key: referral[key] for key in ("referral_id", "from_sector", "to_sector", "commune_code")},
+              "answered_on": referral["referred_on"], **ANSWER_DETAIL.get(event_type, {})}
     record.update(overrides)
     return record
 
@@ -204,3 +232,23 @@ def make_referral_answer(referral_id: str, answer: str, **overrides: Any) -> dic
               **extra}
     record.update(overrides)
     return record
+
+
+def make_referral_envelope(source: str, event_type: str, child_id: str, payload: dict[str, Any]
+                           ) -> dict[str, Any]:
+    """A referral event as ``source`` would publish it (``referral_sent`` from the sender, the
+    answers from the receiver)."""
+    from shared.contracts import payload_schema
+
+    loaded = payload_schema(source, event_type).load(payload)  # dates as dates, as a producer holds them
+    day = loaded.get("referred_on") or loaded["answered_on"]
+    return make_envelope(event_type, source, child_id, payload["commune_code"], day, loaded)
+
+
+def make_void_envelope(source: str, child_id: str, voided: dict[str, Any], voided_event_type: str,
+                       **overrides: Any) -> dict[str, Any]:
+    """``source`` withdrawing its record ``voided`` (a payload it published)."""
+    payload = {"record_id": f"void-{voided['record_id']}", "voided_record_id": voided["record_id"],
+               "voided_event_type": voided_event_type, "reason": "entered by mistake", **overrides}
+    return make_envelope("record_voided", source, child_id, voided["commune_code"], date(2025, 3, 20),
+                         payload)

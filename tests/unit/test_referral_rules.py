@@ -45,3 +45,27 @@ def test_only_an_open_referral_past_its_deadline_is_overdue():
     assert [referrals.is_overdue(state, due, date(2026, 3, 9)) for state in
             ("sent", "accepted", "completed", "declined")] == [True, True, False, False]
     assert referrals.is_overdue("sent", due, due) is False
+
+
+def test_a_referral_to_from_or_about_protection_is_protection_data():
+    assert referrals.is_protected("health", "protection", "suspected_disability") is True
+    assert referrals.is_protected("protection", "health", "severe_wasting") is True
+    assert referrals.is_protected("health", "health", "protection_concern") is True
+    assert referrals.is_protected("health", "education", "development_delay") is False
+
+
+def test_every_sector_reason_state_and_urgency_has_a_vietnamese_name():
+    rules = referrals.rules()
+    for kind, codes in (("sectors", rules["sectors"]), ("reasons", referrals.reasons()),
+                        ("states", rules["states"]), ("urgencies", rules["urgencies"])):
+        for code in codes:
+            vi, en = referrals.label(kind, code)
+            assert vi != code and en, (kind, code)
+    assert referrals.label("sectors", "protection") == ("Bảo vệ trẻ em", "child protection")
+
+
+def test_the_network_is_counted_by_legacy_district_and_by_commune_on_the_2025_map():
+    assert (referrals.network_unit("legacy"), referrals.network_unit("2025")) == (
+        "legacy_district", "commune")
+    assert referrals.network_rules()["works_when"] == {"completed_at_least": 1, "different_sectors": True,
+                                                      "overdue_days": 30, "overdue_at_most": 0}
