@@ -47,10 +47,11 @@ def child(reporting_container) -> str:
     child_id = birth["child_id"]
     publish(reporting_container, birth)
     a = make_referral_payload(referral_id="A", referred_on="2025-03-03")
-    b = make_referral_payload(referral_id="B", from_sector="education", to_sector="protection", reason="dropped_out")
+    b = make_referral_payload(referral_id="B", from_sector="education", to_sector="protection",
+                              reason="dropped_out")
     c = make_referral_payload(referral_id="C", to_sector="registry", reason="no_insurance_card")
-    d = make_referral_payload(referral_id="D", from_sector="protection", to_sector="health", reason="severe_wasting",
-                      urgency="urgent", referred_on="2025-03-10")
+    d = make_referral_payload(referral_id="D", from_sector="protection", to_sector="health",
+                              reason="severe_wasting", urgency="urgent", referred_on="2025-03-10")
     c_accepted = make_referral_answer_payload(c, answered_on="2025-03-04")
     for source, event_type, payload in (
             ("education", "referral_accepted", make_referral_answer_payload(a, answered_on="2025-03-05")),

@@ -191,6 +191,8 @@ def make_referral(child_id: str, **overrides: Any) -> dict[str, Any]:
     record = {"record_id": f"refer-{serial}", "referral_id": f"ref-{serial}", "child_id": child_id,
               "to_sector": "education", "reason": "suspected_disability", "referred_on": "2026-03-02",
               "commune_code": COMMUNE}
+    record.update(overrides)
+    return record
 
 
 def make_referral_payload(**overrides: Any) -> dict[str, Any]:
@@ -213,7 +215,7 @@ ANSWER_DETAIL = {"referral_declined": {"decline_reason": "not_this_sector"},
 
 
 def make_referral_answer_payload(referral: dict[str, Any], event_type: str = "referral_accepted",
-                         **overrides: Any) -> dict[str, Any]:
+                                 **overrides: Any) -> dict[str, Any]:
     """The receiver's answer to ``referral`` (accepted unless ``event_type`` says declined or
     completed), on the day it was sent unless given."""
     record = {"record_id": f"{event_type}-{next(_serial)}",

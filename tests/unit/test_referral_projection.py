@@ -54,7 +54,8 @@ def stored_rows(session, child_id: str) -> list[tuple]:
 def test_a_completed_referral_is_one_row_placed_on_both_maps_where_it_was_sent():
     sent = make_referral_payload(referral_id="REF-A", referred_on="2025-03-03")
     facts = [fact("health", "referral_sent", sent),
-             fact("education", "referral_accepted", make_referral_answer_payload(sent, answered_on="2025-03-05")),
+             fact("education", "referral_accepted",
+                  make_referral_answer_payload(sent, answered_on="2025-03-05")),
              fact("education", "referral_completed",
                   make_referral_answer_payload(sent, "referral_completed", answered_on="2025-03-20"))]
     assert row_of(facts) == {
@@ -75,7 +76,8 @@ def test_a_referral_sent_on_the_2025_map_has_no_legacy_placement():
 
 def test_an_answer_before_its_referral_is_placed_by_its_own_day_and_learns_its_reason_later():
     sent = make_referral_payload(referred_on="2025-06-28", due_on="2025-07-28")
-    accepted = fact("education", "referral_accepted", make_referral_answer_payload(sent, answered_on="2025-07-02"))
+    accepted = fact("education", "referral_accepted",
+                    make_referral_answer_payload(sent, answered_on="2025-07-02"))
     early = row_of([accepted])
     assert (early["state"], early["reason"], early["legacy_commune"], early["current_commune"]) == (
         "accepted", None, None, "03388")  # read on the 2025 map: its answer came after 1 July
