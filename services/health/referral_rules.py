@@ -31,12 +31,20 @@ def _recorded(store: HealthStore, event_types: tuple[str, ...], child_ids: list[
     return sorted(store.session.scalars(query))
 
 
+def _facts(store: HealthStore, child_id: str) -> list:
+    """A child's facts, read once per look (both growth rules look at the same measurements)."""
+    memo = store.__dict__.setdefault("_facts_this_look", {})
+    if child_id not in memo:
+        memo[child_id] = store.facts_for(child_id)
+    return memo[child_id]
+
+
 def _latest_measurement_classed(condition: str):
     def check(store: HealthStore, rule: AutomaticRule, child_ids: Children, on: date) -> dict[str, str]:
         found = {}
-        known = store.known_children(_recorded(store, ("growth_measured",), child_ids))
-        for child_id, child in known.items():
-            facts = store.facts_for(child_id)
+        children = child_ids if child_ids is not None else _recorded(store, ("growth_measured",), None)
+        for child_id, child in store.known_children(children).items():
+            facts = _facts(store, child_id)
             measured = fold_health(facts, child.date_of_birth, child.sex).measurements
             latest = measured[-1] if measured else None
             if latest and latest.assessment and condition in latest.assessment.conditions:
@@ -54,7 +62,7 @@ def _latest_screening_positive(kind: str):
     def check(store: HealthStore, rule: AutomaticRule, child_ids: Children, on: date) -> dict[str, str]:
         found = {}
         for child_id in _recorded(store, ("screening_recorded",), child_ids):
-            screenings = [s for s in fold_health(store.facts_for(child_id), None, None).screenings
+            screenings = [s for s in fold_health(_facts(store, child_id), None, None).screenings
                           if s["kind"] == kind and s["screened_on"] <= on]
             latest = max(screenings, key=lambda s: (s["screened_on"], s["record_id"]), default=None)
             if latest is not None and latest["result"] in POSITIVE:

@@ -48,10 +48,10 @@ def look(service: Any, child_ids: list[str] | None, on: date, trigger: str | Non
     """Turn every rule the service raises (only those listing ``trigger``, when given) for these
     children (None: every child the sector knows); how many fired and how many ended."""
     counts = {"fired": 0, "ended": 0}
+    store = service.repository()  # one store for the look: a check may keep what it read on it
     for rule in rules_raised_by(service.name):
         if trigger is not None and trigger not in rule.after:
             continue
-        store = service.repository()
         with ending_open_transaction(store.session):
             holding = service.referral_conditions[rule.condition](store, rule, child_ids, on)
             watched = set(child_ids) if child_ids is not None else set(holding) | _held(store, rule)
