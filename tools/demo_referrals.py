@@ -27,6 +27,7 @@ from tools import demo_commune as commune
 
 CHILD = 9
 REFERRAL_ID = f"demo-referral-{CHILD}"
+LISTED_ID = f"health:{REFERRAL_ID}"  # as every sector lists it and education answers it: sender first
 REASON, URGENCY = "suspected_disability", "routine"
 REFERRED_ON, ACCEPTED_ON, COMPLETED_ON = "2026-05-20", "2026-05-25", "2026-06-10"
 DUE_ON = "2026-06-19"  # 20 May + 30 days (routine suspected_disability)
@@ -35,8 +36,8 @@ AREA = commune.DEMO_AREA
 REFERRAL = {"record_id": f"{REFERRAL_ID}-sent", "referral_id": REFERRAL_ID,
             "child_id": commune.child_id(CHILD), "to_sector": "education", "reason": REASON,
             "referred_on": REFERRED_ON, "commune_code": AREA, "urgency": URGENCY}
-ACCEPT = {"record_id": f"{REFERRAL_ID}-accepted", "referral_id": REFERRAL_ID, "accepted_on": ACCEPTED_ON}
-COMPLETE = {"record_id": f"{REFERRAL_ID}-completed", "referral_id": REFERRAL_ID,
+ACCEPT = {"record_id": f"{REFERRAL_ID}-accepted", "referral_id": LISTED_ID, "accepted_on": ACCEPTED_ON}
+COMPLETE = {"record_id": f"{REFERRAL_ID}-completed", "referral_id": LISTED_ID,
             "completed_on": COMPLETED_ON, "outcome": OUTCOME}
 EVENT_COUNT = 3
 WAIT_SECONDS = 30.0
@@ -83,7 +84,7 @@ def expected_item(state: str) -> dict:
 
 
 def find(rows: list[dict]) -> dict | None:
-    return next((row for row in rows if row["referral_id"] == REFERRAL_ID), None)
+    return next((row for row in rows if row["referral_id"] == LISTED_ID), None)
 
 
 def walk(health: Any, education: Any, wait: float = WAIT_SECONDS) -> tuple[list[Step], str | None]:
@@ -138,7 +139,7 @@ def walk(health: Any, education: Any, wait: float = WAIT_SECONDS) -> tuple[list[
 def lines(steps: list[Step], earlier: str | None) -> tuple[list[str], bool]:
     """The loop as the demo prints it, its verdict, and whether every step showed what it had to."""
     out = [f"One referral loop, health → education, through the RPCs (tools/demo_referrals.py), "
-           f"{REFERRAL_ID}:"]
+           f"{LISTED_ID}:"]
     if earlier:
         out.append(f"  (walked by an earlier run: each write answers as then and stores nothing; the "
                    f"referral stays {earlier})")

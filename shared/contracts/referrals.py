@@ -16,7 +16,7 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from shared.contracts.common import commune_code_field, record_id_field
-from shared.contracts.facts import Fact, live_facts
+from shared.contracts.facts import VOIDED, Fact, live_facts
 from shared.contracts.fields import Identifier
 from shared.rules import referrals
 
@@ -112,11 +112,21 @@ def _one(referral_id: str, events: list[dict[str, Any]]) -> Referral:
         outcome=closing.get("outcome"))
 
 
+def withdrawn(facts: list[Fact]) -> set[str]:
+    """The referrals whose ``referral_sent`` its sender voided: gone, whatever answers exist."""
+    voided = {(f.source, f.payload["voided_record_id"]) for f in facts if f.event_type == VOIDED}
+    return {f.payload["referral_id"] for f in facts
+            if f.event_type == SENT and (f.source, f.record_id) in voided}
+
+
 def fold_referrals(facts: Iterable[Fact]) -> list[Referral]:
-    """Each referral named by these facts (of any sources; other event types are ignored), by id."""
+    """Each referral named by these facts (of any sources; other event types are ignored), by id; a
+    withdrawn one (its ``referral_sent`` voided) is none, even if an answer comes after the void."""
+    facts = list(facts)
+    gone = withdrawn(facts)
     grouped: dict[str, list[dict[str, Any]]] = {}
     for fact in live_facts(facts):
-        if is_referral_event(fact.event_type):
+        if is_referral_event(fact.event_type) and fact.payload["referral_id"] not in gone:
             grouped.setdefault(fact.payload["referral_id"], []).append(
                 {**fact.payload, "_type": fact.event_type})
     return [_one(referral_id, events) for referral_id, events in sorted(grouped.items())]

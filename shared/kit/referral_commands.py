@@ -1,7 +1,8 @@
 """The referral writes every sector has, and the two lists it keeps: its inbox and what it sent.
 
 ``refer_child`` sends a child to a sector that may receive the reason (``shared.rules.referrals``),
-with the deadline the reason and urgency give; ``accept_referral``, ``decline_referral`` and
+with the deadline the reason and urgency give, under the id ``<sender>:<the caller's id>`` (so two
+sectors' ids never name one referral); ``accept_referral``, ``decline_referral`` and
 ``complete_referral`` answer a referral sent to this sector, each allowed only from the states the
 transition table names, so an answer twice, out of order, or to a referral this sector never
 received is a typed error and nothing is stored. Each is a sector-kit command (``records.write``):
@@ -16,11 +17,12 @@ from marshmallow import Schema, fields, validate
 
 from shared.contracts.common import caller_record_id_field, child_id_field, commune_code_field
 from shared.contracts.fields import Identifier
-from shared.contracts.referrals import ACCEPTED, COMPLETED, DECLINED, SENT
+from shared.contracts.referrals import ACCEPTED, COMPLETED, DECLINED, SENT, referral_id_field
 from shared.exceptions import Conflict, NotFound
 from shared.kit.checks import check_commune, raise_if
 from shared.kit.records import Accepted, Context, SectorStore
 from shared.kit.referral_store import ReferralStore, json_payload
+from shared.plumbing.db import lock_key
 from shared.rules import referrals
 
 CALLER_REFERRAL_ID_MAX = 64
@@ -44,7 +46,7 @@ class ReferChildSchema(Schema):
 
 class AnswerSchema(Schema):
     record_id = caller_record_id_field()
-    referral_id = Identifier(max_length=CALLER_REFERRAL_ID_MAX, required=True)
+    referral_id = referral_id_field()  # as the inbox lists it: ``<sender>:<the sender's id>``
 
 
 class AcceptReferralSchema(AnswerSchema):
@@ -88,19 +90,21 @@ def refer_child(store: SectorStore, cmd: dict, ctx: Context, rule: str | None = 
              if to_sector not in allowed else {},
              _not_future("referred_on", cmd["referred_on"], ctx.today),
              check_commune(cmd["commune_code"], cmd["referred_on"], ctx.units))
-    if store.referral(cmd["referral_id"]) is not None:
+    referral_id = f"{store.source}:{cmd['referral_id']}"  # unique across sectors: each checks its own
+    if store.referral(referral_id) is not None:
         raise Conflict(f"referral_id: {cmd['referral_id']} already names another referral.")
-    payload = {"referral_id": cmd["referral_id"], "from_sector": store.source, "to_sector": to_sector,
+    payload = {"referral_id": referral_id, "from_sector": store.source, "to_sector": to_sector,
                "commune_code": cmd["commune_code"], "reason": reason, "urgency": cmd["urgency"],
                "referred_on": cmd["referred_on"], "rule": rule,
                "due_on": referrals.due_on(reason, cmd["urgency"], cmd["referred_on"])}
     _kept(store, cmd, SENT, cmd["child_id"], payload)
     return Accepted(SENT, cmd["child_id"], cmd["commune_code"], cmd["referred_on"], payload,
-                    answer={"referral_id": cmd["referral_id"], "due_on": payload["due_on"].isoformat()})
+                    answer={"referral_id": referral_id, "due_on": payload["due_on"].isoformat()})
 
 
 def _answer(answer: str, event_type: str, day_field: str, extra: tuple[str, ...]):
     def command(store: SectorStore, cmd: dict, ctx: Context) -> Accepted:
+        lock_key(store.session, f"referral:{cmd['referral_id']}")  # its state, read and changed in turn
         referral = store.referral(cmd["referral_id"])
         if referral is None or referral.to_sector != store.source:
             raise NotFound(f"referral_id: no referral {cmd['referral_id']} was sent to {store.source} "

@@ -12,6 +12,7 @@ rule lists in ``after``, and at every child on its timer (``REFERRAL_RULES_INTER
 conditions that time alone makes true.
 """
 
+import hashlib
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -21,6 +22,7 @@ from typing import Any
 from sqlalchemy import Boolean, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from shared.contracts.common import CALLER_RECORD_ID_MAX as CALLER_ID_MAX
 from shared.exceptions import Conflict, ValidationFailed
 from shared.kit.referral_commands import ReferChildSchema, refer_child
 from shared.plumbing.db import dialect_insert, ending_open_transaction
@@ -79,7 +81,7 @@ def _turn(service: Any, store: Any, rule: AutomaticRule, child_id: str, commune:
         return "ended" if held else None
     if held:
         return None
-    firing = f"auto:{rule.rule_id}:{child_id}:{firings + 1}"
+    firing = firing_id(rule.rule_id, child_id, firings + 1)
     record = {"record_id": firing, "referral_id": firing, "child_id": child_id,
               "to_sector": rule.to_sector, "reason": rule.reason, "referred_on": on.isoformat(),
               "commune_code": commune, "urgency": rule.urgency}
@@ -94,11 +96,24 @@ def _turn(service: Any, store: Any, rule: AutomaticRule, child_id: str, commune:
     return "fired"
 
 
+def firing_id(rule_id: str, child_id: str, n: int) -> str:
+    """``auto:<rule>:<child>:<n>``, or, where that is longer than a caller's id may be, the rule and
+    child as a digest (the same for every replica and every look)."""
+    readable = f"auto:{rule_id}:{child_id}:{n}"
+    if len(readable) <= CALLER_ID_MAX:
+        return readable
+    return f"auto:{hashlib.sha256(f'{rule_id}:{child_id}'.encode()).hexdigest()[:32]}:{n}"
+
+
 def _note(store: Any, rule: AutomaticRule, child_id: str, holds: bool, firings: int) -> None:
-    statement = dialect_insert(store.session)(store.firing_model).values(
+    """Note the look's verdict, unless another look has noted a later firing meanwhile (a stale
+    "ended" must not reset a newer "holds")."""
+    model = store.firing_model
+    statement = dialect_insert(store.session)(model).values(
         rule_id=rule.rule_id, child_id=child_id, holds=holds, firings=firings)
     statement = statement.on_conflict_do_update(index_elements=["rule_id", "child_id"],
-                                                set_={"holds": holds, "firings": firings})
+                                                set_={"holds": holds, "firings": firings},
+                                                where=model.__table__.c.firings <= firings)
     with ending_open_transaction(store.session):
         store.session.execute(statement)
         store.session.commit()

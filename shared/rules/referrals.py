@@ -51,7 +51,7 @@ def fold(states: Iterable[str]) -> str:
     """The state a referral is in once all these events arrived, in any order (highest rank wins;
     a referral nobody answered is ``sent``)."""
     ranks = rules()["states"]
-    return max(states, key=lambda state: ranks[state]["rank"], default=SENT)
+    return max(states, key=lambda state: (ranks[state]["rank"], state), default=SENT)  # ties: by name
 
 
 def is_open(state: str) -> bool:

@@ -59,7 +59,7 @@ def test_a_severely_wasted_child_is_referred_once_and_again_only_after_recoverin
     call(health_container, "record_growth", wasted(child, "2026-05-01"))
     referrals = call(health_container, "referral_inbox", COMMUNE)
     assert sorted(row["referral_id"] for row in referrals if row["rule"] == "severe_wasting") == [
-        f"auto:severe_wasting:{child}:1", f"auto:severe_wasting:{child}:2"]
+        f"health:auto:severe_wasting:{child}:1", f"health:auto:severe_wasting:{child}:2"]
     assert {row["urgency"] for row in referrals} == {"urgent"}
 
 

@@ -43,6 +43,11 @@ def loop(health_container, education_container):
     return Loop()
 
 
+def listed(referral, sender="health"):
+    """A referral's id as every sector lists it: the sender's name, then the id the sender gave."""
+    return f"{sender}:{referral['referral_id']}"
+
+
 def states(rows):
     return [(row["referral_id"], row["state"]) for row in rows]
 
@@ -54,16 +59,16 @@ def test_a_referral_reaches_the_receivers_inbox_and_the_sender_sees_each_answer(
     [item] = loop.inbox()
     assert (item["referral_id"], item["from_sector"], item["reason"], item["state"], item["due_on"],
             item["overdue"], item["days_overdue"]) == (
-        referral["referral_id"], "health", "suspected_disability", "sent", "2026-04-01", True, 14)
-    loop.answer("accept_referral", make_referral_answer(referral["referral_id"], "accept"))
-    assert states(loop.sent()) == [(referral["referral_id"], "accepted")]
-    loop.answer("complete_referral", make_referral_answer(referral["referral_id"], "complete",
+        listed(referral), "health", "suspected_disability", "sent", "2026-04-01", True, 14)
+    loop.answer("accept_referral", make_referral_answer(listed(referral), "accept"))
+    assert states(loop.sent()) == [(listed(referral), "accepted")]
+    loop.answer("complete_referral", make_referral_answer(listed(referral), "complete",
                                                           completed_on="2026-03-20"))
     [done] = loop.sent()
     assert (done["state"], done["outcome"], done["closed_on"], done["overdue"]) == (
         "completed", "service_delivered", "2026-03-20", False)
     assert loop.inbox(status="open") == [] and states(loop.inbox(status="completed")) == [
-        (referral["referral_id"], "completed")]
+        (listed(referral), "completed")]
 
 
 def test_the_inbox_lists_the_most_urgent_first(loop):
@@ -74,13 +79,13 @@ def test_the_inbox_lists_the_most_urgent_first(loop):
     for referral in (later, routine, urgent):
         loop.refer(referral)
     assert [row["referral_id"] for row in loop.inbox()] == [
-        urgent["referral_id"], routine["referral_id"], later["referral_id"]]  # due 24/3, 31/3, 19/4
+        listed(urgent), listed(routine), listed(later)]  # due 24/3, 31/3, 19/4
 
 
 def test_answers_out_of_turn_are_typed_errors_and_store_nothing(loop, education_container, education_db):
     referral = make_referral(personal_id())
     loop.refer(referral)
-    rid = referral["referral_id"]
+    rid = listed(referral)
     with pytest.raises(Conflict, match="referral_id: referral .* is sent; it cannot take 'complete'"):
         call(education_container, "complete_referral", make_referral_answer(rid, "complete"))
     with pytest.raises(NotFound, match="referral_id: no referral ref-unknown was sent to education"):
@@ -143,7 +148,7 @@ def test_a_referral_sent_while_the_receiver_was_down_reaches_its_inbox_by_catch_
     assert caught["health"]["applied"] == 1
     assert call(education, "catch_up_referrals")["health"]["applied"] == 0  # a second run keeps nothing twice
     [item] = call(education, "referral_inbox", COMMUNE, as_of="2026-03-03", as_token=TEACHER)
-    assert (item["referral_id"], item["state"], item["overdue"]) == (referral["referral_id"], "sent", False)
+    assert (item["referral_id"], item["state"], item["overdue"]) == (listed(referral), "sent", False)
 
 
 def test_a_child_walks_through_all_four_sectors_with_accept_decline_complete_and_overdue(
@@ -156,7 +161,7 @@ def test_a_child_walks_through_all_four_sectors_with_accept_decline_complete_and
         record = make_referral(child, to_sector=receiver, **fields)
         write_and_wait(waits[sender], "refer_child", [record],
                        [(waits[receiver], f"handle_{sender}_referral_sent")])
-        return record["referral_id"]
+        return listed(record, sender)
 
     def answer(sender, receiver, method, record):
         event = {"accept_referral": "accepted", "decline_referral": "declined",
@@ -185,3 +190,27 @@ def test_a_child_walks_through_all_four_sectors_with_accept_decline_complete_and
     assert seen(health_container, "referral_inbox") == [(back_to_health, "accepted", True)]  # due 14/3
     assert seen(protection_container, "referrals_sent") == [(to_registrar, "sent", True)]
     assert seen(registry_container, "referrals_sent") == [(back_to_health, "accepted", True)]
+
+
+def test_two_sectors_giving_the_same_referral_id_send_two_referrals(
+        loop, health_container, protection_container, education_container):
+    health_one = make_referral(personal_id(), referral_id="REF-1")
+    protection_one = make_referral(personal_id(), referral_id="REF-1", reason="dropped_out")
+    loop.refer(health_one)
+    write_and_wait(protection_container, "refer_child", [protection_one],
+                   [(education_container, "handle_protection_referral_sent")])
+    assert sorted((row["referral_id"], row["child_id"], row["from_sector"]) for row in loop.inbox()) == [
+        ("health:REF-1", health_one["child_id"], "health"),
+        ("protection:REF-1", protection_one["child_id"], "protection")]
+
+
+def test_a_referral_withdrawn_after_it_was_accepted_leaves_both_lists_and_takes_no_more_answers(
+        loop, health_container, education_container):
+    referral = make_referral(personal_id())
+    loop.refer(referral)
+    loop.answer("accept_referral", make_referral_answer(listed(referral), "accept"))
+    write_and_wait(health_container, "void_record", [referral["record_id"], "wrong child"],
+                   [(education_container, "handle_health_record_voided")])
+    assert (loop.inbox(), loop.sent()) == ([], [])
+    with pytest.raises(NotFound, match="referral_id: no referral health:"):
+        call(education_container, "complete_referral", make_referral_answer(listed(referral), "complete"))

@@ -30,8 +30,9 @@ class Sectors:
             return self.sectors.answers[record["record_id"]]
 
         def refer_child(self, record):
-            return self._write(record, "sent", referral_id=record["referral_id"], from_sector="health",
-                               due_on=loop.DUE_ON, outcome=None, closed_on=None, decline_reason=None)
+            return self._write(record, "sent", referral_id=f"health:{record['referral_id']}",
+                               from_sector="health", due_on=loop.DUE_ON, outcome=None, closed_on=None,
+                               decline_reason=None)
 
         def accept_referral(self, record):
             return self._write(record, "accepted")

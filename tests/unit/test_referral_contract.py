@@ -56,3 +56,18 @@ def test_a_voided_acceptance_no_longer_counts_and_other_event_types_are_ignored(
     [referral] = fold_referrals([sent_fact(), answer_fact("referral_accepted", "r-acc", date(2026, 3, 5)),
                                  void, other])
     assert (referral.state, referral.accepted_on) == ("sent", None)
+
+
+def test_a_referral_whose_sending_was_voided_is_gone_even_if_an_answer_arrives_after_the_void():
+    void = Fact("health", "v-sent", VOIDED, {"record_id": "v-sent", "voided_record_id": "r-sent",
+                                            "voided_event_type": "referral_sent", "reason": "wrong child"})
+    late = answer_fact("referral_accepted", "r-acc", date(2026, 3, 5))
+    for order in permutations([sent_fact(), void, late]):
+        assert fold_referrals(order) == []
+
+
+def test_two_closing_answers_fold_to_the_same_state_in_either_order():
+    declined = answer_fact("referral_declined", "r-dec", date(2026, 3, 5), decline_reason="other")
+    done = answer_fact("referral_completed", "r-done", date(2026, 3, 6), outcome="not_needed")
+    assert {fold_referrals([sent_fact(), declined, done])[0].state,
+            fold_referrals([done, declined, sent_fact()])[0].state} == {"declined"}

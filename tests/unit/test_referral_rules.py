@@ -69,3 +69,12 @@ def test_the_network_is_counted_by_legacy_district_and_by_commune_on_the_2025_ma
         "legacy_district", "commune")
     assert referrals.network_rules()["works_when"] == {"completed_at_least": 1, "different_sectors": True,
                                                       "overdue_days": 30, "overdue_at_most": 0}
+
+
+def test_an_automatic_referrals_id_names_rule_child_and_firing_and_is_never_longer_than_a_callers():
+    from shared.kit.referral_rules import firing_id
+
+    assert firing_id("severe_wasting", "012324000001", 2) == "auto:severe_wasting:012324000001:2"
+    rule, child = "suspected_in_special_circumstance", "P" * 32
+    long = firing_id(rule, child, 1)
+    assert (len(long), long.endswith(":1"), long == firing_id(rule, child, 1)) == (39, True, True)
