@@ -6,8 +6,9 @@ two lists for a commune (``referral_inbox``: sent to this sector; ``referrals_se
 read by an officer of this sector whose areas hold the commune (``read:referrals:<sector>``), and
 how it hears the other sectors' answers and referrals: one reliable handler per referral event of
 every other source (and per void, so a withdrawn referral leaves the inbox), and
-``catch_up_referrals`` (RPC and timer) over their event logs (``shared.plumbing.event_logs``), so a
-referral sent while this service was down still reaches its inbox. The service's store mixes in
+``catch_up_referrals`` (RPC and timer) over their ``referral_events_since`` (the referral events
+of each sector's log and the voids of them, never the rest: health does not read protection's
+cases), so a referral sent while this service was down still reaches its inbox. The service's store mixes in
 ``ReferralStore``.
 """
 
@@ -25,7 +26,7 @@ from shared.kit import referral_commands as commands
 from shared.kit.access import guarded, require_area
 from shared.kit.referral_rules import REFERRAL_RULES_INTERVAL_KEY, look
 from shared.kit.referral_store import ReferralStore
-from shared.kit.sector import EXPECTED, write_rpc
+from shared.kit.sector import EXPECTED, EventsSinceSchema, write_rpc
 from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, add_event_handlers
 from shared.plumbing.db import ending_open_transaction
@@ -43,6 +44,7 @@ from shared.rules.referrals import rules_raised_by
 
 _log = logging.getLogger(__name__)
 READ_REFERRALS = "read:referrals:{sector}"
+REFERRAL_LOG = "referral_events_since"
 
 
 class RunRulesSchema(Schema):
@@ -71,7 +73,7 @@ def copy_referral_event(store: ReferralStore, body: dict | None) -> bool:
 def catch_up_referrals(service, source: str) -> dict:
     """Keep what ``source``'s log holds past the saved position that concerns this sector."""
     store = service.repository()
-    fetch = partial(fetch_page, service.referral_logs[source])
+    fetch = partial(fetch_page, service.referral_logs[source], method=REFERRAL_LOG)
     try:
         return follow_log(store.session, source, fetch, store.referral_position_model, record_id_of,
                           partial(store.referral_facts_among, source),
@@ -95,6 +97,12 @@ def take_referrals(service: type) -> None:
                        as_of: str | None = None) -> list[dict]:
         """Referrals this sector sent from a commune, each with its state and outcome."""
         return _listed(self, "from_sector", commune_code, status, as_of)
+
+    def referral_events_since(self, position: int = 0, limit: int = 1000) -> list[dict]:
+        """This sector's referral events and their voids after ``position``, oldest first, at most
+        ``limit``: what the other sectors read to catch up (never the rest of its log)."""
+        page = load(EventsSinceSchema, {"position": position, "limit": limit})
+        return self.repository().referral_events_since(page["position"], page["limit"])
 
     def catch_up_referrals_rpc(self) -> dict:
         """Keep the referral events of the other sectors that this sector missed (from their logs)."""
@@ -120,7 +128,9 @@ def take_referrals(service: type) -> None:
     service._copy_referral_event = _copy_referral_event
     if rules_raised_by(service.name):
         raise_automatic_referrals(service)
-    service.referral_logs = EventLogs(others)
+    service.referral_logs = EventLogs(others, method=REFERRAL_LOG)
+    service.referral_events_since = guarded("read:event_log", expected_exceptions=EXPECTED)(
+        referral_events_since)
     service.park = DeadLetters()
     add_event_handlers(service, [(source, event_type) for source in others
                                  for event_type in (*EVENTS, VOIDED)],

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Date, String, delete, select
+from sqlalchemy import JSON, Date, String, and_, delete, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.contracts import load_fact
@@ -22,6 +22,7 @@ from shared.contracts.fields import strict
 from shared.contracts.referrals import EVENTS, Referral, fold_referrals
 from shared.plumbing.db import dialect_insert, lock_key
 from shared.plumbing.event_logs import LogPositionMixin
+from shared.plumbing.outbox import events_since
 
 
 class ReferralFactMixin:
@@ -133,6 +134,15 @@ class ReferralStore:
         model = self.referral_model
         return list(self.session.scalars(select(model).where(
             getattr(model, side) == self.source, model.commune_code == commune_code)))
+
+    def referral_events_since(self, position: int, limit: int) -> list[dict]:
+        """The part of this sector's log other sectors follow for referrals: its referral events
+        and the voids of them, nothing else of what it records."""
+        model = self.outbox_model
+        voided_type = model.envelope[("payload", "voided_event_type")].as_string()
+        only = or_(model.event_type.in_(list(EVENTS)),
+                   and_(model.event_type == VOIDED, voided_type.in_(list(EVENTS))))
+        return events_since(self.session, model, position, limit, only)
 
     def referrals_of(self, child_id: str) -> list[Any]:
         model = self.referral_model

@@ -32,7 +32,7 @@ from shared.plumbing.tokens import SERVICE_KEY_FILE_KEY, ServiceSigner
 _log = logging.getLogger(__name__)
 CATCH_UP_BATCH = 500
 CATCH_UP_CALL_TIMEOUT = 10  # a page of 500 takes ~0.1 s; longer means the producer is stuck
-LOG_METHOD = "events_since"  # the one RPC a follower calls on each source (its broker user may call no other)
+LOG_METHOD = "events_since"  # the RPC a follower calls on each source (its broker user may call no other)
 
 Fetch = Callable[[int], list[dict]]
 Park = Callable[[Any, BaseException, str, str], None]
@@ -41,8 +41,8 @@ Park = Callable[[Any, BaseException, str, str], None]
 class EventLogs(DependencyProvider):
     rpc_reply_listener = PromptReplyListener()
 
-    def __init__(self, sources: tuple[str, ...]) -> None:
-        self.sources = sources
+    def __init__(self, sources: tuple[str, ...], method: str = LOG_METHOD) -> None:
+        self.sources, self.method = sources, method  # method: the log RPC it calls on each source
 
     def setup(self) -> None:
         self.signer = ServiceSigner(self.container.service_name,
@@ -50,7 +50,7 @@ class EventLogs(DependencyProvider):
 
     def calls(self) -> tuple[tuple[str, str], ...]:
         """The (service, method) RPCs this provider makes: what the service's broker user may call."""
-        return tuple((source, LOG_METHOD) for source in self.sources)
+        return tuple((source, self.method) for source in self.sources)
 
     def get_dependency(self, worker_ctx) -> dict[str, ServiceProxy]:
         as_service = AsService(worker_ctx, self.signer.token())
@@ -87,9 +87,10 @@ def unreachable(source: str, error: BaseException) -> dict:
     return {"source": source, "unreachable": reason}
 
 
-def fetch_page(producer: ServiceProxy, position: int) -> list[dict]:
-    """The producer's next ``CATCH_UP_BATCH`` log entries after ``position``."""
-    reply = getattr(producer, LOG_METHOD).call_async(position, CATCH_UP_BATCH)  # never cut mid-publish
+def fetch_page(producer: ServiceProxy, position: int, method: str = LOG_METHOD) -> list[dict]:
+    """The producer's next ``CATCH_UP_BATCH`` log entries after ``position`` (from ``method``: its
+    whole log, or a part of it such as ``referral_events_since``)."""
+    reply = getattr(producer, method).call_async(position, CATCH_UP_BATCH)  # never cut mid-publish
     with cancelled_on_stop(), eventlet.Timeout(CATCH_UP_CALL_TIMEOUT):
         return reply.result()
 

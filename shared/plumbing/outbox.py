@@ -68,11 +68,12 @@ def stage(session: Session, model: type, envelope: dict[str, Any], claimed_until
     return row
 
 
-def events_since(session: Session, model: type, position: int, limit: int) -> list[dict]:
-    """The event log after ``position``, oldest first, sent or not."""
-    rows = session.scalars(
-        select(model).where(model.position > position).order_by(model.position).limit(limit)
-    )
+def events_since(session: Session, model: type, position: int, limit: int, only: Any = None) -> list[dict]:
+    """The event log after ``position``, oldest first, sent or not (``only``: those rows alone)."""
+    query = select(model).where(model.position > position)
+    if only is not None:
+        query = query.where(only)
+    rows = session.scalars(query.order_by(model.position).limit(limit))
     return [{"position": row.position, "envelope": row.envelope} for row in rows]
 
 

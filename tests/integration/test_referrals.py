@@ -214,3 +214,19 @@ def test_a_referral_withdrawn_after_it_was_accepted_leaves_both_lists_and_takes_
     assert (loop.inbox(), loop.sent()) == ([], [])
     with pytest.raises(NotFound, match="referral_id: no referral health:"):
         call(education_container, "complete_referral", make_referral_answer(listed(referral), "complete"))
+
+
+def test_the_log_other_sectors_follow_for_referrals_holds_only_referral_events_and_their_voids(
+        loop, health_container, education_container):
+    from tests.support.factories import make_vaccination
+
+    child = personal_id()
+    call(health_container, "record_vaccination", make_vaccination(child))
+    kept, withdrawn = make_referral(child), make_referral(child)
+    loop.refer(kept)
+    loop.refer(withdrawn)
+    call(health_container, "void_record", withdrawn["record_id"], "sent twice")
+    entries = call(health_container, "referral_events_since", 0, 10)
+    assert [(e["envelope"]["event_type"], e["envelope"]["payload"].get("referral_id")) for e in entries] == [
+        ("referral_sent", listed(kept)), ("referral_sent", listed(withdrawn)), ("record_voided", None)]
+    assert len(call(health_container, "events_since", 0, 10)) == 4  # the dose is in the whole log only

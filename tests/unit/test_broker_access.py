@@ -57,10 +57,10 @@ def handler_queues(service: str, pairs) -> str:
 
 def test_each_service_declares_what_it_does_on_the_broker(declared):
     health, registry, reporting = declared["health"], declared["registry"], declared["reporting"]
-    assert health.calls == (("education", "events_since"), ("protection", "events_since"),
-                            ("registry", "events_since"))
-    assert registry.calls == (("education", "events_since"), ("health", "events_since"),
-                              ("protection", "events_since"))
+    assert health.calls == (("education", "referral_events_since"), ("protection", "referral_events_since"),
+                            ("registry", "events_since"), ("registry", "referral_events_since"))
+    assert registry.calls == (("education", "referral_events_since"), ("health", "referral_events_since"),
+                              ("protection", "referral_events_since"))
     assert reporting.calls == tuple((source, "events_since")
                                     for source in ("education", "health", "protection", "registry"))
     assert [(h.source, h.event_type) for h in health.handlers] == HEALTH_FOLLOWS
@@ -83,8 +83,9 @@ def test_the_health_service_may_touch_only_its_own_queues_and_exchanges(declared
         configure=rf"^(nameko-rpc|health\.events|health\.retry|{followed}|{own})$",
         write=rf"^(nameko-rpc|health\.events|health\.retry|{own})$",
         read=rf"^(nameko-rpc|{followed}|health\.retry|{own})$",
-        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|education\.events_since|"
-                                               r"protection\.events_since|registry\.events_since)$",
+        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|education\.referral_events_since|"
+                                               r"protection\.referral_events_since|registry\.events_since|"
+                                               r"registry\.referral_events_since)$",
                            read=rf"^(health\.\*|{UUID})$"),))
 
 
@@ -97,8 +98,8 @@ def test_the_registry_publishes_its_events_answers_calls_and_follows_only_the_ot
         configure=rf"^(nameko-rpc|registry\.events|registry\.retry|{followed}|{own})$",
         write=rf"^(nameko-rpc|registry\.events|registry\.retry|{own})$",
         read=rf"^(nameko-rpc|{followed}|registry\.retry|{own})$",
-        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|education\.events_since|"
-                                               r"health\.events_since|protection\.events_since)$",
+        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|education\.referral_events_since|"
+                                               r"health\.referral_events_since|protection\.referral_events_since)$",
                            read=r"^(registry\.\*|" + UUID + r")$"),))
 
 
@@ -176,7 +177,8 @@ def test_the_definitions_file_holds_exact_permissions_and_no_password(declared):
     assert document["permissions"][0]["write"] == health.write
     assert document["topic_permissions"] == [
         {"user": "ecd-health", "vhost": "ecd", "exchange": "nameko-rpc",
-         "write": rf"^({REPLY_KEY}|education\.events_since|protection\.events_since|registry\.events_since)$",
+         "write": rf"^({REPLY_KEY}|education\.referral_events_since|protection\.referral_events_since|"
+                  r"registry\.events_since|registry\.referral_events_since)$",
          "read": rf"^(health\.\*|{UUID})$"},
         {"user": "ecd-system-his", "vhost": "ecd", "exchange": "nameko-rpc",
          "write": r"^health\.[a-z_]+$", "read": f"^{UUID}$"}]
