@@ -16,6 +16,8 @@ Counts are made for every commune of the area's province and added up the tree (
 Those that single out protection (a sector pair with protection, the reason protection_concern, the
 protection total; ``protected`` in ``data/referrals.yaml``) are small-cell suppressed like protection's
 own; the others are hidden only where one would give a suppressed count away (a total less its parts).
+The timeliness figures (completed in time, median days, overdue) leave protection's referrals out:
+they are never suppressed, and in a commune with one protection referral they would tell how it went.
 """
 
 from collections import defaultdict
@@ -73,14 +75,15 @@ def open_on(day: date):
 def counted(as_of: date, start: date, end: date) -> dict[str, Any]:
     r = Referral
     sent = and_(r.referred_on >= start, r.referred_on <= end)
-    due = and_(r.due_on >= start, r.due_on <= end)
+    due = and_(r.due_on >= start, r.due_on <= end, r.protected.is_(False))
     protected = and_(sent, r.protected.is_(True))
     found = {SENT: sent, PROTECTED: protected, OTHER: and_(sent, r.protected.is_(False)),
              PROTECTED_ELSE: and_(protected, r.reason.not_in(protected_reasons()))}
     found.update({pair_name(s, x): and_(sent, r.from_sector == s, r.to_sector == x) for s, x in pairs()})
     found.update({reason_name(x): and_(sent, r.reason == x) for x in referrals.reasons()})
     found.update({DUE: due, ON_TIME: and_(due, r.state == referrals.COMPLETED, r.closed_on <= r.due_on),
-                  OVERDUE: and_(r.referred_on <= as_of, r.due_on < as_of, open_on(as_of))})
+                  OVERDUE: and_(r.referred_on <= as_of, r.due_on < as_of, open_on(as_of),
+                                r.protected.is_(False))})
     found.update(referral_network.counted(start, end, open_on))
     return found
 

@@ -191,10 +191,11 @@ class ReportingRepository:
     def completions(self, area_column: str, code: str, start: date, end: date, by: str
                     ) -> list[tuple[str | None, int]]:
         """(commune, days from referral to completion) of each referral placed in the area and
-        completed within the period."""
+        completed within the period, protection's left out (a median is never suppressed)."""
         r = Referral
         query = select(getattr(r, by), r.referred_on, r.closed_on).where(
             getattr(r, area_column) == code, r.state == referrals.COMPLETED, r.referred_on.is_not(None),
+            r.protected.is_(False),
             r.closed_on >= start, r.closed_on <= end)
         return [(commune, (closed - sent).days) for commune, sent, closed in self.session.execute(query)]
 

@@ -153,13 +153,14 @@ def test_every_referral_figure_of_the_province_equals_the_hand_count(province):
         "referrals_sent_protection": count(5),  # each of 5 at least: shown at the province
         **{f"referrals_sent_{s}_to_{r}": count(pairs.get((s, r), 0)) for s in SECTORS for r in SECTORS},
         **{f"referrals_sent_reason_{x}": count(reasons.get(x, 0)) for x in referrals.reasons()},
-        # Due in the period: all but D2, G1 and E3 = 14; completed by their deadline: A1, A2, A3, B1, C2,
-        # D1 (due 09/01, done 05/01), E1 = 7. Not: A4 and B3 (late), A6 and C1 (declined), A5, B2, E2 (open).
-        "referrals_completed_on_time": {"numerator": 7, "denominator": 14, "value": 0.5},
-        # Completed in the period: 1 (A2), 4 (A4), 5 (B1), 6 (A3), 12 (C2), 14 (E1), 17 (A1), 26 (D1),
-        # 40 (B3): the 5th of 9 is 12 days.
-        "referrals_median_days_to_completion": days(12, 9),
-        "referrals_overdue": count(3),  # A5, B2, E2 open past their deadline on 30/06
+        # The timeliness figures leave protection's referrals (A3 A4 A6 B1 B2) out. Due in the period: all
+        # but D2, G1, E3 and those five = 9; completed by their deadline: A1, A2, C2, D1 (due 09/01, done
+        # 05/01), E1 = 5. Not: B3 (late), C1 (declined), A5, E2 (open).
+        "referrals_completed_on_time": {"numerator": 5, "denominator": 9, "value": 0.5556},
+        # Completed in the period, protection's aside: 1 (A2), 12 (C2), 14 (E1), 17 (A1), 26 (D1), 40 (B3):
+        # the middle of 6 is (14 + 17) / 2.
+        "referrals_median_days_to_completion": days(15.5, 6),
+        "referrals_overdue": count(2),  # A5, E2 open past their deadline on 30/06 (B2 is protection's)
         # Networks that worked: 105 (A1, A3 between sectors, completed; nothing long overdue) and 107 (E1;
         # E2 is 30 days overdue, not more). Not 106 (B2 133 days overdue), 109 (C1 declined, C2 within
         # health), 108 (D1 sent in 2024), nor 110-112 (no referral): 2 of 8 districts.
@@ -169,8 +170,8 @@ def test_every_referral_figure_of_the_province_equals_the_hand_count(province):
 
 
 @pytest.mark.parametrize(("district", "sent", "on_time", "median", "overdue", "works"), [
-    ("105", 6, (3, 6), days(5.0, 4), 1, 1),  # A1 A2 A3 in time of A1-A6; median of 1 4 6 17; A5
-    ("106", 3, (1, 3), days(22.5, 2), 1, 0),  # B1 of B1-B3; median of 5 and 40; B2
+    ("105", 6, (2, 3), days(9.0, 2), 1, 1),  # A1 A2 in time of A1 A2 A5; median of 1 and 17; A5
+    ("106", 3, (0, 1), days(40, 1), 0, 0),  # B3 late; median of 40 (B1, B2: protection's)
     ("107", 2, (1, 2), days(14, 1), 1, 1),  # E1 of E1 E2; E2
     ("108", 0, (1, 1), days(26, 1), 0, 0),  # D1, due in the period, sent before it
     ("109", 2, (1, 2), days(12, 1), 0, 0),  # C2 of C1 C2
@@ -217,7 +218,7 @@ def test_counts_without_protection_are_not_suppressed_for_being_small_only_to_pr
 def test_overdue_referrals_are_counted_per_commune(province):
     report = call(province, "indicators", "12", "2025-06-30", PERIOD, True)
     overdue = {c["code"]: c["indicators"]["referrals_overdue"]["value"] for c in report["communes"]}
-    assert {code: n for code, n in overdue.items() if n} == {"03386": 1, "03390": 1, "03433": 1}  # A5 B2 E2
+    assert {code: n for code, n in overdue.items() if n} == {"03386": 1, "03433": 1}  # A5 E2 (not B2)
     assert len(overdue) == 106
     assert report["communes"][0]["indicators"]["referral_network_coverage"] == network(0, 0)  # no district
 
@@ -234,11 +235,11 @@ def test_on_the_2025_map_the_network_is_counted_by_commune(province):
 
 def test_a_report_for_an_earlier_date_reads_the_referrals_as_they_stood_then(province):
     """On 31/03 (Q1): sent A1, A2, B1, B2, B3, C1, C2, E1 = 8 (A3 and later not yet); open and past
-    their deadline: B2 (17/02) and B3 (31/03 is its last day: not yet) = 1; D1 and B1 done in time,
+    their deadline: B2 (17/02, protection's: not counted) and B3 (31/03 is its last day: not yet) = 0;
     completed later (B3 on 10/04) does not count as completed on 31/03."""
     figures = call(province, "indicators", "12", "2025-03-31", {"start": "2025-01-01", "end": "2025-03-31"})[
         "indicators"]
-    # Due in Q1: B1 17/01, B2 17/02, C2 19/02, D1 09/01, A1 05/03, A2 12/03, E1 17/03, B3 31/03 = 8;
-    # in time: B1, C2, D1, A1, A2, E1 = 6.
+    # Due in Q1, protection's (B1, B2) aside: C2 19/02, D1 09/01, A1 05/03, A2 12/03, E1 17/03, B3 31/03
+    # = 6; in time: C2, D1, A1, A2, E1 = 5.
     assert (figures["referrals_sent"], figures["referrals_overdue"], figures["referrals_completed_on_time"]) \
-        == (count(8), count(1), {"numerator": 6, "denominator": 8, "value": 0.75})
+        == (count(8), count(0), {"numerator": 5, "denominator": 6, "value": 0.8333})
