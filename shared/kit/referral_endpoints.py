@@ -39,6 +39,7 @@ from shared.plumbing.event_logs import (
     unreachable,
 )
 from shared.plumbing.timers import configured_timer
+from shared.rules.admin_units import admin_units
 from shared.rules.clock import today
 from shared.rules.referrals import rules_raised_by
 
@@ -143,7 +144,7 @@ def _listed(service, side: str, commune_code: str, status: str | None, as_of: st
                                                "as_of": as_of})
     on = query["as_of"] or today()
     require_area(service.caller.identity, query["commune_code"], on, f"Commune {query['commune_code']}")
-    rows = service.repository().referrals_in(side, query["commune_code"])
+    rows = service.repository().referrals_in(side, query["commune_code"], admin_units().map_on(on))
     return [commands.as_json(item) for item in commands.listed(rows, query["status"], on)]
 
 

@@ -23,6 +23,7 @@ from shared.contracts.referrals import EVENTS, Referral, fold_referrals
 from shared.plumbing.db import dialect_insert, lock_key
 from shared.plumbing.event_logs import LogPositionMixin
 from shared.plumbing.outbox import events_since
+from shared.rules.admin_units import CURRENT, AdminUnits, admin_units
 
 
 class ReferralFactMixin:
@@ -47,7 +48,9 @@ class ReferralMixin:
     child_id: Mapped[str] = mapped_column(String(32), index=True)
     from_sector: Mapped[str] = mapped_column(String(16))
     to_sector: Mapped[str] = mapped_column(String(16))
-    commune_code: Mapped[str] = mapped_column(String(5), index=True)
+    commune_code: Mapped[str] = mapped_column(String(5))  # as sent: on the map in force that day
+    legacy_commune: Mapped[str | None] = mapped_column(String(5), nullable=True, index=True)
+    current_commune: Mapped[str | None] = mapped_column(String(5), nullable=True, index=True)
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     urgency: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -118,7 +121,8 @@ class ReferralStore:
         if not folded:
             return None
         referral = folded[0]
-        self.session.add(self.referral_model(child_id=child_id, **asdict(referral)))
+        self.session.add(self.referral_model(child_id=child_id, **asdict(referral),
+                                             **placed(referral, admin_units())))
         return referral
 
     def referral_facts_among(self, source: str, record_ids: list[str]) -> set[str]:
@@ -129,11 +133,13 @@ class ReferralStore:
         return set(self.session.scalars(select(facts.record_id).where(
             facts.source == source, facts.record_id.in_(record_ids))))
 
-    def referrals_in(self, side: str, commune_code: str) -> list[Any]:
-        """The referrals of a commune this sector received (``side`` = ``to_sector``) or sent."""
+    def referrals_in(self, side: str, commune_code: str, map_version: str) -> list[Any]:
+        """The referrals of a commune this sector received (``side`` = ``to_sector``) or sent, the
+        commune read on ``map_version``: a referral sent before 1 July 2025 is in its 2025 ward's list."""
         model = self.referral_model
+        column = model.current_commune if map_version == CURRENT else model.legacy_commune
         return list(self.session.scalars(select(model).where(
-            getattr(model, side) == self.source, model.commune_code == commune_code)))
+            getattr(model, side) == self.source, column == commune_code)))
 
     def referral_events_since(self, position: int, limit: int) -> list[dict]:
         """The part of this sector's log other sectors follow for referrals: its referral events
@@ -147,6 +153,17 @@ class ReferralStore:
     def referrals_of(self, child_id: str) -> list[Any]:
         model = self.referral_model
         return list(self.session.scalars(select(model).where(model.child_id == child_id)))
+
+
+def placed(referral: Referral, units: AdminUnits) -> dict[str, str | None]:
+    """Where a referral lies on both maps: sent on the legacy map, also in the ward its commune
+    merged into; sent on the 2025 map, in no legacy commune (one ward came from several)."""
+    code = referral.commune_code
+    if referral.referred_on is not None and units.map_on(referral.referred_on) == CURRENT:
+        return {"legacy_commune": None, "current_commune": code}
+    if referral.referred_on is None and code in units.current and code not in units.legacy:
+        return {"legacy_commune": None, "current_commune": code}
+    return {"legacy_commune": code, "current_commune": units.legacy_to_current.get(code)}
 
 
 def days_between(start: date | None, end: date) -> int | None:

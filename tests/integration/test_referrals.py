@@ -230,3 +230,10 @@ def test_the_log_other_sectors_follow_for_referrals_holds_only_referral_events_a
     assert [(e["envelope"]["event_type"], e["envelope"]["payload"].get("referral_id")) for e in entries] == [
         ("referral_sent", listed(kept)), ("referral_sent", listed(withdrawn)), ("record_voided", None)]
     assert len(call(health_container, "events_since", 0, 10)) == 4  # the dose is in the whole log only
+
+
+def test_a_referral_sent_before_the_2025_map_is_in_its_wards_inbox_after_it(loop):
+    before = make_referral(personal_id(), referred_on="2025-06-10", commune_code=NEIGHBOUR)  # legacy 03391
+    loop.refer(before)
+    [item] = loop.inbox()  # ward 03388 on 15/04/2026, which 03391 merged into
+    assert (item["referral_id"], item["commune_code"]) == (listed(before), NEIGHBOUR)
