@@ -81,12 +81,13 @@ def _turn(service: Any, store: Any, rule: AutomaticRule, child_id: str, commune:
         return "ended" if held else None
     if held:
         return None
-    firing = firing_id(rule.rule_id, child_id, firings + 1)
+    firing = firing_id(rule.rule_id, child_id, firings + 1, readable=not rule.private)
     record = {"record_id": firing, "referral_id": firing, "child_id": child_id,
               "to_sector": rule.to_sector, "reason": rule.reason, "referred_on": on.isoformat(),
               "commune_code": commune, "urgency": rule.urgency}
     try:
-        service.write_by_rule(rule.rule_id, ReferChildSchema, partial(refer_child, rule=rule.rule_id), record)
+        named = None if rule.private else rule.rule_id
+        service.write_by_rule(rule.rule_id, ReferChildSchema, partial(refer_child, rule=named), record)
     except Conflict:  # written on another day by a look that stopped before noting it: it fired
         pass
     except ValidationFailed as error:  # e.g. a commune no longer on the map: look again next time
@@ -96,12 +97,12 @@ def _turn(service: Any, store: Any, rule: AutomaticRule, child_id: str, commune:
     return "fired"
 
 
-def firing_id(rule_id: str, child_id: str, n: int) -> str:
-    """``auto:<rule>:<child>:<n>``, or, where that is longer than a caller's id may be, the rule and
-    child as a digest (the same for every replica and every look)."""
-    readable = f"auto:{rule_id}:{child_id}:{n}"
-    if len(readable) <= CALLER_ID_MAX:
-        return readable
+def firing_id(rule_id: str, child_id: str, n: int, readable: bool = True) -> str:
+    """``auto:<rule>:<child>:<n>``, or, for a private rule or where that is longer than a caller's id
+    may be, the rule and child as a digest (the same for every replica and every look)."""
+    named = f"auto:{rule_id}:{child_id}:{n}"
+    if readable and len(named) <= CALLER_ID_MAX:
+        return named
     return f"auto:{hashlib.sha256(f'{rule_id}:{child_id}'.encode()).hexdigest()[:32]}:{n}"
 
 

@@ -75,13 +75,15 @@ class AutomaticRule:
     urgency: str
     after: tuple[str, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
+    private: bool = False  # its events name neither the rule nor the condition
 
 
 @cache
 def automatic_rules() -> tuple[AutomaticRule, ...]:
     data = yaml.safe_load((files("shared.rules") / "data" / "referral_rules.yaml").read_text("utf-8"))
     return tuple(AutomaticRule(rule_id, spec["raised_by"], spec["condition"], spec["reason"], spec["to"],
-                               spec["urgency"], tuple(spec.get("after", ())), spec.get("params", {}))
+                               spec["urgency"], tuple(spec.get("after", ())), spec.get("params", {}),
+                               spec.get("private", False))
                  for rule_id, spec in data["rules"].items())
 
 

@@ -76,7 +76,8 @@ def test_a_suspected_disability_goes_to_education_and_to_protection_for_a_child_
         "suspected_disability", "health", "suspected_disability")
     [to_protection] = call(protection_container, "referral_inbox", COMMUNE)
     assert (to_protection["reason"], to_protection["from_sector"], to_protection["rule"]) == (
-        "suspected_disability", "protection", "suspected_in_special_circumstance")
+        "suspected_disability", "protection", None)  # a private rule: its event does not name it
+    assert "special" not in to_protection["referral_id"]
     assert call(protection_container, "catch_up_referrals")["health"]["applied"] == 0
     assert call(protection_container, "run_referral_rules") == {"fired": 0, "ended": 0}
     assert len(call(protection_container, "referral_inbox", COMMUNE)) == 1
