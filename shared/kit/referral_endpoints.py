@@ -21,7 +21,7 @@ from shared.contracts import SOURCES
 from shared.contracts.events import load_envelope
 from shared.contracts.facts import VOIDED
 from shared.contracts.fields import load, report_date
-from shared.contracts.referrals import EVENTS, is_referral_event
+from shared.contracts.referrals import EVENTS, SENT, is_referral_event
 from shared.kit import referral_commands as commands
 from shared.kit.access import guarded, require_area
 from shared.kit.referral_rules import REFERRAL_RULES_INTERVAL_KEY, look
@@ -106,8 +106,12 @@ def take_referrals(service: type) -> None:
         return self.repository().referral_events_since(page["position"], page["limit"])
 
     def catch_up_referrals_rpc(self) -> dict:
-        """Keep the referral events of the other sectors that this sector missed (from their logs)."""
-        return {source: catch_up_referrals(self, source) for source in others}
+        """Keep the referral events of the other sectors that this sector missed (from their logs);
+        a rule that looks when one arrives (protection's) looks once after them, as a handler would."""
+        results = {source: catch_up_referrals(self, source) for source in others}
+        if any(result.get("applied") for result in results.values()) and rules_raised_by(self.name):
+            look(self, None, today(), trigger=SENT)
+        return results
 
     def catch_up_periodically(self) -> None:
         catch_up_referrals_rpc(self)

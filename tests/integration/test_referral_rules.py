@@ -121,3 +121,26 @@ def test_a_long_overdue_dose_and_a_child_the_registry_does_not_know_are_referred
     assert call(health_container, "run_referral_rules") == {"fired": 2, "ended": 0}
     assert sorted(sent(health_container)) == [("no_birth_registration", "registry"),
                                               ("vaccination_overdue", "health")]
+
+
+def test_a_health_referral_protection_catches_up_on_still_fires_its_rule_once(
+        registry_container, health_container, education_container, container_factory, service_config,
+        tmp_path):
+    from services.protection.service import ProtectionService
+
+    birth = make_birth(date_of_birth="2024-03-01")
+    write_and_wait(registry_container, "register_birth", [birth],
+                   [(c, "handle_registry_birth_registered") for c in (health_container, education_container)])
+    child = birth["child_id"]
+    write_and_wait(health_container, "record_screening",
+                   [make_screening(child, kind="disability", result="suspected", screened_on="2026-03-01")],
+                   [(education_container, "handle_health_referral_sent")])  # protection is not running
+    protection = container_factory(ProtectionService, service_config(
+        "protection", NOTES_KEY_FILE=str(tmp_path / "notes.key")))
+    protection.start()
+    call(protection, "record_special_circumstance", make_special_circumstance(child))
+    assert call(protection, "referral_inbox", COMMUNE) == []
+    assert call(protection, "catch_up_referrals")["health"]["applied"] == 1
+    assert call(protection, "catch_up_referrals")["health"]["applied"] == 0
+    [referral] = call(protection, "referral_inbox", COMMUNE)
+    assert (referral["reason"], referral["from_sector"]) == ("suspected_disability", "protection")
