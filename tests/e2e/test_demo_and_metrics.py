@@ -44,7 +44,7 @@ CHECKED_LINES = """\
 ✓ All 24 figures match the hand count.
 """
 LOOP_HEADER = ("One referral loop, health → education, through the RPCs (tools/demo_referrals.py), "
-               "demo-referral-9:\n")
+               "health:demo-referral-9:\n")
 WALKED_BEFORE = ("  (walked by an earlier run: each write answers as then and stores nothing; the referral "
                  "stays completed)\n")
 COMPLETED = "completed (service_delivered on 2026-06-10)"
