@@ -2,6 +2,7 @@
 purpose-bound and audited, and every protection aggregate equals a hand count, small cells hidden."""
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -67,8 +68,11 @@ def test_notes_never_reach_the_broker_a_record_row_or_the_disk_in_clear(platform
                                                                        protection_db):
     captured = []
     with Connection(protection_container.config["AMQP_URI"]) as conn:
-        tap = Queue("test-protection-tap", Exchange("protection.events", type="topic", durable=True),
-                    routing_key="#", auto_delete=True)
+        # a queue of this connection alone: one left by a killed run (read with basic_get, an
+        # auto_delete queue is never deleted) held other tests' events
+        tap = Queue(f"test-protection-tap-{uuid.uuid4().hex}",
+                    Exchange("protection.events", type="topic", durable=True), routing_key="#",
+                    exclusive=True)
         tap(conn.channel()).declare()
         case = make_case(platform.child())
         platform.protect("open_case", case)
