@@ -10,7 +10,6 @@ on its own base and mixes ``ReferralStore`` into its store, naming them.
 """
 
 from dataclasses import asdict
-from datetime import date
 from typing import Any
 
 from sqlalchemy import JSON, Date, String, and_, delete, or_, select
@@ -150,10 +149,6 @@ class ReferralStore:
                    and_(model.event_type == VOIDED, voided_type.in_(list(EVENTS))))
         return events_since(self.session, model, position, limit, only)
 
-    def referrals_of(self, child_id: str) -> list[Any]:
-        model = self.referral_model
-        return list(self.session.scalars(select(model).where(model.child_id == child_id)))
-
 
 def placed(referral: Referral, units: AdminUnits) -> dict[str, str | None]:
     """Where a referral lies on both maps: sent on the legacy map, also in the ward its commune
@@ -165,6 +160,3 @@ def placed(referral: Referral, units: AdminUnits) -> dict[str, str | None]:
         return {"legacy_commune": None, "current_commune": code}
     return {"legacy_commune": code, "current_commune": units.legacy_to_current.get(code)}
 
-
-def days_between(start: date | None, end: date) -> int | None:
-    return None if start is None else (end - start).days
