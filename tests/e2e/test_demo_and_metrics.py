@@ -153,16 +153,19 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
         demo_commune.load(rpc.registry)
         demo.wait_for_projection(rpc.reporting, demo_commune.EVENT_COUNT)
 
-    def scrape(name):
+    def scrape(name, path="metrics"):
         try:
-            return requests.get(f"http://{ports[name]}/metrics", timeout=2).text
+            return requests.get(f"http://{ports[name]}/{path}", timeout=2).text
         except requests.ConnectionError:
             return ""
 
     try:
-        texts = {name: wait_until(lambda n=name: scrape(n), 60, f"{name} /metrics") for name in ports}
+        # /metrics answers from the moment the web server is up; /healthz says "ok" only once every
+        # queue consumer is ready, which for a service started just now may be a little later.
         for name in ports:
-            assert requests.get(f"http://{ports[name]}/healthz", timeout=2).text == "ok"
+            wait_until(lambda n=name: scrape(n, "healthz") == "ok", 60, f"{name} /healthz ok")
+        texts = {name: scrape(name) for name in ports}
+        for name in ports:
             assert f"{name}_outbox_backlog" in texts[name]
     finally:
         for process in others.values():
