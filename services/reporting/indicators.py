@@ -22,17 +22,15 @@ from typing import Any
 
 from sqlalchemy import and_
 
-from services.reporting import (
-    education_indicators,
-    health_indicators,
-    protection_indicators,
-    province_cells,
-    referral_indicators,
-)
+from services.reporting import province_cells
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
 from services.reporting.province_cells import Cut
 from services.reporting.repository import ReportingRepository
+from services.reporting.sources.education import indicators as education_indicators
+from services.reporting.sources.health import indicators as health_indicators
+from services.reporting.sources.protection import indicators as protection_indicators
+from services.reporting.sources.referrals import indicators as referral_indicators
 from shared.exceptions import ValidationFailed
 from shared.rules import schooling
 from shared.rules.admin_units import LEGACY, AdminUnits

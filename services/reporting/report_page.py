@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta, timezone
 from html import escape
 from typing import Any
 
-from services.reporting.protection_labels import protection_label
-from services.reporting.referral_labels import is_breakdown, is_referral, referral_label
+from services.reporting.sources.protection.labels import protection_label
+from services.reporting.sources.referrals.labels import is_breakdown, is_referral, referral_label
 
 VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 LABELS = {

@@ -14,13 +14,17 @@ from functools import partial
 from nameko.web.handlers import http
 
 from services.reporting import http_views, schemas, use_cases
-from services.reporting.education_view import education_section
-from services.reporting.health_view import health_section
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import AuditEntry, ChildView, ReportingBase
-from services.reporting.protection_view import audit_protection_read, protection_read, protection_section
-from services.reporting.referral_view import referral_rows, referral_section
 from services.reporting.repository import ReportingRepository
+from services.reporting.sources.education.view import education_section
+from services.reporting.sources.health.view import health_section
+from services.reporting.sources.protection.view import (
+    audit_protection_read,
+    protection_read,
+    protection_section,
+)
+from services.reporting.sources.referrals.view import referral_rows, referral_section
 from shared.contracts import SOURCES, event_types
 from shared.contracts.fields import load
 from shared.exceptions import Forbidden, NotFound, Unauthenticated, ValidationFailed

@@ -12,8 +12,9 @@ contract) is dead-lettered and passed, so one bad event cannot hold reporting be
 from sqlalchemy.orm import Session
 
 from services.reporting.orm import SourcePosition
-from services.reporting.projections import PROJECTIONS, REPROJECT, referrals
 from services.reporting.repository import ReportingRepository
+from services.reporting.sources import PROJECTIONS, REPROJECT
+from services.reporting.sources.referrals import projection as referrals
 from shared.contracts.events import load_envelope
 from shared.contracts.referrals import is_referral_event
 from shared.plumbing.db import ending_open_transaction

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from services.reporting import projections
+from services.reporting import sources as projections
 from services.reporting.orm import Fact, ReportingBase
 from services.reporting.repository import ReportingRepository
 from services.reporting.use_cases import apply_event

@@ -6,9 +6,11 @@ from datetime import date
 
 import pytest
 
-from services.reporting import education_indicators, health_indicators, protection_indicators
 from services.reporting.indicators import ratio
 from services.reporting.province_cells import Cut, suppressed, tree
+from services.reporting.sources.education import indicators as education_indicators
+from services.reporting.sources.health import indicators as health_indicators
+from services.reporting.sources.protection import indicators as protection_indicators
 from shared.rules.admin_units import LEGACY, admin_units
 
 PROVINCE, CITY = ("province", "12"), ("district", "105")  # Lai Châu, Lai Châu city, on the legacy map

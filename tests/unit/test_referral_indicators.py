@@ -2,9 +2,9 @@
 suppressed for being small, no suppressed one can be had by subtraction, and the network coverage
 counts the units of its level whose referrals meet the rule."""
 
-from services.reporting import referral_indicators as ri
-from services.reporting import referral_network as network
 from services.reporting.province_cells import Cut, suppressed, tree
+from services.reporting.sources.referrals import indicators as ri
+from services.reporting.sources.referrals import network
 from services.reporting.suppression import Table
 from shared.rules import protection
 from shared.rules.admin_units import CURRENT, LEGACY, admin_units

@@ -3,9 +3,9 @@ name, a median in days, the network's unit, and no rows for pairs or reasons wit
 
 from datetime import UTC, datetime
 
-from services.reporting import referral_indicators as ri
 from services.reporting.province_cells import suppressed, tree
 from services.reporting.report_page import render_report
+from services.reporting.sources.referrals import indicators as ri
 from shared.rules.admin_units import LEGACY, admin_units
 
 GENERATED = datetime(2025, 7, 2, 1, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
 from services.reporting.orm import Referral, ReportingBase
-from services.reporting.projections.referrals import referral_rows, touches_referrals
 from services.reporting.repository import ReportingRepository
+from services.reporting.sources.referrals.projection import referral_rows, touches_referrals
 from services.reporting.use_cases import apply_event
 from shared.contracts import load_fact
 from shared.plumbing.metrics import service_metrics

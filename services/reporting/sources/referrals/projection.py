@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from services.reporting.orm import Referral as ReferralRow
-from services.reporting.projections.registry import placement
 from services.reporting.repository import REFERRAL_MODELS, ReportingRepository
+from services.reporting.sources.registry.projection import placement
 from shared.contracts.facts import VOIDED, Fact
 from shared.contracts.referrals import Referral, fold_referrals, is_referral_event
 from shared.rules import referrals

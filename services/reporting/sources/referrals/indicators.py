@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_
 
-from services.reporting import referral_network
 from services.reporting.orm import Referral
 from services.reporting.province_cells import Cut, province_of, suppressed, tree
 from services.reporting.repository import ReportingRepository
+from services.reporting.sources.referrals import network as referral_network
 from services.reporting.suppression import Node, Table
 from shared.rules import protection, referrals
 from shared.rules.admin_units import AdminUnits

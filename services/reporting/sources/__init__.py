@@ -9,7 +9,10 @@ entries); the handlers, catch-up and fact store need no change.
 
 from collections.abc import Callable
 
-from services.reporting.projections import education, health, protection, registry
+from services.reporting.sources.education import projection as education
+from services.reporting.sources.health import projection as health
+from services.reporting.sources.protection import projection as protection
+from services.reporting.sources.registry import projection as registry
 from shared.contracts import SOURCES
 
 Projection = Callable[..., None]

@@ -9,8 +9,8 @@ order. A case is placed where it was opened, on both maps.
 from typing import Any
 
 from services.reporting.orm import ProtectionCase, ProtectionEpisode
-from services.reporting.projections.registry import placement
 from services.reporting.repository import PROTECTION_MODELS, ReportingRepository
+from services.reporting.sources.registry.projection import placement
 from shared.contracts.facts import Fact
 from shared.contracts.protection import Case, Episode, fold_protection
 from shared.rules.admin_units import AdminUnits

@@ -19,8 +19,8 @@ from sqlalchemy.orm import aliased
 
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, HealthCheck, HealthDose, HealthMeasurement, HealthScreening
-from services.reporting.projections.health import INDEX_COLUMNS
 from services.reporting.province_cells import Cut
+from services.reporting.sources.health.projection import INDEX_COLUMNS
 from shared.contracts.health import POSITIVE, SCREENING_KINDS
 from shared.rules import epi, growth
 
