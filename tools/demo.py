@@ -116,10 +116,12 @@ def show(figure: dict | None) -> str:
     """``3/4 = 0.75``, ``6`` for a count, ``<5/9 = -`` for a share with no value."""
     if figure is None:
         return "missing"
-    if figure["denominator"] is None:
-        return str(figure["numerator"])
+    marks = figure.get("suppressed") or {}
+    top, bottom = (marks.get(part, figure[part]) for part in ("numerator", "denominator"))
+    if bottom is None:
+        return str(top)
     value = "-" if figure["value"] is None else figure["value"]
-    return f"{figure['numerator']}/{figure['denominator']} = {value}"
+    return f"{top}/{bottom} = {value}"
 
 
 def summary(report: dict, stats: dict, loop: tuple[list, str | None]) -> tuple[list[str], bool]:

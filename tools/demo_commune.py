@@ -107,16 +107,20 @@ CASE = (8, "demo-case-8", "2026-04-10", "support", ["neglect"], "medium")
 CASE_PLAN = ("2026-04-14", ["family_support"])
 # Children 0-8 on 30 June: 1, 2, 3, 4, 6, 7, 8, 9, 10 (9). In a special circumstance: 7 (group a, one
 # of the groups the allowance covers), supported by the allowance; cases opened in the period: 1, with
-# its plan within 7 days. Every count from 1 to 4 is shown as "<5", and a share of two hidden counts
-# has no value: that is what the report shows, so that is what is expected.
+# its plan within 7 days. Every count from 1 to 4 is hidden (null, marked "<5" in ``suppressed``), and
+# a share of two hidden counts has no value: that is what the report shows, so that is what is expected.
 HIDDEN = "<5"
+SHARE_OF_HIDDEN = {"numerator": None, "denominator": None, "value": None,
+                   "suppressed": {"numerator": HIDDEN, "denominator": HIDDEN}}
+HIDDEN_OF_9 = {"numerator": None, "denominator": 9, "value": None, "suppressed": {"numerator": HIDDEN}}
 EXPECTED_PROTECTION = {
-    "special_circumstances_0_8": {"numerator": HIDDEN, "denominator": 9, "value": None},
-    "special_circumstances_a_0_8": {"numerator": HIDDEN, "denominator": 9, "value": None},
-    "special_circumstances_supported": {"numerator": HIDDEN, "denominator": HIDDEN, "value": None},
-    "allowance_coverage": {"numerator": HIDDEN, "denominator": HIDDEN, "value": None},
-    "protection_cases_opened": {"numerator": HIDDEN, "denominator": None, "value": HIDDEN},
-    "protection_plan_within_7d": {"numerator": HIDDEN, "denominator": HIDDEN, "value": None},
+    "special_circumstances_0_8": HIDDEN_OF_9,
+    "special_circumstances_a_0_8": HIDDEN_OF_9,
+    "special_circumstances_supported": SHARE_OF_HIDDEN,
+    "allowance_coverage": SHARE_OF_HIDDEN,
+    "protection_cases_opened": {"numerator": None, "denominator": None, "value": None,
+                                "suppressed": {"numerator": HIDDEN, "value": HIDDEN}},
+    "protection_plan_within_7d": SHARE_OF_HIDDEN,
 }
 PROTECTION_EVENT_COUNT = 4  # special circumstance, allowance, case opened, case updated
 

@@ -9,6 +9,7 @@ district or province); an error then is an HTML page too, so a browser never sho
 import json
 from collections.abc import Callable, Mapping
 
+from services.reporting.catalogue import Catalogue
 from services.reporting.report_page import render_error, render_refusal, render_report
 from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed, http_headers, http_status
 from shared.rules.clock import utc_now
@@ -18,7 +19,8 @@ HTML = {"Content-Type": "text/html; charset=utf-8"}
 FORMATS = ("json", "html")
 
 
-def indicators_response(args: Mapping[str, str], indicators: Callable[..., dict]) -> tuple:
+def indicators_response(args: Mapping[str, str], indicators: Callable[..., dict],
+                        declared: Catalogue | None = None) -> tuple:
     html = args.get("format") == "html"
     try:
         if args.get("format", "json") not in FORMATS:
@@ -37,5 +39,5 @@ def indicators_response(args: Mapping[str, str], indicators: Callable[..., dict]
         return status, {**JSON, **headers}, json.dumps(
             {"error": type(refusal).__name__, "reason": str(refusal)}, ensure_ascii=False)
     if html:
-        return 200, HTML, render_report(report, utc_now())
+        return 200, HTML, render_report(report, utc_now(), declared)
     return 200, JSON, json.dumps(report, ensure_ascii=False)

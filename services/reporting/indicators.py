@@ -20,20 +20,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_
-
 from services.reporting import province_cells
-from services.reporting import repository as q
-from services.reporting.orm import ChildView
+from services.reporting.catalogue import Catalogue, Indicator, catalogue
+from services.reporting.freshness import freshness
 from services.reporting.province_cells import Cut
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.education import indicators as education_indicators
 from services.reporting.sources.health import indicators as health_indicators
 from services.reporting.sources.protection import indicators as protection_indicators
 from services.reporting.sources.referrals import indicators as referral_indicators
+from services.reporting.sources.registry import indicators as registry_indicators
 from shared.exceptions import ValidationFailed
 from shared.rules import schooling
 from shared.rules.admin_units import LEGACY, AdminUnits
+from shared.rules.clock import utc_now
 
 COLUMNS = {(LEGACY, "province"): "legacy_province", (LEGACY, "district"): "legacy_district",
            (LEGACY, "commune"): "legacy_commune", ("2025", "province"): "current_province",
@@ -52,13 +52,6 @@ class Area:
     def describe(self) -> dict[str, Any]:
         return {"code": self.code, "level": self.level, "map": self.map_version, "name": self.name,
                 "parents": list(self.parents)}
-
-
-def years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 def resolve_area(code: str, as_of: date, units: AdminUnits) -> Area:
@@ -80,48 +73,44 @@ def ratio(numerator: int, denominator: int | None) -> dict[str, Any]:
 
 
 def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
-    return {**registry_conditions(as_of, start, end),
+    """The plain counts of every source (one statement per area)."""
+    return {**registry_indicators.conditions(as_of, start, end),
             **health_indicators.conditions(as_of, start, end),
             **education_indicators.conditions(as_of, start, end)}
-
-
-def registry_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
-    births = and_(q.born_between(start, end), q.registered_by(as_of))
-    living = and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of)
-    under5 = and_(living, q.born_after(years_before(as_of, 5)))
-    under6 = and_(living, q.born_after(years_before(as_of, 6)))
-    return {"births": births, "births_on_time": and_(births, q.on_time()), "under5": under5,
-            "under6": under6, "under6_card": and_(under6, q.card_valid_on(as_of))}
 
 
 def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
     """The children counts that could identify a child: protection's, health's disability screening,
     education's children with a disability. Counted for the whole province and suppressed together."""
-    return {**protection_indicators.child_conditions(as_of, years_before),
+    return {**protection_indicators.child_conditions(as_of),
             **health_indicators.suppressed_conditions(as_of, start, end),
             **education_indicators.suppressed_conditions(as_of)}
 
 
-def figures(counts: dict[str, int], as_of: date, cut: Cut, referred: dict[str, Any]) -> dict[str, Any]:
-    """An area's figures from its plain ``counts``, its ``cut`` of the suppressed province table and
-    its ``referred`` figures (read from the suppressed referral table)."""
-    return {**registry_figures(counts), **health_indicators.figures(counts, as_of, ratio, cut),
-            **education_indicators.figures(counts, ratio, cut), **protection_indicators.figures(cut),
-            **referred}
+def figure(indicator: Indicator, counts: dict[str, int], cut: Cut, computed: dict[str, Any]) -> dict:
+    """One catalogue entry's figure: from the plain counts, the suppressed cut, or whole from its
+    source (``computed``)."""
+    top, bottom = indicator.numerator, indicator.denominator
+    if indicator.kind == "computed":
+        return computed[indicator.id]
+    if indicator.suppressed:
+        return cut.share(top, bottom) if bottom else cut.count(top)
+    if bottom:
+        return ratio(counts[top], counts[bottom])
+    return {"numerator": counts[top], "denominator": None, "value": counts[top]}
 
 
-def registry_figures(counts: dict[str, int]) -> dict[str, Any]:
-    return {
-        "birth_registration_on_time": ratio(counts["births_on_time"], counts["births"]),
-        "under5_registered": {"numerator": counts["under5"], "denominator": None,
-                              "value": counts["under5"]},
-        "under6_insurance_card_coverage": ratio(counts["under6_card"], counts["under6"]),
-    }
+def figures(listed: list[Indicator], counts: dict[str, int], cut: Cut, computed: dict[str, Any]) -> dict:
+    """An area's figures, in the catalogue's order: ``counts`` its plain counts, ``cut`` its part of
+    the suppressed province table, ``computed`` the figures its sources make whole (referrals)."""
+    return {indicator.id: figure(indicator, counts, cut, computed) for indicator in listed}
 
 
 def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start: date, end: date,
-                       units: AdminUnits, by_commune: bool = False) -> dict:
-    counted = conditions(as_of, start, end)
+                       units: AdminUnits, by_commune: bool = False,
+                       declared: Catalogue | None = None) -> dict:
+    """The area's figures as ``declared`` (the catalogue loaded at start by default) lists them."""
+    counted, listed = conditions(as_of, start, end), (declared or catalogue()).indicators(as_of)
     protected = province_cells.province_table(
         repo, area, as_of, units, COLUMNS, suppressed_conditions(as_of, start, end),
         protection_indicators.case_conditions(as_of, start, end), protection_indicators.groups())
@@ -132,7 +121,8 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         "as_of": as_of.isoformat(),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "school_year": schooling.format_school_year(schooling.school_year_of(as_of)),
-        "indicators": figures(plain, as_of, Cut(protected, (area.level, area.code)),
+        "freshness": freshness(repo, utc_now()),
+        "indicators": figures(listed, plain, Cut(protected, (area.level, area.code)),
                               referred.figures((area.level, area.code))),
     }
     if by_commune and area.level != "commune":
@@ -141,7 +131,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         zero = dict.fromkeys(counted, 0)
         report["communes"] = [
             {"code": commune.code, "name": commune.name, "indicators": figures(
-                groups.get(commune.code, zero), as_of, Cut(protected, ("commune", commune.code)),
+                listed, groups.get(commune.code, zero), Cut(protected, ("commune", commune.code)),
                 referred.figures(("commune", commune.code)))}
             for commune in units.communes_in(area.code, area.map_version)]
     return report

@@ -23,6 +23,10 @@ class ProcessedEvent(ReportingBase):
     event_type: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(32))
     processed_at = mapped_column(DateTime(timezone=True), default=utc_now)
+    recorded_at = mapped_column(DateTime(timezone=True), nullable=True)  # when its producer recorded it
+
+    # freshness: the latest event applied from each source, read from the index
+    __table_args__ = (Index("ix_processed_events_source_recorded", "source", "recorded_at"),)
 
 
 class Fact(ReportingBase):
@@ -103,6 +107,18 @@ class SourcePosition(ReportingBase, LogPositionMixin):
     """How far catch-up has read each producer's event log (``events_since``)."""
 
     __tablename__ = "source_positions"
+
+
+class LogCheck(ReportingBase):
+    """The last catch-up of each source: when it read the producer's log to its end (every event the
+    log held then is applied), how many it found missing, or why it could not read it."""
+
+    __tablename__ = "log_checks"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    checked_at = mapped_column(DateTime(timezone=True), nullable=True)
+    missing: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    unreachable: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class HealthDose(ReportingBase, PeriodMixin):

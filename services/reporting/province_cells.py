@@ -3,8 +3,9 @@ education) are counted for every commune of the area's province, added up the tr
 legacy districts -> communes, or province -> communes on the 2025 map), small-cell suppressed together
 (``suppression``), and each report reads its area from that one table (``Cut``). So the same cells are
 hidden whichever area is asked for, and a commune cannot be had from its district or province total
-minus the others. A count shows as a number, ``<5`` when small, or ``x`` when hidden to protect a
-small one; a ratio is given only when both its counts are shown. The threshold is data
+minus the others. A hidden count is None, and the figure's ``suppressed`` names its mark: ``<5``
+when small, ``x`` when hidden to protect a small one; a ratio is given only when both its counts
+are shown. The threshold is data
 (``shared/rules/data/protection_rules.yaml``).
 """
 
@@ -28,15 +29,29 @@ class Cut:
     table: Table
     node: Node
 
-    def count(self, name: str) -> dict[str, Any]:
+    def _read(self, name: str) -> tuple[int | None, str | None]:
+        """A count, or None and the mark it shows as (``<5`` small, ``x`` hidden to protect one)."""
         shown = self.table.shown((self.node, name))
-        return {"numerator": shown, "denominator": None, "value": shown}
+        return (shown, None) if isinstance(shown, int) else (None, shown)
+
+    def count(self, name: str) -> dict[str, Any]:
+        count, mark = self._read(name)
+        return marked({"numerator": count, "denominator": None, "value": count},
+                      {"numerator": mark, "value": mark})
 
     def share(self, numerator: str, denominator: str) -> dict[str, Any]:
         """Numerator over denominator; no value when either is hidden (or the denominator is 0)."""
-        top, bottom = self.table.shown((self.node, numerator)), self.table.shown((self.node, denominator))
-        known = isinstance(top, int) and isinstance(bottom, int) and bottom
-        return {"numerator": top, "denominator": bottom, "value": round(top / bottom, 4) if known else None}
+        (top, top_mark), (bottom, bottom_mark) = self._read(numerator), self._read(denominator)
+        value = round(top / bottom, 4) if top is not None and bottom else None
+        return marked({"numerator": top, "denominator": bottom, "value": value},
+                      {"numerator": top_mark, "denominator": bottom_mark})
+
+
+def marked(figure: dict[str, Any], marks: dict[str, str | None]) -> dict[str, Any]:
+    """The figure with ``suppressed`` naming each hidden part and its mark, when any is hidden: a
+    hidden count is None where a number stands, never a string."""
+    hidden = {part: mark for part, mark in marks.items() if mark}
+    return {**figure, "suppressed": hidden} if hidden else figure
 
 
 def province_of(area, units: AdminUnits) -> str:

@@ -1,7 +1,7 @@
 """The reporting service's only queries: tracking, facts, child views, periods, indicator counts."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from typing import Any
 
@@ -18,6 +18,7 @@ from services.reporting.orm import (
     HealthDose,
     HealthMeasurement,
     HealthScreening,
+    LogCheck,
     ProcessedEvent,
     ProtectionCase,
     ProtectionEpisode,
@@ -77,10 +78,11 @@ class ReportingRepository:
     def writes(self) -> Writes:
         return _writes(self.session.get_bind().dialect.name)
 
-    def claim_event(self, event_id: str, event_type: str, source: str) -> bool:
+    def claim_event(self, event_id: str, event_type: str, source: str,
+                    recorded_at: datetime | None = None) -> bool:
         """Record the event as processed; False if it already was (the caller then stops)."""
         row = {"event_id": event_id, "event_type": event_type, "source": source,
-               "processed_at": utc_now()}
+               "processed_at": utc_now(), "recorded_at": recorded_at}
         return self.session.execute(self.writes.claim, row).rowcount == 1
 
     def processed_among(self, event_ids: list[str]) -> set[str]:
@@ -141,6 +143,22 @@ class ReportingRepository:
             self.session.execute(self.writes.clear_periods[model], {"child": child_id})
         if rows:
             self.session.execute(self.writes.periods[model], rows)
+
+    def latest_recorded(self, source: str) -> datetime | None:
+        """When the producer recorded the latest event applied from ``source`` (read from the index)."""
+        return self.session.scalar(select(func.max(ProcessedEvent.recorded_at))
+                                   .where(ProcessedEvent.source == source))
+
+    def log_checks(self) -> dict[str, LogCheck]:
+        return {check.source: check for check in self.session.scalars(select(LogCheck))}
+
+    def save_log_check(self, source: str, checked_at: datetime, missing: int | None,
+                       unreachable: str | None) -> None:
+        check = self.session.get(LogCheck, source) or LogCheck(source=source)
+        if unreachable is None:
+            check.checked_at, check.missing = checked_at, missing
+        check.unreachable = unreachable
+        self.session.add(check)
 
     def get_view(self, child_id: str) -> ChildView | None:
         return self.session.get(ChildView, child_id)

@@ -11,9 +11,11 @@ event logs with its own service token (``EventLogs``).
 import logging
 from functools import partial
 
+from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 
 from services.reporting import http_views, schemas, use_cases
+from services.reporting.catalogue import CATALOGUE_EXTRA_KEY, Catalogue, catalogue
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import AuditEntry, ChildView, ReportingBase
 from services.reporting.repository import ReportingRepository
@@ -59,6 +61,7 @@ class ReportingService(operations.OperationsEndpoints):
     retired_queues = RetiredQueues(RETIRED_QUEUES)
     metrics = RpcMetrics()
     caller = Caller()
+    config = Config()
 
     @guarded("read:child", expected_exceptions=(*EXPECTED, Forbidden), sensitive_arguments=("child_id",))
     def child_view(self, child_id: str) -> dict:
@@ -101,7 +104,7 @@ class ReportingService(operations.OperationsEndpoints):
         require_area(self.caller.identity, area.code, area.map_version, f"Area {area.code}")
         return compute_indicators(ReportingRepository(self.db), area, query["as_of"],
                                   query["period"]["start"], query["period"]["end"], units,
-                                  query["by_commune"])
+                                  query["by_commune"], self.declared())
 
     @guarded("operate", expected_exceptions=EXPECTED)
     def catch_up(self, source: str | None = None) -> dict:
@@ -119,6 +122,7 @@ class ReportingService(operations.OperationsEndpoints):
             except UNREACHABLE as error:  # that producer is down or stuck: the others are still read
                 self.db.rollback()
                 results[name] = unreachable(name, error)
+                use_cases.note_unreachable(self.db, name, results[name]["unreachable"])
         return results
 
     @configured_timer(CATCH_UP_INTERVAL_KEY, 60)
@@ -134,7 +138,12 @@ class ReportingService(operations.OperationsEndpoints):
         """JSON by default; ``format=html`` gives the page an officer opens in a browser (with the
         token as ``Authorization: Bearer``)."""
         self.caller.use_header(request.headers.get("Authorization"))
-        return http_views.indicators_response(request.args, self.indicators)
+        return http_views.indicators_response(request.args, self.indicators, self.declared())
+
+    def declared(self) -> Catalogue:
+        """The indicator catalogue, with the province's own entries when configured."""
+        extra = self.config.get(CATALOGUE_EXTRA_KEY)
+        return catalogue(extra if isinstance(extra, str) and extra else None)
 
     def _project(self, body: dict) -> None:
         use_cases.apply_event(self.db, body, service_metrics(self.name))

@@ -21,6 +21,7 @@ from shared.plumbing.db import ending_open_transaction
 from shared.plumbing.event_logs import Fetch, Park, follow_log
 from shared.plumbing.metrics import ServiceMetrics
 from shared.rules.admin_units import admin_units
+from shared.rules.clock import utc_now
 
 
 def apply_event(session: Session, body: dict | None, metrics: ServiceMetrics) -> bool:
@@ -33,7 +34,7 @@ def apply_event(session: Session, body: dict | None, metrics: ServiceMetrics) ->
 def _apply(session: Session, envelope: dict, body: dict, metrics: ServiceMetrics) -> bool:
     repo = ReportingRepository(session)
     source, event_type, child_id = envelope["source"], envelope["event_type"], envelope["child_id"]
-    if not repo.claim_event(envelope["event_id"], event_type, source):
+    if not repo.claim_event(envelope["event_id"], event_type, source, envelope.get("recorded_at")):
         session.rollback()
         metrics.events_consumed.labels(event_type, "duplicate").inc()
         return False
@@ -52,7 +53,17 @@ def _apply(session: Session, envelope: dict, body: dict, metrics: ServiceMetrics
 
 
 def catch_up(session: Session, source: str, fetch: Fetch, metrics: ServiceMetrics, park: Park) -> dict:
-    """Apply what ``source``'s event log holds past the saved position (``shared.plumbing.event_logs``)."""
-    return follow_log(session, source, fetch, SourcePosition, lambda envelope: envelope.get("event_id"),
-                      ReportingRepository(session).processed_among,
-                      lambda envelope: apply_event(session, envelope, metrics), park)
+    """Apply what ``source``'s event log holds past the saved position (``shared.plumbing.event_logs``),
+    and note when the log was read to its end and how many events were missing (freshness)."""
+    repo, started = ReportingRepository(session), utc_now()
+    result = follow_log(session, source, fetch, SourcePosition, lambda envelope: envelope.get("event_id"),
+                        repo.processed_among, lambda envelope: apply_event(session, envelope, metrics), park)
+    repo.save_log_check(source, started, result["applied"], None)
+    session.commit()
+    return result
+
+
+def note_unreachable(session: Session, source: str, reason: str) -> None:
+    """The last catch-up could not read ``source``'s log: reports say why."""
+    ReportingRepository(session).save_log_check(source, utc_now(), None, reason[:200])
+    session.commit()

@@ -100,7 +100,7 @@ def is_protected(from_sector: str, to_sector: str, reason: str | None) -> bool:
 
 def label(kind: str, code: str) -> tuple[str, str]:
     """The Vietnamese and English names of a code (``kind``: sectors, reasons, states, urgencies,
-    figures, units); the code itself when the data has none."""
+    units); the code itself when the data has none. The figures' labels are in reporting's catalogue."""
     vi, en = rules()["labels"][kind].get(code, (code, code))
     return vi, en
 

@@ -20,6 +20,7 @@ from tests.support.factories import (
     make_move,
     make_screening,
 )
+from tests.support.figures import parts
 from tests.support.hooks import call, write_and_wait
 from tests.support.identities import bearer, everyone
 
@@ -57,8 +58,7 @@ def platform(registry_container, health_container, education_container, reportin
         def figures(self, area, as_of):
             report = call(reporting_container, "indicators", area, as_of)
             found = report["indicators"]
-            return report["school_year"], {name: (found[name]["numerator"], found[name]["denominator"])
-                                           for name in EDUCATION_FIGURES}
+            return report["school_year"], {name: parts(found[name]) for name in EDUCATION_FIGURES}
 
     return Platform()
 
@@ -125,8 +125,7 @@ def children_with_a_disability(platform, commune, count, inclusive):
 
 
 def inclusive_education(found):
-    figure = found["inclusive_education_3_8"]
-    return figure["numerator"], figure["denominator"], figure["value"]
+    return parts(found["inclusive_education_3_8"], "numerator", "denominator", "value")
 
 
 def test_a_commune_with_enough_children_with_a_disability_shows_its_inclusive_education_figure(

@@ -20,6 +20,7 @@ from tests.support.factories import (
     make_screening,
     make_vaccination,
 )
+from tests.support.figures import parts
 from tests.support.hooks import call, write_and_wait
 from tests.support.identities import bearer, everyone
 
@@ -107,7 +108,7 @@ def test_each_health_indicator_equals_a_hand_count(platform, reporting_container
         "screening_positive_hearing": (1, 2),  # E suspected, A normal
         "screening_positive_disability": ("<5", "<5"),  # E suspected of 1 screened: suppressed
     }
-    found = {name: (report[name]["numerator"], report[name]["denominator"]) for name in hand_count}
+    found = {name: parts(report[name]) for name in hand_count}
     assert found == hand_count
     assert report["dtp_hepb_hib_dropout_1_to_3"]["value"] == 0.3333
 

@@ -25,6 +25,7 @@ from tests.support.factories import (
     make_special_circumstance,
     make_token,
 )
+from tests.support.figures import parts, shown
 from tests.support.hooks import call, write_and_wait
 
 AS_OF, PERIOD = "2025-03-31", {"start": "2025-01-01", "end": "2025-03-31"}  # legacy map: districts
@@ -224,7 +225,7 @@ def test_each_protection_indicator_equals_a_hand_count(platform):
         "protection_cases_intervention": ("<5", None),
         "protection_cases_prevention": (0, None),
     }
-    assert {k: (found[k]["numerator"], found[k]["denominator"]) for k in hand_count} == hand_count
+    assert {k: parts(found[k]) for k in hand_count} == hand_count
     assert found["allowance_coverage"]["value"] is None
 
 
@@ -236,10 +237,10 @@ def test_a_commune_with_3_cases_shows_less_than_5_and_cannot_be_had_from_the_dis
             child = p.child(commune_code=commune)
             p.protect("open_case", make_case(child, commune_code=commune, opened_on=f"2025-02-{n + 1:02d}"))
     report = p.indicators(CITY, by_commune=True)
-    opened = {c["code"]: c["indicators"]["protection_cases_opened"]["numerator"] for c in report["communes"]}
+    opened = {c["code"]: shown(c["indicators"]["protection_cases_opened"]) for c in report["communes"]}
     assert report["indicators"]["protection_cases_opened"]["numerator"] == 9
     assert {code: opened[code] for code in CITY_COMMUNES} == {"03388": "<5", "03387": "x", "03386": 0}
-    alone = {code: p.indicators(code)["indicators"]["protection_cases_opened"]["numerator"]
+    alone = {code: shown(p.indicators(code)["indicators"]["protection_cases_opened"])
              for code in CITY_COMMUNES}
     assert alone == {"03388": "<5", "03387": "x", "03386": 0}  # the same cells hidden, asked one by one
     page = render_report(report, datetime(2026, 11, 30, tzinfo=UTC))
@@ -258,7 +259,7 @@ def test_figures_large_enough_are_shown_and_a_small_part_hides_one_more_part(pla
     found = p.indicators(CITY)["indicators"]
     names = ("special_circumstances_0_8", "special_circumstances_supported", "allowance_coverage",
              "special_circumstances_a_0_8", "special_circumstances_i_0_8")
-    figures = {name: (found[name]["numerator"], found[name]["denominator"], found[name]["value"])
+    figures = {name: parts(found[name], "numerator", "denominator", "value")
                for name in names}
     assert figures == {
         "special_circumstances_0_8": (7, 7, 1.0),
@@ -274,5 +275,5 @@ def test_a_case_counts_where_it_was_opened_even_after_the_child_moves(platform):
     platform.protect("open_case", make_case(child, commune_code="03388", opened_on="2025-01-05"))
     platform.register("change_residence", make_move(child, commune_code="03387", moved_on="2025-02-01"))
     report = platform.indicators(CITY, by_commune=True)
-    opened = {c["code"]: c["indicators"]["protection_cases_opened"]["numerator"] for c in report["communes"]}
+    opened = {c["code"]: shown(c["indicators"]["protection_cases_opened"]) for c in report["communes"]}
     assert (opened["03388"], opened["03387"]) == ("<5", 0)

@@ -7,12 +7,9 @@ from services.reporting.province_cells import suppressed, tree
 from services.reporting.report_page import render_report
 from services.reporting.sources.referrals import indicators as ri
 from shared.rules.admin_units import LEGACY, admin_units
+from tests.support.figures import count
 
 GENERATED = datetime(2025, 7, 2, 1, 0, tzinfo=UTC)
-
-
-def count(n):
-    return {"numerator": n, "denominator": None, "value": n}
 
 
 REFERRALS = {

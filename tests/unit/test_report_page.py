@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from services.reporting.report_page import render_error, render_report, vn_number, vn_percent
+from tests.support.figures import share
 
 GENERATED = datetime(2026, 11, 24, 3, 5, tzinfo=UTC)
 REPORT = {
@@ -63,7 +64,7 @@ def test_names_from_data_are_escaped():
 
 def test_the_error_page_names_each_field_at_fault():
     page = render_error({"as_of": ["Not a valid date."], "area_code": ["'99' is no <province>."]})
-    assert "<li><b>area_code</b>: &#x27;99&#x27; is no &lt;province&gt;.</li>" in page
+    assert "<li><b>area_code</b>: &#39;99&#39; is no &lt;province&gt;.</li>" in page
     assert "<li><b>as_of</b>: Not a valid date.</li>" in page
 
 
@@ -78,10 +79,9 @@ def test_the_education_figures_carry_vietnamese_labels_and_the_school_year():
 
 
 def test_a_suppressed_disability_figure_is_written_as_a_protection_figure_is():
-    hidden = {"numerator": "<5", "denominator": "<5", "value": None}
+    hidden = share("<5", "<5", None)
     report = dict(REPORT, indicators={"inclusive_education_3_8": hidden, "special_circumstances_0_8": hidden,
-                                      "screening_positive_disability": {"numerator": "x", "denominator": 7,
-                                                                        "value": None}})
+                                      "screening_positive_disability": share("x", 7, None)})
     page = render_report(report, GENERATED)
     suppressed = "</small></td><td class=n>&lt;5</td><td class=n>&lt;5</td><td class=n>—</td></tr>"
     assert f"Children aged 3-8 with a disability in inclusive education{suppressed}" in page

@@ -19,7 +19,6 @@ from sqlalchemy import and_, exists, not_, or_
 
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, EducationEnrolment, HealthScreening
-from services.reporting.province_cells import Cut
 from shared.rules import epi, schooling
 from shared.rules.schooling import CRECHE, KINDERGARTEN, PRIMARY
 
@@ -89,15 +88,3 @@ def suppressed_conditions(as_of: date) -> dict[str, Any]:
     disabled = and_(_living(as_of), _aged_months(as_of, *rule["inclusive_age_months"]), _disabled(as_of))
     inclusive = and_(disabled, _enrolled(as_of, year, EducationEnrolment.inclusive.is_(True)))
     return {"disabled_3_8": disabled, "disabled_3_8_inclusive": inclusive}
-
-
-def figures(counts: dict[str, int], ratio, cut: Cut) -> dict[str, Any]:
-    """The area's education figures: ``counts`` are its plain counts, ``cut`` its suppressed ones."""
-    return {
-        "creche_enrolment_3_36m": ratio(counts["creche_enrolled"], counts["creche_aged"]),
-        "kindergarten_enrolment_3_5": ratio(counts["kindergarten_enrolled"], counts["kindergarten_aged"]),
-        "preschool_enrolment_age5": ratio(counts["age5_enrolled"], counts["age5"]),
-        "grade1_entry_on_time": ratio(counts["grade1_on_time"], counts["grade1_cohort"]),
-        "inclusive_education_3_8": cut.share("disabled_3_8_inclusive", "disabled_3_8"),
-        "out_of_school_6_8": ratio(counts["out_of_school"], counts["school_aged"]),
-    }

@@ -6,9 +6,11 @@ children who reached an age within the period (12 months for the infant doses, `
 later ones). A dose counts when the schedule judged it valid and it was given before that age.
 Prevalence reads, per index, each child's LATEST measurement in the period with a z-score that may
 count (computed, not flagged), so a child with two measurements counts once; cut-offs and the
-rule for "fully immunised" come from ``shared/rules/data``. Disability screening could identify a
-child in a small commune: it is counted for the whole province and small-cell suppressed with
-protection's counts (``province_cells``), and the area's figure is read from that table.
+rule for "fully immunised" come from ``shared/rules/data``; the figures are declared in
+``catalogue.yaml`` (a family per antigen and dose, per growth condition and per screening kind:
+``FAMILIES``). Disability screening could identify a child in a small commune: it is counted for
+the whole province and small-cell suppressed with protection's counts (``province_cells``), and the
+area's figure is read from that table.
 """
 
 from datetime import date
@@ -19,7 +21,6 @@ from sqlalchemy.orm import aliased
 
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, HealthCheck, HealthDose, HealthMeasurement, HealthScreening
-from services.reporting.province_cells import Cut
 from services.reporting.sources.health.projection import INDEX_COLUMNS
 from shared.contracts.health import POSITIVE, SCREENING_KINDS
 from shared.rules import epi, growth
@@ -142,22 +143,19 @@ def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]
     return counted
 
 
-def figures(counts: dict[str, int], as_of: date, ratio, cut: Cut) -> dict[str, Any]:
-    """The area's health figures: ``counts`` are its plain counts, ``cut`` its suppressed ones."""
-    found = {"fully_immunised_by_12m": ratio(counts["fully_immunised"], counts["cohort_12m"])}
-    for antigen, place, months in coverage_rows(as_of):
-        found[f"coverage_{antigen}_{place}"] = ratio(counts[f"dose_{antigen}_{place}"],
-                                                     counts[f"cohort_{months}m"])
-    found["dtp_hepb_hib_dropout_1_to_3"] = ratio(counts["dropout_not_last"], counts["dropout_first"])
-    found["growth_monitoring_under5"] = ratio(counts["under5_measured"], counts["under5_living"])
-    for reference, conditions_ in growth.rules()["conditions"].items():
-        group = AGE_GROUPS[reference]
-        for name, rule in conditions_.items():
-            found[f"{name}_{group}"] = ratio(counts[f"{name}_{group}"],
-                                             counts[f"measured_{group}_{INDEX_COLUMNS[rule['index']]}"])
-    found["health_check_3_8"] = ratio(counts["checked_3_8"], counts["aged_3_8"])
-    for kind in SCREENING_KINDS:
-        found[f"screening_positive_{kind}"] = (
-            cut.share(f"positive_{kind}", f"screened_{kind}") if kind in SUPPRESSED_SCREENINGS
-            else ratio(counts[f"positive_{kind}"], counts[f"screened_{kind}"]))
-    return found
+def _coverage(as_of: date) -> list[dict[str, Any]]:
+    return [{"antigen": antigen, "dose": dose, "months": months}
+            for antigen, dose, months in coverage_rows(as_of)]
+
+
+def _growth_conditions(as_of: date) -> list[dict[str, Any]]:
+    return [{"name": name, "group": AGE_GROUPS[reference], "column": INDEX_COLUMNS[rule["index"]]}
+            for reference, conditions_ in growth.rules()["conditions"].items()
+            for name, rule in conditions_.items()]
+
+
+def _screenings(as_of: date) -> list[dict[str, Any]]:
+    return [{"kind": kind, "suppressed": kind in SUPPRESSED_SCREENINGS} for kind in SCREENING_KINDS]
+
+
+FAMILIES = {"epi_coverage": _coverage, "growth_conditions": _growth_conditions, "screenings": _screenings}

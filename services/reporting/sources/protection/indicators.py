@@ -18,8 +18,8 @@ from sqlalchemy import and_, exists, or_
 
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, ProtectionCase, ProtectionEpisode
-from services.reporting.province_cells import Cut
 from shared.rules import protection
+from shared.rules.epi import add_months
 
 SC, CARE, ALLOWANCE = "special_circumstance", "alternative_care", "allowance"
 
@@ -40,10 +40,10 @@ def _served_case(as_of: date):
                           or_(c.closed_on.is_(None), c.closed_on > as_of))
 
 
-def child_conditions(as_of: date, years_before) -> dict[str, Any]:
+def child_conditions(as_of: date) -> dict[str, Any]:
     rules = protection.rules()
     aged = and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of,
-                q.born_after(years_before(as_of, 9)))
+                q.born_after(add_months(as_of, -108)))
     in_sc = and_(aged, _active(SC, as_of))
     eligible = and_(aged, _active(SC, as_of, _in_groups(rules["allowance"]["eligible_groups"])))
     counted = {"aged_0_8": aged, "in_sc": in_sc,
@@ -79,22 +79,19 @@ def groups() -> list[tuple[str, list[str]]]:
             ("cases_closed", [f"cases_closed_{o}" for o in protection.codes("case_outcomes")])]
 
 
-def figures(cut: Cut) -> dict[str, Any]:
-    """The area's protection figures, read from the suppressed province table."""
-    count, share = cut.count, cut.share
-    days = protection.rules()["plan_within_days"]
-    found = {"special_circumstances_0_8": share("in_sc", "aged_0_8")}
-    found.update({f"special_circumstances_{g}_0_8": share(f"in_sc_{g}", "aged_0_8")
-                  for g in protection.codes("special_circumstances")})
-    found["special_circumstances_supported"] = share("supported", "in_sc")
-    found["allowance_coverage"] = share("eligible_paid", "eligible")
-    found["protection_cases_opened"] = count("cases_opened")
-    found.update({f"protection_cases_{level}": count(f"cases_{level}")
-                  for level in protection.codes("case_levels")})
-    found.update({f"protection_cases_concern_{c}": count(f"cases_concern_{c}")
-                  for c in protection.codes("concerns")})
-    found["protection_cases_closed"] = count("cases_closed")
-    found.update({f"protection_cases_closed_{o}": count(f"cases_closed_{o}")
-                  for o in protection.codes("case_outcomes")})
-    found[f"protection_plan_within_{days}d"] = share("plan_in_time", "plan_due")
+def _groups(as_of: date) -> list[dict[str, Any]]:
+    found = []
+    for code, text in protection.rules()["special_circumstances"].items():
+        vi, _, en = text.partition(" / ")
+        found.append({"group": code, "group_vi": vi, "group_en": en})
     return found
+
+
+def _codes(key: str, name: str):
+    return lambda as_of: [{name: code} for code in protection.codes(key)]
+
+
+FAMILIES = {"special_circumstance_groups": _groups, "case_levels": _codes("case_levels", "level"),
+            "case_concerns": _codes("concerns", "concern"),
+            "case_outcomes": _codes("case_outcomes", "outcome"),
+            "plan_deadline": lambda as_of: [{"days": protection.rules()["plan_within_days"]}]}

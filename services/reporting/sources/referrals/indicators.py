@@ -34,7 +34,7 @@ from services.reporting.repository import ReportingRepository
 from services.reporting.sources.referrals import network as referral_network
 from services.reporting.suppression import Node, Table
 from shared.rules import protection, referrals
-from shared.rules.admin_units import AdminUnits
+from shared.rules.admin_units import AdminUnits, admin_units
 
 if TYPE_CHECKING:
     from services.reporting.indicators import Area
@@ -141,3 +141,27 @@ def read(repo: ReportingRepository, area: "Area", as_of: date, start: date, end:
         days[None].append(taken)
         days[commune].append(taken)
     return ReferralFigures(table, area.map_version, (area.level, area.code), dict(days))
+
+
+def _sector_pairs(as_of: date) -> list[dict[str, Any]]:
+    found = []
+    for sender, receiver in pairs():
+        (sender_vi, sender_en), (receiver_vi, receiver_en) = (referrals.label("sectors", sender),
+                                                              referrals.label("sectors", receiver))
+        found.append({"sender": sender, "receiver": receiver, "sender_vi": sender_vi,
+                      "sender_en": sender_en, "receiver_vi": receiver_vi, "receiver_en": receiver_en})
+    return found
+
+
+def _reasons(as_of: date) -> list[dict[str, Any]]:
+    return [dict(zip(("reason", "reason_vi", "reason_en"), (x, *referrals.label("reasons", x)), strict=True))
+            for x in referrals.reasons()]
+
+
+def _network_unit(as_of: date) -> list[dict[str, Any]]:
+    unit = referrals.network_unit(admin_units().map_on(as_of))
+    vi, en = referrals.label("units", unit)
+    return [{"unit": unit, "unit_vi": vi, "unit_en": en}]
+
+
+FAMILIES = {"sector_pairs": _sector_pairs, "reasons": _reasons, "network_unit": _network_unit}
