@@ -110,6 +110,7 @@ class ReportingService(operations.OperationsEndpoints):
 
     @guarded("read:indicators", expected_exceptions=(*EXPECTED, Forbidden))
     def published_reports(self, area_code: str) -> list[dict]:
+        """The versions published for an area inside the caller's areas, by period then version."""
         return publishing.listed(self.db, self.caller.identity, area_code)
 
     @guarded("read:indicators", expected_exceptions=(*EXPECTED, Forbidden))
