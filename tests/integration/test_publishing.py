@@ -13,7 +13,7 @@ from shared.exceptions import Forbidden, NotFound, Unauthenticated, ValidationFa
 from shared.rules.clock import today
 from tests.support.factories import COMMUNE, make_birth, make_move, make_token
 from tests.support.hooks import call, write_and_wait
-from tests.support.identities import bearer
+from tests.support.identities import bearer, cluster_proxy
 
 FIRST_HALF = {"start": "2026-01-01", "end": "2026-06-30"}
 REPORT_ID = "03388_2026-01-01_2026-06-30_2026-06-30_v1"
@@ -120,6 +120,13 @@ def test_publishing_again_adds_version_2_and_keeps_version_1(commune, reporting_
     kept = call(reporting_container, "published_report", REPORT_ID, None, as_token=OFFICER)
     assert (kept["published"], "now" in kept) == (first["published"], False)
     assert second["published"]["indicators"]["under5_registered"]["value"] == 3
+
+
+def test_five_officers_publishing_at_once_get_versions_1_to_5(commune, reporting_container):
+    """Without the lock on the area and period, two of them read the same last version and collide."""
+    with cluster_proxy(reporting_container.config, OFFICER, timeout=60) as rpc:
+        calls = [rpc.reporting.publish_report.call_async(COMMUNE, FIRST_HALF) for _ in range(5)]
+        assert sorted(reply.result()["version"] for reply in calls) == [1, 2, 3, 4, 5]
 
 
 def test_a_period_not_closed_yet_is_refused_naming_the_period_and_stores_nothing(reporting_container):
