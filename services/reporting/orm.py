@@ -261,3 +261,24 @@ class Referral(ReportingBase, PeriodMixin, PlacedMixin):
 
 class AuditEntry(ReportingBase, AuditEntryMixin):
     """Who read a child view with protection data (or had it withheld), when and why."""
+
+
+class PublishedReport(ReportingBase):
+    """A report kept as it was published for a closed period (``services.reporting.publishing``):
+    the whole report as JSON, who published it and when; version n of its area and period."""
+
+    __tablename__ = "published_reports"
+    __table_args__ = (Index("uq_published_reports_version", "area_code", "period_start", "period_end",
+                            "version", unique=True),)
+
+    report_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    area_code = mapped_column(String(5), nullable=False, index=True)
+    map_version = mapped_column(String(8), nullable=False)
+    period_start = mapped_column(Date, nullable=False)
+    period_end = mapped_column(Date, nullable=False)
+    as_of = mapped_column(Date, nullable=False)
+    version = mapped_column(Integer, nullable=False)
+    published_by = mapped_column(JSON, nullable=False)
+    published_at = mapped_column(DateTime(timezone=True), nullable=False)
+    freshness = mapped_column(JSON, nullable=True)
+    report = mapped_column(JSON, nullable=False)

@@ -14,7 +14,7 @@ from functools import partial
 from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 
-from services.reporting import http_views, schemas, use_cases
+from services.reporting import http_views, published_page, publishing, schemas, use_cases
 from services.reporting.catalogue import CATALOGUE_EXTRA_KEY, Catalogue, catalogue
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import AuditEntry, ChildView, ReportingBase
@@ -106,6 +106,21 @@ class ReportingService(operations.OperationsEndpoints):
                                   query["period"]["start"], query["period"]["end"], units,
                                   query["by_commune"], self.declared())
 
+    @guarded("publish:reports", expected_exceptions=(*EXPECTED, Forbidden))
+    def publish_report(self, area_code: str, period: dict, as_of: str | None = None) -> dict:
+        """Keep the area's report for a closed period as published: version n, by the caller, now."""
+        return publishing.publish(self.db, self.caller.identity, area_code, period, as_of)
+
+    @guarded("read:indicators", expected_exceptions=(*EXPECTED, Forbidden))
+    def published_reports(self, area_code: str) -> list[dict]:
+        """The versions published for an area inside the caller's areas, by period then version."""
+        return publishing.listed(self.db, self.caller.identity, area_code)
+
+    @guarded("read:indicators", expected_exceptions=(*EXPECTED, Forbidden))
+    def published_report(self, report_id: str, compare: str | None = "now") -> dict:
+        """The report as published; with ``compare="now"`` also as now, and what changed."""
+        return publishing.read(self.db, self.caller.identity, report_id, compare)
+
     @guarded("operate", expected_exceptions=EXPECTED)
     def catch_up(self, source: str | None = None) -> dict:
         """Apply what the producers' event logs hold past the positions last read (every source
@@ -144,6 +159,12 @@ class ReportingService(operations.OperationsEndpoints):
         """The indicator catalogue, with the province's own entries when configured."""
         extra = self.config.get(CATALOGUE_EXTRA_KEY)
         return catalogue(extra if isinstance(extra, str) and extra else None)
+
+    @http("GET", "/reports/published/<report_id>")
+    def get_published_report(self, request, report_id: str) -> tuple:
+        """``view=published|now|diff``, JSON or ``format=html`` (token as ``Authorization: Bearer``)."""
+        self.caller.use_header(request.headers.get("Authorization"))
+        return published_page.published_response(request.args, report_id, self.published_report)
 
     def _project(self, body: dict) -> None:
         use_cases.apply_event(self.db, body, service_metrics(self.name))
