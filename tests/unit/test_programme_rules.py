@@ -132,6 +132,12 @@ def test_every_figure_of_a_pair_names_the_other_and_every_reported_figure_names_
         assert rule["over_time"] in ("sum", "latest")
         if rule["kind"] != "count":
             assert figures[rule["pair"]]["pair"] == code
-    named = {c for rule in programme.rules()["reported"].values() for v in rule.values()
-             for c in (v if isinstance(v, list) else [v]) for c in (c if isinstance(c, list) else [c])}
-    assert named <= set(figures)
+    assert set(names_in(programme.rules()["reported"])) <= set(figures)
+
+
+def names_in(value) -> list[str]:
+    """Every figure code a part of the ``reported`` data names, however nested."""
+    if isinstance(value, str):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [name for item in items for name in names_in(item)]
