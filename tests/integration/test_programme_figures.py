@@ -202,7 +202,7 @@ def test_the_indicators_report_the_programme_figures_beside_the_child_figures(re
                                               "communes_reporting": 2}
     assert found["communication_sessions"] == {"numerator": 10, "denominator": None, "value": 10,
                                                "communes_reporting": 2}
-    assert found["referral_network_declared"] == {"numerator": 1, "denominator": 2, "value": 0.5,
+    assert found["declared_referral_network"] == {"numerator": 1, "denominator": 2, "value": 0.5,
                                                   "communes_reporting": 2}
     assert "birth_registration_on_time" in found  # beside the child figures
     ward = next(c for c in report["communes"] if c["code"] == "03408")

@@ -116,7 +116,7 @@ def test_sessions_are_a_count_and_the_declared_network_a_share_of_communes_that_
                         {"referral_network_working": 1}, {}])
     assert figures["communication_sessions"] == {"numerator": 7, "denominator": None, "value": 7,
                                                  "communes_reporting": 2}
-    assert figures["referral_network_declared"] == {"numerator": 2, "denominator": 3, "value": 0.6667,
+    assert figures["declared_referral_network"] == {"numerator": 2, "denominator": 3, "value": 0.6667,
                                                     "communes_reporting": 3}
 
 
