@@ -4,6 +4,7 @@ history keeps every version, who, when and why), a retry answers the same, bad i
 communes store nothing; an area's figures are the sum of its communes on either map, and the
 indicators report them beside the child figures."""
 
+import eventlet
 import pytest
 from sqlalchemy import func, select
 
@@ -12,6 +13,7 @@ from services.reporting.sources.programme.tables import ProgrammeEntry, Programm
 from shared.exceptions import Conflict, Forbidden, Unauthenticated, ValidationFailed
 from tests.support.factories import COMMUNE, make_token
 from tests.support.hooks import call
+from tests.support.identities import cluster_proxy
 
 OFFICER = make_token("commune_officer", user_id="officer-03388", purpose="monitoring")
 PROVINCE = make_token("province_officer", communes=("12",), user_id="province-12", purpose="monitoring")
@@ -209,3 +211,19 @@ def test_the_indicators_report_the_programme_figures_beside_the_child_figures(re
     assert ward["indicators"]["communication_sessions"]["value"] == 2
     commune = call(reporting_container, "indicators", "03388", "2026-06-30", as_token=OFFICER)
     assert commune["indicators"]["communication_sessions"]["value"] == 8
+
+
+def test_two_officers_correcting_one_figure_at_once_take_turns_and_leave_one_current_version(
+        reporting_container):
+    call(reporting_container, "record_programme_figures", figures(), as_token=OFFICER)
+
+    def correct(n: int) -> dict:  # over the broker: two workers of the service at once
+        with cluster_proxy({"AMQP_URI": reporting_container.config["AMQP_URI"]}, PROVINCE, timeout=30) as rpc:
+            return rpc.reporting.record_programme_figures(
+                figures(f"fix-{n}", reason=f"recount {n}", communication_sessions=5 + n))
+
+    answers = [green.wait() for green in [eventlet.spawn(correct, n) for n in (1, 2)]]
+    assert sorted(a["stored"]["communication_sessions"]["version"] for a in answers) == [2, 3]
+    history = call(reporting_container, "programme_history", COMMUNE, "2026-H1", as_token=OFFICER)
+    assert [(h["version"], h["current"]) for h in history["history"]
+            if h["figure"] == "communication_sessions"] == [(1, False), (2, False), (3, True)]
