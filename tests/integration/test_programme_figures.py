@@ -227,3 +227,15 @@ def test_two_officers_correcting_one_figure_at_once_take_turns_and_leave_one_cur
     history = call(reporting_container, "programme_history", COMMUNE, "2026-H1", as_token=OFFICER)
     assert [(h["version"], h["current"]) for h in history["history"]
             if h["figure"] == "communication_sessions"] == [(1, False), (2, False), (3, True)]
+
+
+def test_an_officer_reads_neither_the_figures_nor_the_history_of_another_commune(reporting_container):
+    there = make_token("commune_officer", communes=(NEIGHBOUR_WARD,), user_id="officer-03408")
+    call(reporting_container, "record_programme_figures", figures(), as_token=OFFICER)
+    for method, args in (("programme_figures", (COMMUNE, "2026-H1")), ("programme_figures", ("12", "2026")),
+                         ("programme_history", (COMMUNE, "2026-H1"))):
+        with pytest.raises(Forbidden, match="outside the token's areas \\(03408\\)"):
+            call(reporting_container, method, *args, as_token=there)
+    with pytest.raises(ValidationFailed) as refused:
+        call(reporting_container, "programme_figures", "1234", "2026", as_token=PROVINCE)
+    assert refused.value.errors == {"area_code": ["Must be 2, 3 or 5 digits."]}
