@@ -27,6 +27,7 @@ from services.reporting.province_cells import Cut
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.education import indicators as education_indicators
 from services.reporting.sources.health import indicators as health_indicators
+from services.reporting.sources.programme import figures as programme_figures
 from services.reporting.sources.protection import indicators as protection_indicators
 from services.reporting.sources.referrals import indicators as referral_indicators
 from services.reporting.sources.registry import indicators as registry_indicators
@@ -116,6 +117,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         protection_indicators.case_conditions(as_of, start, end), protection_indicators.groups())
     plain = repo.counts(area.column, area.code, as_of, counted)[None]
     referred = referral_indicators.read(repo, area, as_of, start, end, units, COLUMNS)
+    entered = programme_figures.read(repo.session, area, start, end)  # not child events: entered totals
     report = {
         "area": area.describe(),
         "as_of": as_of.isoformat(),
@@ -123,7 +125,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         "school_year": schooling.format_school_year(schooling.school_year_of(as_of)),
         "freshness": freshness(repo, utc_now()),
         "indicators": figures(listed, plain, Cut(protected, (area.level, area.code)),
-                              referred.figures((area.level, area.code))),
+                              referred.figures((area.level, area.code)) | entered.figures()),
     }
     if by_commune and area.level != "commune":
         by = COLUMNS[(area.map_version, "commune")]
@@ -132,6 +134,6 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         report["communes"] = [
             {"code": commune.code, "name": commune.name, "indicators": figures(
                 listed, groups.get(commune.code, zero), Cut(protected, ("commune", commune.code)),
-                referred.figures(("commune", commune.code)))}
+                referred.figures(("commune", commune.code)) | entered.figures(commune.code))}
             for commune in units.communes_in(area.code, area.map_version)]
     return report

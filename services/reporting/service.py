@@ -14,7 +14,7 @@ from functools import partial
 from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 
-from services.reporting import http_views, published_page, publishing, schemas, use_cases
+from services.reporting import http_views, programme, published_page, publishing, schemas, use_cases
 from services.reporting.catalogue import CATALOGUE_EXTRA_KEY, Catalogue, catalogue
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import AuditEntry, ChildView, ReportingBase
@@ -52,7 +52,7 @@ RETIRED_QUEUES = tuple(
                        "death_recorded", "record_voided") for suffix in ("", ".retry"))
 
 
-class ReportingService(operations.OperationsEndpoints):
+class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoints):
     name = "reporting"
 
     db = Database(ReportingBase)
@@ -85,7 +85,9 @@ class ReportingService(operations.OperationsEndpoints):
 
     def refused(self, method: str, args: tuple, kwargs: dict, refusal: Exception, ran: bool) -> None:
         """Audit a refused child view (no valid token, no right to read a child, or a child outside
-        the caller's areas)."""
+        the caller's areas), and a refused programme call (``programme.AUDITED``)."""
+        if method in programme.AUDITED:
+            return self.programme_refused(method, args, kwargs, refusal)
         if method != "child_view":
             return
         child_id = kwargs.get("child_id", args[0] if args else None)

@@ -65,7 +65,7 @@ def test_every_count_a_catalogue_entry_names_is_a_count_its_source_makes(day):
 
 def test_every_figure_has_its_own_vietnamese_and_english_label_and_a_unique_id():
     listed = catalogue().indicators(CURRENT_DAY)
-    assert len({i.id for i in listed}) == len(listed) == 120
+    assert len({i.id for i in listed}) == len(listed) == 125
     unlabelled = [i.id for i in listed if not i.vi or not i.en or i.vi == i.id or "{" in i.vi + i.en]
     assert unlabelled == []
 
@@ -113,7 +113,8 @@ def test_the_page_heads_each_source_with_its_section(session):
     assert headings == ["<h2>Hộ tịch, thẻ BHYT / Civil registration and health insurance</h2>",
                         "<h2>Y tế / Health</h2>", "<h2>Giáo dục / Education</h2>",
                         "<h2>Bảo vệ trẻ em, trợ giúp xã hội / Child protection and social assistance</h2>",
-                        "<h2>Kết nối, chuyển tuyến giữa các ngành / Referrals between sectors</h2>"]
+                        "<h2>Kết nối, chuyển tuyến giữa các ngành / Referrals between sectors</h2>",
+                        "<h2>Chương trình (số liệu nhập tổng hợp) / Programme (entered totals)</h2>"]
 
 
 def test_every_report_says_up_to_when_each_source_is_applied_and_when_its_log_was_checked(session):
