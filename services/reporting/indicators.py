@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_
 
-from services.reporting import province_cells
+from services.reporting import progress, province_cells
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
 from services.reporting.province_cells import Cut
@@ -144,4 +144,5 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
                 groups.get(commune.code, zero), as_of, Cut(protected, ("commune", commune.code)),
                 referred.figures(("commune", commune.code)))}
             for commune in units.communes_in(area.code, area.map_version)]
+    report["progress"] = progress.progress(report, progress.TARGET_KEYS, units)
     return report
