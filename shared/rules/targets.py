@@ -119,11 +119,12 @@ def plan_for_area(code: str, map_version: str, year: int, units: AdminUnits) -> 
 
 def former_province(commune_2025: str, units: AdminUnits) -> str | None:
     """The legacy province most of a 2025 commune's former communes lay in (ties: the one whose code
-    the commune's province kept)."""
-    provinces = _former_provinces(units).get(commune_2025)
-    if not provinces:
+    the commune's province kept). A commune with no former commune (an island district that had none,
+    such as Bạch Long Vĩ) lay in the province whose code its province kept."""
+    if commune_2025 not in units.current:
         return None
     kept = units.current[commune_2025].province_code
+    provinces = _former_provinces(units).get(commune_2025) or Counter({kept: 1})
     return max(provinces, key=lambda code: (provinces[code], code == kept, code))
 
 
