@@ -62,9 +62,17 @@ class Target:
     direction: str = "at_least"  # at_most: on track while the value stays at or under the target
 
 
+READINGS = {"between_milestones": ("linear", "next_milestone"),
+            "after_last_milestone": ("hold_last", NATIONAL)}
+
+
 @cache
 def rules() -> dict[str, Any]:
-    return yaml.safe_load((files("shared.rules") / "data" / "targets.yaml").read_text("utf-8"))
+    found = yaml.safe_load((files("shared.rules") / "data" / "targets.yaml").read_text("utf-8"))
+    for setting, allowed in READINGS.items():
+        if found["reading"][setting] not in allowed:
+            raise ValueError(f"targets.yaml reading.{setting} must be one of {allowed}.")
+    return found
 
 
 @cache
