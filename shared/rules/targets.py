@@ -27,6 +27,7 @@ import yaml
 from shared.rules.admin_units import CURRENT, LEGACY, AdminUnits
 
 NATIONAL = "national"
+NETWORK = "referral_network"  # its targets count units of a kind: each plan's unit_for_network
 Milestones = tuple[tuple[int, float | None, str], ...]  # (year, percent or None, source document)
 
 
@@ -42,6 +43,7 @@ class Plan:
     province_2025: str | None = None
     in_force_from: int = 0
     milestones: dict[int, dict[str, float | None]] = field(default_factory=dict)
+    unit_for_network: str | None = None
 
     def states(self, key: str) -> bool:
         return any(key in values for values in self.milestones.values())
@@ -60,6 +62,7 @@ class Target:
     source: str  # the document(s) the value is read from
     reading: str  # milestone | linear | next_milestone | before_first_milestone | after_last_milestone
     direction: str = "at_least"  # at_most: on track while the value stays at or under the target
+    unit: str | None = None  # the network target's unit (province, district), None for the others
 
 
 READINGS = {"between_milestones": ("linear", "next_milestone"),
@@ -78,14 +81,16 @@ def rules() -> dict[str, Any]:
 @cache
 def plans() -> tuple[Plan, ...]:
     return tuple(Plan(p["id"], p["name"], p["legacy_province"], p["province_2025"], p["in_force_from"],
-                      {int(y): dict(v) for y, v in p["milestones"].items()}) for p in rules()["plans"])
+                      {int(y): dict(v) for y, v in p["milestones"].items()}, p["unit_for_network"])
+                 for p in rules()["plans"])
 
 
 @cache
 def national_plan() -> Plan:
     """The plan in force where a province has none: it states no key, so every key reads the national
     series (``national_series``: per key and year, the first national decision that sets it)."""
-    return Plan(NATIONAL, rules()["national_name"])
+    first = rules()["national"][0]
+    return Plan(NATIONAL, rules()["national_name"], unit_for_network=first["unit_for_network"])
 
 
 @cache
@@ -150,15 +155,20 @@ def _former_provinces(units: AdminUnits) -> dict[str, Counter]:
 
 def target(key: str, year: int, plan: Plan) -> Target:
     """The target for ``key`` in ``year`` under ``plan`` (its milestones, else the national ones)."""
-    national = national_series(key)
-    if not plan.states(key) and not national:
+    if not plan.states(key) and not national_series(key):
         raise UnknownTarget(f"No plan and no national decision sets a target {key!r}.")
-    series = plan.series(key) if plan.states(key) else national
-    if (plan.states(key) and year > series[-1][0] and national
-            and rules()["reading"]["after_last_milestone"] == NATIONAL):
-        series = national
+    read_from = plan if plan.states(key) and not _past_plan(key, year, plan) else national_plan()
+    series = national_series(key) if read_from.id == NATIONAL else plan.series(key)
     value, source, reading = read_series(series, year, rules()["reading"]["between_milestones"])
-    return Target(key, year, value, plan.name, source, reading, direction(key))
+    unit = read_from.unit_for_network if key == NETWORK else None
+    return Target(key, year, value, plan.name, source, reading, direction(key), unit)
+
+
+def _past_plan(key: str, year: int, plan: Plan) -> bool:
+    """Whether ``year`` is after the plan's last milestone for ``key`` and the data says to read the
+    national targets then."""
+    return (rules()["reading"]["after_last_milestone"] == NATIONAL and bool(national_series(key))
+            and year > plan.series(key)[-1][0])
 
 
 def target_for_area(key: str, code: str, map_version: str, year: int, units: AdminUnits) -> Target:

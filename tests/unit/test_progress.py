@@ -127,3 +127,29 @@ def test_a_commune_report_lists_no_communes_behind():
                      admin_units())["indicators"]["package_coverage_0_8"]
     assert "behind" not in entry
     assert (entry["value"], entry["target"], entry["status"]) == (50.0, 90.0, "off_track")  # Kon Tum's
+
+
+def test_the_network_target_says_it_counts_districts():
+    block = progress(lai_chau_2023({"referral_network_coverage": figure(2, 8)}),
+                     {"referral_network_coverage": "referral_network"}, admin_units())
+    entry = block["indicators"]["referral_network_coverage"]
+    assert (entry["value"], entry["target"], entry["gap"], entry["target_unit"]) == (25.0, 61.0, -36.0,
+                                                                                   "district")
+
+
+def test_children_missing_are_counted_exactly_against_a_target_with_decimals():
+    communes = {"03388": {"preschool_enrolment_age5": figure(990, 1000)},  # 991 needed: 1 missing
+                "03391": {"preschool_enrolment_age5": figure(98, 100)},  # 99.1 needed: 2 missing
+                "03394": {"preschool_enrolment_age5": figure(991, 1000)}}  # on the target
+    lai_chau_2025 = report("12", "province", LEGACY, "2025-06-30", {}, communes)
+    block = progress(lai_chau_2025, {"preschool_enrolment_age5": "five_year_olds_in_preschool"},
+                     admin_units())
+    assert [(c["code"], c["target"], c["gap"], c["missing"])
+            for c in block["indicators"]["preschool_enrolment_age5"]["behind"]] == [
+        ("03391", 99.1, -1.1, 2), ("03388", 99.1, -0.1, 1)]
+
+
+def test_the_communes_over_a_maximum_are_behind_by_the_children_over_it():
+    communes = {"03388": {"abused": figure(7, 100)}, "03391": {"abused": figure(4, 100)}}
+    block = progress(lai_chau_2023({}, communes), {"abused": "abused_children_share_max"}, admin_units())
+    assert [(c["code"], c["missing"]) for c in block["indicators"]["abused"]["behind"]] == [("03388", 3)]

@@ -157,3 +157,11 @@ def test_every_plan_lies_in_the_province_its_communes_went_to_on_the_2025_map():
     kept = {p["id"]: p["kept_code"] for p in targets.rules()["plans"]}
     assert kept == {"hai_phong": True, "kon_tum": False, "tuyen_quang": True, "lang_son": True,
                     "lai_chau": True}
+
+
+def test_a_network_target_names_the_unit_it_counts():
+    units = {plan_id: targets.target("referral_network", 2025, plan(plan_id)).unit
+             for plan_id in PLAN_PROVINCE}
+    assert units == {"hai_phong": None, "kon_tum": "district", "tuyen_quang": "district",
+                     "lang_son": "province", "lai_chau": "district"}  # Lạng Sơn reads Decision 1437
+    assert targets.target("children_access", 2025, plan("lai_chau")).unit is None
