@@ -2,8 +2,9 @@
 figure down (issue 16, targets and progress).
 
 For each indicator mapped to a target key (``TARGET_KEYS`` until the catalogue's ``target:`` fields
-replace it): ``value`` and ``target`` in PERCENT (0-100 floats: the report's ``value`` is a 0-1 share,
-so 0.85 reads 85.0), ``gap`` = value - target in percentage points rounded to 1 decimal, and a status:
+replace it), against the target of the year of ``as_of``: ``value`` and ``target`` in PERCENT (0-100
+floats: the report's ``value`` is a 0-1 share, so 0.85 reads 85.0), ``gap`` = value - target in
+percentage points rounded to 1 decimal, and a status:
 ``on_track`` (the target reached; for an ``at_most`` target, not exceeded), ``off_track``,
 ``no_target`` (the plan states no numeric target) or ``no_data`` (the figure is absent, has no
 denominator, or is suppressed). The referral-network target also names the unit it counts
