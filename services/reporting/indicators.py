@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.reporting import province_cells
+from services.reporting import progress, province_cells
 from services.reporting.catalogue import Catalogue, Indicator, catalogue
 from services.reporting.freshness import freshness
 from services.reporting.province_cells import Cut
@@ -136,4 +136,5 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
                 listed, groups.get(commune.code, zero), Cut(protected, ("commune", commune.code)),
                 referred.figures(("commune", commune.code)) | entered.figures(commune.code))}
             for commune in units.communes_in(area.code, area.map_version)]
+    report["progress"] = progress.progress(report, {i.id: i.target for i in listed if i.target}, units)
     return report

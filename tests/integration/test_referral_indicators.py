@@ -240,3 +240,18 @@ def test_a_report_for_an_earlier_date_reads_the_referrals_as_they_stood_then(pro
     # = 6; in time: C2, D1, A1, A2, E1 = 5.
     assert (figures["referrals_sent"], figures["referrals_overdue"], figures["referrals_completed_on_time"]) \
         == (count(8), count(0), {"numerator": 5, "denominator": 6, "value": 0.8333})
+
+
+def test_the_report_shows_the_network_against_lai_chaus_2025_target(province):
+    """Lai Châu 269/KH-UBND: 75% of districts with a working network by 2025; 2 of 8 work: 25%, 50
+    points short. On the legacy map the network is counted by district, so no commune is behind."""
+    report = call(province, "indicators", "12", "2025-06-30", PERIOD, True)
+    network_progress = report["progress"]["indicators"]["referral_network_coverage"]
+    assert {k: network_progress[k] for k in ("value", "target", "gap", "status", "year", "behind")} == {
+        "value": 25.0, "target": 75.0, "gap": -50.0, "status": "off_track", "year": 2025, "behind": []}
+    assert network_progress["plan"] == report["progress"]["plan"] == (
+        "Kế hoạch 269/KH-UBND tỉnh Lai Châu (05/03/2019) — Lai Châu 269/KH-UBND")
+    assert report["progress"]["indicators"]["package_coverage_0_8"]["status"] == "no_data"
+    city = call(province, "indicators", "105", "2025-06-30", PERIOD)["progress"]["indicators"]
+    network_in_city = city["referral_network_coverage"]  # 1 of 1 district: 100% (no communes asked)
+    assert (network_in_city["status"], "behind" in network_in_city) == ("on_track", False)
