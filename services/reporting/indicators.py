@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_
 
-from services.reporting import province_cells
+from services.reporting import breakdowns, province_cells
 from services.reporting import repository as q
 from services.reporting.orm import ChildView
 from services.reporting.province_cells import Cut
@@ -120,7 +120,8 @@ def registry_figures(counts: dict[str, int]) -> dict[str, Any]:
 
 
 def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start: date, end: date,
-                       units: AdminUnits, by_commune: bool = False) -> dict:
+                       units: AdminUnits, by_commune: bool = False, by: tuple[str, ...] = ()) -> dict:
+    breakdowns.check_places(list(by), area.level, area.map_version)
     counted = conditions(as_of, start, end)
     protected = province_cells.province_table(
         repo, area, as_of, units, COLUMNS, suppressed_conditions(as_of, start, end),
@@ -135,7 +136,12 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         "indicators": figures(plain, as_of, Cut(protected, (area.level, area.code)),
                               referred.figures((area.level, area.code))),
     }
-    if by_commune and area.level != "commune":
+    report.update(breakdowns.sections(
+        repo, area, as_of, list(by), counted, suppressed_conditions(as_of, start, end), protected,
+        lambda counts, table, node, with_referred: figures(
+            counts, as_of, Cut(table, node), referred.figures(node) if with_referred else {}),
+        units, COLUMNS))
+    if (by_commune or "commune" in by) and area.level != "commune":
         by = COLUMNS[(area.map_version, "commune")]
         groups = repo.counts(area.column, area.code, as_of, counted, by=by)
         zero = dict.fromkeys(counted, 0)
