@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from services.reporting import periods
 from services.reporting.breakdowns import BY_CHOICES
@@ -40,8 +40,14 @@ class IndicatorsQuerySchema(Schema):
     as_of = report_date(required=True)
     period = PeriodField(load_default=None, allow_none=True)
     by_commune = fields.Boolean(load_default=False)
-    by = fields.List(fields.String(), load_default=list, validate=validate.ContainsOnly(
-        BY_CHOICES, error=f"Unknown breakdown in {{input}}: must be among {', '.join(BY_CHOICES)}."))
+    by = fields.List(fields.String(), load_default=list)
+
+    @validates("by")
+    def known_breakdowns(self, value: list[str], **_: Any) -> None:
+        unknown = [name for name in value if name not in BY_CHOICES]
+        if unknown:
+            raise ValidationError(f"Unknown breakdown {', '.join(unknown)}: must be among "
+                                  f"{', '.join(BY_CHOICES)}.")
 
     @post_load
     def fill_period(self, data: dict, **_: Any) -> dict:
