@@ -87,7 +87,8 @@ def assert_groups_add_up(report: dict) -> int:
             if any("suppressed" in part for part in parts):
                 continue
             total = report["indicators"][indicator]
-            assert (name, indicator, sum(p["numerator"] for p in parts)) == (name, indicator, total["numerator"])
+            added = sum(p["numerator"] for p in parts)
+            assert (name, indicator, added) == (name, indicator, total["numerator"])
             if total["denominator"] is not None:
                 assert sum(p["denominator"] for p in parts) == total["denominator"]
             checked += 1
