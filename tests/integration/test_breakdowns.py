@@ -65,7 +65,7 @@ def test_the_city_broken_down_by_sex_age_ethnicity_and_poverty_gives_the_hand_co
     assert numbers(by["poverty"], "under5_registered") == {"poor": 4, "near_poor": 2, "none": 4, "unknown": 0}
     assert numbers(by["age_band"], "health_check_3_8", "denominator") == {
         "0-2": 0, "3-5": 4, "6-8": 2, "older": 0}
-    on_time = {group: figures["birth_registration_on_time"] for group, figures in by["sex"]["figures"].items()}
+    on_time = {group: found["birth_registration_on_time"] for group, found in by["sex"]["figures"].items()}
     assert on_time == {
         "male": {"numerator": 1, "denominator": 1, "value": 1.0},
         "female": {"numerator": 0, "denominator": 1, "value": 0.0},
