@@ -16,7 +16,7 @@ string where a number stands: ``{"numerator": None, ..., "suppressed": {"numerat
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -124,7 +124,7 @@ class Request:
     plain: dict[str, Any]
     sensitive: dict[str, Any]
     protected: Table
-    columns: dict = field(default_factory=dict)
+    columns: dict
 
     @property
     def node(self) -> Node:
@@ -211,27 +211,21 @@ def plain_recipes(recipes: dict[str, Recipe], plain: dict[str, Any]) -> dict[str
     return {i: r for i, r in recipes.items() if all(name in plain for name in r if name)}
 
 
-def recipes_of(figures: Callable[[dict[str, int], Table], dict[str, Any]], names: list[str]
+def recipes_of(figures: Callable[[dict[str, int], Table], dict[str, Any]], names: list[str], node: Node
                ) -> dict[str, Recipe]:
-    """Which counts each figure divides, found by running ``figures`` on counts that are all
-    different (a stand-in until the catalogue names each indicator's numerator and denominator).
-    Figures whose numbers come from no count (a median, a network coverage) are left out."""
+    """Which counts each figure divides, found by running ``figures`` (of ``node``) on counts that
+    are all different (a stand-in until the catalogue names each indicator's numerator and
+    denominator). Figures whose numbers come from no count (a median, a network coverage) are left
+    out."""
     probe = {name: 1_000_003 + 7 * i for i, name in enumerate(names)}
     by_value = {value: name for name, value in probe.items()}
+    table = Table({(node, name): value for name, value in probe.items()}, {})
     found = {}
-    for indicator, figure in figures(probe, _probe_table(probe)).items():
+    for indicator, figure in figures(probe, table).items():
         numerator, denominator = figure.get("numerator"), figure.get("denominator")
         if numerator in by_value and (denominator is None or denominator in by_value):
             found[indicator] = (by_value[numerator], by_value.get(denominator))
     return found
-
-
-def _probe_table(probe: dict[str, int]) -> Table:
-    class Everywhere(dict):
-        def get(self, cell, default=None):
-            return probe.get(cell[1], default)
-
-    return Table(Everywhere(), {})
 
 
 FiguresAt = Callable[[dict[str, int], Table, Node, bool], dict[str, Any]]
@@ -249,7 +243,7 @@ def sections(repo, area: Any, as_of: date, by: list[str], plain: dict[str, Any],
     if any(name in DIMENSIONS for name in by):
         node = (area.level, area.code)
         recipes = plain_recipes(recipes_of(lambda counts, table: figures_at(counts, table, node, False),
-                                           [*plain, *sensitive]), plain)
+                                           [*plain, *sensitive], node), plain)
         request = Request(area, as_of, recipes, plain, sensitive, protected, columns)
         found["breakdowns"] = break_down(repo, request, by, units)
     return found

@@ -10,10 +10,13 @@ from hypothesis import strategies as st
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
+from services.reporting import breakdowns, indicators, province_cells
 from services.reporting.breakdowns import DIMENSIONS, typed
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import ReportingBase
+from services.reporting.province_cells import Cut
 from services.reporting.repository import ReportingRepository
+from services.reporting.sources.protection import indicators as protection_indicators
 from services.reporting.use_cases import apply_event
 from shared.contracts.events import make_envelope
 from shared.exceptions import ValidationFailed
@@ -117,3 +120,31 @@ def test_a_district_breakdown_is_refused_but_for_a_province_on_the_legacy_map():
     with new_session() as session, pytest.raises(ValidationFailed) as refused:
         report_for(session, "105", by=["district"])
     assert refused.value.errors == {"by": ["'district' breaks down a province on the legacy map only."]}
+
+
+def test_a_figure_of_the_suppressed_table_breaks_down_through_it_exactly_when_no_group_is_small():
+    with new_session() as session:
+        for n in range(12):
+            load_child(session, {"sex": ("male", "female")[n % 2], "born": date(2020, 1, 10 + n), "delay": 20,
+                                 "commune": "03388", "ethnicity": "Kinh", "poverty": "none",
+                                 "screened": "confirmed"})
+        units, repo = admin_units(), ReportingRepository(session)
+        area, start = resolve_area("105", AS_OF, units), date(2024, 1, 1)
+        plain, sensitive = indicators.conditions(AS_OF, start, AS_OF), indicators.suppressed_conditions(
+            AS_OF, start, AS_OF)
+        protected = province_cells.province_table(
+            repo, area, AS_OF, units, indicators.COLUMNS, sensitive,
+            protection_indicators.case_conditions(AS_OF, start, AS_OF), protection_indicators.groups())
+        hidden_before = set(protected.hidden)
+        recipes = breakdowns.recipes_of(
+            lambda counts, table: indicators.figures(counts, AS_OF, Cut(table, ("district", "105")), {}),
+            [*plain, *sensitive], ("district", "105"))
+        screened = {"screening_positive_disability": recipes["screening_positive_disability"]}
+        request = breakdowns.Request(area, AS_OF, screened, plain, sensitive, protected, indicators.COLUMNS)
+        found = breakdowns.break_down(repo, request, ["sex"], units)["sex"]["figures"]
+    assert recipes["screening_positive_disability"] == ("positive_disability", "screened_disability")
+    assert {group: figures["screening_positive_disability"] for group, figures in found.items()} == {
+        "male": {"numerator": 6, "denominator": 6, "value": 1.0},
+        "female": {"numerator": 6, "denominator": 6, "value": 1.0},
+        "unknown": {"numerator": 0, "denominator": 0, "value": None}}
+    assert protected.hidden == hidden_before  # the report's own table is left as it was
