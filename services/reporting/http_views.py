@@ -2,7 +2,9 @@
 
 ``format=html`` gives the page an officer opens, prints or saves (with the per-commune table for a
 district or province); an error then is an HTML page too, so a browser never shows raw JSON.
-``by=commune`` adds the per-commune breakdown to the JSON. The caller's token comes as
+``by=commune`` adds the per-commune breakdown to the JSON; ``by=sex,age_band`` (a list) the
+breakdowns, ``by=district`` a legacy province's districts. ``period=2026-Q2`` (a spec) or
+``period_start``/``period_end`` bound the period. The caller's token comes as
 ``Authorization: Bearer``: none or a bad one is a 401, one without the right or the area a 403.
 """
 
@@ -26,8 +28,9 @@ def indicators_response(args: Mapping[str, str], indicators: Callable[..., dict]
         if args.get("format", "json") not in FORMATS:
             raise ValidationFailed({"format": [f"Must be one of: {', '.join(FORMATS)}."]})
         period = {key: args[f"period_{key}"] for key in ("start", "end") if f"period_{key}" in args}
-        report = indicators(args.get("area", ""), args.get("as_of", ""), period or None,
-                            html or args.get("by") == "commune")
+        by = [name.strip() for name in args.get("by", "").split(",") if name.strip()]
+        report = indicators(args.get("area", ""), args.get("as_of", ""), args.get("period") or period or None,
+                            html, by)
     except ValidationFailed as error:
         if html:
             return 400, HTML, render_error(error.errors)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from services.reporting import progress, province_cells
+from services.reporting import breakdowns, progress, province_cells
 from services.reporting.catalogue import Catalogue, Indicator, catalogue
 from services.reporting.freshness import freshness
 from services.reporting.province_cells import Cut
@@ -103,14 +103,19 @@ def figure(indicator: Indicator, counts: dict[str, int], cut: Cut, computed: dic
 
 def figures(listed: list[Indicator], counts: dict[str, int], cut: Cut, computed: dict[str, Any]) -> dict:
     """An area's figures, in the catalogue's order: ``counts`` its plain counts, ``cut`` its part of
-    the suppressed province table, ``computed`` the figures its sources make whole (referrals)."""
-    return {indicator.id: figure(indicator, counts, cut, computed) for indicator in listed}
+    the suppressed province table, ``computed`` the figures its sources make whole (referrals,
+    programme); a computed figure its source does not make for this node (a district's programme
+    figures) is left out."""
+    return {indicator.id: figure(indicator, counts, cut, computed) for indicator in listed
+            if indicator.kind != "computed" or indicator.id in computed}
 
 
 def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start: date, end: date,
-                       units: AdminUnits, by_commune: bool = False,
+                       units: AdminUnits, by_commune: bool = False, by: tuple[str, ...] = (),
                        declared: Catalogue | None = None) -> dict:
-    """The area's figures as ``declared`` (the catalogue loaded at start by default) lists them."""
+    """The area's figures as ``declared`` (the catalogue loaded at start by default) lists them, with
+    the places and breakdowns ``by`` asks for."""
+    breakdowns.check_places(list(by), area.level, area.map_version)
     counted, listed = conditions(as_of, start, end), (declared or catalogue()).indicators(as_of)
     protected = province_cells.province_table(
         repo, area, as_of, units, COLUMNS, suppressed_conditions(as_of, start, end),
@@ -127,7 +132,11 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         "indicators": figures(listed, plain, Cut(protected, (area.level, area.code)),
                               referred.figures((area.level, area.code)) | entered.figures()),
     }
-    if by_commune and area.level != "commune":
+    report.update(breakdowns.sections(
+        repo, area, as_of, list(by), counted, suppressed_conditions(as_of, start, end), protected,
+        listed, lambda counts, table, node: figures(listed, counts, Cut(table, node),
+                                                    referred.figures(node)), units, COLUMNS))
+    if (by_commune or "commune" in by) and area.level != "commune":
         by = COLUMNS[(area.map_version, "commune")]
         groups = repo.counts(area.column, area.code, as_of, counted, by=by)
         zero = dict.fromkeys(counted, 0)

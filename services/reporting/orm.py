@@ -50,6 +50,8 @@ class ChildView(ReportingBase):
     registered: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     full_name = mapped_column(String(200), nullable=True)
     sex = mapped_column(String(8), nullable=True)
+    ethnicity = mapped_column(String(64), nullable=True)  # free text as registered (breakdowns group it)
+    household_poverty = mapped_column(String(16), nullable=True)  # poor / near_poor / none
     date_of_birth = mapped_column(Date, nullable=True, index=True)
     registration_date = mapped_column(Date, nullable=True)
     on_time = mapped_column(Boolean, nullable=True)

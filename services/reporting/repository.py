@@ -173,23 +173,27 @@ class ReportingRepository:
         return dict(zip(("children", "registered", "processed_events"), row, strict=True))
 
     def counts(self, area_column: str, code: str, as_of: date, counted: dict[str, Any],
-               by: str | None = None) -> dict[str | None, dict[str, int]]:
-        """Count registered children living in the area on ``as_of``, once per condition in
-        ``counted`` (one statement); grouped by the residence column ``by`` if given."""
-        group = getattr(ResidencePeriod, by) if by else None
+               by: str | Any | tuple | None = None) -> dict[Any, dict[str, int]]:
+        """Count the registered children living in the area on ``as_of``, once per condition in
+        ``counted`` (one statement); grouped by ``by`` if given: a residence column's name, an
+        expression over the child view (a breakdown's group label), or a tuple of them (the key is
+        then a tuple)."""
+        keys = by if isinstance(by, tuple) else () if by is None else (by,)
+        groups = [getattr(ResidencePeriod, key) if isinstance(key, str) else key for key in keys]
         columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
-        query = (select(*([group] if group is not None else []), *columns)
+        query = (select(*groups, *columns)
                  .select_from(ResidencePeriod)
                  .join(ChildView, ChildView.child_id == ResidencePeriod.child_id)
                  .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of),
                         ChildView.registered.is_(True)))
-        if group is not None:
-            query = query.group_by(group)
+        if groups:
+            query = query.group_by(*groups)
         rows = self.session.execute(query).all()
-        if group is None:
+        if not groups:
             return {None: dict(zip(counted, rows[0], strict=True))}
-        return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in rows}
-
+        width = len(groups)
+        return {(row[0] if not isinstance(by, tuple) else tuple(row[:width])):
+                dict(zip(counted, row[width:], strict=True)) for row in rows}
 
     def case_counts(self, area_column: str, code: str, counted: dict[str, Any], by: str
                     ) -> dict[str | None, dict[str, int]]:

@@ -3,8 +3,19 @@
 from datetime import date
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates,
+    validates_schema,
+)
 
+from services.reporting import periods
+from services.reporting.breakdowns import BY_CHOICES
 from shared.contracts import SOURCES
 from shared.contracts.fields import Identifier, report_date
 
@@ -14,20 +25,46 @@ class PeriodSchema(Schema):
     end = report_date(load_default=None, allow_none=True)
 
 
+class PeriodField(fields.Field):
+    """A period as ``{start, end}`` or as a spec string (``2026-Q2``: ``periods``); a spec's end after
+    ``as_of`` is cut to ``as_of`` (the period so far)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
+        if isinstance(value, str):
+            try:
+                start, end = periods.parse(value)
+            except periods.BadPeriod as error:
+                raise ValidationError(str(error)) from error
+            return {"start": start, "end": end, "spec": value.strip()}
+        if not isinstance(value, dict):
+            raise ValidationError(f"A {{start, end}} object or a spec. {periods.EXPECTED}")
+        return PeriodSchema(unknown=RAISE).load(value)
+
+
 class IndicatorsQuerySchema(Schema):
-    """``period`` bounds the births counted; it defaults to 1 January of ``as_of``'s year to ``as_of``."""
+    """``period`` bounds the births counted; it defaults to 1 January of ``as_of``'s year to ``as_of``.
+    ``by`` names the breakdowns asked (``breakdowns.BY_CHOICES``)."""
 
     area_code = fields.String(required=True, validate=validate.Length(min=1, max=5))
     as_of = report_date(required=True)
-    period = fields.Nested(PeriodSchema, load_default=None, allow_none=True, unknown=RAISE)
+    period = PeriodField(load_default=None, allow_none=True)
     by_commune = fields.Boolean(load_default=False)
+    by = fields.List(fields.String(), load_default=list)
+
+    @validates("by")
+    def known_breakdowns(self, value: list[str], **_: Any) -> None:
+        unknown = [name for name in value if name not in BY_CHOICES]
+        if unknown:
+            raise ValidationError(f"Unknown breakdown {', '.join(unknown)}: must be among "
+                                  f"{', '.join(BY_CHOICES)}.")
 
     @post_load
     def fill_period(self, data: dict, **_: Any) -> dict:
         period = data.get("period") or {}
         as_of = data["as_of"]
+        end = period.get("end") or as_of
         data["period"] = {"start": period.get("start") or date(as_of.year, 1, 1),
-                          "end": period.get("end") or as_of}
+                          "end": min(end, as_of) if "spec" in period else end}
         return data
 
     @validates_schema
@@ -36,6 +73,8 @@ class IndicatorsQuerySchema(Schema):
             return
         period = data.get("period") or {}
         start, end = period.get("start"), period.get("end") or data["as_of"]
+        if "spec" in period:
+            end = min(end, data["as_of"])
         if end > data["as_of"]:
             raise ValidationError({"end": ["Must not be after as_of."]}, "period")
         if start and start > end:

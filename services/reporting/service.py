@@ -96,17 +96,19 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
                           child_id[:32] if isinstance(child_id, str) else None)
 
     @guarded("read:indicators", expected_exceptions=(*EXPECTED, Forbidden))
-    def indicators(self, area_code: str, as_of: str, period: dict | None = None,
-                   by_commune: bool = False) -> dict:
-        """The plan's figures for an area inside the caller's areas, on ``as_of``."""
+    def indicators(self, area_code: str, as_of: str, period: dict | str | None = None,
+                   by_commune: bool = False, by: list[str] | None = None) -> dict:
+        """The plan's figures for an area inside the caller's areas, on ``as_of``; ``period`` a
+        ``{start, end}`` or a spec (``2026-Q2``); ``by`` the breakdowns (``breakdowns.BY_CHOICES``)."""
         query = load(schemas.IndicatorsQuerySchema, {"area_code": area_code, "as_of": as_of,
-                                                     "period": period, "by_commune": by_commune})
+                                                     "period": period, "by_commune": by_commune,
+                                                     "by": by or []})
         units = admin_units()
         area = resolve_area(query["area_code"], query["as_of"], units)
         require_area(self.caller.identity, area.code, area.map_version, f"Area {area.code}")
         return compute_indicators(ReportingRepository(self.db), area, query["as_of"],
                                   query["period"]["start"], query["period"]["end"], units,
-                                  query["by_commune"], self.declared())
+                                  query["by_commune"], tuple(query["by"]), self.declared())
 
     @guarded("publish:reports", expected_exceptions=(*EXPECTED, Forbidden))
     def publish_report(self, area_code: str, period: dict, as_of: str | None = None) -> dict:

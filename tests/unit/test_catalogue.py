@@ -42,7 +42,7 @@ def session():
 def report(session, code="12", day=CURRENT_DAY, declared=None, by_commune=False):
     units = admin_units()
     return compute_indicators(ReportingRepository(session), resolve_area(code, day, units), day,
-                              date(day.year, 1, 1), day, units, by_commune, declared)
+                              date(day.year, 1, 1), day, units, by_commune, declared=declared)
 
 
 def a_child_born(session, born: date, commune="03388"):

@@ -49,6 +49,8 @@ def view_row(child_id: str, state: ChildState, units: AdminUnits) -> dict[str, A
         "registered": state.registered,
         "full_name": birth.get("full_name"),
         "sex": birth.get("sex"),
+        "ethnicity": birth.get("ethnicity"),
+        "household_poverty": birth.get("household_poverty"),
         "date_of_birth": birth.get("date_of_birth"),
         "registration_date": birth.get("registration_date"),
         "on_time": birth.get("on_time"),
