@@ -58,7 +58,7 @@ def templates() -> Environment:
     found = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
                         autoescape=select_autoescape(default=True, default_for_string=True),
                         trim_blocks=True, lstrip_blocks=True)
-    found.filters.update(vn_date=vn_date, part=part, shown=shown)
+    found.filters.update(vn_date=vn_date, part=part, shown=shown, points=points, gap=gap)
     return found
 
 
@@ -81,6 +81,31 @@ def shown(figure: dict[str, Any]) -> str:
     if figure["denominator"] is None and "denominator" not in (figure.get("suppressed") or {}):
         return part(figure, "value")  # a plain count
     return vn_percent(value)
+
+
+STATUSES = {"on_track": "Đạt tiến độ / on track", "off_track": "Chậm tiến độ / off track",
+            "no_target": "Kế hoạch không có chỉ tiêu số / no numeric target",
+            "no_data": "Chưa có số liệu / no data"}
+
+
+def points(value: float | None) -> str:
+    """A percentage given in percent (progress: 0-100)."""
+    return "—" if value is None else f"{value:.1f}".replace(".", ",") + " %"
+
+
+def gap(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.1f}".replace(".", ",") + " điểm % / points"
+
+
+def _progress(report: dict[str, Any], listed: dict[str, Indicator]) -> dict[str, Any] | None:
+    """The progress block with each figure's labels and status in words; None when it has no row."""
+    found = report.get("progress")
+    if not found or not found.get("indicators"):
+        return None
+    rows = [{"vi": listed[key].vi if key in listed else key, "en": listed[key].en if key in listed else "",
+             "entry": entry, "status": STATUSES.get(entry["status"], entry["status"])}
+            for key, entry in found["indicators"].items()]
+    return {"year": found["year"], "plan": found["plan"], "rows": rows}
 
 
 def _hidden(indicator: Indicator | None, figure: dict[str, Any]) -> bool:
@@ -145,7 +170,7 @@ def render_report(report: dict[str, Any], generated_at: datetime, declared: Cata
         level=LEVELS.get(area["level"], area["level"]), parents=_where(area),
         map=MAPS.get(area["map"], area["map"]), sections=_sections(report, listed, declared),
         communes=report.get("communes") or [], columns=_columns(report, listed),
-        freshness=_freshness(report),
+        freshness=_freshness(report), progress=_progress(report, listed),
         stamp=generated_at.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M"))
 
 

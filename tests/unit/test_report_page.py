@@ -88,3 +88,18 @@ def test_a_suppressed_disability_figure_is_written_as_a_protection_figure_is():
     assert f"Children 0-8 in special circumstances{suppressed}" in page
     assert ("Disability screening: suspected or confirmed / screened</small></td>"
             "<td class=n>x</td><td class=n>7</td><td class=n>—</td></tr>") in page
+
+
+def test_the_page_shows_each_target_with_the_value_the_gap_its_status_and_the_communes_behind():
+    behind = [{"code": "03388", "name": "Phường Đoàn Kết", "value": 50.0, "target": 97.0, "gap": -47.0,
+               "missing": 2, "plan": "Decision 23"}]
+    report = dict(PROVINCE, progress={"unit": "percent", "year": 2026, "plan": "Kế hoạch 269/KH-UBND",
+                                      "indicators": {"fully_immunised_by_12m": {
+                                          "target_key": "under1_fully_immunized_8_vaccines", "value": 75.0,
+                                          "target": 97.2, "gap": -22.2, "status": "off_track",
+                                          "behind": behind}}})
+    page = render_report(report, GENERATED)
+    assert "progress against the plan's targets (2026)</h2>" in page
+    assert ("<td class=n>75,0 %</td><td class=n>97,2 %</td><td class=n>-22,2 điểm % / points</td>"
+            "<td>Chậm tiến độ / off track<br><small>Xã, phường thấp nhất / communes behind: "
+            "Phường Đoàn Kết (thiếu / missing 2)</small></td>") in page
