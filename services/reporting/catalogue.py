@@ -8,9 +8,10 @@ plan target it answers and an optional short label for the by-commune table. A `
 one declaration for many figures: the source's ``FAMILIES[name](as_of)`` gives one set of values per
 figure (an antigen and dose, a growth condition and age group, ...), put into the entry's text
 (``{antigen}``, and ``{antigen_vi}``/``{antigen_en}`` from the entry's ``labels``). A ``computed``
-entry's figure comes whole from its source (referrals: medians, network coverage). The catalogue of a
-province may add entries from one more file (``REPORTING_CATALOGUE_EXTRA``). The JSON, the page and
-the exports list what ``Catalogue.indicators(as_of)`` lists, and nothing else.
+entry's figure comes whole from its source (referrals: medians, network coverage). The catalogue of
+a province may add entries from one more file (``REPORTING_CATALOGUE_EXTRA``). A section ``reads``
+the sources its figures are made of (each report says how fresh each figure is from them). The JSON,
+the page and the exports list what ``Catalogue.indicators(as_of)`` lists, and nothing else.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -65,6 +66,7 @@ class Section:
     en: str
     entries: tuple[dict[str, Any], ...]
     families: Mapping[str, Family] = field(default_factory=dict)
+    reads: tuple[str, ...] = ()  # the sources whose events its figures are made of (freshness)
 
 
 class CatalogueError(ValueError):
@@ -104,6 +106,11 @@ class Catalogue:
     def section_of(self, source: str) -> Section | None:
         return next((s for s in self.sections if s.source == source), None)
 
+    def reads(self, indicator: Indicator) -> tuple[str, ...]:
+        """The sources whose data a figure is made of: how fresh it is."""
+        section = self.section_of(indicator.source)
+        return section.reads if section and section.reads else (indicator.source,)
+
     def indicators(self, as_of: date) -> list[Indicator]:
         """Every figure of a report on ``as_of``, families filled in, in the report's order."""
         found: list[Indicator] = []
@@ -131,7 +138,8 @@ class Catalogue:
                                           section.families)
                 return Catalogue(tuple(sections))
         heading = raw.get("section") or {"vi": source, "en": source}
-        return Catalogue((*sections, Section(source, heading["vi"], heading["en"], entries)))
+        reads = tuple(raw.get("reads") or ("registry",))
+        return Catalogue((*sections, Section(source, heading["vi"], heading["en"], entries, {}, reads)))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -175,7 +183,7 @@ def _section(source: str) -> Section | None:
     raw = _read(path)
     heading = raw["section"]
     return Section(source, heading["vi"], heading["en"], tuple(_checked(path, raw["indicators"])),
-                   _families(source))
+                   _families(source), tuple(raw.get("reads") or (source,)))
 
 
 @cache

@@ -116,7 +116,8 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
     """The area's figures as ``declared`` (the catalogue loaded at start by default) lists them, with
     the places and breakdowns ``by`` asks for."""
     breakdowns.check_places(list(by), area.level, area.map_version)
-    counted, listed = conditions(as_of, start, end), (declared or catalogue()).indicators(as_of)
+    declared = declared or catalogue()
+    counted, listed = conditions(as_of, start, end), declared.indicators(as_of)
     protected = province_cells.province_table(
         repo, area, as_of, units, COLUMNS, suppressed_conditions(as_of, start, end),
         protection_indicators.case_conditions(as_of, start, end), protection_indicators.groups())
@@ -128,7 +129,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         "as_of": as_of.isoformat(),
         "period": {"start": start.isoformat(), "end": end.isoformat()},
         "school_year": schooling.format_school_year(schooling.school_year_of(as_of)),
-        "freshness": freshness(repo, utc_now()),
+        "freshness": freshness(repo, utc_now(), declared, listed),
         "indicators": figures(listed, plain, Cut(protected, (area.level, area.code)),
                               referred.figures((area.level, area.code)) | entered.figures()),
     }

@@ -140,8 +140,9 @@ def _columns(report: dict[str, Any], listed: dict[str, Indicator]) -> list[dict[
 def _freshness(report: dict[str, Any]) -> list[dict[str, str]]:
     """Per source: the latest event applied and when its log was last found complete (Vietnam time)."""
     rows = []
-    for source, fresh in (report.get("freshness") or {}).items():
-        vi, en = referrals.label("sectors", source)
+    for source, fresh in ((report.get("freshness") or {}).get("sources") or {}).items():
+        vi, en = referrals.label("sectors", source) if source != "programme" else (
+            "Chương trình", "programme")
         latest = _local(fresh["applied_up_to"]) or "chưa có / none"
         checked = (f"đối chiếu nhật ký / log checked {_local(fresh['log_checked_at'])}"
                    if fresh["log_checked_at"] else "chưa đối chiếu / log not checked yet")

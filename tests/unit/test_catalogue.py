@@ -110,7 +110,8 @@ def test_a_catalogue_entry_with_an_unknown_field_is_refused_naming_its_file_and_
 def test_the_page_heads_each_source_with_its_section(session):
     page = render_report(report(session, "03388"), datetime(2026, 7, 1, tzinfo=UTC))
     headings = [line for line in page.splitlines() if line.startswith("<h2>")]
-    assert headings == ["<h2>Hộ tịch, thẻ BHYT / Civil registration and health insurance</h2>",
+    assert headings == ["<h2>Tiến độ so với mục tiêu / progress against the plan's targets (2026)</h2>",
+                        "<h2>Hộ tịch, thẻ BHYT / Civil registration and health insurance</h2>",
                         "<h2>Y tế / Health</h2>", "<h2>Giáo dục / Education</h2>",
                         "<h2>Bảo vệ trẻ em, trợ giúp xã hội / Child protection and social assistance</h2>",
                         "<h2>Kết nối, chuyển tuyến giữa các ngành / Referrals between sectors</h2>",
@@ -121,7 +122,8 @@ def test_every_report_says_up_to_when_each_source_is_applied_and_when_its_log_wa
     envelope = a_child_born(session, date(2024, 3, 1))
     use_cases.catch_up(session, "registry", lambda position: [], service_metrics("reporting"), print)
     use_cases.note_unreachable(session, "health", "service health is not running")
-    fresh = report(session, "03388")["freshness"]
+    found = report(session, "03388")
+    fresh = found["freshness"]["sources"]
     registry = fresh["registry"]
     assert registry["applied_up_to"] == datetime.fromisoformat(envelope["recorded_at"]).isoformat()
     assert (registry["missing_at_check"], registry["unreachable"]) == (0, None)
@@ -129,3 +131,7 @@ def test_every_report_says_up_to_when_each_source_is_applied_and_when_its_log_wa
     assert fresh["health"] == {"applied_up_to": None, "log_checked_at": None, "missing_at_check": None,
                                "seconds_since_check": None, "unreachable": "service health is not running"}
     assert fresh["education"] == dict.fromkeys(fresh["health"])
+    figures = found["freshness"]["figures"]
+    assert list(figures) == list(found["indicators"])
+    assert (figures["under5_registered"], figures["coverage_bcg_1"], figures["staff_trained"]) == (
+        ["registry"], ["registry", "health"], ["programme"])
