@@ -108,6 +108,23 @@ def _progress(report: dict[str, Any], listed: dict[str, Indicator]) -> dict[str,
     return {"year": found["year"], "plan": found["plan"], "rows": rows}
 
 
+DIMENSION_TITLES = {"sex": "giới tính", "age_band": "nhóm tuổi", "ethnicity": "dân tộc",
+                    "poverty": "hộ nghèo", "disability": "khuyết tật"}
+
+
+def _breakdowns(report: dict[str, Any], listed: dict[str, Indicator]) -> list[dict[str, Any]]:
+    """One table per breakdown asked: a row per figure, a column per group."""
+    tables = []
+    for name, found in (report.get("breakdowns") or {}).items():
+        groups = [{"id": g, "label": found.get("labels", {}).get(g, g)} for g in found["groups"]]
+        ids = list(found["figures"][found["groups"][0]]) if found["groups"] else []
+        rows = [{"vi": listed[i].vi if i in listed else i,
+                 "figures": [found["figures"][g["id"]][i] for g in groups]} for i in ids]
+        tables.append({"name": name, "title": DIMENSION_TITLES.get(name, name), "groups": groups,
+                       "rows": rows})
+    return tables
+
+
 def _hidden(indicator: Indicator | None, figure: dict[str, Any]) -> bool:
     return indicator is not None and indicator.hide_zero and figure.get("numerator") == 0
 
@@ -172,6 +189,7 @@ def render_report(report: dict[str, Any], generated_at: datetime, declared: Cata
         map=MAPS.get(area["map"], area["map"]), sections=_sections(report, listed, declared),
         communes=report.get("communes") or [], columns=_columns(report, listed),
         freshness=_freshness(report), progress=_progress(report, listed),
+        breakdowns=_breakdowns(report, listed),
         stamp=generated_at.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M"))
 
 

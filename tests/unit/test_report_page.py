@@ -103,3 +103,15 @@ def test_the_page_shows_each_target_with_the_value_the_gap_its_status_and_the_co
     assert ("<td class=n>75,0 %</td><td class=n>97,2 %</td><td class=n>-22,2 điểm % / points</td>"
             "<td>Chậm tiến độ / off track<br><small>Xã, phường thấp nhất / communes behind: "
             "Phường Đoàn Kết (thiếu / missing 2)</small></td>") in page
+
+
+def test_a_breakdown_asked_for_is_a_table_with_a_column_per_group():
+    figures = {"male": {"under5_registered": {"numerator": 3, "denominator": None, "value": 3}},
+               "female": {"under5_registered": {"numerator": None, "denominator": None, "value": None,
+                                                "suppressed": {"numerator": "<5", "value": "<5"}}}}
+    report = dict(REPORT, breakdowns={"sex": {"groups": ["male", "female"], "figures": figures,
+                                              "labels": {"male": "Nam / male", "female": "Nữ / female"}}})
+    page = render_report(report, GENERATED)
+    assert "<h2>Theo giới tính / by sex</h2>" in page
+    assert ("<tr><td>Trẻ dưới 5 tuổi đã đăng ký khai sinh</td><td class=n>3<br><small>3/—</small></td>"
+            "<td class=n>&lt;5<br><small>&lt;5/—</small></td></tr>") in page
