@@ -251,7 +251,6 @@ def test_the_report_shows_the_network_against_lai_chaus_2025_target(province):
         "value": 25.0, "target": 75.0, "gap": -50.0, "status": "off_track", "year": 2025, "behind": []}
     assert network_progress["plan"] == report["progress"]["plan"] == (
         "Kế hoạch 269/KH-UBND tỉnh Lai Châu (05/03/2019) — Lai Châu 269/KH-UBND")
-    assert report["progress"]["indicators"]["package_coverage_0_8"]["status"] == "no_data"
     city = call(province, "indicators", "105", "2025-06-30", PERIOD)["progress"]["indicators"]
     network_in_city = city["referral_network_coverage"]  # 1 of 1 district: 100% (no communes asked)
     assert (network_in_city["status"], "behind" in network_in_city) == ("on_track", False)
