@@ -29,6 +29,7 @@ from services.reporting.province_cells import Cut
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.education import indicators as education_indicators
 from services.reporting.sources.health import indicators as health_indicators
+from services.reporting.sources.package import indicators as package_indicators
 from services.reporting.sources.protection import indicators as protection_indicators
 from services.reporting.sources.referrals import indicators as referral_indicators
 from shared.exceptions import ValidationFailed
@@ -82,7 +83,8 @@ def ratio(numerator: int, denominator: int | None) -> dict[str, Any]:
 def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
     return {**registry_conditions(as_of, start, end),
             **health_indicators.conditions(as_of, start, end),
-            **education_indicators.conditions(as_of, start, end)}
+            **education_indicators.conditions(as_of, start, end),
+            **package_indicators.conditions(as_of, start, end)}
 
 
 def registry_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
@@ -99,7 +101,8 @@ def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]
     education's children with a disability. Counted for the whole province and suppressed together."""
     return {**protection_indicators.child_conditions(as_of, years_before),
             **health_indicators.suppressed_conditions(as_of, start, end),
-            **education_indicators.suppressed_conditions(as_of)}
+            **education_indicators.suppressed_conditions(as_of),
+            **package_indicators.suppressed_conditions(as_of, start, end)}
 
 
 def figures(counts: dict[str, int], as_of: date, cut: Cut, referred: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +110,7 @@ def figures(counts: dict[str, int], as_of: date, cut: Cut, referred: dict[str, A
     its ``referred`` figures (read from the suppressed referral table)."""
     return {**registry_figures(counts), **health_indicators.figures(counts, as_of, ratio, cut),
             **education_indicators.figures(counts, ratio, cut), **protection_indicators.figures(cut),
-            **referred}
+            **package_indicators.figures(counts, ratio, cut), **referred}
 
 
 def registry_figures(counts: dict[str, int]) -> dict[str, Any]:

@@ -1,0 +1,155 @@
+"""The headline: the share of resident children 0-8 who received the age-appropriate package in the
+period (BRIEF section 9, indicator 1; Decision 1437 target a), and each of its components.
+
+Children count where they lived on ``as_of`` (the residence in force that day), alive then and born
+by then, aged as ``shared/rules/data/package.yaml`` says (0 through 8 completed years by default).
+Unlike the registry's figures this population does NOT require the birth to be registered by
+``as_of`` (a birth registered late still had a residence from its birth), so "birth registered" can
+be missed. For each component ``<c>``: ``package_<c>_due`` (children it applies to) and
+``package_<c>_met`` (those who have it); ``package_met``: children meeting every component that
+applies to them. The ``supported`` component is protection data: its counts are made for the whole
+province and small-cell suppressed (``suppressed_conditions``); the composite is not (see the report
+of issue 16 on why, and the rule proposed if it must be).
+"""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, exists, not_, or_, true
+
+from services.reporting import repository as q
+from services.reporting.orm import (
+    ChildView,
+    EducationEnrolment,
+    HealthCheck,
+    HealthDose,
+    HealthMeasurement,
+    ProtectionCase,
+    Referral,
+)
+from services.reporting.province_cells import Cut
+from services.reporting.sources.education.indicators import _enrolled as enrolled_on
+from services.reporting.sources.protection.indicators import ALLOWANCE, CARE, SC, _active, _served_case
+from services.reporting.sources.referrals.indicators import open_on
+from shared.rules import package, schooling
+from shared.rules.package import AgeRule, Component
+
+CHILDREN, MET = "package_children", "package_met"
+
+
+def due_name(name: str) -> str:
+    return f"package_{name}_due"
+
+
+def met_name(name: str) -> str:
+    return f"package_{name}_met"
+
+
+def aged(rule: AgeRule, as_of: date):
+    first, last = rule.births(as_of)
+    return and_(ChildView.date_of_birth >= first, ChildView.date_of_birth <= last)
+
+
+def resident_children(as_of: date):
+    """Alive on ``as_of``, of the population's ages (the residence is the count's own filter)."""
+    return and_(q.alive_on(as_of), ChildView.date_of_birth <= as_of, aged(package.population(), as_of))
+
+
+def _valid_dose(antigen: str, place: int, as_of: date):
+    d = HealthDose
+    return exists().where(d.child_id == ChildView.child_id, d.antigen == antigen, d.counts_as == place,
+                          d.valid.is_(True), d.given_on <= as_of)
+
+
+def _epi_up_to_date(c: Component, as_of: date, start: date, end: date):
+    return and_(true(), *[or_(ChildView.date_of_birth > last_birth, _valid_dose(antigen, place, as_of))
+                          for antigen, place, last_birth in package.due_doses(as_of, c)])
+
+
+def _measured(c: Component, as_of: date, start: date, end: date):
+    m = HealthMeasurement
+    return exists().where(m.child_id == ChildView.child_id, m.reference.is_not(None), m.measured_on >= start,
+                          m.measured_on <= end)
+
+
+def _checked(c: Component, as_of: date, start: date, end: date):
+    h = HealthCheck
+    return exists().where(h.child_id == ChildView.child_id, h.checked_on >= start, h.checked_on <= end)
+
+
+def _enrolled(c: Component, as_of: date, start: date, end: date):
+    year = schooling.school_year_of(as_of)
+    return or_(*[and_(aged(rule, as_of), enrolled_on(as_of, year, EducationEnrolment.level.in_(rule.levels)))
+                 for rule in c.rules])
+
+
+def _open_case(as_of: date):
+    k = ProtectionCase
+    return exists().where(k.child_id == ChildView.child_id, k.opened_on <= as_of,
+                          or_(k.closed_on.is_(None), k.closed_on > as_of))
+
+
+def _open_referral(as_of: date, *extra):
+    r = Referral
+    return exists().where(r.child_id == ChildView.child_id, r.referred_on <= as_of, open_on(as_of),
+                          r.protected.is_(False), *extra)
+
+
+MET_WHEN = {
+    "birth_registered": lambda c, as_of, start, end: q.registered_by(as_of),
+    "insurance_card": lambda c, as_of, start, end: q.card_valid_on(as_of),
+    "epi_up_to_date": _epi_up_to_date,
+    "growth_measured": _measured,
+    "health_check": _checked,
+    "enrolled": _enrolled,
+    "supported": lambda c, as_of, start, end: or_(_active(ALLOWANCE, as_of), _active(CARE, as_of),
+                                                  _served_case(as_of)),
+    "referral_not_overdue": lambda c, as_of, start, end: not_(_open_referral(as_of, Referral.due_on < as_of)),
+}
+# Beyond its ages, a component applies only to children in this situation on as_of.
+APPLIES_WHEN = {
+    "supported": lambda as_of: or_(_active(SC, as_of), _open_case(as_of)),
+    "referral_not_overdue": _open_referral,
+}
+
+
+def component_conditions(c: Component, as_of: date, start: date, end: date) -> tuple[Any, Any]:
+    """(applies, met) of one component, among the resident children 0-8."""
+    situation = APPLIES_WHEN.get(c.name)
+    applies = and_(resident_children(as_of), or_(*[aged(rule, as_of) for rule in c.rules]),
+                   *([situation(as_of)] if situation else []))
+    return applies, and_(applies, MET_WHEN[c.name](c, as_of, start, end))
+
+
+def missing(c: Component, as_of: date, start: date, end: date):
+    applies, met = component_conditions(c, as_of, start, end)
+    return and_(applies, not_(met))
+
+
+def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+    """The plain counts: the children, those covered, and each component not protected."""
+    counted = {CHILDREN: resident_children(as_of),
+               MET: and_(resident_children(as_of),
+                         *[not_(missing(c, as_of, start, end)) for c in package.components()])}
+    for c in package.components():
+        if not c.protected:
+            counted[due_name(c.name)], counted[met_name(c.name)] = component_conditions(c, as_of, start, end)
+    return counted
+
+
+def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+    """The protected components' counts, made for the whole province and small-cell suppressed."""
+    counted: dict[str, Any] = {}
+    for c in package.components():
+        if c.protected:
+            counted[due_name(c.name)], counted[met_name(c.name)] = component_conditions(c, as_of, start, end)
+    return counted
+
+
+def figures(counts: dict[str, int], ratio, cut: Cut) -> dict[str, Any]:
+    """``package_coverage_0_8`` and ``package_<component>`` (protected ones read from ``cut``)."""
+    found = {"package_coverage_0_8": ratio(counts[MET], counts[CHILDREN])}
+    for c in package.components():
+        found[f"package_{c.name}"] = (cut.share(met_name(c.name), due_name(c.name)) if c.protected
+                                      else ratio(counts[met_name(c.name)], counts[due_name(c.name)]))
+    return found
