@@ -113,24 +113,33 @@ APPLIES_WHEN = {
 }
 
 
+def _applies(c: Component, as_of: date):
+    """The component's ages (and situation, where it has one) on ``as_of``."""
+    situation = APPLIES_WHEN.get(c.name)
+    return and_(or_(*[aged(rule, as_of) for rule in c.rules]), *([situation(as_of)] if situation else []))
+
+
 def component_conditions(c: Component, as_of: date, start: date, end: date) -> tuple[Any, Any]:
     """(applies, met) of one component, among the resident children 0-8."""
-    situation = APPLIES_WHEN.get(c.name)
-    applies = and_(resident_children(as_of), or_(*[aged(rule, as_of) for rule in c.rules]),
-                   *([situation(as_of)] if situation else []))
+    applies = and_(resident_children(as_of), _applies(c, as_of))
     return applies, and_(applies, MET_WHEN[c.name](c, as_of, start, end))
 
 
 def missing(c: Component, as_of: date, start: date, end: date):
-    applies, met = component_conditions(c, as_of, start, end)
-    return and_(applies, not_(met))
+    """The component applies to the child and is not met."""
+    return and_(resident_children(as_of), _applies(c, as_of), not_(MET_WHEN[c.name](c, as_of, start, end)))
+
+
+def covered(as_of: date, start: date, end: date):
+    """Every component that applies to the child is met."""
+    each = [or_(not_(_applies(c, as_of)), MET_WHEN[c.name](c, as_of, start, end))
+            for c in package.components()]
+    return and_(resident_children(as_of), *each)
 
 
 def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
     """The plain counts: the children, those covered, and each component not protected."""
-    counted = {CHILDREN: resident_children(as_of),
-               MET: and_(resident_children(as_of),
-                         *[not_(missing(c, as_of, start, end)) for c in package.components()])}
+    counted = {CHILDREN: resident_children(as_of), MET: covered(as_of, start, end)}
     for c in package.components():
         if not c.protected:
             counted[due_name(c.name)], counted[met_name(c.name)] = component_conditions(c, as_of, start, end)
