@@ -1,10 +1,13 @@
 """The headline (the age-appropriate package, BRIEF section 9 indicator 1) on the real RabbitMQ and
 PostgreSQL: eleven children recorded through every sector's RPCs, the composite and each component
-against a hand count for a commune and its province, and the commune's list of children missing a
-component, for its officers only (the protected component for its protection officer only).
+against a hand count for a commune, its legacy district and its province, and the commune's list of
+children missing a component, for its officers only (the protected component for its protection
+officer only).
 
 On 31 May 2025 (legacy map; period 1 January - 31 May 2025; school year 2024-2025), in Lai Châu; a dose
-is due once 28 days have passed since its due age (its minimum age where it has none):
+is due once 28 days have passed since its due age (its minimum age where it has none). B's birth is
+registered late but before 1 July 2025, so its residence is placed on the legacy map (one registered
+after that day is placed on the 2025 map only, and counts on dates of that map):
 
     03388  born        age       what the sectors hold                          misses
       A    2025-01-10  4 m       card, BCG + DTP/OPV x3, measured               -
@@ -37,7 +40,7 @@ import pytest
 import requests
 from nameko.testing.services import entrypoint_waiter
 
-from shared.exceptions import Forbidden
+from shared.exceptions import Forbidden, ValidationFailed
 from tests.support.factories import (
     make_allowance,
     make_birth,
@@ -160,7 +163,9 @@ SUPPRESSED = share("<5", "<5")
 def test_the_headline_and_each_component_equal_the_hand_count_for_the_commune_and_its_province(
         children, reporting_container):
     commune = call(reporting_container, "indicators", "03388", AS_OF, PERIOD)["indicators"]
+    district = call(reporting_container, "indicators", "105", AS_OF, PERIOD)["indicators"]
     province = call(reporting_container, "indicators", "12", AS_OF, PERIOD)["indicators"]
+    assert package_figures(district) == package_figures(commune)  # 03388's district: no other child
     assert package_figures(commune) == {
         "package_coverage_0_8": share(2, 8), "package_birth_registered": share(7, 8),
         "package_insurance_card": share(3, 5), "package_epi_up_to_date": share(1, 3),
@@ -240,3 +245,19 @@ def test_the_list_downloads_as_csv_and_a_bad_query_names_its_field(children, rep
     refused = requests.get(url, params={"commune": "03388", "as_of": AS_OF}, headers=bearer(OUTSIDER),
                            timeout=10)
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(("commune", "as_of", "component", "field"), [
+    ("12", AS_OF, None, "commune_code"),  # a province, not a commune
+    ("0338", AS_OF, None, "commune_code"),
+    ("03388", "yesterday", None, "as_of"),
+    ("03388", AS_OF, "dental_check", "component"),
+])
+def test_a_bad_query_gets_a_typed_error_naming_its_field_and_is_not_audited(reporting_container, commune,
+                                                                            as_of, component, field):
+    with pytest.raises(ValidationFailed) as error:
+        call(reporting_container, "children_missing_package", commune, as_of, component,
+             as_token=COMMUNE_OFFICER)
+    assert list(error.value.errors) == [field]
+    log = call(reporting_container, "audit_log", as_token=AUDITOR)
+    assert [e for e in log if e["action"] == "read_package_missing"] == []

@@ -4,6 +4,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from services.reporting.sources.package.missing import shown_components
+from shared.exceptions import Forbidden
 from shared.rules import epi, package
 
 AS_OF = date(2025, 6, 30)  # school year 2024-2025
@@ -76,3 +78,13 @@ def test_a_dose_is_due_once_its_due_age_and_28_days_have_passed():
 
 def test_age_is_completed_years_and_months():
     assert package.age(date(2021, 7, 1), AS_OF) == (3, 47)
+
+
+def test_the_protected_component_is_listed_only_to_a_protection_officer():
+    everything = [c.name for c in shown_components(None, protection=True)]
+    assert everything == list(package.names())
+    assert [c.name for c in shown_components(None, protection=False)] == [
+        n for n in package.names() if n != "supported"]
+    assert [c.name for c in shown_components("enrolled", protection=False)] == ["enrolled"]
+    with pytest.raises(Forbidden):
+        shown_components("supported", protection=False)
