@@ -94,8 +94,9 @@ def _indicator(source: str, entry: dict[str, Any], values: dict[str, Any]) -> In
     given["short"] = short.get(given["id"]) if isinstance(short, dict) else short
     kind = entry.get("kind") or ("ratio" if entry.get("denominator") else "count")
     suppressed = values.get("suppressed", entry.get("suppressed", False))
+    breakdowns = values.get("breakdowns", entry.get("breakdowns") or ())
     return Indicator(source=entry.get("source", source), kind=kind, period=entry.get("period", "period"),
-                     breakdowns=tuple(entry.get("breakdowns") or ()), suppressed=bool(suppressed),
+                     breakdowns=tuple(breakdowns), suppressed=bool(suppressed),
                      target=entry.get("target"), hide_zero=bool(entry.get("hide_zero")), **given)
 
 

@@ -27,6 +27,7 @@ from services.reporting.province_cells import Cut
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.education import indicators as education_indicators
 from services.reporting.sources.health import indicators as health_indicators
+from services.reporting.sources.package import indicators as package_indicators
 from services.reporting.sources.programme import figures as programme_figures
 from services.reporting.sources.protection import indicators as protection_indicators
 from services.reporting.sources.referrals import indicators as referral_indicators
@@ -77,7 +78,8 @@ def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
     """The plain counts of every source (one statement per area)."""
     return {**registry_indicators.conditions(as_of, start, end),
             **health_indicators.conditions(as_of, start, end),
-            **education_indicators.conditions(as_of, start, end)}
+            **education_indicators.conditions(as_of, start, end),
+            **package_indicators.conditions(as_of, start, end)}
 
 
 def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
@@ -85,7 +87,8 @@ def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]
     education's children with a disability. Counted for the whole province and suppressed together."""
     return {**protection_indicators.child_conditions(as_of),
             **health_indicators.suppressed_conditions(as_of, start, end),
-            **education_indicators.suppressed_conditions(as_of)}
+            **education_indicators.suppressed_conditions(as_of),
+            **package_indicators.suppressed_conditions(as_of, start, end)}
 
 
 def figure(indicator: Indicator, counts: dict[str, int], cut: Cut, computed: dict[str, Any]) -> dict:
@@ -120,7 +123,8 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
     counted, listed = conditions(as_of, start, end), declared.indicators(as_of)
     protected = province_cells.province_table(
         repo, area, as_of, units, COLUMNS, suppressed_conditions(as_of, start, end),
-        protection_indicators.case_conditions(as_of, start, end), protection_indicators.groups())
+        protection_indicators.case_conditions(as_of, start, end),
+        protection_indicators.groups() + package_indicators.groups(), package_indicators.SHOWN)
     plain = repo.counts(area.column, area.code, as_of, counted)[None]
     referred = referral_indicators.read(repo, area, as_of, start, end, units, COLUMNS)
     entered = programme_figures.read(repo.session, area, start, end)  # not child events: entered totals

@@ -97,9 +97,11 @@ def suppressed(by_commune: ByCommune, names: list[str], province: str, children:
 
 
 def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, children_counted: dict,
-                   cases_counted: dict, groups: list[tuple[str, list[str]]]) -> Table:
+                   cases_counted: dict, groups: list[tuple[str, list[str]]],
+                   shown: frozenset[str] = frozenset()) -> Table:
     """Every commune of the area's province counted (children where they live on ``as_of``, cases
-    where they were opened), added up and suppressed."""
+    where they were opened), added up and suppressed; the counts named in ``shown`` are not hidden
+    for being small, only to protect a small one (the composite's, beside its protected part)."""
     province = province_of(area, units)
     province_column = columns[(area.map_version, "province")]
     commune_column = columns[(area.map_version, "commune")]
@@ -112,4 +114,4 @@ def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, ch
                 by_commune[commune].update(values)
     names = [*children_counted, *cases_counted]
     return suppressed(by_commune, names, province, tree(province, area.map_version, units), groups,
-                      protection.threshold())
+                      protection.threshold(), (lambda name: name not in shown) if shown else None)

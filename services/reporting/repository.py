@@ -5,7 +5,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, or_, select
+from sqlalchemy import and_, bindparam, delete, exists, false, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -194,6 +194,20 @@ class ReportingRepository:
         width = len(groups)
         return {(row[0] if not isinstance(by, tuple) else tuple(row[:width])):
                 dict(zip(counted, row[width:], strict=True)) for row in rows}
+
+    def children_flagged(self, area_column: str, code: str, as_of: date, flags: dict[str, Any]
+                         ) -> list[tuple[str, str | None, date, list[str]]]:
+        """(child id, name, date of birth, the ``flags`` that hold) of each registered child living in
+        the area on ``as_of`` for whom one of them holds, youngest last (one statement)."""
+        columns = [condition.label(name) for name, condition in flags.items()]
+        query = (select(ChildView.child_id, ChildView.full_name, ChildView.date_of_birth, *columns)
+                 .select_from(ResidencePeriod)
+                 .join(ChildView, ChildView.child_id == ResidencePeriod.child_id)
+                 .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of),
+                        ChildView.registered.is_(True), or_(false(), *flags.values()))
+                 .order_by(ChildView.date_of_birth, ChildView.child_id))
+        return [(row[0], row[1], row[2], [name for name, held in zip(flags, row[3:], strict=True) if held])
+                for row in self.session.execute(query)]
 
     def case_counts(self, area_column: str, code: str, counted: dict[str, Any], by: str
                     ) -> dict[str | None, dict[str, int]]:

@@ -21,6 +21,7 @@ from services.reporting.orm import AuditEntry, ChildView, ReportingBase
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.education.view import education_section
 from services.reporting.sources.health.view import health_section
+from services.reporting.sources.package import missing as package_missing
 from services.reporting.sources.protection.view import (
     audit_protection_read,
     protection_read,
@@ -84,14 +85,17 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         return audit.read_log(self.db, AuditEntry, self.caller.identity, query["child_id"])
 
     def refused(self, method: str, args: tuple, kwargs: dict, refusal: Exception, ran: bool) -> None:
-        """Audit a refused child view (no valid token, no right to read a child, or a child outside
-        the caller's areas), and a refused programme call (``programme.AUDITED``)."""
+        """Audit a refused child view or list of children missing the package (no valid token, no
+        right to read a child, or a child or commune outside the caller's areas), and a refused
+        programme call (``programme.AUDITED``)."""
         if method in programme.AUDITED:
             return self.programme_refused(method, args, kwargs, refusal)
-        if method != "child_view":
+        if method not in ("child_view", "children_missing_package"):
             return
-        child_id = kwargs.get("child_id", args[0] if args else None)
         who = None if isinstance(refusal, Unauthenticated) else self.caller.identity
+        if method == "children_missing_package":
+            return audit.record_read(self.db, AuditEntry, who, package_missing.ACTION, audit.REFUSED)
+        child_id = kwargs.get("child_id", args[0] if args else None)
         audit.record_read(self.db, AuditEntry, who, "read_child_view", audit.REFUSED,
                           child_id[:32] if isinstance(child_id, str) else None)
 
@@ -124,6 +128,20 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
     def published_report(self, report_id: str, compare: str | None = "now") -> dict:
         """The report as published; with ``compare="now"`` also as now, and what changed."""
         return publishing.read(self.db, self.caller.identity, report_id, compare)
+
+    @guarded("read:child", expected_exceptions=(*EXPECTED, Forbidden))
+    def children_missing_package(self, commune_code: str, as_of: str, component: str | None = None,
+                                 period: dict | None = None) -> list[dict]:
+        """The commune's children 0-8 missing a component of the age-appropriate package on ``as_of``
+        (all, or ``component``), for a caller whose areas hold the commune; audited."""
+        return package_missing.children_missing(ReportingRepository(self.db), self.caller.identity,
+                                                commune_code, as_of, component, period)
+
+    @http("GET", "/package/missing")
+    def get_children_missing_package(self, request) -> tuple:
+        """``?commune=…&as_of=…[&component=…]``: the list as CSV."""
+        self.caller.use_header(request.headers.get("Authorization"))
+        return package_missing.csv_missing(request.args, self.children_missing_package)
 
     @guarded("operate", expected_exceptions=EXPECTED)
     def catch_up(self, source: str | None = None) -> dict:

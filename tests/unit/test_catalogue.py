@@ -65,7 +65,7 @@ def test_every_count_a_catalogue_entry_names_is_a_count_its_source_makes(day):
 
 def test_every_figure_has_its_own_vietnamese_and_english_label_and_a_unique_id():
     listed = catalogue().indicators(CURRENT_DAY)
-    assert len({i.id for i in listed}) == len(listed) == 125
+    assert len({i.id for i in listed}) == len(listed) == 134
     unlabelled = [i.id for i in listed if not i.vi or not i.en or i.vi == i.id or "{" in i.vi + i.en]
     assert unlabelled == []
 
@@ -111,6 +111,7 @@ def test_the_page_heads_each_source_with_its_section(session):
     page = render_report(report(session, "03388"), datetime(2026, 7, 1, tzinfo=UTC))
     headings = [line for line in page.splitlines() if line.startswith("<h2>")]
     assert headings == ["<h2>Tiến độ so với mục tiêu / progress against the plan's targets (2026)</h2>",
+                        "<h2>Gói dịch vụ theo độ tuổi / Age-appropriate package</h2>",
                         "<h2>Hộ tịch, thẻ BHYT / Civil registration and health insurance</h2>",
                         "<h2>Y tế / Health</h2>", "<h2>Giáo dục / Education</h2>",
                         "<h2>Bảo vệ trẻ em, trợ giúp xã hội / Child protection and social assistance</h2>",
