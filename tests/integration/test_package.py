@@ -31,7 +31,9 @@ Components that apply (met / due), commune 03388 (A-H, 8 children):
     birth registered 7/8 (B); card (under 6: A B C D H) 3/5; EPI (under 2: A B H) 1/3 (A);
     growth (under 5: A B C D H) 4/5; health check (3-8: D E F G) 3/4; enrolled (by birth year 3-5: D E;
     6-8: F G) 3/4; supported (D E F) 1/3, shown <5 (protection data); referral (G H) 1/2.
-    Covered: A and D = 2/8.
+    Covered: A and D = 2/8, but F fails ONLY "supported": 8 - 5 listed - 2 would give F away, so the
+    composite's numerator is hidden (x) wherever such children are 1-4. Once F's case has services,
+    F is covered: 3/8, shown.
 Province 12 adds K: 9 children, birth registered 8/9, card 3/6, EPI 1/3, growth 4/6, check 3/5,
     enrolled 3/5, supported <5, referral 1/2, covered 2/9.
 """
@@ -46,6 +48,7 @@ from tests.support.factories import (
     make_birth,
     make_card,
     make_case,
+    make_case_update,
     make_death,
     make_enrolment,
     make_growth,
@@ -66,7 +69,8 @@ AUDITOR = make_token("auditor", communes=(), user_id="auditor-1", purpose="quart
 HEALTH_EVENTS = {"record_vaccination": "vaccination_recorded", "record_growth": "growth_measured",
                  "record_health_check": "health_check_recorded", "refer_child": "referral_sent"}
 PROTECTION_EVENTS = {"record_special_circumstance": "special_circumstance_recorded",
-                     "grant_allowance": "allowance_granted", "open_case": "case_opened"}
+                     "grant_allowance": "allowance_granted", "open_case": "case_opened",
+                     "update_case": "case_updated"}
 
 
 class Province:
@@ -142,22 +146,32 @@ def children(registry_container, health_container, education_container, protecti
         p.protect("record_special_circumstance",
                   make_special_circumstance(ids[name], started_on="2024-10-01"))
     p.protect("grant_allowance", make_allowance(ids["D"]))
-    p.protect("open_case", make_case(ids["F"]))
+    case = make_case(ids["F"])
+    p.protect("open_case", case)
+    ids["case of F"] = case["case_id"]
     p.health_record("refer_child", make_referral(ids["G"], reason="not_enrolled", referred_on="2025-04-01"))
     p.health_record("refer_child", make_referral(ids["H"], referred_on="2025-05-20"))
     return ids
 
 
 def share(numerator, denominator):
-    value = round(numerator / denominator, 4) if isinstance(numerator, int) else None
-    return {"numerator": numerator, "denominator": denominator, "value": value}
+    return {"numerator": numerator, "denominator": denominator, "value": round(numerator / denominator, 4)}
+
+
+def hidden(numerator, denominator):
+    """A figure whose hidden counts are given by their marks (``<5``, ``x``)."""
+    marks = {part: n for part, n in (("numerator", numerator), ("denominator", denominator))
+             if isinstance(n, str)}
+    return {"numerator": None if isinstance(numerator, str) else numerator,
+            "denominator": None if isinstance(denominator, str) else denominator, "value": None,
+            "suppressed": marks}
 
 
 def package_figures(indicators: dict) -> dict:
     return {key: figure for key, figure in indicators.items() if key.startswith("package_")}
 
 
-SUPPRESSED = share("<5", "<5")
+SUPPRESSED = hidden("<5", "<5")
 
 
 def test_the_headline_and_each_component_equal_the_hand_count_for_the_commune_and_its_province(
@@ -167,17 +181,26 @@ def test_the_headline_and_each_component_equal_the_hand_count_for_the_commune_an
     province = call(reporting_container, "indicators", "12", AS_OF, PERIOD)["indicators"]
     assert package_figures(district) == package_figures(commune)  # 03388's district: no other child
     assert package_figures(commune) == {
-        "package_coverage_0_8": share(2, 8), "package_birth_registered": share(7, 8),
+        "package_coverage_0_8": hidden("x", 8), "package_birth_registered": share(7, 8),
         "package_insurance_card": share(3, 5), "package_epi_up_to_date": share(1, 3),
         "package_growth_measured": share(4, 5), "package_health_check": share(3, 4),
         "package_enrolled": share(3, 4), "package_supported": SUPPRESSED,
         "package_referral_not_overdue": share(1, 2)}
     assert package_figures(province) == {
-        "package_coverage_0_8": share(2, 9), "package_birth_registered": share(8, 9),
+        "package_coverage_0_8": hidden("x", 9), "package_birth_registered": share(8, 9),
         "package_insurance_card": share(3, 6), "package_epi_up_to_date": share(1, 3),
         "package_growth_measured": share(4, 6), "package_health_check": share(3, 5),
         "package_enrolled": share(3, 5), "package_supported": SUPPRESSED,
         "package_referral_not_overdue": share(1, 2)}
+
+
+def test_the_composite_shows_once_no_child_fails_only_the_protected_component(children, reporting_container,
+                                                                              protection_container):
+    with entrypoint_waiter(reporting_container, "handle_protection_case_updated"):
+        call(protection_container, "update_case", make_case_update(children["case of F"],
+                                                                    updated_on="2025-05-20"))
+    commune = call(reporting_container, "indicators", "03388", AS_OF, PERIOD)["indicators"]
+    assert commune["package_coverage_0_8"] == share(3, 8)  # A, D and now F
 
 
 def listed(rows: list[dict], ids: dict[str, str]) -> list[tuple]:
