@@ -39,7 +39,9 @@ def enrolment(rng: random.Random, child: Child, year: int, prefix: str, last: da
               units: AdminUnits) -> list[Call]:
     start = date(year, *CLASSES_START) + timedelta(days=rng.randint(0, 10))
     placed = level_of(child, start, year)
-    if start > last or start < child.registered_on or placed is None or rng.random() >= share(child, placed[0]):
+    if start > last or start < child.registered_on or placed is None:
+        return []
+    if rng.random() >= share(child, placed[0]):
         return []
     level, grade = placed
     place, record_id = child.place_on(start), f"{prefix}-enrol-{child.n}-{year}"

@@ -20,7 +20,7 @@ from tools.province.people import Child
 
 RECORDS_FROM = date(2023, 1, 1)
 WEIGHING_DAYS = ((6, 1), (12, 1))  # growth monitoring campaigns, 1 June and 1 December
-CHECK_SEASON = (10, 1)  # annual health check from 1 October
+CHECK_SEASON = (9, 15)  # annual health check: during the school year from 15 September
 VOID_SHARE = 0.005
 VOID_REASON = "Nhập nhầm / entered in error"
 MONTHS = (0, 3, 6, 9, 12, 18, 24, 36, 48, 60, 72, 84, 96, 108)
@@ -51,12 +51,12 @@ def dose_plan(born: date) -> list[tuple[epi.Row, date]]:
 
 def vaccinations(rng: random.Random, child: Child, prefix: str, last: date, units: AdminUnits) -> list[Call]:
     made, given_before = [], {}
-    missing, late = child.home.rate(0.02, 0.15), child.home.rate(0.05, 0.35)
+    missing, late = child.home.rate(0.005, 0.04), child.home.rate(0.03, 0.2)
     for row, due in dose_plan(child.born):
         if row.antigen in given_before and given_before[row.antigen] is None or rng.random() < missing:
             given_before[row.antigen] = None  # the series stops at its first missing dose
             continue
-        delay = rng.randint(29, 150) if rng.random() < late else rng.randint(0, 20)
+        delay = rng.randint(29, 90) if rng.random() < late else rng.randint(0, 20)
         given = max(due + timedelta(days=delay if row.min_age != "0d" else rng.randint(0, 1)),
                     epi.after_age(child.born, row.min_age or "0d"))
         if given_before.get(row.antigen):
@@ -64,9 +64,9 @@ def vaccinations(rng: random.Random, child: Child, prefix: str, last: date, unit
         given_before[row.antigen] = given
         if RECORDS_FROM <= given <= last:
             code = child.place_on(given).code_on(given, units)
-            record = {"record_id": f"{prefix}-vacc-{child.n}-{row.antigen}-{row.dose}", "child_id": child.child_id,
-                      "antigen": row.antigen, "dose": row.dose, "given_on": iso(given), "commune_code": code,
-                      "facility_code": f"TYT-{code}"}
+            record = {"record_id": f"{prefix}-vacc-{child.n}-{row.antigen}-{row.dose}",
+                      "child_id": child.child_id, "antigen": row.antigen, "dose": row.dose,
+                      "given_on": iso(given), "commune_code": code, "facility_code": f"TYT-{code}"}
             made.append(Call("health", "record_vaccination", record, arrival(rng, given)))
     return made
 
@@ -79,7 +79,8 @@ def measurement(rng: random.Random, child: Child, day: date, z: tuple[float, flo
     code = child.place_on(day).code_on(day, units)
     record = {"record_id": f"{prefix}-growth-{child.n}-{iso(day)}", "child_id": child.child_id,
               "measured_on": iso(day), "commune_code": code, "weight_kg": round(max(weight, 1.0), 1),
-              "length_height_cm": round(max(height, 40.0), 1), "position": "lying" if months < 24 else "standing"}
+              "length_height_cm": round(max(height, 40.0), 1),
+              "position": "lying" if months < 24 else "standing"}
     return Call("health", "record_growth", record, arrival(rng, day))
 
 
@@ -102,20 +103,20 @@ def checks(rng: random.Random, child: Child, z: tuple[float, float], prefix: str
            units: AdminUnits) -> list[Call]:
     made, share = [], child.home.rate(0.85, 0.45)
     for season in days_each_year(CHECK_SEASON, last):
-        day = season + timedelta(days=rng.randint(0, 60))
+        day = season + timedelta(days=rng.randint(0, 260))
         if day > last or not 36 <= epi.age_in_months(child.born, day) < 108 or rng.random() >= share:
             continue
         code = child.place_on(day).code_on(day, units)
         made.append(Call("health", "record_health_check", {
-            "record_id": f"{prefix}-check-{child.n}-{day.year}", "child_id": child.child_id,
+            "record_id": f"{prefix}-check-{child.n}-{season.year}", "child_id": child.child_id,
             "checked_on": iso(day), "commune_code": code}, arrival(rng, day)))
         if epi.age_in_months(child.born, day) >= 60 and rng.random() < 0.7:
             made.append(measurement(rng, child, day, z, prefix, units))
-        made += screenings(rng, child, day, code, prefix)
+        made += screenings(rng, child, day, code, f"{prefix}-screen-{child.n}-{season.year}")
     return made
 
 
-def screenings(rng: random.Random, child: Child, day: date, code: str, prefix: str) -> list[Call]:
+def screenings(rng: random.Random, child: Child, day: date, code: str, record_id: str) -> list[Call]:
     draw = rng.random()
     kind, result = (("disability", "confirmed") if draw < 0.003 else ("disability", "suspected")
                     if draw < 0.013 else (rng.choice(["development", "hearing", "vision"]), "normal")
@@ -123,7 +124,7 @@ def screenings(rng: random.Random, child: Child, day: date, code: str, prefix: s
     if kind is None:
         return []
     return [Call("health", "record_screening", {
-        "record_id": f"{prefix}-screen-{child.n}-{day.year}", "child_id": child.child_id, "kind": kind,
+        "record_id": record_id, "child_id": child.child_id, "kind": kind,
         "result": result, "screened_on": iso(day), "commune_code": code}, arrival(rng, day))]
 
 

@@ -50,7 +50,8 @@ def expected_figures(children: list[Child], calls: list[Call], as_of: date, unit
         province.update(counted)
         communes.setdefault(code, Counter()).update(counted)
     return {"province": {name: province[name] for name in FIGURES},
-            "communes": {code: {name: counts[name] for name in FIGURES} for code, counts in sorted(communes.items())}}
+            "communes": {code: {name: counts[name] for name in FIGURES}
+                         for code, counts in sorted(communes.items())}}
 
 
 def summary(children: list[Child], calls: list[Call], as_of: date, units: AdminUnits) -> dict[str, Any]:
