@@ -28,7 +28,7 @@ from tools.generate_province import AS_OF, generate
 
 PROVINCE = "12"
 HOW = ("reporting's tables built directly: generated calls -> event payloads -> the service's "
-       "projections -> bulk inserts (not through the RPCs; no protection or referral records)")
+       "projections -> bulk inserts (not through the RPCs; no referrals)")
 
 
 @dataclass

@@ -1,11 +1,13 @@
 """A generated province's calls as the facts reporting would hold, per child and source, without
 running the sector services: each call becomes the payload its service publishes (the registry's
 own payload functions; health's records as published before the birth is known, judged again by
-reporting's projection; education's enrolment fields), checked against its event contract.
-Protection's and referrals' records (a few per thousand children) are left out.
+reporting's projection; education's enrolment fields; protection's cases and episodes, the
+allowance at the standard level of its day), checked against its event contract. Referrals (a few
+per thousand children) are left out.
 """
 
 from collections import defaultdict
+from datetime import date
 from typing import Any
 
 from services.registry import domain as registry_domain
@@ -15,6 +17,7 @@ from shared.contracts.facts import VOIDED, Fact
 from shared.contracts.fields import load
 from shared.kit.records import json_safe
 from shared.rules.admin_units import AdminUnits
+from shared.rules.protection import standard_level
 from tools.province.calls import Call
 
 REGISTRY = {"register_birth": ("birth_registered", registry_schemas.RegisterBirthSchema,
@@ -31,7 +34,11 @@ HEALTH = {"record_vaccination": ("vaccination_recorded", {"valid": None, "invali
           "record_screening": ("screening_recorded", {}),
           "record_health_check": ("health_check_recorded", {})}
 ENROLMENT = {"inclusive": False, "age_exception": None}
-LEFT_OUT = {"protection", "refer_child"}
+PROTECTION = {"record_special_circumstance": "special_circumstance_recorded",
+              "grant_allowance": "allowance_granted", "open_case": "case_opened"}
+CASE_ANSWERS = {"update_case": ("case_updated", {"level": None, "risk": None}),
+                "close_case": ("case_closed", {})}
+LEFT_OUT = {"refer_child"}
 
 
 def payload_of(call: Call, units: AdminUnits) -> tuple[str, dict[str, Any]] | None:
@@ -43,6 +50,12 @@ def payload_of(call: Call, units: AdminUnits) -> tuple[str, dict[str, Any]] | No
     if call.method in HEALTH:
         event_type, extra = HEALTH[call.method]
         return event_type, {key: value for key, value in {**record, **extra}.items() if key != "child_id"}
+    if call.method in PROTECTION:
+        payload = {key: value for key, value in record.items() if key != "child_id"}
+        if call.method == "grant_allowance":
+            day = date.fromisoformat(record["started_on"])
+            payload["monthly_amount_vnd"] = round(standard_level(day) * record["coefficient"])
+        return PROTECTION[call.method], payload
     if call.method == "record_enrolment":
         return "enrolment_recorded", {key: value for key, value in {**ENROLMENT, **record}.items()
                                       if key != "child_id"}
@@ -54,6 +67,7 @@ def facts_by_child(calls: list[Call], units: AdminUnits) -> dict[str, dict[str, 
     they name, made earlier in the calls)."""
     facts: dict[str, dict[str, list[Fact]]] = defaultdict(lambda: defaultdict(list))
     made: dict[str, tuple[str, str, str]] = {}  # record id -> (child id, source, event type)
+    cases: dict[str, tuple[str, str]] = {}  # case id -> (child id, commune where it was opened)
     for call in calls:
         if call.service in LEFT_OUT or call.method in LEFT_OUT:
             continue
@@ -72,7 +86,15 @@ def facts_by_child(calls: list[Call], units: AdminUnits) -> dict[str, dict[str, 
                        "school_year": enrolment["school_year"]}
             facts[child_id]["education"].append(fact("education", "enrolment_ended", payload))
             continue
+        if call.method in CASE_ANSWERS:
+            child_id, commune_code = cases[call.record["case_id"]]
+            event_type, extra = CASE_ANSWERS[call.method]
+            payload = {**extra, **call.record, "commune_code": commune_code}
+            facts[child_id]["protection"].append(fact("protection", event_type, payload))
+            continue
         event_type, payload = payload_of(call, units)
+        if call.method == "open_case":
+            cases[call.record["case_id"]] = (call.record["child_id"], call.record["commune_code"])
         made[call.record["record_id"]] = (call.record["child_id"], call.service, event_type)
         facts[call.record["child_id"]][call.service].append(fact(call.service, event_type, payload))
     return facts

@@ -1,9 +1,9 @@
 """Reporting's tables for a generated province, built directly: each child's facts go through the
 projections the service runs (``services.reporting.sources.PROJECTIONS``), collected in memory
 instead of written one event at a time, and bulk-inserted in large transactions. Loading 250 k
-children through the RPCs takes hours; this takes minutes and gives the same rows for the
-sources it builds (``bench.province_facts``). The fact and processed-event tables stay empty: the
-report reads only the projected rows.
+children through the RPCs takes hours; this takes minutes and gives the same rows for
+every source but referrals (``bench.province_facts``). The fact and processed-event tables stay
+empty: the report reads only the projected rows.
 """
 
 from collections import defaultdict

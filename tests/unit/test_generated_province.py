@@ -112,3 +112,20 @@ def test_records_come_in_the_order_they_reach_the_services(province):
             born[call.record["child_id"]] = True
         elif call.service == "registry" and call.method != "void_record":
             assert call.record["child_id"] in born
+
+
+def test_every_record_has_its_own_id_and_what_names_a_record_comes_after_it():
+    province = generate(3000, seed=3)
+    sent, named_before = set(), []
+    for call in province.calls:
+        record = call.record
+        if call.method == "void_record":
+            named_before.append(record["record_id"] in sent)
+            continue
+        named = record.get("enrolment_id") or (record["case_id"] + "-opened"
+                                                if call.method in ("update_case", "close_case") else None)
+        if named:
+            named_before.append(named in sent)
+        assert record["record_id"] not in sent
+        sent.add(record["record_id"])
+    assert len(named_before) > 100 and all(named_before)

@@ -36,10 +36,10 @@ def circumstance(rng: random.Random, child: Child, prefix: str, last: date, unit
     made = [Call("protection", "record_special_circumstance", {
         "record_id": f"{prefix}-circumstance-{child.n}", "child_id": child.child_id, "groups": [group],
         "started_on": iso(started), "commune_code": code}, arrival(rng, started))]
-    category = ("disability_severe" if group == "d" else
-                "no_support_under_4" if years_old(child, started) < 4 else "no_support_4_plus")
     if rng.random() < 0.8:
         paid_from = min(started + timedelta(days=rng.randint(15, 60)), last)
+        category = ("disability_severe" if group == "d" else
+                    "no_support_under_4" if years_old(child, paid_from) < 4 else "no_support_4_plus")
         made.append(Call("protection", "grant_allowance", {
             "record_id": f"{prefix}-allowance-{child.n}", "child_id": child.child_id, "category": category,
             "coefficient": allowance_categories()[category]["coefficient"], "started_on": iso(paid_from),
@@ -62,12 +62,13 @@ def case(rng: random.Random, child: Child, prefix: str, last: date, units: Admin
     if plan_on <= last:
         made.append(Call("protection", "update_case", {
             "record_id": f"{case_id}-plan", "case_id": case_id, "updated_on": iso(plan_on),
-            "plan_on": iso(plan_on), "services": ["counselling", "family_support"]}, plan_on))
+            "plan_on": iso(plan_on), "services": ["counselling", "family_support"]},
+            max(plan_on, made[0].arrives)))
     closed = plan_on + timedelta(days=rng.randint(30, 200))
     if plan_on <= last and closed <= last and rng.random() < 0.5:
         made.append(Call("protection", "close_case", {
             "record_id": f"{case_id}-closed", "case_id": case_id, "closed_on": iso(closed),
-            "outcome": "resolved"}, closed))
+            "outcome": "resolved"}, max(closed, made[-1].arrives)))
     return made
 
 
