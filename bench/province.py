@@ -6,7 +6,7 @@ The reporting tables are built directly (``bench.province_tables``: the service'
 bulk-inserted), not loaded through the RPCs, and the output says so. The report is
 ``compute_indicators`` for the province on the 2025 map on ``AS_OF`` with every commune, called in
 process on one session, as the reporting service's ``indicators`` RPC calls it; the median of
-``ROUNDS`` after a warm-up.
+``BENCH_PROVINCE_ROUNDS`` after a warm-up.
 """
 
 import statistics
@@ -62,7 +62,7 @@ def report_seconds(session: Session, as_of: date) -> float:
 
     report()  # warm-up
     times = []
-    for _ in range(settings.ROUNDS):
+    for _ in range(settings.PROVINCE_ROUNDS):
         started = time.perf_counter()
         report()
         times.append(time.perf_counter() - started)
