@@ -1,6 +1,7 @@
 """The generated province (``tools.generate_province``): the same for a seed, of realistic shape,
 every record valid for the RPC that takes it, and on both maps of Lai Châu."""
 
+import json
 from collections import Counter
 from datetime import date
 
@@ -14,7 +15,7 @@ from shared.contracts.fields import load
 from shared.kit.records import VoidRecordSchema
 from shared.kit.referral_commands import ReferChildSchema
 from shared.rules.admin_units import CURRENT_MAP_FROM, admin_units
-from tools.generate_province import generate
+from tools.generate_province import generate, main
 from tools.province.people import cohort_sizes
 
 SCHEMAS = {
@@ -129,3 +130,16 @@ def test_every_record_has_its_own_id_and_what_names_a_record_comes_after_it():
         assert record["record_id"] not in sent
         sent.add(record["record_id"])
     assert len(named_before) > 100 and all(named_before)
+
+
+def test_the_command_writes_one_json_line_per_call_and_prints_its_summary(tmp_path, capsys):
+    out = tmp_path / "calls.jsonl"
+    assert main(["--children", "30", "--seed", "3", "--communes", "1", "--out", str(out)]) == 0
+    province = generate(30, seed=3, communes=1)
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert lines == [call.line() for call in province.calls]
+    assert set(lines[0]) == {"service", "method", "record"}
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["children"], summary["registered"]) == (30, 30)
+    assert summary["expected"]["province"] == {"births": 1, "births_on_time": 1, "under5": 15, "under6": 18,
+                                               "under6_card": 17}
