@@ -9,7 +9,7 @@ uniform. Boys are born 1.11 to a girl (Vietnam's sex ratio at birth). The person
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from tools.province.names import full_name
@@ -108,8 +108,7 @@ def life(rng: random.Random, child: Child, places: list[Place], as_of: date) -> 
     if rng.random() < DEATH_SHARE:
         died = _day_between(rng, child.registered_on + timedelta(days=1), as_of)
         moved = moved if moved and died and moved[0] < died else None
-    return Child(**{**child.__dict__, "moved": moved, "died_on": died,
-                    "duplicate": rng.random() < DUPLICATE_SHARE})
+    return replace(child, moved=moved, died_on=died, duplicate=rng.random() < DUPLICATE_SHARE)
 
 
 def children(count: int, seed: int, province: str, places: list[Place], as_of: date) -> list[Child]:

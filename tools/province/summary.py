@@ -10,16 +10,12 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from services.reporting.indicators import years_before
 from shared.rules.admin_units import AdminUnits
 from tools.province.calls import Call
 from tools.province.people import Child
 
 FIGURES = ("births", "births_on_time", "under5", "under6", "under6_card")
-
-
-def years_before(day: date, years: int) -> date:
-    return day.replace(year=day.year - years) if (day.month, day.day) != (2, 29) else \
-        day.replace(year=day.year - years, day=28)
 
 
 def card_valid(child: Child, cards: dict[str, dict], on: date) -> bool:
