@@ -30,7 +30,7 @@ from pathlib import Path  # noqa: E402
 from kombu import Connection, Consumer, Exchange, Producer, Queue  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from bench import settings  # noqa: E402
+from bench import province, settings  # noqa: E402
 from bench.configs import chosen  # noqa: E402
 from bench.endtoend import STARTED, run_configuration, timed  # noqa: E402
 from bench.queues import consumed, shared_message  # noqa: E402
@@ -119,6 +119,9 @@ def main() -> int:
     for outcome in outcomes:
         print()
         print_rows(configuration_rows(outcome, base))
+    for configuration in configurations if settings.PROVINCE_BASELINE else ():
+        print()
+        print_rows(province.rows_for(configuration.key, configuration.label, workdir))
     print(f"\nwhole run {time.monotonic() - started:.0f} s")
     return 0
 

@@ -6,7 +6,10 @@ is; ``BENCH_CONFIGS`` which database configurations run the end-to-end part (``s
 ``postgresql``, comma-separated, in that order by default). Waits are bounded by
 ``BENCH_CALL_TIMEOUT`` (one RPC without an answer, and reporting without progress),
 ``BENCH_REPORT_TIMEOUT`` (one province report) and ``BENCH_CONFIG_BUDGET`` (all of one configuration,
-after which no new call is sent).
+after which no new call is sent). ``BENCH_PROVINCE_CHILDREN`` is the size of the generated province
+whose report is timed (``BENCH_PROVINCE_BASELINE`` the size of the same run's baseline D, 0 skips
+the province part), ``BENCH_PROVINCE_SEED`` its seed, ``BENCH_PROVINCE_ROUNDS`` how many timed reports
+(after one warm-up) give its median.
 """
 
 import os
@@ -23,3 +26,7 @@ REPORT_TIMEOUT = float(os.environ.get("BENCH_REPORT_TIMEOUT", 120))
 CONFIG_BUDGET = float(os.environ.get("BENCH_CONFIG_BUDGET", 1800))  # full PostgreSQL run: ~400 s, estimated
 CONCURRENT_CALLERS = 10
 WARMUP_CALLS = 10  # per caller, before the timed writes
+PROVINCE_CHILDREN = int(os.environ.get("BENCH_PROVINCE_CHILDREN", 250_000))
+PROVINCE_BASELINE = int(os.environ.get("BENCH_PROVINCE_BASELINE", 7_000))
+PROVINCE_SEED = int(os.environ.get("BENCH_PROVINCE_SEED", 1))
+PROVINCE_ROUNDS = int(os.environ.get("BENCH_PROVINCE_ROUNDS", 1))

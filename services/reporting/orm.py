@@ -128,6 +128,9 @@ class HealthDose(ReportingBase, PeriodMixin):
     ``valid`` NULL while the child's birth is unknown)."""
 
     __tablename__ = "health_doses"
+    # "has this child a valid dose N of this antigen": without it SQLite scans every child's doses of
+    # the antigen once per child (the province report grew with the square of its children)
+    __table_args__ = (Index("ix_health_doses_child_antigen", "child_id", "antigen"),)
 
     record_id = mapped_column(String(80), nullable=False)
     antigen = mapped_column(String(32), nullable=False, index=True)
