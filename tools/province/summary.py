@@ -10,8 +10,8 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from services.reporting.indicators import years_before
 from shared.rules.admin_units import AdminUnits
+from shared.rules.epi import add_months
 from tools.province.calls import Call
 from tools.province.people import Child
 
@@ -27,9 +27,9 @@ def child_figures(child: Child, cards: dict[str, dict], as_of: date) -> dict[str
     start = date(as_of.year, 1, 1)
     births = start <= child.born <= as_of
     living = child.alive_on(as_of)
-    under6 = living and child.born > years_before(as_of, 6)
+    under6 = living and child.born > add_months(as_of, -72)
     return {"births": births, "births_on_time": births and child.on_time,
-            "under5": living and child.born > years_before(as_of, 5), "under6": under6,
+            "under5": living and child.born > add_months(as_of, -60), "under6": under6,
             "under6_card": under6 and card_valid(child, cards, as_of)}
 
 
