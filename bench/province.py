@@ -49,7 +49,7 @@ def engine_for(key: str, folder) -> Engine:
         conn.execute(text("DROP DATABASE IF EXISTS ecd_bench_province WITH (FORCE)"))
         conn.execute(text("CREATE DATABASE ecd_bench_province"))
     admin.dispose()
-    return create_engine(settings.PG_URL.rsplit("/", 1)[0] + "/ecd_bench_province")
+    return make_engine(settings.PG_URL.rsplit("/", 1)[0] + "/ecd_bench_province")  # as the service does
 
 
 def report_seconds(session: Session, as_of: date) -> float:
