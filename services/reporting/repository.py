@@ -29,7 +29,7 @@ from shared.contracts import load_fact
 from shared.contracts.facts import VOIDED
 from shared.contracts.facts import Fact as ChildFact
 from shared.contracts.referrals import EVENTS as REFERRAL_EVENTS
-from shared.plumbing.db import lock_key
+from shared.plumbing.db import dialect_insert, lock_key
 from shared.rules import referrals
 from shared.rules.clock import utc_now
 
@@ -154,11 +154,14 @@ class ReportingRepository:
 
     def save_log_check(self, source: str, checked_at: datetime, missing: int | None,
                        unreachable: str | None) -> None:
-        check = self.session.get(LogCheck, source) or LogCheck(source=source)
+        """Upsert in one statement (two catch-ups at once must not both insert); an unreachable
+        source keeps the time its log was last read to the end."""
+        values = {"source": source, "unreachable": unreachable}
         if unreachable is None:
-            check.checked_at, check.missing = checked_at, missing
-        check.unreachable = unreachable
-        self.session.add(check)
+            values.update(checked_at=checked_at, missing=missing)
+        statement = dialect_insert(self.session)(LogCheck).values(**values)
+        self.session.execute(statement.on_conflict_do_update(
+            index_elements=["source"], set_={k: v for k, v in values.items() if k != "source"}))
 
     def get_view(self, child_id: str) -> ChildView | None:
         return self.session.get(ChildView, child_id)
