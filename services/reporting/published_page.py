@@ -17,6 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from services.reporting.catalogue import catalogue
+from services.reporting.http_views import HTML, JSON
 from services.reporting.report_page import (
     STYLE,
     VIETNAM_TIME,
@@ -35,8 +36,6 @@ from shared.exceptions import (
 )
 from shared.rules.clock import utc_now
 
-JSON = {"Content-Type": "application/json"}
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 FORMATS = ("json", "html")
 VIEWS = {"published": "số liệu khi công bố / as published", "now": "số liệu hiện nay / as now",
          "diff": "thay đổi / what changed"}

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from services.reporting.http_views import HTML, JSON
 from services.reporting.sources.programme import page, upload
 from shared.exceptions import (
     Conflict,
@@ -24,8 +25,6 @@ from shared.exceptions import (
     http_status,
 )
 
-JSON = {"Content-Type": "application/json"}
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 JUDGED = (ValidationFailed, Forbidden, Conflict, NotFound)
 
 
