@@ -1,19 +1,20 @@
-"""The plan's indicators for an area on a date: registry (BRIEF section 9, indicators 4-6), health
-(7-13, ``health_indicators``), education (14-17 and out-of-school children, ``education_indicators``,
-for the school year ``as_of`` falls in), protection (18-21, ``protection_indicators``) and referrals
-between sectors (22, and network coverage, 3: ``referral_indicators``, counted where each was made).
-Counts that could identify a child (protection's, referrals that single out protection, disability
-screening, children with a disability in inclusive education) are counted for the whole province and
-small-cell suppressed before the area is cut from them (``province_cells``).
+"""The plan's figures for an area on a date, as the catalogue lists them (``catalogue``): each source's
+counts (``sources/<source>/indicators.py``: the headline package, registry, health, education,
+protection; referrals and programme figures computed whole by their sources), the report's
+``freshness``, ``progress`` against the plan's targets, and the places and breakdowns asked for.
+Counts that could identify a child (protection's, the package's protected component and the
+composite beside it, referrals that single out protection, disability screening, children with a
+disability in inclusive education) are counted for the whole province and small-cell suppressed
+before the area is cut from them (``province_cells``).
 
 An area code is read on the map in force on ``as_of``: 2 digits a province, 3 a district (legacy map
 only), 5 a commune; the area includes everything below it. A child counts where it lived ON
 ``as_of`` (its residence period in force that day), and a card counts if ANY of the child's cards
 was valid that day, so a report for a past date does not change when a child moves or gets a new
 card later. Each indicator carries numerator, denominator and value (``None`` when the denominator
-is zero; the under-5 count has no denominator because the registry does not know the population).
-The other figures of an area come from one statement; a district or province can also be broken
-down by commune (every commune of the area, zeros included).
+is zero; a hidden count is ``None`` with its mark under ``suppressed``). The plain figures of an area
+come from one statement; a district or province can also be broken down by commune (every commune of
+the area, zeros included).
 """
 
 from dataclasses import dataclass
