@@ -194,6 +194,27 @@ def test_the_headline_and_each_component_equal_the_hand_count_for_the_commune_an
         "package_referral_not_overdue": share(1, 2)}
 
 
+def test_on_the_2025_map_two_months_later_the_ward_and_the_province_equal_a_hand_count(children,
+                                                                                     reporting_container):
+    """31 July 2025, period 1 January - 31 July (school year still 2024-2025), ward 03388 of the 2025
+    map: legacy 03388 with 03391 (K), all 9 children, as the province. Two months on: A (6 m) now has
+    IPV 1 due (5 m + 28 days) and missing; B is registered (20/06); H (12 m) misses measles and JE 1,
+    and its referral of 20/05 (30 days) is overdue. Birth registered 9/9; card (A B C D H K) 3/6; EPI
+    (A B H) 0/3; growth (A B C D H K) 4/6; check (D E F G K) 3/5; enrolled (D E K; F G) 3/5; supported
+    <5; referral (G H) 0/2; covered: D only, and F still fails only "supported": x/9."""
+    expected = {
+        "package_coverage_0_8": hidden("x", 9), "package_birth_registered": share(9, 9),
+        "package_insurance_card": share(3, 6), "package_epi_up_to_date": share(0, 3),
+        "package_growth_measured": share(4, 6), "package_health_check": share(3, 5),
+        "package_enrolled": share(3, 5), "package_supported": SUPPRESSED,
+        "package_referral_not_overdue": share(0, 2)}
+    period = {"start": "2025-01-01", "end": "2025-07-31"}
+    for area in ("03388", "12"):
+        report = call(reporting_container, "indicators", area, "2025-07-31", period)
+        assert report["area"]["map"] == "2025"
+        assert package_figures(report["indicators"]) == expected, area
+
+
 def test_the_composite_shows_once_no_child_fails_only_the_protected_component(children, reporting_container,
                                                                               protection_container):
     with entrypoint_waiter(reporting_container, "handle_protection_case_updated"):
