@@ -25,7 +25,7 @@ from sqlalchemy import case, func, or_
 
 from services.reporting.catalogue import Indicator
 from services.reporting.orm import ChildView
-from services.reporting.province_cells import _add_up, province_of
+from services.reporting.province_cells import _add_up, marked, province_of
 from services.reporting.sources.education.indicators import _disabled
 from services.reporting.suppression import Node, Table, suppress
 from shared.contracts.registry import POVERTY, SEXES
@@ -102,17 +102,15 @@ def check_places(by: list[str], level: str, map_version: str) -> None:
 
 def typed(numerator: int | str, denominator: int | str | None) -> dict[str, Any]:
     """A figure from shown counts: a hidden one (its label, ``<5`` or ``x``) is None and named under
-    ``suppressed``; the value only when every count is shown."""
-    hidden = {part: shown for part, shown in (("numerator", numerator), ("denominator", denominator))
-              if isinstance(shown, str)}
-    top = None if isinstance(numerator, str) else numerator
-    bottom = None if isinstance(denominator, str) else denominator
+    ``suppressed`` (``province_cells.marked``); the value only when every count is shown."""
+    top, bottom = (None if isinstance(n, str) else n for n in (numerator, denominator))
     if denominator is None:
         value = top
     else:
         value = round(top / bottom, 4) if top is not None and bottom else None
-    figure = {"numerator": top, "denominator": bottom, "value": value}
-    return {**figure, "suppressed": hidden} if hidden else figure
+    return marked({"numerator": top, "denominator": bottom, "value": value},
+                  {part: n for part, n in (("numerator", numerator), ("denominator", denominator))
+                   if isinstance(n, str)})
 
 
 @dataclass

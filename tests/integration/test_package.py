@@ -43,6 +43,7 @@ import requests
 from nameko.testing.services import entrypoint_waiter
 
 from shared.exceptions import Forbidden, ValidationFailed
+from tests.support import figures
 from tests.support.factories import (
     make_allowance,
     make_birth,
@@ -160,11 +161,7 @@ def share(numerator, denominator):
 
 def hidden(numerator, denominator):
     """A figure whose hidden counts are given by their marks (``<5``, ``x``)."""
-    marks = {part: n for part, n in (("numerator", numerator), ("denominator", denominator))
-             if isinstance(n, str)}
-    return {"numerator": None if isinstance(numerator, str) else numerator,
-            "denominator": None if isinstance(denominator, str) else denominator, "value": None,
-            "suppressed": marks}
+    return figures.share(numerator, denominator, None)
 
 
 def package_figures(indicators: dict) -> dict:
