@@ -27,6 +27,7 @@ demo: install
 	$(PY) -m tools.demo
 
 test: install
+	bash tools/chromium.sh
 	$(PY) -m pytest -q -rs
 
 test-unit: install
