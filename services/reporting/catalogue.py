@@ -1,8 +1,8 @@
 """The indicator catalogue: every figure reporting serves, declared once as data.
 
-Each source folder holds a ``catalogue.yaml``: the section's heading and its indicators, in the order
-the report lists them. An entry names the figure (``id``), its Vietnamese and English labels, its
-numerator and denominator (count names of that source's ``conditions()``; no denominator: a plain
+Each source folder holds a ``catalogue.yaml``: the section's heading (and the name of its sheet in
+the workbook) and its indicators, in the order the report lists them. An entry names the figure
+(``id``), its Vietnamese and English labels, its numerator and denominator (count names of that source's ``conditions()``; no denominator: a plain
 count), its age basis, period type, the breakdowns it allows, whether it is small-cell suppressed, the
 plan target it answers and an optional short label for the by-commune table. A ``family`` entry is
 one declaration for many figures: the source's ``FAMILIES[name](as_of)`` gives one set of values per
@@ -15,7 +15,7 @@ the page and the exports list what ``Catalogue.indicators(as_of)`` lists, and no
 """
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 from importlib import import_module
@@ -67,6 +67,7 @@ class Section:
     entries: tuple[dict[str, Any], ...]
     families: Mapping[str, Family] = field(default_factory=dict)
     reads: tuple[str, ...] = ()  # the sources whose events its figures are made of (freshness)
+    sheet: str | None = None  # the workbook's sheet for the section (``workbook``), when named
 
 
 class CatalogueError(ValueError):
@@ -135,12 +136,12 @@ class Catalogue:
         sections = list(self.sections)
         for index, section in enumerate(sections):
             if section.source == source:
-                sections[index] = Section(section.source, section.vi, section.en, section.entries + entries,
-                                          section.families)
+                sections[index] = replace(section, entries=section.entries + entries)
                 return Catalogue(tuple(sections))
         heading = raw.get("section") or {"vi": source, "en": source}
         reads = tuple(raw.get("reads") or ("registry",))
-        return Catalogue((*sections, Section(source, heading["vi"], heading["en"], entries, {}, reads)))
+        return Catalogue((*sections, Section(source, heading["vi"], heading["en"], entries, {}, reads,
+                                             heading.get("sheet"))))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -184,7 +185,7 @@ def _section(source: str) -> Section | None:
     raw = _read(path)
     heading = raw["section"]
     return Section(source, heading["vi"], heading["en"], tuple(_checked(path, raw["indicators"])),
-                   _families(source), tuple(raw.get("reads") or (source,)))
+                   _families(source), tuple(raw.get("reads") or (source,)), heading.get("sheet"))
 
 
 @cache
