@@ -1,17 +1,18 @@
 """The indicator catalogue: every figure reporting serves, declared once as data.
 
-Each source folder holds a ``catalogue.yaml``: the section's heading (and the name of its sheet in
-the workbook) and its indicators, in the order the report lists them. An entry names the figure
-(``id``), its Vietnamese and English labels, its numerator and denominator (count names of that source's ``conditions()``; no denominator: a plain
-count), its age basis, period type, the breakdowns it allows, whether it is small-cell suppressed, the
-plan target it answers and an optional short label for the by-commune table. A ``family`` entry is
-one declaration for many figures: the source's ``FAMILIES[name](as_of)`` gives one set of values per
-figure (an antigen and dose, a growth condition and age group, ...), put into the entry's text
-(``{antigen}``, and ``{antigen_vi}``/``{antigen_en}`` from the entry's ``labels``). A ``computed``
-entry's figure comes whole from its source (referrals: medians, network coverage). The catalogue of
-a province may add entries from one more file (``REPORTING_CATALOGUE_EXTRA``). A section ``reads``
-the sources its figures are made of (each report says how fresh each figure is from them). The JSON,
-the page and the exports list what ``Catalogue.indicators(as_of)`` lists, and nothing else.
+Each source folder holds a ``catalogue.yaml``: the section's heading (and the name of its sheet in the
+workbook) and its indicators, in the order the report lists them. An entry names the figure (``id``),
+its Vietnamese and English labels, its numerator and denominator (count names of that source's
+``conditions()``; no denominator: a plain count), its age basis, period type, the breakdowns it allows,
+whether it is small-cell suppressed, the plan target it answers and an optional short label for the
+by-commune table. A ``family`` entry is one declaration for many figures: the source's
+``FAMILIES[name](as_of)`` gives one set of values per figure (an antigen and dose, a growth condition
+and age group, ...), put into the entry's text (``{antigen}``, and ``{antigen_vi}``/``{antigen_en}``
+from the entry's ``labels``). A ``computed`` entry's figure comes whole from its source (referrals:
+medians, network coverage). The catalogue of a province may add entries from one more file
+(``REPORTING_CATALOGUE_EXTRA``). A section ``reads`` the sources its figures are made of (each report
+says how fresh each figure is from them). The JSON, the page and the exports list what
+``Catalogue.indicators(as_of)`` lists, and nothing else.
 """
 
 from collections.abc import Callable, Iterable, Mapping
