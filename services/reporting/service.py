@@ -14,7 +14,15 @@ from functools import partial
 from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 
-from services.reporting import http_views, programme, published_page, publishing, schemas, use_cases
+from services.reporting import (
+    http_views,
+    programme,
+    published_page,
+    publishing,
+    report_downloads,
+    schemas,
+    use_cases,
+)
 from services.reporting.catalogue import CATALOGUE_EXTRA_KEY, Catalogue, catalogue
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import AuditEntry, ChildView, ReportingBase
@@ -187,6 +195,18 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         """``view=published|now|diff``, JSON or ``format=html`` (token as ``Authorization: Bearer``)."""
         self.caller.use_header(request.headers.get("Authorization"))
         return published_page.published_response(request.args, report_id, self.published_report)
+
+    @http("GET", "/reports/<area>/<period>.xlsx")
+    def get_report_workbook(self, request, area: str, period: str) -> tuple:
+        """The area's report for a period spec as an Excel workbook (``report_downloads``)."""
+        self.caller.use_header(request.headers.get("Authorization"))
+        return report_downloads.download(request.args, area, period, "xlsx", self.indicators, self.declared())
+
+    @http("GET", "/reports/<area>/<period>.csv")
+    def get_report_csv(self, request, area: str, period: str) -> tuple:
+        """The same figures as one CSV file (``report_downloads``)."""
+        self.caller.use_header(request.headers.get("Authorization"))
+        return report_downloads.download(request.args, area, period, "csv", self.indicators, self.declared())
 
     def _project(self, body: dict) -> None:
         use_cases.apply_event(self.db, body, service_metrics(self.name))
