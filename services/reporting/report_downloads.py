@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date
 
+from werkzeug.wrappers import Response
+
 from services.reporting import periods, report_csv, workbook
 from services.reporting.catalogue import Catalogue
 from services.reporting.http_views import JSON
@@ -31,6 +33,14 @@ VIETNAMESE = {
     "as_of": "Ngày tính không hợp lệ",
 }
 Indicators = Callable[..., dict]
+
+
+def respond(args: Mapping[str, str], area: str, period: str, kind: str, indicators: Indicators,
+            declared: Catalogue) -> Response:
+    """``download``'s answer as a response object: nameko takes only text from a (status, headers,
+    body) tuple, and a workbook is bytes."""
+    status, headers, body = download(args, area, period, kind, indicators, declared)
+    return Response(body, status=status, headers=headers)
 
 
 def download(args: Mapping[str, str], area: str, period: str, kind: str, indicators: Indicators,

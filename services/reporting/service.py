@@ -200,13 +200,13 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
     def get_report_workbook(self, request, area: str, period: str) -> tuple:
         """The area's report for a period spec as an Excel workbook (``report_downloads``)."""
         self.caller.use_header(request.headers.get("Authorization"))
-        return report_downloads.download(request.args, area, period, "xlsx", self.indicators, self.declared())
+        return report_downloads.respond(request.args, area, period, "xlsx", self.indicators, self.declared())
 
     @http("GET", "/reports/<area>/<period>.csv")
     def get_report_csv(self, request, area: str, period: str) -> tuple:
         """The same figures as one CSV file (``report_downloads``)."""
         self.caller.use_header(request.headers.get("Authorization"))
-        return report_downloads.download(request.args, area, period, "csv", self.indicators, self.declared())
+        return report_downloads.respond(request.args, area, period, "csv", self.indicators, self.declared())
 
     def _project(self, body: dict) -> None:
         use_cases.apply_event(self.db, body, service_metrics(self.name))
