@@ -30,12 +30,19 @@ from services.reporting.catalogue import catalogue
 from tests.support.factories import make_birth, make_card, make_growth, make_special_circumstance, make_token
 from tests.support.hooks import call, write_and_wait
 from tests.support.identities import bearer, everyone
+from tests.support.workbooks import (
+    blocks,
+    breakdown_mismatches,
+    expected,
+    figure_rows,
+    place_mismatches,
+    section_figures,
+)
 
 AS_OF, TYPED = "2025-05-31", "31/05/2025"
 COMMUNE_OFFICER = make_token("commune_officer", user_id="commune-officer-1")  # of 03388
 OUTSIDER = make_token("commune_officer", communes=("03391",), user_id="officer-of-03391")
 FOLLOWERS = ("health", "education", "protection", "reporting")
-FIRST_ROW, ID_COLUMN = 10, 9  # the figure sheets' first row under the header, and the id's column
 
 
 @pytest.fixture
@@ -80,36 +87,6 @@ def opened(response: requests.Response):
     return load_workbook(BytesIO(response.content))
 
 
-def expected(figure: dict) -> tuple:
-    """Tử số, Mẫu số, Tỷ lệ as the JSON gives them: a hidden count by its mark; a count has no
-    denominator or share; a median's days stand where the share would."""
-    marks = figure.get("suppressed") or {}
-    top, bottom = marks.get("numerator", figure["numerator"]), marks.get("denominator", figure["denominator"])
-    if figure.get("unit") == "days":
-        return None, bottom, figure["value"]
-    if figure["denominator"] is None and "denominator" not in marks:
-        return top, None, None
-    return top, bottom, figure["value"]
-
-
-def figure_rows(sheet) -> dict[str, tuple]:
-    """Every figure row of a section sheet: id -> (Tử số, Mẫu số, Tỷ lệ)."""
-    rows = sheet.iter_rows(min_row=FIRST_ROW, values_only=True)
-    return {row[ID_COLUMN - 1]: tuple(row[2:5]) for row in rows
-            if isinstance(row[0], int)}
-
-
-def blocks(sheet, first_column: int) -> list[tuple[str, list[int]]]:
-    """The wide sheet's blocks: (the id under the block's heading, its columns)."""
-    found: list[tuple[str, list[int]]] = []
-    for column in range(first_column, sheet.max_column + 1):
-        code = sheet.cell(row=10, column=column).value
-        if code:
-            found.append((code, []))
-        found[-1][1].append(column)
-    return found
-
-
 def test_every_number_of_the_province_workbook_equals_the_json_and_the_hand_count(children,
                                                                                    reporting_container):
     response = download(reporting_container, "/reports/12/2025-H1.xlsx", everyone(), as_of=TYPED, by="sex")
@@ -118,14 +95,10 @@ def test_every_number_of_the_province_workbook_equals_the_json_and_the_hand_coun
     report = call(reporting_container, "indicators", "12", AS_OF, "2025-H1", True, ["sex"])
     book = opened(response)
     assert book.sheetnames[0] == "Tổng hợp" and book.sheetnames[-2:] == ["Theo xã, phường", "Theo giới tính"]
-    shown = {}
-    for sheet in book.worksheets[:book.sheetnames.index("Theo xã, phường")]:
-        shown.update({key: cells for key, cells in figure_rows(sheet).items() if key not in shown})
-    listed = {key: expected(figure) for key, figure in report["indicators"].items()}
-    assert shown == {key: cells for key, cells in listed.items() if key in shown}
+    shown = section_figures(book)
     declared = catalogue().by_id(date.fromisoformat(AS_OF))
-    assert set(listed) - set(shown) == {key for key, f in report["indicators"].items()
-                                        if declared[key].hide_zero and f["numerator"] == 0}
+    assert shown == {key: expected(figure) for key, figure in report["indicators"].items()
+                     if not (declared[key].hide_zero and figure["numerator"] == 0)}  # as the page
     headline = figure_rows(book["Tổng hợp"])
     assert (headline["package_insurance_card"], headline["package_growth_measured"]) == ((2, 4, 0.5),
                                                                                         (3, 4, 0.75))
@@ -137,25 +110,11 @@ def test_the_communes_and_breakdown_sheets_equal_the_json_and_the_hand_count(chi
                            by="sex"))
     report = call(reporting_container, "indicators", "12", AS_OF, "2025-H1", True, ["sex"])
     sheet = book["Theo xã, phường"]
-    rows = list(sheet.iter_rows(min_row=12, values_only=True))
-    communes = {c["code"]: c["indicators"] for c in report["communes"]}
-    assert [row[1] for row in rows if row[1]] == [*communes, "12"]  # every commune, then the total
-    for row in rows[:len(communes) + 1]:
-        figures = communes.get(row[1], report["indicators"])
-        for code, columns in blocks(sheet, 4):
-            cells = tuple(row[c - 1] for c in columns)
-            wanted = expected(figures[code])
-            assert cells == {1: wanted[:1], 2: wanted[1:], 3: wanted}[len(cells)], (row[1], code)
-    by_code = {row[1]: row for row in rows if row[1]}
+    assert place_mismatches(sheet, report) == []
     under5 = next(columns[0] for code, columns in blocks(sheet, 4) if code == "under5_registered")
-    assert [by_code[code][under5 - 1] for code in ("03388", "03391", "12")] == [3, 1, 4]
-    sexes = book["Theo giới tính"]
-    groups = blocks(sexes, 4)
-    assert [code for code, _ in groups] == report["breakdowns"]["sex"]["groups"]
-    for row in sexes.iter_rows(min_row=12, values_only=True):
-        if row[2]:
-            assert [tuple(row[c - 1] for c in columns) for _, columns in groups] == [
-                expected(report["breakdowns"]["sex"]["figures"][g][row[2]]) for g, _ in groups]
+    by_code = {row[1]: row[under5 - 1] for row in sheet.iter_rows(min_row=12, values_only=True) if row[1]}
+    assert [by_code[code] for code in ("03388", "03391", "12")] == [3, 1, 4]
+    assert breakdown_mismatches(book["Theo giới tính"], report["breakdowns"]["sex"]) == []
 
 
 def test_the_commune_officer_downloads_the_communes_csv_and_not_anothers_workbook(children,
