@@ -111,10 +111,10 @@ def planned(report: dict[str, Any], listed: dict[str, Indicator], shown: set[str
 def figure_sheet(ws: Worksheet, report: dict[str, Any], heading: str, rows: list[Row],
                  generated_at: datetime, more: list[Row] | None = None) -> None:
     """A row per figure under the title block; ``more`` (the headline's) under a second heading."""
+    widths(ws, WIDTHS)
     title_block(ws, report, heading, generated_at, len(COLUMNS))
     header(ws, HEADER_ROW, COLUMNS)
     ws.row_dimensions[HEADER_ROW].height = 30
-    widths(ws, WIDTHS)
     row = _rows(ws, report, rows, HEADER_ROW + 1)
     if more:
         progress = report.get("progress") or {}

@@ -150,8 +150,9 @@ def _local(iso: str) -> str:
 
 def title_block(ws: Worksheet, report: dict[str, Any], heading: str, generated_at: datetime,
                 width: int) -> None:
-    """Rows 1-7: the report's title, the sheet's heading, the area, the dates, when it was made and
-    how fresh its data is; each row merged across the table's ``width`` columns."""
+    """Rows 1-6 (7 blank): the report's title, the sheet's heading, the area, the dates, when it was
+    made and how fresh its data is; each row merged across the table's ``width`` columns (their widths
+    set first), wrapped, and made as tall as its text needs."""
     area, period = report["area"], report["period"]
     parents = ", ".join(f"{p['name'] or p['code']} ({p['code']})" for p in area.get("parents") or [])
     where = f"; thuộc / in {parents}" if parents else ""
@@ -167,11 +168,16 @@ def title_block(ws: Worksheet, report: dict[str, Any], heading: str, generated_a
          "(giờ Việt Nam, UTC+7). " + PROGRAMME, Font(italic=True, size=9)),
         (_freshness(report), Font(italic=True, size=9)),
     ]
+    room = sum(ws.column_dimensions[get_column_letter(c)].width or 8.43 for c in range(1, width + 1))
     for row, (text, font) in enumerate(lines, start=1):
         cell = ws.cell(row=row, column=1, value=text)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
         if font:
             cell.font = font
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=max(width, 1))
+        lines_needed = -(-len(text) * (font.size if font and font.size else 11) // (11 * room))
+        if lines_needed > 1:  # Excel does not grow a merged row to fit: say how tall it is
+            ws.row_dimensions[row].height = 15 * lines_needed
 
 
 def note(ws: Worksheet, row: int, width: int) -> None:

@@ -28,6 +28,7 @@ from services.reporting.workbook_layout import (
     shape,
     three,
     title_block,
+    widths,
 )
 
 SUBHEADERS = {"ratio": ["Tử số", "Mẫu số", "Tỷ lệ (%)"], "count": ["Số"],
@@ -81,6 +82,7 @@ def wide_sheet(ws: Worksheet, report: dict[str, Any], heading: str, generated_at
     block's heading, its id, its sub-headers (the lead's headers span the three)."""
     names, sizes = lead
     width = len(names) + sum(len(subs) for *_, subs in blocks)
+    widths(ws, sizes + [9] * (width - len(names)))
     title_block(ws, report, heading, generated_at, width)
     top, ids, subs_row = HEADER_ROW, HEADER_ROW + 1, HEADER_ROW + 2
     header(ws, top, names)
@@ -98,10 +100,6 @@ def wide_sheet(ws: Worksheet, report: dict[str, Any], heading: str, generated_at
                 ws.merge_cells(start_row=row, start_column=column, end_row=row, end_column=last)
         column += len(subs)
     ws.row_dimensions[top].height = 45
-    for number, size in enumerate(sizes, start=1):
-        ws.column_dimensions[get_column_letter(number)].width = size
-    for number in range(len(names) + 1, width + 1):
-        ws.column_dimensions[get_column_letter(number)].width = 9
     first = subs_row + 1
     for offset, (leads, figures) in enumerate(rows):
         values = [(value, None) for value in leads] + [cell for cells in figures for cell in cells]

@@ -181,3 +181,21 @@ def test_a_sheet_name_keeps_to_excels_rules():
     assert sheet_name(long, taken) == "Chỉ số riêng của tỉnh- dinh dưỡ"  # 31 characters
     assert sheet_name(long, taken) == "Chỉ số riêng của tỉnh- dinh (2)"
     assert sheet_name(Section("x", "Y tế, dự phòng", "Health", ()), taken) == "Y tế"
+
+
+def test_a_legacy_provinces_districts_get_their_own_sheet_after_the_communes(report):
+    report["districts"] = [{"code": "105", "name": "Huyện Tam Đường", "indicators": report["indicators"]}]
+    book = opened(report)
+    assert book.sheetnames[-3:] == ["Theo xã, phường", "Theo huyện", "Theo giới tính"]
+    assert book["Theo huyện"]["A2"].value == "Theo huyện / by district (1)"
+    assert rows(book["Theo huyện"], 12, 13, 7) == [
+        (1, "105", "Huyện Tam Đường", "x", 9, None, 1240),
+        (None, "12", "Tổng / total: Tỉnh Lai Châu", "x", 9, None, 1240)]
+
+
+def test_a_long_freshness_line_wraps_in_a_taller_row(report):
+    sources = {name: {"applied_up_to": None, "unreachable": "timed out"} for name in
+               ("registry", "health", "education", "protection", "programme")}
+    report["freshness"] = {"sources": sources}
+    sheet = opened(report)["Y tế"]
+    assert (sheet["A6"].alignment.wrap_text, sheet.row_dimensions[6].height) == (True, 30)
