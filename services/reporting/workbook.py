@@ -26,6 +26,7 @@ from services.reporting.report_page import STATUSES
 from services.reporting.workbook_layout import (
     HEADER_ROW,
     STATUS_FILLS,
+    fit_height,
     header,
     note,
     print_setup,
@@ -41,7 +42,8 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 COLUMNS = ["STT\nno.", "Chỉ số\nindicator", "Tử số\nnumerator", "Mẫu số\ndenominator", "Tỷ lệ (%)\nvalue",
            "Chỉ tiêu (%)\ntarget", "Chênh lệch (điểm %)\ngap (points)", "Đánh giá\nstatus",
            "Mã chỉ số\nindicator id"]
-WIDTHS = [5, 62, 11, 11, 10, 10, 12, 22, 30]
+WIDTHS = [5, 62, 12, 13, 10, 10, 13, 22, 36]
+HEADER_HEIGHT = 45  # three lines: "Chênh lệch (điểm %)" wraps, then the English
 OTHER = Section("other", "Khác", "Other", ())
 Row = tuple[str, Indicator | None, dict[str, Any]]  # (id, catalogue entry, figure)
 
@@ -114,7 +116,7 @@ def figure_sheet(ws: Worksheet, report: dict[str, Any], heading: str, rows: list
     widths(ws, WIDTHS)
     title_block(ws, report, heading, generated_at, len(COLUMNS))
     header(ws, HEADER_ROW, COLUMNS)
-    ws.row_dimensions[HEADER_ROW].height = 30
+    ws.row_dimensions[HEADER_ROW].height = HEADER_HEIGHT
     row = _rows(ws, report, rows, HEADER_ROW + 1)
     if more:
         progress = report.get("progress") or {}
@@ -122,6 +124,7 @@ def figure_sheet(ws: Worksheet, report: dict[str, Any], heading: str, rows: list
                        f"{progress.get('year')} / the plan's other targets: {progress.get('plan') or ''}")
         cell.font = Font(bold=True)
         header(ws, row + 2, COLUMNS)
+        ws.row_dimensions[row + 2].height = HEADER_HEIGHT
         row = _rows(ws, report, more, row + 3)
     note(ws, row + 1, len(COLUMNS))
     print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", report, f"C{HEADER_ROW + 1}")
@@ -137,6 +140,7 @@ def _rows(ws: Worksheet, report: dict[str, Any], rows: list[Row], first: int) ->
                   *target_cells(entry, STATUSES), (key, None)]
         for column, value in enumerate(values, start=1):
             put(ws, row, column, value)
+        fit_height(ws, row, [(values[1][0], WIDTHS[1]), (values[7][0], WIDTHS[7])])
         if entry and entry["status"] in STATUS_FILLS:
             ws.cell(row=row, column=8).fill = STATUS_FILLS[entry["status"]]
     return first + len(rows)

@@ -36,6 +36,7 @@ STATUS_FILLS = {"on_track": PatternFill("solid", fgColor="C6EFCE"),
                 "off_track": PatternFill("solid", fgColor="FFC7CE")}
 Value = tuple[Any, str | None]  # a cell's content and its number format
 BLANK: Value = (None, None)
+LETTERS_PER_WIDTH = 1.15  # letters of a label per unit of column width (a unit is one digit's width)
 
 
 def shape(figure: dict[str, Any]) -> str:
@@ -90,11 +91,12 @@ def styles() -> list[NamedStyle]:
     """The table's cell styles, registered once per workbook (``register``): a named style per kind of
     cell costs a lookup, where setting border, format and alignment on each cell costs seconds."""
     def named(name: str, number_format: str = "General", **more: Any) -> NamedStyle:
+        more.setdefault("alignment", Alignment(vertical="center"))
         return NamedStyle(name=name, border=BOX, number_format=number_format, **more)
     return [named(STYLE_NAMES[COUNT], COUNT), named(STYLE_NAMES[SHARE], SHARE), named(STYLE_NAMES[GAP], GAP),
             named(STYLE_NAMES[DAYS], DAYS), named("ecd-box"),
-            named("ecd-mark", alignment=Alignment(horizontal="right")),
-            named("ecd-text", alignment=Alignment(wrap_text=True, vertical="top")),
+            named("ecd-mark", alignment=Alignment(horizontal="right", vertical="center")),
+            named("ecd-text", alignment=Alignment(wrap_text=True, vertical="center")),
             named("ecd-head", font=Font(bold=True), fill=HEAD_FILL,
                   alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))]
 
@@ -125,6 +127,15 @@ def put(ws: Worksheet, row: int, column: int, value: Value, bold: bool = False) 
 def header(ws: Worksheet, row: int, titles: list[str], first: int = 1) -> None:
     for column, text in enumerate(titles, start=first):
         ws.cell(row=row, column=column, value=text).style = "ecd-head"
+
+
+def fit_height(ws: Worksheet, row: int, texts: list[tuple[Any, float]]) -> None:
+    """Make the row as tall as its longest wrapped text (``(text, column width)``) needs: a height
+    written in the file is what every spreadsheet shows (LibreOffice does not grow a row to fit)."""
+    lines = max((-(-len(text) // max(int(size * LETTERS_PER_WIDTH), 1)) for text, size in texts
+                 if isinstance(text, str)), default=1)
+    if lines > 1:
+        ws.row_dimensions[row].height = 15 * lines
 
 
 def widths(ws: Worksheet, sizes: list[float]) -> None:

@@ -21,6 +21,7 @@ from services.reporting.workbook_layout import (
     HEADER_ROW,
     Value,
     cells_of,
+    fit_height,
     header,
     note,
     print_setup,
@@ -72,7 +73,7 @@ def add_breakdowns(book: Workbook, report: dict[str, Any], listed: dict[str, Ind
                 for n, i in enumerate(ids, start=1)]
         title = f"Theo {DIMENSION_TITLES.get(name, name)}"[:31]
         wide_sheet(book.create_sheet(title), report, f"{title} / by {name}", generated_at,
-                   (["STT", "Chỉ số / indicator", "Mã chỉ số / id"], [5, 50, 24]), blocks, rows)
+                   (["STT", "Chỉ số / indicator", "Mã chỉ số / id"], [5, 50, 36]), blocks, rows)
 
 
 def wide_sheet(ws: Worksheet, report: dict[str, Any], heading: str, generated_at: datetime,
@@ -105,5 +106,6 @@ def wide_sheet(ws: Worksheet, report: dict[str, Any], heading: str, generated_at
         values = [(value, None) for value in leads] + [cell for cells in figures for cell in cells]
         for column, value in enumerate(values, start=1):
             put(ws, first + offset, column, value, bold=leads[0] == "")
+        fit_height(ws, first + offset, list(zip(leads, sizes, strict=True)))
     note(ws, first + len(rows) + 1, width)
     print_setup(ws, f"{top}:{subs_row}", report, f"{get_column_letter(len(names) + 1)}{first}")

@@ -139,6 +139,7 @@ def test_every_sheet_has_frozen_headers_and_prints_on_a4_landscape_fitted_to_wid
         assert sheet.oddFooter.left.text == "Tỉnh Lai Châu (12), 01/01/2026 – 30/06/2026"
         assert (sheet.freeze_panes, sheet.print_title_rows) == expected.get(sheet.title, ("C10", "$9:$9"))
     assert book["Tổng hợp"].column_dimensions["B"].width == 62
+    assert book["Tổng hợp"].row_dimensions[9].height == 45
 
 
 def test_the_communes_sheet_has_a_row_per_commune_then_the_total_and_a_block_per_short_figure(report):
