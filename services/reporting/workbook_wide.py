@@ -83,7 +83,8 @@ def wide_sheet(ws: Worksheet, report: dict[str, Any], heading: str, generated_at
     block's heading, its id, its sub-headers (the lead's headers span the three)."""
     names, sizes = lead
     width = len(names) + sum(len(subs) for *_, subs in blocks)
-    widths(ws, sizes + [9] * (width - len(names)))
+    # a block of one column (a count) is wider: it alone holds the block's heading
+    widths(ws, sizes + [9 if len(subs) > 1 else 13 for *_, subs in blocks for _ in subs])
     title_block(ws, report, heading, generated_at, width)
     top, ids, subs_row = HEADER_ROW, HEADER_ROW + 1, HEADER_ROW + 2
     header(ws, top, names)
