@@ -286,7 +286,7 @@ def test_the_list_downloads_as_csv_and_a_bad_query_names_its_field(children, rep
     bad = requests.get(url, params={"commune": "12", "as_of": AS_OF}, headers=bearer(COMMUNE_OFFICER),
                        timeout=10)
     assert (bad.status_code, bad.text) == (
-        400, "commune: '12' là mã tỉnh, không phải mã xã / '12' is a province, not a commune.")
+        400, "commune: Phải là mã xã gồm 5 chữ số / Must be a commune code of 5 digits.")
     bad_day = requests.get(url, params={"commune": "03388", "as_of": "31/02/2025"},
                            headers=bearer(COMMUNE_OFFICER), timeout=10)
     assert (bad_day.status_code, bad_day.text.startswith("as_of: Ngày không hợp lệ"),

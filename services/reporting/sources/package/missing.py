@@ -48,7 +48,7 @@ class MissingQuerySchema(IndicatorsQuerySchema):
     defaults to 1 January of ``as_of``'s year to ``as_of``, as the indicators'."""
 
     area_code = fields.String(required=True, data_key="commune_code", validate=validate.Regexp(
-        r"\A\d{5}\Z", error="Must be a commune code of 5 digits."))
+        r"\A\d{5}\Z", error="Phải là mã xã gồm 5 chữ số / Must be a commune code of 5 digits."))
     component = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(package.names()))
 
     class Meta:
