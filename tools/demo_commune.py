@@ -150,7 +150,8 @@ def load(registry: Any) -> None:
         registry.register_birth({
             "record_id": f"demo-birth-{n}", "child_id": cid, "full_name": f"Demo child {n}",
             "sex": sex, "date_of_birth": born, "registration_date": registered,
-            "commune_code": DEMO_AREA, "ethnicity": "Thái", "household_poverty": "none"})
+            "commune_code": DEMO_AREA, "ethnicity": "Thái", "household_poverty": "none",
+            "carer_name": f"Demo carer {n}", "village": f"Tổ dân phố {n % 3 + 1}"})
         if valid_to:
             registry.issue_insurance_card({
                 "record_id": f"demo-card-{n}", "child_id": cid, "card_number": f"TE12{n:011d}",

@@ -9,10 +9,12 @@ from typing import Any
 from services.education import domain
 from services.education.orm import Enrolment
 from services.education.repository import EducationStore
+from shared.exceptions import NotFound
 from shared.kit.checks import check_commune, check_event_date, raise_if
 from shared.kit.records import Accepted, Context, pending_judged_by
 from shared.rules import schooling
 
+KNOWN = ("date_of_birth", "full_name", "carer_name", "village")  # of the child, from the registry copy
 NOT_YET_KNOWN = "the child's birth has not reached education yet; its age could not be checked"
 
 
@@ -65,8 +67,10 @@ def end_enrolment(store: EducationStore, cmd: dict, ctx: Context) -> Accepted:
 
 
 def describe(enrolment: Enrolment, child: Any | None) -> dict[str, Any]:
-    return {"record_id": enrolment.record_id, "child_id": enrolment.child_id,
-            "date_of_birth": child.date_of_birth if child is not None else None,
+    """An enrolment with what the registry copy knows of its child (None while its birth has not
+    reached education)."""
+    known = {key: getattr(child, key, None) for key in KNOWN}
+    return {"record_id": enrolment.record_id, "child_id": enrolment.child_id, **known,
             "school_code": enrolment.school_code,
             "school_year": schooling.format_school_year(enrolment.school_year),
             "level": enrolment.level, "grade": enrolment.grade, "start_date": enrolment.start_date,
@@ -78,6 +82,16 @@ def describe(enrolment: Enrolment, child: Any | None) -> dict[str, Any]:
 def enrolments_of(store: EducationStore, child_id: str) -> list[dict[str, Any]]:
     child = store.known_child(child_id)
     return [describe(e, child) for e in store.enrolments_of(child_id)]
+
+
+def school_commune(store: EducationStore, school_code: str) -> tuple[str, Any]:
+    """The commune of the school's latest enrolment, any year, and its start date; ``NotFound`` for a
+    school education never had an enrolment at."""
+    latest = store.latest_enrolment_at(school_code)
+    if latest is None:
+        raise NotFound(f"Không có trường {school_code}: ngành giáo dục chưa có trẻ nào ghi danh ở trường này "
+                       f"/ No school {school_code}: education has no enrolment at it.")
+    return latest.commune_code, latest.start_date
 
 
 def roster(store: EducationStore, school_code: str, school_year: str) -> list[dict[str, Any]]:

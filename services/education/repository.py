@@ -52,6 +52,12 @@ class EducationStore(ReferralStore, RegistryCopyStore):
         return list(self.session.scalars(query.order_by(LEVEL_ORDER, Enrolment.grade, Enrolment.child_id,
                                                         Enrolment.start_date)))
 
+    def latest_enrolment_at(self, school_code: str) -> Enrolment | None:
+        """The school's enrolment that started last, any year, voided ones too (the school exists)."""
+        query = select(Enrolment).where(Enrolment.school_code == school_code)
+        return self.session.scalars(query.order_by(Enrolment.start_date.desc(), Enrolment.record_id.desc())
+                                    .limit(1)).first()
+
     def add_enrolment(self, child_id: str, cmd: dict, school_year: int) -> None:
         self.session.add(Enrolment(
             record_id=cmd["record_id"], child_id=child_id, school_code=cmd["school_code"],

@@ -1,17 +1,30 @@
 """A school's roster for a school year as CSV (``shared.kit.csv_export``): one line per enrolment, ended
-ones with their end, so a head teacher can check the list the platform holds against their own."""
+ones with their end, so a head teacher can check the list the platform holds against their own; each
+child with its name, carer and village as the registry gave them, dates dd/mm/yyyy, level, late-entry
+and end reasons in Vietnamese, Có/Không for an inclusive place. An unknown school is a 404."""
 
 from collections.abc import Callable
 
-from shared.kit.csv_export import csv_response
+from shared.kit.csv_export import Column, csv_response, day, labelled, yes_no
+from shared.rules.schooling import labels
 
-HEADERS = ("Mã trẻ (child_id)", "Ngày sinh (date_of_birth)", "Cấp học (level)", "Lớp (grade)",
-           "Ngày nhập học (start_date)", "Hòa nhập (inclusive)", "Lý do vào học muộn (age_exception)",
-           "Ngày thôi học (ended_on)", "Lý do (end_reason)", "Mã ghi danh (enrolment_id)")
-FIELDS = ("child_id", "date_of_birth", "level", "grade", "start_date", "inclusive", "age_exception",
-          "ended_on", "end_reason", "enrolment_id")
+COLUMNS = (
+    Column("Mã trẻ (child_id)", "child_id"),
+    Column("Họ tên (full_name)", "full_name"),
+    Column("Ngày sinh (date_of_birth)", "date_of_birth", day),
+    Column("Người chăm sóc (carer_name)", "carer_name"),
+    Column("Thôn/ấp (village)", "village"),
+    Column("Cấp học (level)", "level", labelled(labels("level"))),
+    Column("Lớp (grade)", "grade"),
+    Column("Ngày nhập học (start_date)", "start_date", day),
+    Column("Hòa nhập (inclusive)", "inclusive", yes_no),
+    Column("Lý do vào học muộn (age_exception)", "age_exception", labelled(labels("age_exception"))),
+    Column("Ngày thôi học (ended_on)", "ended_on", day),
+    Column("Lý do (end_reason)", "end_reason", labelled(labels("end_reason"))),
+    Column("Mã ghi danh (enrolment_id)", "enrolment_id"),
+)
 
 
 def roster_csv_response(args, school_roster: Callable[[str, str], list[dict]]) -> tuple:
     school, year = args.get("school_code"), args.get("school_year")
-    return csv_response(lambda: school_roster(school, year), HEADERS, FIELDS, f"roster-{school}-{year}.csv")
+    return csv_response(lambda: school_roster(school, year), COLUMNS, f"roster-{school}-{year}.csv")

@@ -50,10 +50,14 @@ class EducationService(sector.SectorEndpoints):
     @guarded("read:enrolments", expected_exceptions=EXPECTED)
     def school_roster(self, school_code: str, school_year: str) -> list[dict]:
         """Every enrolment of the school in the school year, by level, grade and child; for a caller
-        whose areas hold the school's commune."""
+        whose areas hold the school's commune (a year without enrolments: the commune of its latest
+        one); ``NotFound`` for a school education never had an enrolment at."""
         query = load(schemas.RosterQuerySchema, {"school_code": school_code, "school_year": school_year})
-        rows = commands.roster(self.repository(), query["school_code"], query["school_year"])
-        for code, on in sorted({(row["commune_code"], row["start_date"]) for row in rows}):
+        store = self.repository()
+        rows = commands.roster(store, query["school_code"], query["school_year"])
+        places = {(row["commune_code"], row["start_date"]) for row in rows} or {
+            commands.school_commune(store, query["school_code"])}
+        for code, on in sorted(places):
             require_area(self.caller.identity, code, on, f"School {query['school_code']}")
         return schemas.EnrolmentSchema(many=True).dump(rows)
 

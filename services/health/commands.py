@@ -99,19 +99,30 @@ def record_health_check(store: HealthStore, cmd: dict, ctx: Context) -> Accepted
                     payload)
 
 
+def on_the_list(child, as_of) -> bool:
+    """Born, registered and alive on ``as_of`` (a row copied before the registration date was kept
+    has none: listed, as before)."""
+    registered = child.registration_date is None or child.registration_date <= as_of
+    return child.date_of_birth <= as_of and registered and (
+        child.date_of_death is None or child.date_of_death > as_of)
+
+
 def due_list(store: HealthStore, commune_code: str, as_of, ctx: Context) -> list[dict[str, Any]]:
-    """Every living child of the commune with a dose due or overdue on ``as_of``, most overdue first."""
+    """Every living child of the commune registered by ``as_of`` with a dose due or overdue that day
+    (none past its maximum age: ``epi.next_doses``), most overdue first, with the name, carer and
+    village the registry gave."""
     raise_if(check_commune(commune_code, as_of, ctx.units))
     column = "current_commune" if ctx.units.map_on(as_of) == "2025" else "legacy_commune"
-    children = [c for c in store.children_in(column, commune_code)
-                if c.date_of_birth <= as_of and (c.date_of_death is None or c.date_of_death > as_of)]
+    children = [c for c in store.children_in(column, commune_code) if on_the_list(c, as_of)]
     facts = store.vaccination_facts([c.child_id for c in children])
     rows = []
     for child in children:
         verdicts = epi.judge(child.date_of_birth, doses(facts[child.child_id]))
         for due in epi.next_doses(child.date_of_birth, verdicts, as_of, child.current_province):
             if due.status != "upcoming":
-                rows.append({"child_id": child.child_id, "date_of_birth": child.date_of_birth,
+                rows.append({"child_id": child.child_id, "full_name": child.full_name,
+                             "carer_name": child.carer_name, "village": child.village,
+                             "date_of_birth": child.date_of_birth,
                              "antigen": due.antigen, "dose": due.dose, "due_on": due.due_on,
                              "days_overdue": due.days_overdue, "status": due.status})
     return sorted(rows, key=lambda r: (-r["days_overdue"], r["due_on"], r["child_id"], r["antigen"]))

@@ -1,16 +1,34 @@
-"""The defaulter list as CSV for printing: one line per child and dose due, most overdue first
-(``shared.kit.csv_export``: UTF-8 with BOM, Vietnamese headers, 400 naming the field)."""
+"""The defaulter list as CSV for printing: one line per child and dose due, most overdue first, with
+the child's name, carer and village as the registry gave them, dates dd/mm/yyyy, vaccines as the card
+writes them and the status in Vietnamese (``shared.kit.csv_export``). ``as_of`` is read as people type
+it (30/06/2026 or 2026-06-30); a bad one is a 400 naming ``as_of`` in Vietnamese and English."""
 
 from collections.abc import Callable
 
-from shared.kit.csv_export import csv_response
+from shared.kit.csv_export import Column, csv_response, day, labelled
+from shared.kit.url_args import iso_date, url_date
+from shared.rules.epi import card_labels
 
-HEADERS = ("Mã trẻ (child_id)", "Ngày sinh (date_of_birth)", "Vắc xin (antigen)", "Mũi (dose)",
-           "Hạn tiêm (due_on)", "Số ngày quá hạn (days_overdue)", "Tình trạng (status)")
-FIELDS = ("child_id", "date_of_birth", "antigen", "dose", "due_on", "days_overdue", "status")
+STATUS = {"overdue": "quá hạn", "due": "đến hạn", "upcoming": "sắp đến hạn"}
+COLUMNS = (
+    Column("Mã trẻ (child_id)", "child_id"),
+    Column("Họ tên (full_name)", "full_name"),
+    Column("Ngày sinh (date_of_birth)", "date_of_birth", day),
+    Column("Người chăm sóc (carer_name)", "carer_name"),
+    Column("Thôn/ấp (village)", "village"),
+    Column("Vắc xin (antigen)", "antigen", labelled(card_labels())),
+    Column("Mũi (dose)", "dose"),
+    Column("Hạn tiêm (due_on)", "due_on", day),
+    Column("Số ngày quá hạn (days_overdue)", "days_overdue"),
+    Column("Tình trạng (status)", "status", labelled(STATUS)),
+)
 
 
 def due_csv_response(args, due_vaccinations: Callable[[str, str], list[dict]]) -> tuple:
-    commune, as_of = args.get("commune_code"), args.get("as_of")
-    return csv_response(lambda: due_vaccinations(commune, as_of), HEADERS, FIELDS,
-                        f"due-vaccinations-{commune}-{as_of}.csv")
+    commune = args.get("commune_code")
+
+    def fetch() -> list[dict]:
+        return due_vaccinations(commune, url_date(args, "as_of"))
+
+    as_of = iso_date(args.get("as_of") or "")  # for the file's name only: fetch() checks it
+    return csv_response(fetch, COLUMNS, f"due-vaccinations-{commune}-{as_of}.csv")

@@ -77,6 +77,9 @@ class DueQuerySchema(Schema):
 
 class DueDoseSchema(Schema):
     child_id = fields.String()
+    full_name = fields.String(allow_none=True)
+    carer_name = fields.String(allow_none=True)
+    village = fields.String(allow_none=True)
     date_of_birth = fields.Date()
     antigen = fields.String()
     dose = fields.Integer()

@@ -79,6 +79,7 @@ def birth_payload(cmd: dict[str, Any], units: AdminUnits) -> dict[str, Any]:
         "map_version": units.map_on(cmd["registration_date"]),
         "ethnicity": cmd.get("ethnicity"), "household_poverty": cmd["household_poverty"],
         "on_time": days <= ON_TIME_DAYS, "days_to_registration": days,
+        "carer_name": cmd.get("carer_name"), "village": cmd.get("village"),
     }
 
 

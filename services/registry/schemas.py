@@ -21,6 +21,10 @@ class RegisterBirthSchema(Schema):
     commune_code = commune_code_field()
     ethnicity = Text(max_length=64, load_default=None, allow_none=True)
     household_poverty = fields.String(load_default="none", validate=validate.OneOf(POVERTY))
+    # optional and left out when not given (no load_default), so a retried birth sent before these
+    # existed still equals its first request
+    carer_name = Text(max_length=200, allow_none=True)
+    village = Text(max_length=100, allow_none=True)
 
 
 class ChangeResidenceSchema(Schema):
@@ -67,5 +71,7 @@ class ChildSchema(Schema):
     residence_since = fields.Date()
     ethnicity = fields.String(allow_none=True)
     household_poverty = fields.String()
+    carer_name = fields.String(allow_none=True)
+    village = fields.String(allow_none=True)
     card = fields.Nested(CardSchema, allow_none=True)
     date_of_death = fields.Date(allow_none=True)

@@ -39,6 +39,10 @@ class BirthRegisteredSchema(Schema):
     household_poverty = fields.String(load_default="none", validate=validate.OneOf(POVERTY))
     on_time = fields.Boolean(required=True)
     days_to_registration = fields.Integer(required=True, strict=True)
+    # optional, added later (events without them still load): who cares for the child, and the
+    # village (thôn/ấp/bản/tổ dân phố) it lives in, for the lists a health worker or teacher prints
+    carer_name = Text(max_length=200, load_default=None, allow_none=True)
+    village = Text(max_length=100, load_default=None, allow_none=True)
 
 
 class ResidenceChangedSchema(Schema):

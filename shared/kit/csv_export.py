@@ -1,30 +1,79 @@
 """Lists as CSV files a commune or school worker opens in a spreadsheet: UTF-8 with a byte-order
-mark (so Vietnamese headers show right), CRLF lines; a bad query is a 400 naming the field, as text;
-no or a bad token a 401, a token without the right or the area a 403."""
+mark (so Vietnamese headers show right), CRLF lines, headers "Vietnamese (code)"; each value as people
+read it (``Column.show``): dates dd/mm/yyyy, booleans Có/Không, codes by their Vietnamese labels. A
+bad query is a 400 naming the URL's parameter in Vietnamese and English, as text; no or a bad token a
+401, a token without the right or the area a 403, an unknown school or commune a 404.
+"""
 
 import csv
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from shared.exceptions import PlatformError, http_headers, http_status
+from shared.exceptions import PlatformError, ValidationFailed, http_headers, http_status
+from shared.kit.url_args import renamed
+
+YES, NO = "Có", "Không"
 
 
-def to_csv(headers: Sequence[str], fields: Sequence[str], rows: list[dict]) -> str:
+def plain(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def day(value: date | str | None) -> str:
+    """A date (or an ISO date as an RPC answers it) as dd/mm/yyyy."""
+    if value is None or value == "":
+        return ""
+    found = value if isinstance(value, date) else date.fromisoformat(value)
+    return found.strftime("%d/%m/%Y")
+
+
+def yes_no(value: bool | None) -> str:
+    return "" if value is None else YES if value else NO
+
+
+def labelled(labels: Mapping[str, str]) -> Callable[[Any], str]:
+    """A code shown by its label (an unknown code as it is, so nothing is lost)."""
+    return lambda value: "" if value is None else labels.get(value, str(value))
+
+
+def each(show: Callable[[Any], str], between: str = "; ") -> Callable[[Any], str]:
+    """A list of values, each shown by ``show``."""
+    return lambda values: between.join(show(value) for value in values or ())
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    field: str
+    show: Callable[[Any], str] = plain
+
+
+def to_csv(columns: Sequence[Column], rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(headers)
-    writer.writerows(["" if row[name] is None else row[name] for name in fields] for row in rows)
+    writer.writerow(column.header for column in columns)
+    writer.writerows([column.show(row.get(column.field)) for column in columns] for row in rows)
     return "\ufeff" + out.getvalue()
 
 
-def csv_response(fetch: Callable[[], list[dict]], headers: Sequence[str], fields: Sequence[str],
-                 filename: str) -> tuple:
-    """``fetch()`` the rows (a ``PlatformError`` becomes its HTTP status) and answer them as a CSV
+def csv_response(fetch: Callable[[], list[dict]], columns: Sequence[Column], filename: str,
+                 url_names: Mapping[str, str] | None = None) -> tuple:
+    """``fetch()`` the rows (a ``PlatformError`` becomes its HTTP status, a bad field named as the URL
+    names it: ``url_names`` maps the RPC's field names to the URL's) and answer them as a CSV
     download."""
     try:
         rows = fetch()
+    except ValidationFailed as error:
+        return error_response(renamed(error, url_names or {}))
     except PlatformError as error:
-        return (http_status(error), {"Content-Type": "text/plain; charset=utf-8", **http_headers(error)},
-                str(error))
+        return error_response(error)
     return 200, {"Content-Type": "text/csv; charset=utf-8",
-                 "Content-Disposition": f'attachment; filename="{filename}"'}, to_csv(headers, fields, rows)
+                 "Content-Disposition": f'attachment; filename="{filename}"'}, to_csv(columns, rows)
+
+
+def error_response(error: PlatformError) -> tuple:
+    return (http_status(error), {"Content-Type": "text/plain; charset=utf-8", **http_headers(error)},
+            str(error))

@@ -60,7 +60,11 @@ class RegistryFactMixin:
 
 
 class KnownChildMixin:
-    """What a sector needs of a registered child: birth date, sex, where it lives now, alive or not."""
+    """What a sector needs of a registered child: birth date, sex, where it lives now, alive or not;
+    and, for the lists people print, its name, registration date, carer and village. Those four are
+    nullable: a database made before them gains the columns at start
+    (``shared.plumbing.db.add_missing_columns``), and a row already there stays empty until the
+    child's next registry event refolds it."""
 
     __tablename__ = "known_children"
 
@@ -71,6 +75,10 @@ class KnownChildMixin:
     current_commune: Mapped[str | None] = mapped_column(String(5), nullable=True, index=True)
     current_province: Mapped[str | None] = mapped_column(String(2), nullable=True)
     date_of_death = mapped_column(Date, nullable=True)
+    full_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    registration_date = mapped_column(Date, nullable=True)
+    carer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    village: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class RegistryPositionMixin(LogPositionMixin):
@@ -129,7 +137,9 @@ def known_child(child_id: str, birth: dict, residence: Residence, date_of_death:
     return {"child_id": child_id, "date_of_birth": birth["date_of_birth"], "sex": birth["sex"],
             "legacy_commune": code if map_version == LEGACY else None, "current_commune": current,
             "current_province": commune.province_code if commune else None,
-            "date_of_death": date_of_death}
+            "date_of_death": date_of_death, "full_name": birth.get("full_name"),
+            "registration_date": birth.get("registration_date"), "carer_name": birth.get("carer_name"),
+            "village": birth.get("village")}
 
 
 def copy_registry_event(store: RegistryCopyStore, body: dict | None) -> bool:

@@ -138,11 +138,20 @@ def _card_key(name: str) -> str:
 
 
 @cache
+def _card() -> dict[str, Any]:
+    return yaml.safe_load((files("shared.rules") / "data" / "vaccination_card.yaml").read_text("utf-8"))
+
+
+@cache
 def card_names() -> dict[str, dict[str, Any]]:
     """The vaccination card's names of each vaccine (``data/vaccination_card.yaml``), by a key that
     ignores case, spaces and hyphens: ``{"antigen": ..., "dose": ...}`` (dose only where fixed)."""
-    raw = yaml.safe_load((files("shared.rules") / "data" / "vaccination_card.yaml").read_text("utf-8"))
-    return {_card_key(name): meaning for name, meaning in raw["card_names"].items()}
+    return {_card_key(name): meaning for name, meaning in _card()["card_names"].items()}
+
+
+def card_labels() -> dict[str, str]:
+    """Each antigen as the card and the printed lists write it (``DPT-VGB-Hib (5 trong 1)``)."""
+    return dict(_card()["labels"])
 
 
 def as_on_the_schedule(antigen: Any, dose: Any) -> tuple[Any, Any]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -105,13 +105,25 @@ def component(name: str) -> Component:
     return next(c for c in components() if c.name == name)
 
 
-def due_doses(as_of: date, epi_component: Component) -> list[tuple[str, int, date]]:
-    """(antigen, dose, last date of birth of the children it is due for) of each dose the schedule
-    in force on ``as_of`` makes due (its due age, or its minimum age where it has none, plus the
-    component's grace) among the component's antigens."""
+class DueDose(NamedTuple):
+    """A dose the EPI component requires of the children born from ``first_birth`` (None: no
+    limit; older ones are past its ``max_age``, so it is missed, not missing) to ``last_birth``."""
+
+    antigen: str
+    dose: int
+    first_birth: date | None
+    last_birth: date
+
+
+def due_doses(as_of: date, epi_component: Component) -> list[DueDose]:
+    """Each dose the schedule in force on ``as_of`` makes due (its due age, or its minimum age where
+    it has none, plus the component's grace) among the component's antigens, for the children not
+    yet past its maximum age on ``as_of`` (as the due list: ``epi.next_doses``)."""
     grace, antigens = epi_component.settings["grace_days"], epi_component.settings["antigens"]
     rows = [row for row in epi.schedule().in_force(as_of).rows if row.enabled and row.antigen in antigens]
-    return [(row.antigen, row.dose, latest_birth(as_of, row.due_age or row.min_age, grace))
+    return [DueDose(row.antigen, row.dose,
+                    latest_birth(as_of - ONE_DAY, row.max_age) + ONE_DAY if row.max_age else None,
+                    latest_birth(as_of, row.due_age or row.min_age, grace))
             for row in rows if row.due_age or row.min_age]
 
 

@@ -70,5 +70,12 @@ def end_reasons() -> list[str]:
     return rules()["end_reasons"]
 
 
+def labels(kind: str) -> dict[str, str]:
+    """The Vietnamese of each code of ``kind`` (``level``, ``end_reason``, ``age_exception``)."""
+    if kind == "age_exception":
+        return {code: text.split(" / ")[0] for code, text in exceptions().items()}
+    return dict(rules()["labels"][kind])
+
+
 def indicator_rules() -> dict[str, Any]:
     return rules()["indicators"]

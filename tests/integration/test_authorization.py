@@ -153,7 +153,7 @@ def test_the_event_log_is_for_the_platforms_services_only(registry_container):
 
 
 def test_http_answers_401_without_a_token_and_403_outside_the_area(platform, reporting_container,
-                                                                   health_container):
+                                                                   health_container, education_container):
     def get(container, path, params, headers=None):
         host = container.config["WEB_SERVER_ADDRESS"]
         return requests.get(f"http://{host}{path}", params=params, headers=headers or {}, timeout=10)
@@ -169,6 +169,16 @@ def test_http_answers_401_without_a_token_and_403_outside_the_area(platform, rep
     assert get(health_container, "/due-vaccinations", due).status_code == 401
     assert get(health_container, "/due-vaccinations", due, bearer(OFFICER_THERE)).status_code == 403
     assert get(health_container, "/due-vaccinations", due, bearer(OFFICER_HERE)).status_code == 200
+    enrolment = make_enrolment(platform.born_here()["child_id"], start_date="2026-04-15", level="creche",
+                               school_year="2025-2026")
+    call(education_container, "record_enrolment", enrolment)
+    for year in ("2025-2026", "2024-2025"):  # a year without pupils shows the school's commune too
+        roster = {"school_code": enrolment["school_code"], "school_year": year}
+        assert get(education_container, "/school-roster", roster, bearer(OFFICER_THERE)).status_code == 403
+        assert get(education_container, "/school-roster", roster, bearer(OFFICER_HERE)).status_code == 200
+    package = {"commune": COMMUNE, "as_of": "30/06/2026"}
+    assert get(reporting_container, "/package/missing", package, bearer(OFFICER_THERE)).status_code == 403
+    assert get(reporting_container, "/package/missing", package, bearer(OFFICER_HERE)).status_code == 200
 
 
 def test_a_caller_in_another_language_reads_the_refusal_and_its_fields_as_plain_json(registry_container):

@@ -215,18 +215,47 @@ def test_a_transfer_is_an_end_and_a_new_enrolment_and_never_two_schools_at_once(
 
 
 def test_a_school_roster_downloads_as_csv_and_a_bad_query_names_its_field(platform, education_container):
-    pupil = child(platform, "2018-02-02")
-    platform.enrol(make_enrolment(pupil, level="primary", grade=1, school_code="TH-1", inclusive=True))
+    mai = child(platform, "2018-02-02", carer_name="Lò Thị Piêng", village="Bản Na Pheo")
+    pao = child(platform, "2017-05-05", sex="male", full_name="Giàng A Páo")  # no carer or village given
+    first = make_enrolment(mai, level="primary", grade=1, school_code="TH-1", inclusive=True)
+    late = make_enrolment(pao, level="primary", grade=1, school_code="TH-1", age_exception="ethnic_minority")
+    platform.enrol(first)
+    platform.enrol(late)
+    platform.end(make_enrolment_end(late["record_id"], ended_on="2025-01-15", reason="dropped_out"))
     port = education_container.config["WEB_SERVER_ADDRESS"].rsplit(":", 1)[1]
     url = f"http://127.0.0.1:{port}/school-roster"
     page = requests.get(url, params={"school_code": "TH-1", "school_year": "2024-2025"},
                         headers=bearer(everyone()), timeout=10)
-    lines = page.content.decode("utf-8-sig").splitlines()
-    assert (page.status_code, page.headers["Content-Type"], len(lines)) == (200, "text/csv; charset=utf-8", 2)
-    assert lines[1].startswith(f"{pupil},2018-02-02,primary,1,2024-09-05,True,,,,enrol-")
+    assert (page.status_code, page.headers["Content-Type"]) == (200, "text/csv; charset=utf-8")
+    assert page.content.decode("utf-8-sig").split("\r\n") == [
+        "Mã trẻ (child_id),Họ tên (full_name),Ngày sinh (date_of_birth),Người chăm sóc (carer_name),"
+        "Thôn/ấp (village),Cấp học (level),Lớp (grade),Ngày nhập học (start_date),Hòa nhập (inclusive),"
+        "Lý do vào học muộn (age_exception),Ngày thôi học (ended_on),Lý do (end_reason),"
+        "Mã ghi danh (enrolment_id)",
+        f"{pao},Giàng A Páo,05/05/2017,,,Tiểu học,1,05/09/2024,Không,Trẻ em người dân tộc thiểu số,"
+        f"15/01/2025,Bỏ học,{late['record_id']}",
+        f"{mai},Lò Thị Mai,02/02/2018,Lò Thị Piêng,Bản Na Pheo,Tiểu học,1,05/09/2024,Có,,,,"
+        f"{first['record_id']}",
+        ""]
     bad = requests.get(url, params={"school_code": "TH-1", "school_year": "2024-2026"},
                        headers=bearer(everyone()), timeout=10)
-    assert (bad.status_code, "school_year" in bad.text) == (400, True)
+    assert (bad.status_code, bad.text.startswith("school_year: ")) == (400, True)
+
+
+def test_an_unknown_school_is_a_404_and_a_known_one_without_pupils_that_year_an_empty_list(
+        platform, education_container):
+    pupil = child(platform, "2018-02-02")
+    platform.enrol(make_enrolment(pupil, level="primary", grade=1, school_code="TH-1"))
+    url = f"http://{education_container.config['WEB_SERVER_ADDRESS']}/school-roster"
+    unknown = requests.get(url, params={"school_code": "TH-NOWHERE", "school_year": "2024-2025"},
+                           headers=bearer(everyone()), timeout=10)
+    assert (unknown.status_code, unknown.headers["Content-Type"], unknown.text) == (
+        404, "text/plain; charset=utf-8",
+        "Không có trường TH-NOWHERE: ngành giáo dục chưa có trẻ nào ghi danh ở trường này / "
+        "No school TH-NOWHERE: education has no enrolment at it.")
+    empty = requests.get(url, params={"school_code": "TH-1", "school_year": "2023-2024"},
+                         headers=bearer(everyone()), timeout=10)
+    assert (empty.status_code, empty.content.decode("utf-8-sig").count("\r\n")) == (200, 1)
 
 
 def test_an_enrolment_for_a_child_not_yet_registered_is_kept_and_counted_once_the_birth_arrives(

@@ -197,10 +197,66 @@ def test_the_defaulter_list_names_each_overdue_dose_most_overdue_first_and_print
                         timeout=10)
     lines = page.content.decode("utf-8-sig").splitlines()
     assert (page.status_code, page.headers["Content-Type"], len(lines)) == (200, "text/csv; charset=utf-8", 6)
-    assert lines[1] == f"{younger['child_id']},2024-03-01,bcg,1,2024-03-01,61,overdue"
+    assert lines[1] == f"{younger['child_id']},Lò Thị Mai,01/03/2024,,,BCG (lao),1,01/03/2024,61,quá hạn"
     bad = requests.get(f"http://127.0.0.1:{port}/due-vaccinations", params={"as_of": "2024-05-01"},
                        headers=bearer(everyone()), timeout=10)
-    assert (bad.status_code, "commune_code" in bad.text) == (400, True)
+    assert (bad.status_code, bad.text.startswith("commune_code: ")) == (400, True)
+
+
+def test_the_defaulter_list_leaves_out_doses_past_their_age_limit_and_children_not_yet_registered(
+        platform, health_container):
+    register, record = platform
+    mai = make_birth(full_name="Lò Thị Mai", date_of_birth="2026-03-01", registration_date="2026-03-10",
+                     carer_name="Lò Thị Piêng", village="Bản Na Pheo")
+    lan = make_birth(full_name="Tòng Thị Lan", date_of_birth="2026-04-20", registration_date="2026-04-25",
+                     carer_name="Tòng Văn Ón", village="Tổ dân phố 3")
+    pao = make_birth(full_name="Giàng A Páo", sex="male", date_of_birth="2020-03-01",
+                     registration_date="2020-03-20")  # six on 30/06/2026; carer and village not given
+    late = make_birth(full_name="Lò Văn Khâm", sex="male", date_of_birth="2026-04-01",
+                      registration_date="2026-07-15")
+    for birth in (mai, lan, pao, late):
+        register("register_birth", birth)
+    for child in (mai, lan):
+        for antigen in ("hepb_birth", "bcg"):
+            record("record_vaccination", make_vaccination(child["child_id"], antigen=antigen,
+                                                          given_on=child["date_of_birth"]))
+    port = health_container.config["WEB_SERVER_ADDRESS"].rsplit(":", 1)[1]
+    page = requests.get(f"http://127.0.0.1:{port}/due-vaccinations",
+                        params={"commune_code": "03388", "as_of": "30/06/2026"}, headers=bearer(everyone()),
+                        timeout=10)
+    m, lan_id, p = mai["child_id"], lan["child_id"], pao["child_id"]
+    assert (page.status_code, page.headers["Content-Disposition"]) == (
+        200, 'attachment; filename="due-vaccinations-03388-2026-06-30.csv"')
+    assert page.content.decode("utf-8-sig").split("\r\n") == [
+        "Mã trẻ (child_id),Họ tên (full_name),Ngày sinh (date_of_birth),Người chăm sóc (carer_name),"
+        "Thôn/ấp (village),Vắc xin (antigen),Mũi (dose),Hạn tiêm (due_on),Số ngày quá hạn (days_overdue),"
+        "Tình trạng (status)",
+        f"{p},Giàng A Páo,01/03/2020,,,DPT,1,01/09/2021,1763,quá hạn",
+        f"{p},Giàng A Páo,01/03/2020,,,Sởi-Rubella (MR),1,01/09/2021,1763,quá hạn",
+        f"{m},Lò Thị Mai,01/03/2026,Lò Thị Piêng,Bản Na Pheo,DPT-VGB-Hib (5 trong 1),1,01/05/2026,60,quá hạn",
+        f"{m},Lò Thị Mai,01/03/2026,Lò Thị Piêng,Bản Na Pheo,Bại liệt uống (OPV),1,01/05/2026,60,quá hạn",
+        f"{lan_id},Tòng Thị Lan,20/04/2026,Tòng Văn Ón,Tổ dân phố 3,DPT-VGB-Hib (5 trong 1),1,20/06/2026,10,"
+        "đến hạn",
+        f"{lan_id},Tòng Thị Lan,20/04/2026,Tòng Văn Ón,Tổ dân phố 3,Bại liệt uống (OPV),1,20/06/2026,10,"
+        "đến hạn",
+        ""]
+    later = call(health_container, "due_vaccinations", "03388", "2026-07-20")
+    assert sorted({r["child_id"] for r in later}) == sorted({m, lan_id, p, late["child_id"]})
+
+
+def test_the_defaulter_list_reads_a_date_as_people_type_it_and_names_a_bad_one_in_both_languages(
+        health_container):
+    port = health_container.config["WEB_SERVER_ADDRESS"].rsplit(":", 1)[1]
+    url = f"http://127.0.0.1:{port}/due-vaccinations"
+    good = requests.get(url, params={"commune_code": "03388", "as_of": "30/06/2026"},
+                        headers=bearer(everyone()), timeout=10)
+    bad = requests.get(url, params={"commune_code": "03388", "as_of": "31/02/2026"},
+                       headers=bearer(everyone()), timeout=10)
+    assert (good.status_code, good.content.decode("utf-8-sig").count("\r\n")) == (200, 1)
+    assert (bad.status_code, bad.headers["Content-Type"], bad.text) == (
+        400, "text/plain; charset=utf-8",
+        "as_of: Ngày không hợp lệ: dạng dd/mm/yyyy hoặc yyyy-mm-dd, ví dụ 30/06/2026 / not a valid date: "
+        "expected dd/mm/yyyy or yyyy-mm-dd, e.g. 30/06/2026 (nhận được / got '31/02/2026')")
 
 
 @pytest.mark.parametrize(("method", "record", "field"), [

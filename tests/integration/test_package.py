@@ -278,11 +278,19 @@ def test_the_list_downloads_as_csv_and_a_bad_query_names_its_field(children, rep
     assert (page.status_code, page.headers["Content-Type"]) == (200, "text/csv; charset=utf-8")
     assert lines == ["Mã trẻ (child_id),Họ tên (full_name),Ngày sinh (date_of_birth),Tuổi (age),"
                      "Tháng tuổi (age_months),Còn thiếu (missing)",
-                     f"{children['C']},Trẻ C,2023-03-01,2,26,insurance_card",
-                     f"{children['B']},Trẻ B,2025-02-01,0,3,insurance_card"]
+                     f"{children['C']},Trẻ C,01/03/2023,2,26,Có thẻ BHYT còn hạn (dưới 6 tuổi)",
+                     f"{children['B']},Trẻ B,01/02/2025,0,3,Có thẻ BHYT còn hạn (dưới 6 tuổi)"]
+    typed = requests.get(url, headers=bearer(COMMUNE_OFFICER), timeout=10, params={
+        "commune": "03388", "as_of": "31/05/2025", "component": "insurance_card"})
+    assert typed.content.decode("utf-8-sig").splitlines() == lines
     bad = requests.get(url, params={"commune": "12", "as_of": AS_OF}, headers=bearer(COMMUNE_OFFICER),
                        timeout=10)
-    assert (bad.status_code, "commune_code" in bad.text) == (400, True)
+    assert (bad.status_code, bad.text) == (
+        400, "commune: Phải là mã xã gồm 5 chữ số / Must be a commune code of 5 digits.")
+    bad_day = requests.get(url, params={"commune": "03388", "as_of": "31/02/2025"},
+                           headers=bearer(COMMUNE_OFFICER), timeout=10)
+    assert (bad_day.status_code, bad_day.text.startswith("as_of: Ngày không hợp lệ"),
+            "not a valid date" in bad_day.text) == (400, True, True)
     refused = requests.get(url, params={"commune": "03388", "as_of": AS_OF}, headers=bearer(OUTSIDER),
                            timeout=10)
     assert refused.status_code == 403

@@ -4,6 +4,7 @@ from unittest.mock import Mock
 
 from sqlalchemy import create_engine, text
 
+from services.health.orm import HealthBase
 from services.registry.orm import RegistryBase
 from shared.plumbing.config_keys import DB_URL_KEY
 from shared.plumbing.db import Database
@@ -36,3 +37,23 @@ def test_an_outbox_made_before_claims_gains_its_claim_column_at_start(tmp_path):
         row = conn.execute(text("SELECT event_id, claimed_until FROM outbox_messages")).one()
     provider.stop()
     assert tuple(row) == ("e1", None)
+
+
+def test_a_registry_copy_made_before_names_gains_them_empty_at_start(tmp_path):
+    url = f"sqlite:///{tmp_path}/health.db"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # health's copy of the registry as the version before issue 17 made it
+        conn.execute(text("CREATE TABLE known_children (child_id VARCHAR(32) PRIMARY KEY, "
+                          "date_of_birth DATE, sex VARCHAR(8), legacy_commune VARCHAR(5), "
+                          "current_commune VARCHAR(5), current_province VARCHAR(2), date_of_death DATE)"))
+        conn.execute(text("INSERT INTO known_children (child_id, date_of_birth, sex, legacy_commune) "
+                          "VALUES ('012324000001', '2024-03-01', 'female', '03388')"))
+    engine.dispose()
+    provider = Database(HealthBase)
+    provider.container = Mock(config={DB_URL_KEY: url})
+    provider.setup()
+    with provider.engine.connect() as conn:
+        row = conn.execute(text("SELECT child_id, full_name, registration_date, carer_name, village "
+                                "FROM known_children")).one()
+    provider.stop()
+    assert tuple(row) == ("012324000001", None, None, None, None)

@@ -1,8 +1,10 @@
 """The EPI schedule as data: early, late, missing and out-of-order doses, versions, the due list."""
 
 from datetime import date
+from importlib.resources import files
 
 import pytest
+import yaml
 
 from shared.rules import epi
 from shared.rules.epi import Dose, fully_immunised, judge, next_doses
@@ -104,3 +106,22 @@ def test_a_vaccine_as_the_card_writes_it_is_the_schedules_antigen_and_dose(card,
 def test_every_card_name_means_an_antigen_of_the_schedule():
     antigens = set(epi.schedule().antigens())
     assert {meaning["antigen"] for meaning in epi.card_names().values()} <= antigens
+
+
+def test_every_row_of_every_version_says_its_maximum_age():
+    raw = yaml.safe_load((files("shared.rules") / "data" / "epi_schedule.yaml").read_text("utf-8"))
+    rows = [row for version in raw["versions"] for row in [*version["rows"], *version.get("add_rows", [])]]
+    assert [(row["antigen"], row["dose"]) for row in rows if "max_age" not in row] == []
+
+
+def test_a_six_year_old_never_vaccinated_is_due_only_what_is_still_given_at_six():
+    six = date(2020, 3, 1)
+    due = next_doses(six, [], date(2026, 6, 30), "12")
+    assert [(d.antigen, d.dose, d.due_on, d.status) for d in due] == [
+        ("dtp", 1, date(2021, 9, 1), "overdue"), ("mr", 1, date(2021, 9, 1), "overdue"),
+        ("td", 1, date(2027, 3, 1), "upcoming")]
+
+
+def test_a_pentavalent_dose_given_after_five_years_is_kept_but_does_not_count():
+    verdicts = judge(date(2020, 3, 1), doses(("dtp_hepb_hib", 1, "2025-03-02")))
+    assert (verdicts[0].valid, verdicts[0].reason) == (False, "given after the maximum age of 5y")

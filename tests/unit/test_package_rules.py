@@ -67,13 +67,24 @@ def test_latest_birth_is_the_last_birth_date_that_reached_the_age_with_its_grace
 
 def test_a_dose_is_due_once_its_due_age_and_28_days_have_passed():
     epi_up_to_date = package.component("epi_up_to_date")
-    due = {(antigen, dose): last for antigen, dose, last in package.due_doses(AS_OF, epi_up_to_date)}
+    due = {(d.antigen, d.dose): d.last_birth for d in package.due_doses(AS_OF, epi_up_to_date)}
     # 2 months + 28 days before 30 June 2025: born by 2 April 2025 (30 June - 28 d = 2 June; - 2 m)
     assert due[("dtp_hepb_hib", 1)] == date(2025, 4, 2)
     assert due[("dtp_hepb_hib", 2)] == date(2025, 6, 2) - timedelta(weeks=10)  # no due age: its min age
     assert due[("measles", 1)] == date(2024, 9, 2)
     assert due[("bcg", 1)] == date(2025, 6, 2)
     assert ("hepb_birth", 1) not in due and ("rota", 1) not in due and ("ipv", 2) not in due
+
+
+def test_a_dose_past_its_maximum_age_is_missed_not_missing_as_on_the_due_list():
+    epi_up_to_date = package.component("epi_up_to_date")
+    first = {(d.antigen, d.dose): d.first_birth for d in package.due_doses(AS_OF, epi_up_to_date)}
+    # BCG is not given after 12 months: on 30 June 2025 it is required of children born from
+    # 30 June 2024 (12 months on 30 June 2025 itself: still given that day)
+    assert first[("bcg", 1)] == date(2024, 6, 30)
+    assert epi.next_doses(date(2024, 6, 30), [], AS_OF, "12")[0].antigen == "bcg"
+    assert "bcg" not in {d.antigen for d in epi.next_doses(date(2024, 6, 29), [], AS_OF, "12")}
+    assert first[("dtp_hepb_hib", 1)] == date(2020, 6, 30) and first[("mr", 1)] is None
 
 
 def test_age_is_completed_years_and_months():

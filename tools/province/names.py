@@ -1,5 +1,6 @@
 """Vietnamese names for synthetic children: family, middle and given names, Kinh and the main ethnic
-minorities of the northern uplands (Thái, Mông, Dao, Hà Nhì...), roughly as common as they are.
+minorities of the northern uplands (Thái, Mông, Dao, Hà Nhì...), roughly as common as they are; the
+carer (the mother, mostly) and the village (thôn, bản or tổ dân phố) a birth record may name.
 """
 
 import random
@@ -31,3 +32,19 @@ def full_name(rng: random.Random, ethnicity: str, sex: str) -> str:
         family = rng.choice(MINORITY_FAMILIES.get(ethnicity, OTHER_FAMILIES))
     middle = MIDDLE.get((ethnicity, sex)) or MIDDLE[(None, sex)]
     return f"{family} {rng.choice(middle)} {rng.choice(GIVEN[sex])}"
+
+
+HAMLETS = ["Na Pheo", "Hua Bum", "Pa Tần", "Nậm Cung", "Phiêng Kham", "Huổi Luông", "Tả Phìn", "Sì Choang",
+           "Nà Luông", "Cò Lá", "Mường Mô", "Pa Vây Sử"]
+
+
+def carer_name(rng: random.Random, ethnicity: str) -> str:
+    """The child's carer as the birth record names them: most often the mother, a woman's name."""
+    return full_name(rng, ethnicity, "female")
+
+
+def village(rng: random.Random, ethnicity: str, town: bool) -> str:
+    """A village as people write it: a tổ dân phố in a town, a thôn for Kinh, a bản in the uplands."""
+    if town:
+        return f"Tổ dân phố {rng.randint(1, 12)}"
+    return f"Thôn {rng.randint(1, 15)}" if ethnicity == "Kinh" else f"Bản {rng.choice(HAMLETS)}"

@@ -8,18 +8,25 @@ from datetime import date, timedelta
 
 from shared.rules.admin_units import AdminUnits
 from shared.rules.epi import add_months
+from tools.province import names
 from tools.province.calls import Call, arrival, iso
 from tools.province.people import Child
 
 DUPLICATE_REASON = "Đăng ký trùng / registered twice"
+TOWNS = ("Phường", "Thị trấn")  # communes whose villages are tổ dân phố
 
 
 def birth_record(child: Child, prefix: str, units: AdminUnits) -> dict:
+    """The birth as the registry is sent it; carer and village drawn from the child's own id, so the
+    province's other random draws (and its figures) stay as they were."""
+    own = random.Random(child.child_id)
     return {"record_id": f"{prefix}-birth-{child.n}", "child_id": child.child_id,
             "full_name": child.full_name, "sex": child.sex, "date_of_birth": iso(child.born),
             "registration_date": iso(child.registered_on),
             "commune_code": child.home.code_on(child.registered_on, units),
-            "ethnicity": child.ethnicity, "household_poverty": child.poverty}
+            "ethnicity": child.ethnicity, "household_poverty": child.poverty,
+            "carer_name": names.carer_name(own, child.ethnicity),
+            "village": names.village(own, child.ethnicity, child.home.name.startswith(TOWNS))}
 
 
 def card_call(rng: random.Random, child: Child, prefix: str, as_of: date) -> list[Call]:

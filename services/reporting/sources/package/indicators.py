@@ -16,7 +16,7 @@ otherwise give away how many children fail that component alone. The figures are
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_, true
+from sqlalchemy import and_, exists, false, not_, or_, true
 
 from services.reporting import repository as q
 from services.reporting.orm import (
@@ -64,8 +64,13 @@ def _valid_dose(antigen: str, place: int, as_of: date):
 
 
 def _epi_up_to_date(c: Component, as_of: date, start: date, end: date):
-    return and_(true(), *[or_(ChildView.date_of_birth > last_birth, _valid_dose(antigen, place, as_of))
-                          for antigen, place, last_birth in package.due_doses(as_of, c)])
+    return and_(true(), *[or_(ChildView.date_of_birth > due.last_birth, _past_max_age(due),
+                              _valid_dose(due.antigen, due.dose, as_of))
+                          for due in package.due_doses(as_of, c)])
+
+
+def _past_max_age(due: package.DueDose):
+    return false() if due.first_birth is None else ChildView.date_of_birth < due.first_birth
 
 
 def _measured(c: Component, as_of: date, start: date, end: date):

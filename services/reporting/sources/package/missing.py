@@ -23,15 +23,24 @@ from shared.contracts.fields import load
 from shared.exceptions import Forbidden, ValidationFailed
 from shared.kit import audit
 from shared.kit.access import may_read_case, require_area
-from shared.kit.csv_export import csv_response
+from shared.kit.csv_export import Column, csv_response, day, each, labelled
 from shared.kit.identity import Identity
+from shared.kit.url_args import iso_date, url_date
 from shared.rules import package
 from shared.rules.admin_units import admin_units
 
 ACTION = "read_package_missing"
-HEADERS = ("Mã trẻ (child_id)", "Họ tên (full_name)", "Ngày sinh (date_of_birth)", "Tuổi (age)",
-           "Tháng tuổi (age_months)", "Còn thiếu (missing)")
-FIELDS = ("child_id", "full_name", "date_of_birth", "age", "age_months", "missing")
+COLUMNS = (
+    Column("Mã trẻ (child_id)", "child_id"),
+    Column("Họ tên (full_name)", "full_name"),
+    Column("Ngày sinh (date_of_birth)", "date_of_birth", day),
+    Column("Tuổi (age)", "age"),
+    Column("Tháng tuổi (age_months)", "age_months"),
+    Column("Còn thiếu (missing)", "missing",
+           each(labelled({c.name: c.vi for c in package.components()}))),
+)
+URL_NAMES = {"commune_code": "commune"}
+LEVELS_VI = {"province": "tỉnh", "district": "huyện"}  # the RPC's field -> the URL's parameter
 
 
 class MissingQuerySchema(IndicatorsQuerySchema):
@@ -39,7 +48,7 @@ class MissingQuerySchema(IndicatorsQuerySchema):
     defaults to 1 January of ``as_of``'s year to ``as_of``, as the indicators'."""
 
     area_code = fields.String(required=True, data_key="commune_code", validate=validate.Regexp(
-        r"\A\d{5}\Z", error="Must be a commune code of 5 digits."))
+        r"\A\d{5}\Z", error="Phải là mã xã gồm 5 chữ số / Must be a commune code of 5 digits."))
     component = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(package.names()))
 
     class Meta:
@@ -49,7 +58,9 @@ class MissingQuerySchema(IndicatorsQuerySchema):
 def commune_area(code: str, as_of: date) -> Area:
     area = resolve_area(code, as_of, admin_units())
     if area.level != "commune":
-        raise ValidationFailed({"commune_code": [f"{code!r} is a {area.level}, not a commune."]})
+        level = LEVELS_VI.get(area.level, area.level)
+        raise ValidationFailed({"commune_code": [
+            f"{code!r} là mã {level}, không phải mã xã / {code!r} is a {area.level}, not a commune."]})
     return area
 
 
@@ -90,12 +101,15 @@ def children_missing(repo: ReportingRepository, who: Identity, commune_code: Any
 
 
 def csv_missing(args, children_missing_package) -> tuple:
-    """``?commune=…&as_of=YYYY-MM-DD[&component=…][&period_start=…&period_end=…]`` as CSV."""
-    commune, as_of, component = args.get("commune"), args.get("as_of"), args.get("component") or None
-    period = {key: args[f"period_{key}"] for key in ("start", "end") if f"period_{key}" in args} or None
+    """``?commune=…&as_of=30/06/2026[&component=…][&period_start=…&period_end=…]`` as CSV (dates
+    dd/mm/yyyy or ISO; the missing components by their Vietnamese names)."""
+    commune, component = args.get("commune"), args.get("component") or None
 
     def fetch() -> list[dict]:
-        return [{**row, "missing": " ".join(row["missing"])}
-                for row in children_missing_package(commune, as_of, component, period)]
+        as_of = url_date(args, "as_of")
+        period = {key: url_date(args, f"period_{key}") for key in ("start", "end")
+                  if f"period_{key}" in args} or None
+        return children_missing_package(commune, as_of, component, period)
 
-    return csv_response(fetch, HEADERS, FIELDS, f"package-missing-{commune}-{as_of}.csv")
+    as_of = iso_date(args.get("as_of") or "")  # for the file's name only: fetch() checks it
+    return csv_response(fetch, COLUMNS, f"package-missing-{commune}-{as_of}.csv", URL_NAMES)
