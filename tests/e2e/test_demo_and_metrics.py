@@ -126,7 +126,7 @@ def test_the_demo_commune_gives_the_hand_counted_indicators(platform, clean_infr
     assert "<title>Tỉnh Lai Châu (12)</title>" in html.text
     bad = requests.get(url, params={"area": "99", "as_of": "2026-06-30"}, headers=officer, timeout=10)
     assert bad.status_code == 400
-    assert list(bad.json()["errors"]) == ["area_code"]
+    assert list(bad.json()["errors"]) == ["area"]  # named as the URL names it
 
 
 def test_a_remote_caller_gets_the_typed_error_naming_the_field(platform):
