@@ -226,7 +226,7 @@ def render_refusal(status: int, reason: str) -> str:
     """The page for a 401 or 403: what is missing, in Vietnamese and English, and why."""
     title, lead = REFUSAL_TITLES[status]
     return templates().get_template("refusal.html").render(title=title, style=STYLE, lead=lead,
-                                                            reason=reason)
+                                                            reason=reason, status=status)
 
 
 def render_error(errors: dict[str, list[str]]) -> str:
