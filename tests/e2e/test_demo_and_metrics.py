@@ -77,7 +77,7 @@ def expected_summary(env: dict[str, str], walked_before: bool = False) -> str:
         "--area 12)\n"
         "Save the report page, then open the file in a browser:\n"
         f"  commune:  {auth} -o report.html '{page.format('03388')}'\n"
-        f"  province: {auth} -o province.html '{page.format('12')}'   (one row per commune)\n"
+        f"  province: {auth} -o province.html '{page.format('12')}&by=commune'   (one row per commune)\n"
         "Download as CSV:\n"
         f"  due vaccinations (health): {auth} -OJ 'http://{health}/due-vaccinations?commune_code=03388&"
         "as_of=2026-06-30'\n"
