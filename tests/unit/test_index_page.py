@@ -56,5 +56,6 @@ def test_a_teacher_is_told_the_reports_need_an_officers_role_and_gets_no_link():
 def test_the_sign_in_page_says_how_to_get_and_send_a_token_in_both_languages():
     page = render_sign_in("Token refused: no token.")
     assert "<title>Cần đăng nhập / sign-in needed</title>" in page
-    assert "python -m tools.access token --user &lt;tên / name&gt; --role commune_officer --area 03388" in page
+    assert ("python -m tools.access token --user &lt;tên / name&gt; --role commune_officer "
+            "--area 03388") in page
     assert "<code>Authorization: Bearer &lt;token&gt;</code>" in page
