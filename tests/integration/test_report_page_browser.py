@@ -24,6 +24,7 @@ from tests.support.factories import make_birth_envelope, make_token
 from tests.support.identities import bearer, token
 
 A4_LANDSCAPE_PRINTABLE = round((297 - 2 * 10) / 25.4 * 96)  # CSS px inside the page's 10 mm margins
+A4_PORTRAIT_PRINTABLE = round((210 - 2 * 15) / 25.4 * 96)  # a page without them: portrait, 15 mm
 PHONE = (390, 844)
 PROVINCE_OFFICER = bearer(token("province_officer", areas=["12"]))
 AS_OF = "30/06/2026"
@@ -80,6 +81,15 @@ def test_the_widest_figures_a_province_can_have_still_fit_a4_landscape(tmp_path)
     assert len(page["measured"]["communes"]) == 3
     assert max(right_edges(page["measured"]["tables"])) <= A4_LANDSCAPE_PRINTABLE
     assert all(h["visible"] for h in page["measured"]["last_headers"])
+
+
+def test_a_communes_report_prints_on_a4_portrait_with_every_table_inside_the_margins(served, tmp_path):
+    page = open_page(f"{served}/indicators?area=03388&as_of={AS_OF}&format=html", headers=PROVINCE_OFFICER,
+                     width=A4_PORTRAIT_PRINTABLE, height=1000, media="print", pdf=tmp_path / "commune-a4.pdf",
+                     screenshot=tmp_path / "commune-a4.png", measure={"tables": "table"})
+    assert (page["status"], len(page["measured"]["tables"]) >= 7) == (200, True)
+    assert max(right_edges(page["measured"]["tables"])) <= A4_PORTRAIT_PRINTABLE
+    assert page["scroll_width"] <= A4_PORTRAIT_PRINTABLE
 
 
 def test_on_a_390_px_phone_the_value_column_stays_on_screen(served, tmp_path):
