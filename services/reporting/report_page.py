@@ -4,11 +4,14 @@ Drawn from Jinja2 templates (``templates/``, every value escaped) from the ``ind
 the catalogue: the area and where it lies (the province of a commune), the date and period in
 Vietnamese format (dd/mm/yyyy), how fresh each source's data is, one table per catalogue section
 (its heading, each figure's Vietnamese and English label, numerator, denominator and percentage in
-Vietnamese number format: 1.234 and 75,0 %), for a district or province a table per commune (the
-figures with a short label), and when the page was generated (Vietnam time). A median shows as days;
-a breakdown row (referrals by sector pair or reason) is left out when zero; a suppressed cell shows
-its mark (``<5``, ``x``). ``render_error`` is the page for a query that could not be answered, naming
-each field at fault; ``render_refusal`` the one for a 401 or 403.
+Vietnamese number format: 1.234 and 75,0 %), for a district or province asked ``by=commune`` the
+figures with a short label per commune, cut into tables of ``FIGURES_PER_TABLE`` that fit A4
+landscape (the page then prints landscape), and when the page was generated (Vietnam time). On a
+narrow screen the numerator and denominator fold under the value, and wide tables scroll in their
+own box. A median shows as days; a breakdown row (referrals by sector pair or reason) is left out
+when zero; a suppressed cell shows its mark (``<5``, ``x``). ``render_error`` is the page for a query
+that could not be answered, naming each parameter at fault; ``render_refusal`` the one for a 401
+(saying how to get and send a token) or 403.
 """
 
 from collections.abc import Sequence
