@@ -103,7 +103,8 @@ def links() -> list[str]:
         f"--area {commune.PROVINCE})",
         "Save the report page, then open the file in a browser:",
         f"  commune:  {auth} -o report.html '{page.format(commune.DEMO_AREA)}'",
-        f"  province: {auth} -o province.html '{page.format(commune.PROVINCE)}'   (one row per commune)",
+        f"  province: {auth} -o province.html '{page.format(commune.PROVINCE)}&by=commune'   "
+        "(one row per commune)",
         "Download as CSV:",
         f"  due vaccinations (health): {auth} -OJ '{base_url('health')}/due-vaccinations?commune_code="
         f"{commune.DEMO_AREA}&as_of={commune.DEMO_AS_OF}'",

@@ -61,18 +61,24 @@ def published_response(args: Mapping[str, str], report_id: str, read: Callable[.
 
 
 def checked_view(args: Mapping[str, str]) -> str:
-    if args.get("format", "json") not in FORMATS:
-        raise ValidationFailed({"format": [f"Must be one of: {', '.join(FORMATS)}."]})
+    """The view asked; a 400 naming ``format`` or ``view`` in both languages with the allowed values."""
+    errors = {}
+    if (shape := args.get("format", "json")) not in FORMATS:
+        errors["format"] = [f"Định dạng phải là json hoặc html / format must be one of: {', '.join(FORMATS)} "
+                            f"(nhận được / got {shape!r})"]
     view = args.get("view", "published")
     if view not in VIEWS:
-        raise ValidationFailed({"view": [f"Must be one of: {', '.join(VIEWS)}."]})
+        allowed = ", ".join(f"{name} ({label})" for name, label in VIEWS.items())
+        errors["view"] = [f"Chọn một trong / must be one of: {allowed} (nhận được / got {view!r})"]
+    if errors:
+        raise ValidationFailed(errors)
     return view
 
 
 def refused(refusal: Exception, html: bool) -> tuple:
     status, headers = http_status(refusal), http_headers(refusal)
     if html:
-        page = (render_error({"report_id": [str(refusal)]}) if status == 404
+        page = (render_error({"report_id": [f"Không có báo cáo đã công bố này / {refusal}"]}) if status == 404
                 else render_refusal(status, str(refusal)))
         return status, {**HTML, **headers}, page
     return status, {**JSON, **headers}, json.dumps(

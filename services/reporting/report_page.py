@@ -4,13 +4,17 @@ Drawn from Jinja2 templates (``templates/``, every value escaped) from the ``ind
 the catalogue: the area and where it lies (the province of a commune), the date and period in
 Vietnamese format (dd/mm/yyyy), how fresh each source's data is, one table per catalogue section
 (its heading, each figure's Vietnamese and English label, numerator, denominator and percentage in
-Vietnamese number format: 1.234 and 75,0 %), for a district or province a table per commune (the
-figures with a short label), and when the page was generated (Vietnam time). A median shows as days;
-a breakdown row (referrals by sector pair or reason) is left out when zero; a suppressed cell shows
-its mark (``<5``, ``x``). ``render_error`` is the page for a query that could not be answered, naming
-each field at fault; ``render_refusal`` the one for a 401 or 403.
+Vietnamese number format: 1.234 and 75,0 %), for a district or province asked ``by=commune`` the
+figures with a short label per commune, cut into tables of ``FIGURES_PER_TABLE`` that fit A4
+landscape (the page then prints landscape), and when the page was generated (Vietnam time). On a
+narrow screen the numerator and denominator fold under the value, and wide tables scroll in their
+own box. A median shows as days; a breakdown row (referrals by sector pair or reason) is left out
+when zero; a suppressed cell shows its mark (``<5``, ``x``). ``render_error`` is the page for a query
+that could not be answered, naming each parameter at fault; ``render_refusal`` the one for a 401
+(saying how to get and send a token) or 403.
 """
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -27,14 +31,24 @@ LEVELS = {"province": "Tỉnh / province", "district": "Huyện / district (bả
 MAPS = {"legacy": "trước 1/7/2025 (63 tỉnh) / legacy", "2025": "từ 1/7/2025 (34 tỉnh) / 2025"}
 STYLE = (
     "body{font-family:sans-serif;margin:1.5em auto;max-width:60em;padding:0 .8em;color:#111}"
-    "table{border-collapse:collapse;width:100%;margin:.8em 0}"
-    "td,th{border:1px solid #999;padding:.35em .5em;text-align:left;vertical-align:top}"
-    "th{background:#eee}td.n{text-align:right;white-space:nowrap}small{color:#555}"
-    ".wide{overflow-x:auto}h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.4em}"
+    "table{border-collapse:collapse;width:100%;margin:.8em 0}caption{text-align:left;color:#555}"
+    "td,th{border:1px solid #999;padding:.35em .5em;text-align:left;vertical-align:top;"
+    "overflow-wrap:break-word}th{background:#eee}td.n{text-align:right;white-space:nowrap}"
+    "small{color:#555}.sub{display:none}.wide{overflow-x:auto;max-width:100%}"
+    "table.communes{width:auto;font-size:.9em}.wide>table:not(.communes){min-width:32em}"
+    "td.place{min-width:9em}h1{font-size:1.4em}h2{font-size:1.15em;margin-top:1.4em}"
+    "@media (max-width:40em){body{margin:.8em auto;padding:0 .4em}td,th{padding:.3em}"
+    "table.figures .nd{display:none}table.figures .sub{display:block}}"
     "@page{size:A4;margin:15mm}"
     "@media print{body{margin:0;max-width:none;font-size:10pt}.wide{overflow:visible}"
-    "thead{display:table-header-group}tr{break-inside:avoid}}"
+    "thead{display:table-header-group}tr{break-inside:avoid}h2{break-after:avoid}"
+    "table.communes{font-size:8pt}table.communes td,table.communes th{padding:.2em .3em}"
+    "td.place{min-width:0;width:9em}}"
 )
+# A page with the by-commune tables prints on A4 landscape; FIGURES_PER_TABLE figures (3 columns
+# each) and the commune column fit its printable width (277 mm; the browser test measures it).
+LANDSCAPE = "@page{size:A4 landscape;margin:10mm}"
+FIGURES_PER_TABLE = 6
 
 
 def vn_number(value: int) -> str:
@@ -108,8 +122,9 @@ def _progress(report: dict[str, Any], listed: dict[str, Indicator]) -> dict[str,
     return {"year": found["year"], "plan": found["plan"], "rows": rows}
 
 
-DIMENSION_TITLES = {"sex": "giới tính", "age_band": "nhóm tuổi", "ethnicity": "dân tộc",
-                    "poverty": "hộ nghèo", "disability": "khuyết tật"}
+DIMENSION_TITLES = {"sex": ("giới tính", "sex"), "age_band": ("nhóm tuổi", "age band"),
+                    "ethnicity": ("dân tộc", "ethnic group"), "poverty": ("hộ nghèo", "household poverty"),
+                    "disability": ("khuyết tật", "disability")}
 
 
 def _breakdowns(report: dict[str, Any], listed: dict[str, Indicator]) -> list[dict[str, Any]]:
@@ -120,8 +135,8 @@ def _breakdowns(report: dict[str, Any], listed: dict[str, Indicator]) -> list[di
         ids = list(found["figures"][found["groups"][0]]) if found["groups"] else []
         rows = [{"vi": listed[i].vi if i in listed else i,
                  "figures": [found["figures"][g["id"]][i] for g in groups]} for i in ids]
-        tables.append({"name": name, "title": DIMENSION_TITLES.get(name, name), "groups": groups,
-                       "rows": rows})
+        vi, en = DIMENSION_TITLES.get(name, (name, name))
+        tables.append({"name": en, "title": vi, "groups": groups, "rows": rows})
     return tables
 
 
@@ -150,8 +165,14 @@ def _sections(report: dict[str, Any], listed: dict[str, Indicator], declared: Ca
 def _columns(report: dict[str, Any], listed: dict[str, Indicator]) -> list[dict[str, str]]:
     communes = report.get("communes") or []
     first = communes[0]["indicators"] if communes else {}
-    return [{"id": key, "short": indicator.short} for key, indicator in listed.items()
+    return [{"id": key, "short": indicator.short, "vi": indicator.vi} for key, indicator in listed.items()
             if indicator.short and key in first]
+
+
+def _tables(columns: list[dict[str, str]], per_table: int = FIGURES_PER_TABLE) -> list[list[dict[str, str]]]:
+    """The by-commune figures cut into tables of at most ``per_table`` figures (each table repeats
+    the commune column), so every column is on paper."""
+    return [columns[at:at + per_table] for at in range(0, len(columns), per_table)]
 
 
 def _freshness(report: dict[str, Any]) -> list[dict[str, str]]:
@@ -178,16 +199,21 @@ def _where(area: dict[str, Any]) -> str:
     return ", ".join(f"{p['name'] or p['code']} ({p['code']})" for p in area.get("parents", []))
 
 
-def render_report(report: dict[str, Any], generated_at: datetime, declared: Catalogue | None = None) -> str:
+def render_report(report: dict[str, Any], generated_at: datetime, declared: Catalogue | None = None,
+                  by: Sequence[str] = ()) -> str:
     """The page of ``report``, its figures labelled and grouped as ``declared`` (by default the
-    catalogue loaded at start) says."""
+    catalogue loaded at start) says; ``by`` what the URL asked (``commune`` on a commune's page: a
+    note that no commune lies under it)."""
     area, declared = report["area"], declared or catalogue()
     listed = declared.by_id(date.fromisoformat(report["as_of"]))
+    communes = report.get("communes") or []
     return templates().get_template("report.html").render(
-        title=f"{area.get('name') or area['code']} ({area['code']})", style=STYLE, report=report,
+        title=f"{area.get('name') or area['code']} ({area['code']})", report=report,
+        style=STYLE + LANDSCAPE if communes else STYLE, area_name=area.get("name") or area["code"],
         level=LEVELS.get(area["level"], area["level"]), parents=_where(area),
         map=MAPS.get(area["map"], area["map"]), sections=_sections(report, listed, declared),
-        communes=report.get("communes") or [], columns=_columns(report, listed),
+        communes=communes, tables=_tables(_columns(report, listed)), per_table=FIGURES_PER_TABLE,
+        no_communes="commune" in by and area["level"] == "commune",
         freshness=_freshness(report), progress=_progress(report, listed),
         breakdowns=_breakdowns(report, listed),
         stamp=generated_at.astimezone(VIETNAM_TIME).strftime("%d/%m/%Y %H:%M"))
@@ -203,7 +229,7 @@ def render_refusal(status: int, reason: str) -> str:
     """The page for a 401 or 403: what is missing, in Vietnamese and English, and why."""
     title, lead = REFUSAL_TITLES[status]
     return templates().get_template("refusal.html").render(title=title, style=STYLE, lead=lead,
-                                                            reason=reason)
+                                                            reason=reason, status=status)
 
 
 def render_error(errors: dict[str, list[str]]) -> str:

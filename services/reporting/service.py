@@ -16,6 +16,7 @@ from nameko.web.handlers import http
 
 from services.reporting import (
     http_views,
+    index_page,
     programme,
     published_page,
     publishing,
@@ -38,7 +39,7 @@ from services.reporting.sources.protection.view import (
 from services.reporting.sources.referrals.view import referral_rows, referral_section
 from shared.contracts import SOURCES, event_types
 from shared.contracts.fields import load
-from shared.exceptions import Forbidden, NotFound, Unauthenticated, ValidationFailed
+from shared.exceptions import Forbidden, NotFound, Unauthenticated, ValidationFailed, http_headers
 from shared.kit import audit
 from shared.kit.access import guarded, require_area
 from shared.kit.identity import Caller, Identity
@@ -207,6 +208,20 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         """The same figures as one CSV file (``report_downloads``)."""
         self.caller.use_header(request.headers.get("Authorization"))
         return report_downloads.respond(request.args, area, period, "csv", self.indicators, self.declared())
+
+    # The index an officer opens first (issue 17).
+    @http("GET", "/")
+    def get_index(self, request) -> tuple:
+        """What the token's rights and areas allow, as links; a 401 page saying how to get and send
+        a token without one."""
+        try:
+            who = self.caller.use_header(request.headers.get("Authorization")).identity
+        except Unauthenticated as refusal:
+            return 401, {**index_page.HTML, **http_headers(refusal)}, index_page.render_sign_in(str(refusal))
+        page = index_page.render_index(who, today(), admin_units(),
+                                       lambda codes: index_page.published_for(self.db, codes))
+        self.db.rollback()
+        return 200, index_page.HTML, page
 
     def _project(self, body: dict) -> None:
         use_cases.apply_event(self.db, body, service_metrics(self.name))

@@ -77,7 +77,7 @@ def expected_summary(env: dict[str, str], walked_before: bool = False) -> str:
         "--area 12)\n"
         "Save the report page, then open the file in a browser:\n"
         f"  commune:  {auth} -o report.html '{page.format('03388')}'\n"
-        f"  province: {auth} -o province.html '{page.format('12')}'   (one row per commune)\n"
+        f"  province: {auth} -o province.html '{page.format('12')}&by=commune'   (one row per commune)\n"
         "Download as CSV:\n"
         f"  due vaccinations (health): {auth} -OJ 'http://{health}/due-vaccinations?commune_code=03388&"
         "as_of=2026-06-30'\n"
@@ -126,7 +126,7 @@ def test_the_demo_commune_gives_the_hand_counted_indicators(platform, clean_infr
     assert "<title>Tỉnh Lai Châu (12)</title>" in html.text
     bad = requests.get(url, params={"area": "99", "as_of": "2026-06-30"}, headers=officer, timeout=10)
     assert bad.status_code == 400
-    assert list(bad.json()["errors"]) == ["area_code"]
+    assert list(bad.json()["errors"]) == ["area"]  # named as the URL names it
 
 
 def test_a_remote_caller_gets_the_typed_error_naming_the_field(platform):

@@ -149,7 +149,8 @@ def test_2_children_with_a_disability_1_in_inclusive_education_show_as_less_than
     assert {code: inclusive_education(r["indicators"]) for code, r in alone.items()} == hidden  # asked alone
     page = render_report(alone["03388"], datetime(2026, 11, 30, tzinfo=UTC))
     assert ("Children aged 3-8 with a disability in inclusive education</small></td>"
-            "<td class=n>&lt;5</td><td class=n>&lt;5</td><td class=n>—</td>") in page
+            '<td class="n nd">&lt;5</td><td class="n nd">&lt;5</td>'
+            "<td class=n>—<small class=sub>&lt;5/&lt;5</small></td>") in page
 
 
 def test_a_child_who_moves_mid_year_counts_where_it_lives_on_the_date_asked(platform):

@@ -241,4 +241,6 @@ def test_a_report_for_year_one_is_a_400_page_not_a_500(reporting_sessions):
         status, headers, body = indicators_response(
             {"area": "12", "as_of": "0001-01-01", "format": "html"}, worker.indicators)
     assert (status, headers["Content-Type"]) == (400, "text/html; charset=utf-8")
-    assert "<li><b>as_of</b>: Must be between 1900-01-01 and 2999-12-31.</li>" in body
+    assert ("<li><b>as_of</b>: Ngày không hợp lệ: dạng dd/mm/yyyy hoặc yyyy-mm-dd, ví dụ 30/06/2026 / not a "
+            "valid date: expected dd/mm/yyyy or yyyy-mm-dd, e.g. 30/06/2026 (nhận được / got "
+            "&#39;0001-01-01&#39;)</li>") in body

@@ -31,14 +31,15 @@ def chromium() -> str:
 def open_page(url: str | None = None, html: str | None = None, *, width: int = 1280, height: int = 900,
               headers: dict[str, str] | None = None, measure: dict[str, str] | None = None,
               screenshot: Path | None = None, pdf: Path | None = None, landscape: bool = False,
-              wait_for: str | None = None) -> dict[str, Any]:
-    """Open ``url`` (or ``html``) at ``width`` x ``height`` CSS pixels and report ``measure``'d
+              wait_for: str | None = None, media: str | None = None) -> dict[str, Any]:
+    """Open ``url`` (or ``html``) at ``width`` x ``height`` CSS pixels (laid out for ``media``,
+    e.g. ``"print"``, when given) and report ``measure``'d
     selectors (``{name: [{x, y, width, height, text, visible}]}``), ``status``, ``scroll_width``
     (the page's laid-out width), and the ``pdf_pages`` printed when ``pdf`` is given."""
     job = {"url": url, "html": html, "width": width, "height": height, "headers": headers or {},
            "measure": measure or {}, "screenshot": str(screenshot) if screenshot else None,
            "pdf": str(pdf) if pdf else None, "landscape": landscape, "wait_for": wait_for,
-           "executable": chromium()}
+           "media": media, "executable": chromium()}
     done = subprocess.run([sys.executable, "-m", "tests.support.browser"], input=json.dumps(job),
                           capture_output=True, text=True, timeout=120, check=False,
                           cwd=Path(__file__).resolve().parents[2])
@@ -68,6 +69,8 @@ def run(job: dict[str, Any]) -> dict[str, Any]:
         page = browser.new_page(viewport={"width": job["width"], "height": job["height"]},
                                 extra_http_headers=job["headers"])
         status = None
+        if job.get("media"):
+            page.emulate_media(media=job["media"])
         if job["url"]:
             status = page.goto(job["url"], wait_until="load").status
         else:

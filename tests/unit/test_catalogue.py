@@ -96,7 +96,7 @@ def test_a_province_adds_an_indicator_with_one_catalogue_entry(session, tmp_path
     page = render_report(found, datetime(2026, 7, 1, tzinfo=UTC), declared)
     assert ("<h2>Chỉ số riêng của tỉnh / The province&#39;s own figures</h2>" in page)
     assert ("<tr><td>Trẻ dưới 6 tuổi đã đăng ký khai sinh<br><small>Registered children under 6 (count)"
-            "</small></td><td class=n>2</td><td class=n>—</td><td class=n>2</td></tr>") in page
+            '</small></td><td class="n nd">2</td><td class="n nd">—</td><td class=n>2</td></tr>') in page
 
 
 def test_a_catalogue_entry_with_an_unknown_field_is_refused_naming_its_file_and_entry(tmp_path):

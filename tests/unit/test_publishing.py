@@ -95,7 +95,8 @@ def test_the_published_page_is_the_report_page_under_a_note_of_who_published_it_
         "<h1>")
     assert "published by officer-of-03388 (portal) lúc / at 10/07/2026 09:30 (UTC+7)" in page
     assert "Lập lúc / generated at: 10/07/2026 09:30" in page
-    assert "<td class=n>1</td><td class=n>2</td><td class=n>50,0 %</td>" in page
+    assert ('<td class="n nd">1</td><td class="n nd">2</td>'
+            "<td class=n>50,0 %<small class=sub>1/2</small></td>") in page
 
 
 def test_the_diff_page_marks_each_changed_row_with_its_difference():

@@ -38,13 +38,14 @@ def test_the_referral_figures_have_vietnamese_labels_with_sectors_and_reasons_by
                   "Chuyển tuyến Y tế → Bảo vệ trẻ em", "Chuyển tuyến vì: Suy dinh dưỡng gầy còm nặng",
                   "Số ngày trung vị từ chuyển tuyến đến hoàn thành"):
         assert label in page
-    assert "<td class=n>2</td><td class=n>8</td><td class=n>25,0 %</td>" in page
-    assert "<td class=n>&lt;5</td><td class=n>—</td><td class=n>&lt;5</td>" in page
+    assert ('<td class="n nd">2</td><td class="n nd">8</td>'
+            "<td class=n>25,0 %<small class=sub>2/8</small></td>") in page
+    assert '<td class="n nd">&lt;5</td><td class="n nd">—</td><td class=n>&lt;5</td>' in page
 
 
 def test_a_median_shows_in_days_beside_how_many_referrals_it_is_of():
     page = render_report(REPORT, GENERATED)
-    assert "<td class=n>—</td><td class=n>9</td><td class=n>12,5 ngày / days</td>" in page
+    assert '<td class="n nd">—</td><td class="n nd">9</td><td class=n>12,5 ngày / days</td>' in page
 
 
 def test_pairs_and_reasons_with_nothing_sent_have_no_row():

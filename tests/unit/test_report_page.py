@@ -1,7 +1,8 @@
 """The HTML report an officer opens: Vietnamese formats, where the area lies, communes, errors."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from services.reporting.catalogue import catalogue
 from services.reporting.report_page import render_error, render_report, vn_number, vn_percent
 from tests.support.figures import share
 
@@ -30,9 +31,11 @@ def test_numbers_and_percentages_are_written_the_vietnamese_way():
 def test_the_page_shows_each_indicator_with_its_counts_and_percentage():
     page = render_report(REPORT, GENERATED)
     assert "<title>Phường Đoàn Kết (03388)</title>" in page
-    assert "<td class=n>3</td><td class=n>4</td><td class=n>75,0 %</td>" in page
-    assert "<td class=n>1.234</td><td class=n>—</td><td class=n>1.234</td>" in page
-    assert "<td class=n>0</td><td class=n>0</td><td class=n>—</td>" in page
+    assert ('<td class="n nd">3</td><td class="n nd">4</td>'
+            "<td class=n>75,0 %<small class=sub>3/4</small></td>") in page
+    assert '<td class="n nd">1.234</td><td class="n nd">—</td><td class=n>1.234</td>' in page
+    assert ('<td class="n nd">0</td><td class="n nd">0</td>'
+            "<td class=n>—<small class=sub>0/0</small></td>") in page
 
 
 def test_a_commune_page_says_its_province_dates_in_vietnamese_and_when_it_was_made():
@@ -51,8 +54,28 @@ def test_the_page_fits_a_phone_and_prints_on_a4():
 def test_a_province_page_has_one_row_per_commune():
     page = render_report(PROVINCE, GENERATED)
     assert "by commune (1)" in page
-    assert ("<tr><td>Phường Đoàn Kết <small>(03388)</small></td><td class=n>3</td>"
+    assert ("<tr><td class=place>Phường Đoàn Kết <small>(03388)</small></td><td class=n>3</td>"
             "<td class=n>4</td><td class=n>75,0 %</td>") in page
+
+
+def test_a_province_page_cuts_the_commune_figures_into_tables_of_six_that_print_landscape():
+    shorts = [i.id for i in catalogue().indicators(date(2026, 6, 30)) if i.short][:13]
+    figures = dict.fromkeys(shorts, {"numerator": 3, "denominator": 4, "value": 0.75})
+    page = render_report(dict(PROVINCE, communes=[dict(PROVINCE["communes"][0], indicators=figures)]),
+                         GENERATED, by=["commune"])
+    assert page.count("<table class=communes>") == 3
+    assert page.count('<th rowspan=2 class=place>Xã, phường / commune</th>') == 3
+    assert [page.count(f"Bảng / table {n}/3") for n in (1, 2, 3)] == [1, 1, 1]
+    assert page.count("<th>tử / num.</th>") == 13
+    assert "@page{size:A4 landscape;margin:10mm}" in page
+
+
+def test_by_commune_on_a_commune_page_says_that_no_commune_lies_under_it():
+    page = render_report(REPORT, GENERATED, by=["commune"])
+    assert ("<p class=note>Phường Đoàn Kết là một xã, phường: không có xã, phường nào trực thuộc, nên không "
+            "có bảng theo xã, phường.") in page
+    assert "Phường Đoàn Kết là một xã, phường" not in render_report(REPORT, GENERATED)
+    assert "A4 landscape" not in page
 
 
 def test_names_from_data_are_escaped():
@@ -74,8 +97,8 @@ def test_the_education_figures_carry_vietnamese_labels_and_the_school_year():
     page = render_report(report, GENERATED)
     assert "năm học / school year: 2025-2026 (chỉ số giáo dục / education)" in page
     assert ("<td>Trẻ 5 tuổi đi học mẫu giáo (phổ cập mầm non)<br><small>Five-year-olds (by birth year) in "
-            "kindergarten: universal preschool</small></td><td class=n>1</td><td class=n>2</td>"
-            "<td class=n>50,0 %</td>") in page
+            "kindergarten: universal preschool</small></td><td class=\"n nd\">1</td><td class=\"n nd\">2</td>"
+            "<td class=n>50,0 %<small class=sub>1/2</small></td>") in page
 
 
 def test_a_suppressed_disability_figure_is_written_as_a_protection_figure_is():
@@ -83,11 +106,13 @@ def test_a_suppressed_disability_figure_is_written_as_a_protection_figure_is():
     report = dict(REPORT, indicators={"inclusive_education_3_8": hidden, "special_circumstances_0_8": hidden,
                                       "screening_positive_disability": share("x", 7, None)})
     page = render_report(report, GENERATED)
-    suppressed = "</small></td><td class=n>&lt;5</td><td class=n>&lt;5</td><td class=n>—</td></tr>"
+    suppressed = ('</small></td><td class="n nd">&lt;5</td><td class="n nd">&lt;5</td>'
+                  "<td class=n>—<small class=sub>&lt;5/&lt;5</small></td></tr>")
     assert f"Children aged 3-8 with a disability in inclusive education{suppressed}" in page
     assert f"Children 0-8 in special circumstances{suppressed}" in page
     assert ("Disability screening: suspected or confirmed / screened</small></td>"
-            "<td class=n>x</td><td class=n>7</td><td class=n>—</td></tr>") in page
+            '<td class="n nd">x</td><td class="n nd">7</td>'
+            "<td class=n>—<small class=sub>x/7</small></td></tr>") in page
 
 
 def test_the_page_shows_each_target_with_the_value_the_gap_its_status_and_the_communes_behind():
