@@ -41,6 +41,11 @@ def test_a_ranked_chart_draws_its_target_line_with_its_value():
 
 
 def test_a_name_from_data_cannot_inject_markup_into_the_svg():
-    svg = bars("<b>x</b>", [Bar("<script>alert(1)</script>", 10.0)])
+    svg = bars("<b>x</b>", [Bar("<script>x</script>", 10.0)])
     assert "<script>" not in svg and "<b>" not in svg
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+    assert "&lt;script&gt;x&lt;/script&gt;" in svg
+
+
+def test_a_long_label_is_wrapped_on_two_lines_then_cut():
+    found = texts(bars("Bảo vệ", [Bar("Trẻ có hoàn cảnh đặc biệt hoặc có hồ sơ bảo vệ được hỗ trợ", 10.0)]))
+    assert found[5:7] == ["Trẻ có hoàn cảnh đặc", "biệt hoặc có hồ sơ bảo…"]  # 24 characters a line
