@@ -65,7 +65,7 @@ def _draw(axes, rows: list[Bar], line: float | None, line_label: str) -> None:
     axes.barh(list(places), [row.value or 0 for row in rows], color=colours, height=0.62)
     axes.set_yticks(list(places), [_short(row.label) for row in rows], fontsize=10)
     axes.set_ylim(len(rows) - 0.5, -0.5)  # the first row on top, each bar in a slot of its own
-    axes.set_xlim(0, 118)  # room for the value's text past 100 %
+    axes.set_xlim(0, 142)  # room for the value and its counts past 100 %
     axes.xaxis.set_major_locator(MultipleLocator(25))
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: percent_text(x, 0) if x <= 100 else ""))
     axes.spines[["top", "right"]].set_visible(False)
