@@ -21,7 +21,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 from matplotlib.figure import Figure  # noqa: E402  (after the backend is chosen)
-from matplotlib.ticker import FuncFormatter, MultipleLocator  # noqa: E402
 
 BAR, ON_TRACK, TARGET, GREY = "#4a78b5", "#2e8b57", "#c0392b", "#555555"
 STYLE = {"svg.fonttype": "none", "svg.hashsalt": "ecd-dashboard", "font.family": "sans-serif",
@@ -29,6 +28,7 @@ STYLE = {"svg.fonttype": "none", "svg.hashsalt": "ecd-dashboard", "font.family":
 # Inches: every chart is as wide, with as wide a column of labels, and each bar as thick, so the
 # charts of a page line up whatever their number of bars.
 WIDTH, LABELS, RIGHT, PER_BAR, TOP, BOTTOM = 5.5, 2.0, 0.1, 0.4, 0.3, 0.4
+AXIS = (0, 25, 50, 75, 100)
 LABEL_CHARS = 24  # per line; a label is wrapped on two lines, then cut with an ellipsis
 
 
@@ -63,13 +63,13 @@ def _draw(axes, rows: list[Bar], line: float | None, line_label: str) -> None:
     places = range(len(rows))
     colours = [ON_TRACK if _reached(row, line) else BAR for row in rows]
     axes.barh(list(places), [row.value or 0 for row in rows], color=colours, height=0.62)
-    axes.set_yticks(list(places), [_short(row.label) for row in rows], fontsize=10)
+    axes.set_yticks([])  # labels are plain texts: a tick per bar costs more than the rest of a chart
     axes.set_ylim(len(rows) - 0.5, -0.5)  # the first row on top, each bar in a slot of its own
     axes.set_xlim(0, 142)  # room for the value and its counts past 100 %
-    axes.xaxis.set_major_locator(MultipleLocator(25))
-    axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _: percent_text(x, 0) if x <= 100 else ""))
+    axes.set_xticks(AXIS, [percent_text(x, 0) for x in AXIS])
     axes.spines[["top", "right"]].set_visible(False)
     for place, row in zip(places, rows, strict=True):
+        axes.text(-2.5, place, _short(row.label), ha="right", va="center", fontsize=10, clip_on=False)
         axes.text((row.value or 0) + 1.5, place, row.text or percent_text(row.value), va="center",
                   fontsize=9, color=GREY if row.value is None else "#111111")
     targets = [(place, row.target) for place, row in zip(places, rows, strict=True) if row.target is not None]
