@@ -90,7 +90,8 @@ def shown_with_size(boxes: list[dict]) -> bool:
 def test_the_district_dashboard_shows_the_headline_against_its_target_a_chart_per_sector_and_the_communes(
         district, reporting_container, tmp_path):
     page = open_page(f"{site(reporting_container)}/dashboard?area=105&as_of=31/05/2025",
-                     headers=bearer(PROVINCE_OFFICER), measure=MEASURE, screenshot=tmp_path / "dashboard.png")
+                     headers=bearer(PROVINCE_OFFICER), measure=MEASURE, screenshot=tmp_path / "dashboard.png",
+                     pdf=tmp_path / "dashboard.pdf")
     assert page["status"] == 200
     assert texts(page, "h1") == ["Bảng điều khiển / dashboard — Thành phố Lai Châu (105)"]
     assert texts(page, "headline") == ["63,6 %"]
@@ -105,7 +106,7 @@ def test_the_district_dashboard_shows_the_headline_against_its_target_a_chart_pe
     assert texts(page, "communes") == ["Phường Tân Phong", "Phường Quyết Tiến", "Phường Đoàn Kết",
                                        "Phường Quyết Thắng", "Xã Sùng Phài", "Phường Đông Phong",
                                        "Xã San Thàng"]  # 50,0 %, 62,5 %, 100,0 %, then no child, by code
-    assert page["scroll_width"] == 1280
+    assert (page["scroll_width"], page["pdf_pages"]) == (1280, 3)  # prints on A4, no chart cut in two
 
 
 def links(url: str, token: str, kind: str) -> list[tuple[str, str]]:
