@@ -25,6 +25,7 @@ from services.reporting.report_page import (
     LEVELS,
     STATUSES,
     STYLE,
+    VIETNAM_TIME,
     part,
     render_refusal,
     templates,
@@ -36,7 +37,7 @@ from shared.kit.access import may_read_case
 from shared.kit.identity import CallerContext
 from shared.kit.url_args import MISSING, renamed, url_date
 from shared.rules import package
-from shared.rules.clock import today
+from shared.rules.clock import utc_now
 
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 HEADLINE = "package_coverage_0_8"
@@ -50,7 +51,7 @@ def dashboard_response(args: Mapping[str, str], caller: CallerContext, indicator
     try:
         who = caller.identity
         area = (args.get("area") or "").strip() or own_area(who.areas)
-        as_of = url_date(args, "as_of", required=False) or today().isoformat()
+        as_of = url_date(args, "as_of", required=False) or vietnam_today()
         period = (args.get("period") or "").strip() or None
         try:
             report = indicators(area, as_of, period, True, [])
@@ -66,9 +67,14 @@ def dashboard_response(args: Mapping[str, str], caller: CallerContext, indicator
         return status, {**HTML, **http_headers(refusal)}, render_refusal(status, str(refusal))
 
 
+def vietnam_today() -> str:
+    """Today in Vietnam (UTC+7), where the officers are: the default ``as_of``."""
+    return utc_now().astimezone(VIETNAM_TIME).date().isoformat()
+
+
 def own_area(areas: tuple[str, ...]) -> str:
     if len(areas) != 1:
-        raise ValidationFailed({"area": [f"{MISSING[0]}: mã truyền truy cập có {len(areas)} địa bàn / "
+        raise ValidationFailed({"area": [f"{MISSING[0]}: mã truy cập có {len(areas)} địa bàn / "
                                          f"{MISSING[1]}: the token holds {len(areas)} areas"]})
     return areas[0]
 

@@ -12,13 +12,12 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from services.reporting.dashboard import HTML, link, render_problem
+from services.reporting.dashboard import HTML, link, render_problem, vietnam_today
 from services.reporting.report_page import STYLE, render_refusal, templates, vn_date
 from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed, http_headers, http_status
 from shared.kit.url_args import renamed, url_date
 from shared.rules import package
 from shared.rules.admin_units import admin_units
-from shared.rules.clock import today
 
 URL_NAMES = {"commune_code": "commune"}
 
@@ -27,7 +26,7 @@ def missing_response(args: Mapping[str, str], children_missing_package: Callable
     """The page for ``?commune=&as_of=[&component=][&period=]``, or the page saying what is wrong."""
     try:
         commune = (args.get("commune") or "").strip()
-        as_of = url_date(args, "as_of", required=False) or today().isoformat()
+        as_of = url_date(args, "as_of", required=False) or vietnam_today()
         component = (args.get("component") or "").strip() or None
         period = (args.get("period") or "").strip() or None
         try:

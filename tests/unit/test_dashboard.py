@@ -1,6 +1,9 @@
 """The dashboard's content from an ``indicators`` result: the headline against its target, a chart per
 sector, the communes ranked with their links, the package's parts linking to the children missing them."""
 
+from datetime import UTC, datetime
+
+from services.reporting import dashboard
 from services.reporting.catalogue import catalogue
 from services.reporting.dashboard import context, own_area, render_dashboard
 from services.reporting.indicators import ratio as share
@@ -105,3 +108,8 @@ def test_the_area_defaults_to_the_tokens_one_area_and_is_asked_for_otherwise():
             assert list(error.errors) == ["area"]
         else:
             raise AssertionError("no error")
+
+
+def test_the_default_as_of_is_todays_date_in_vietnam(monkeypatch):
+    monkeypatch.setattr(dashboard, "utc_now", lambda: datetime(2026, 6, 30, 17, 30, tzinfo=UTC))
+    assert dashboard.vietnam_today() == "2026-07-01"  # 00:30 on 1 July in Hà Nội
