@@ -29,13 +29,14 @@ import requests
 
 from tests.support.browser import open_page
 from tests.support.factories import make_birth, make_enrolment, make_health_check, make_token
-from tests.support.hooks import write_and_wait
+from tests.support.hooks import call, write_and_wait
 from tests.support.identities import bearer
 
 AS_OF = "2025-05-31"
 PROVINCE_OFFICER = make_token("province_officer", communes=("12",), user_id="province-officer-1")
 COMMUNE_OFFICER = make_token("commune_officer", communes=("03388",), user_id="commune-officer-1")
 OUTSIDER = make_token("commune_officer", communes=("03445",), user_id="officer-of-03445")  # Xã Mường Tè
+AUDITOR = make_token("auditor", communes=(), user_id="auditor-1")
 CHILDREN = {  # name: (commune, born, checked, enrolled in grade)
     "A": ("03388", "2017-06-10", True, 2), "B": ("03388", "2017-08-11", True, 2),
     "C": ("03388", "2017-12-12", True, 2), "D": ("03388", "2018-01-13", True, 1),
@@ -190,3 +191,12 @@ def test_a_bad_query_gets_a_400_page_naming_the_urls_parameter(reporting_contain
     page = requests.get(f"{site(reporting_container)}{path}", headers=bearer(PROVINCE_OFFICER), timeout=30)
     assert (page.status_code, page.headers["Content-Type"]) == (400, "text/html; charset=utf-8")
     assert re.findall(r"<li><b>([^<]+)</b>", page.text) == [field]
+
+
+def test_every_read_of_the_missing_list_page_is_audited_the_refused_one_too(district, reporting_container):
+    for token in (COMMUNE_OFFICER, OUTSIDER):
+        requests.get(f"{site(reporting_container)}/dashboard/missing",
+                     params={"commune": "03388", "as_of": AS_OF}, headers=bearer(token), timeout=30)
+    log = call(reporting_container, "audit_log", as_token=AUDITOR)
+    assert [(e["user_id"], e["outcome"]) for e in log if e["action"] == "read_package_missing"] == [
+        ("officer-of-03445", "refused"), ("commune-officer-1", "withheld")]  # newest first
