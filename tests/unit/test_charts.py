@@ -1,6 +1,9 @@
 """The dashboard's charts: matplotlib's SVG, inline, named for screen readers, scaling to the page."""
 
 import re
+from pathlib import Path
+
+import yaml
 
 from services.reporting.charts import Bar, bars, percent_text
 
@@ -49,3 +52,15 @@ def test_a_name_from_data_cannot_inject_markup_into_the_svg():
 def test_a_long_label_is_wrapped_on_two_lines_then_cut():
     found = texts(bars("Bảo vệ", [Bar("Trẻ có hoàn cảnh đặc biệt hoặc có hồ sơ bảo vệ được hỗ trợ", 10.0)]))
     assert found[5:7] == ["Trẻ có hoàn cảnh đặc", "biệt hoặc có hồ sơ bảo…"]  # 24 characters a line
+
+
+def test_the_reporting_pod_gives_matplotlib_a_writable_folder_on_its_read_only_file_system():
+    """matplotlib refuses to import without a writable cache folder: the service would not start."""
+    path = Path(__file__).resolve().parents[2] / "deploy" / "k8s" / "base" / "reporting.yaml"
+    deployment = next(d for d in yaml.safe_load_all(path.read_text()) if d["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+    assert env["MPLCONFIGDIR"] == "/tmp/matplotlib" and "emptyDir" in volumes[mounts["/tmp"]]
