@@ -14,17 +14,10 @@ from functools import partial
 from nameko.dependency_providers import Config
 from nameko.web.handlers import http
 
-from services.reporting import (
-    dashboard,
-    dashboard_missing,
-    http_views,
-    programme,
-    published_page,
-    publishing,
-    schemas,
-    use_cases,
-)
+from services.reporting import http_views, programme, published_page, publishing, schemas, use_cases
 from services.reporting.catalogue import CATALOGUE_EXTRA_KEY, Catalogue, catalogue
+from services.reporting.dashboard import dashboard_response
+from services.reporting.dashboard_missing import missing_response
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import AuditEntry, ChildView, ReportingBase
 from services.reporting.repository import ReportingRepository
@@ -203,13 +196,13 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         """``?area=…&as_of=…&period=…``: the headline, a chart per sector, the communes ranked (token as
         ``Authorization: Bearer``; ``area`` defaults to the token's one area, ``as_of`` to today)."""
         self.caller.use_header(request.headers.get("Authorization"))
-        return dashboard.dashboard_response(request.args, self.caller, self.indicators, self.declared())
+        return dashboard_response(request.args, self.caller, self.indicators, self.declared())
 
     @http("GET", "/dashboard/missing")
     def get_dashboard_missing(self, request) -> tuple:
         """``?commune=…&as_of=…[&component=…]``: the commune's children missing a part, as a page."""
         self.caller.use_header(request.headers.get("Authorization"))
-        return dashboard_missing.missing_response(request.args, self.children_missing_package)
+        return missing_response(request.args, self.children_missing_package)
 
     def _project(self, body: dict) -> None:
         use_cases.apply_event(self.db, body, service_metrics(self.name))
