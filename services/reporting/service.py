@@ -25,6 +25,8 @@ from services.reporting import (
     use_cases,
 )
 from services.reporting.catalogue import CATALOGUE_EXTRA_KEY, Catalogue, catalogue
+from services.reporting.dashboard import dashboard_response
+from services.reporting.dashboard_missing import missing_response
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import AuditEntry, ChildView, ReportingBase
 from services.reporting.repository import ReportingRepository
@@ -222,6 +224,20 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
                                        lambda codes: index_page.published_for(self.db, codes))
         self.db.rollback()
         return 200, index_page.HTML, page
+
+    # The officer's dashboard (issue 17): pages over the indicators and the list of children missing.
+    @http("GET", "/dashboard")
+    def get_dashboard(self, request) -> tuple:
+        """``?area=…&as_of=…&period=…``: the headline, a chart per sector, the communes ranked (token as
+        ``Authorization: Bearer``; ``area`` defaults to the token's one area, ``as_of`` to today)."""
+        self.caller.use_header(request.headers.get("Authorization"))
+        return dashboard_response(request.args, self.caller, self.indicators, self.declared())
+
+    @http("GET", "/dashboard/missing")
+    def get_dashboard_missing(self, request) -> tuple:
+        """``?commune=…&as_of=…[&component=…]``: the commune's children missing a part, as a page."""
+        self.caller.use_header(request.headers.get("Authorization"))
+        return missing_response(request.args, self.children_missing_package)
 
     def _project(self, body: dict) -> None:
         use_cases.apply_event(self.db, body, service_metrics(self.name))
