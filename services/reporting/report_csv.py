@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from services.reporting.catalogue import Catalogue, Indicator, catalogue
-from shared.kit.csv_export import to_csv
+from shared.kit.csv_export import Column, to_csv
 from shared.rules import targets
 from shared.rules.admin_units import AdminUnits, admin_units
 
@@ -30,6 +30,7 @@ HEADERS = ["Mã địa bàn", "Địa bàn", "Mục", "Mã chỉ số", "Chỉ s
            "Chỉ tiêu (%)", "Trung vị (ngày)"]
 FIELDS = ["area_code", "area", "section", "id", "label", "numerator", "denominator", "percent", "target",
           "days"]
+COLUMNS = [Column(header, field) for header, field in zip(HEADERS, FIELDS, strict=True)]
 CONTENT_TYPE = "text/csv; charset=utf-8"
 
 
@@ -48,7 +49,7 @@ def report_csv(report: dict[str, Any], declared: Catalogue | None = None,
         plan = targets.plan_for_area(commune["code"], area["map"], year, units)
         own = {i.id: targets.target(i.target, year, plan).value for i in listed.values() if i.target}
         rows += _rows(commune["code"], commune.get("name"), commune["indicators"], listed, declared, own)
-    return to_csv(HEADERS, FIELDS, rows)
+    return to_csv(COLUMNS, rows)
 
 
 def _rows(code: str, name: str | None, figures: dict[str, dict], listed: dict[str, Indicator],

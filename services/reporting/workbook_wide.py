@@ -71,7 +71,7 @@ def add_breakdowns(book: Workbook, report: dict[str, Any], listed: dict[str, Ind
         blocks = [(labels.get(g, g), g, SUBHEADERS["ratio"]) for g in groups]
         rows = [([n, listed[i].vi if i in listed else i, i], [three(found["figures"][g][i]) for g in groups])
                 for n, i in enumerate(ids, start=1)]
-        title = f"Theo {DIMENSION_TITLES.get(name, name)}"[:31]
+        title = f"Theo {DIMENSION_TITLES.get(name, (name, name))[0]}"[:31]
         wide_sheet(book.create_sheet(title), report, f"{title} / by {name}", generated_at,
                    (["STT", "Chỉ số / indicator", "Mã chỉ số / id"], [5, 50, 36]), blocks, rows)
 
