@@ -1,6 +1,7 @@
 """The province report at scale: every figure of a generated province (``tools.generate_province``),
 by commune, timed at ``PROVINCE_CHILDREN`` children and at the ``PROVINCE_BASELINE`` of the same run,
-in each database configuration of ``BENCH_CONFIGS``.
+in each database configuration of ``BENCH_CONFIGS``; and the officer's outputs made from that report
+on the same tables (``bench.outputs``: the workbook download, its CSV, the dashboard).
 
 The reporting tables are built directly (``bench.province_tables``: the service's projections, rows
 bulk-inserted), not loaded through the RPCs, and the output says so. The report is
@@ -18,6 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from bench import settings
+from bench.outputs import OutputTimes, output_rows, time_outputs
 from bench.province_tables import build
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import ReportingBase
@@ -37,6 +39,7 @@ class Timing:
     rows: int
     build_seconds: float
     report_seconds: float
+    outputs: OutputTimes  # the workbook, CSV and dashboard made from the report (bench.outputs)
 
 
 def engine_for(key: str, folder) -> Engine:
@@ -52,21 +55,22 @@ def engine_for(key: str, folder) -> Engine:
     return make_engine(settings.PG_URL.rsplit("/", 1)[0] + "/ecd_bench_province")  # as the service does
 
 
-def report_seconds(session: Session, as_of: date) -> float:
+def report_seconds(session: Session, as_of: date) -> tuple[float, dict]:
+    """The median seconds of the province's report by commune, and the report."""
     units = admin_units()
     area = resolve_area(PROVINCE, as_of, units)
 
-    def report() -> None:
-        compute_indicators(ReportingRepository(session), area, as_of, date(as_of.year, 1, 1), as_of, units,
-                           by_commune=True)
+    def report() -> dict:
+        return compute_indicators(ReportingRepository(session), area, as_of, date(as_of.year, 1, 1), as_of,
+                                  units, by_commune=True)
 
-    report()  # warm-up
+    found = report()  # warm-up
     times = []
     for _ in range(settings.PROVINCE_ROUNDS):
         started = time.perf_counter()
-        report()
+        found = report()
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    return statistics.median(times), found
 
 
 def measure(key: str, children: int, folder) -> Timing:
@@ -81,7 +85,8 @@ def measure(key: str, children: int, folder) -> Timing:
                 session.execute(text("ANALYZE"))  # are minutes, not seconds
                 session.commit()
             built = time.perf_counter() - started
-            return Timing(children, rows, built, report_seconds(session, AS_OF))
+            seconds, report = report_seconds(session, AS_OF)
+            return Timing(children, rows, built, seconds, time_outputs(report))
     finally:
         engine.dispose()
 
@@ -98,6 +103,8 @@ def rows_for(key: str, label: str, folder) -> list[tuple[str, str, str, str]]:
         per_child = timing.build_seconds / timing.children * 1000
         rows.append((f"    tables built for {timing.children:,} children", f"{timing.build_seconds:.0f}",
                      "s", f"{timing.rows:,} rows; {per_child:.2f} ms per child"))
+        rows += output_rows(timing.report_seconds, timing.outputs,
+                            None if timing is base else (base.report_seconds, base.outputs))
     return rows
 
 
