@@ -5,15 +5,12 @@ and end reasons in Vietnamese, Có/Không for an inclusive place. An unknown sch
 
 from collections.abc import Callable
 
-from shared.kit.csv_export import Column, csv_response, day, labelled, yes_no
+from shared.kit.csv_export import CARER_AND_VILLAGE, CHILD, Column, csv_response, day, labelled, yes_no
 from shared.rules.schooling import labels
 
 COLUMNS = (
-    Column("Mã trẻ (child_id)", "child_id"),
-    Column("Họ tên (full_name)", "full_name"),
-    Column("Ngày sinh (date_of_birth)", "date_of_birth", day),
-    Column("Người chăm sóc (carer_name)", "carer_name"),
-    Column("Thôn/ấp (village)", "village"),
+    *CHILD,
+    *CARER_AND_VILLAGE,
     Column("Cấp học (level)", "level", labelled(labels("level"))),
     Column("Lớp (grade)", "grade"),
     Column("Ngày nhập học (start_date)", "start_date", day),

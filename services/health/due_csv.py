@@ -5,17 +5,14 @@ it (30/06/2026 or 2026-06-30); a bad one is a 400 naming ``as_of`` in Vietnamese
 
 from collections.abc import Callable
 
-from shared.kit.csv_export import Column, csv_response, day, labelled
+from shared.kit.csv_export import CARER_AND_VILLAGE, CHILD, Column, csv_response, day, labelled
 from shared.kit.url_args import iso_date, url_date
 from shared.rules.epi import card_labels
 
 STATUS = {"overdue": "quá hạn", "due": "đến hạn", "upcoming": "sắp đến hạn"}
 COLUMNS = (
-    Column("Mã trẻ (child_id)", "child_id"),
-    Column("Họ tên (full_name)", "full_name"),
-    Column("Ngày sinh (date_of_birth)", "date_of_birth", day),
-    Column("Người chăm sóc (carer_name)", "carer_name"),
-    Column("Thôn/ấp (village)", "village"),
+    *CHILD,
+    *CARER_AND_VILLAGE,
     Column("Vắc xin (antigen)", "antigen", labelled(card_labels())),
     Column("Mũi (dose)", "dose"),
     Column("Hạn tiêm (due_on)", "due_on", day),

@@ -51,6 +51,13 @@ class Column:
     show: Callable[[Any], str] = plain
 
 
+# The child a line is about, as every list starts, and where a worker finds it (as the registry gave them).
+CHILD = (Column("Mã trẻ (child_id)", "child_id"), Column("Họ tên (full_name)", "full_name"),
+         Column("Ngày sinh (date_of_birth)", "date_of_birth", day))
+CARER_AND_VILLAGE = (Column("Người chăm sóc (carer_name)", "carer_name"),
+                     Column("Thôn/ấp (village)", "village"))
+
+
 def to_csv(columns: Sequence[Column], rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

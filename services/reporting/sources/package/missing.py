@@ -23,7 +23,7 @@ from shared.contracts.fields import load
 from shared.exceptions import Forbidden, ValidationFailed
 from shared.kit import audit
 from shared.kit.access import may_read_case, require_area
-from shared.kit.csv_export import Column, csv_response, day, each, labelled
+from shared.kit.csv_export import CHILD, Column, csv_response, each, labelled
 from shared.kit.identity import Identity
 from shared.kit.url_args import iso_date, url_date
 from shared.rules import package
@@ -31,9 +31,7 @@ from shared.rules.admin_units import admin_units
 
 ACTION = "read_package_missing"
 COLUMNS = (
-    Column("Mã trẻ (child_id)", "child_id"),
-    Column("Họ tên (full_name)", "full_name"),
-    Column("Ngày sinh (date_of_birth)", "date_of_birth", day),
+    *CHILD,
     Column("Tuổi (age)", "age"),
     Column("Tháng tuổi (age_months)", "age_months"),
     Column("Còn thiếu (missing)", "missing",
