@@ -22,10 +22,10 @@ from services.reporting import charts
 from services.reporting.catalogue import Catalogue, Indicator
 from services.reporting.progress import percent
 from services.reporting.report_page import (
+    HTML,
     LEVELS,
     STATUSES,
     STYLE,
-    VIETNAM_TIME,
     part,
     render_refusal,
     templates,
@@ -36,10 +36,8 @@ from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed, http
 from shared.kit.access import may_read_case
 from shared.kit.identity import CallerContext
 from shared.kit.url_args import MISSING, renamed, url_date
-from shared.rules import package
-from shared.rules.clock import utc_now
+from shared.rules import clock, package
 
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 HEADLINE = "package_coverage_0_8"
 URL_NAMES = {"area_code": "area"}
 RANKED_CHART_MAX = 40  # the lowest communes charted; the table lists every one
@@ -51,7 +49,7 @@ def dashboard_response(args: Mapping[str, str], caller: CallerContext, indicator
     try:
         who = caller.identity
         area = (args.get("area") or "").strip() or own_area(who.areas)
-        as_of = url_date(args, "as_of", required=False) or vietnam_today()
+        as_of = url_date(args, "as_of", required=False) or clock.vietnam_today().isoformat()
         period = (args.get("period") or "").strip() or None
         try:
             report = indicators(area, as_of, period, True, [])
@@ -65,11 +63,6 @@ def dashboard_response(args: Mapping[str, str], caller: CallerContext, indicator
     except (Unauthenticated, Forbidden) as refusal:
         status = http_status(refusal)
         return status, {**HTML, **http_headers(refusal)}, render_refusal(status, str(refusal))
-
-
-def vietnam_today() -> str:
-    """Today in Vietnam (UTC+7), where the officers are: the default ``as_of``."""
-    return utc_now().astimezone(VIETNAM_TIME).date().isoformat()
 
 
 def own_area(areas: tuple[str, ...]) -> str:
@@ -118,12 +111,14 @@ def charted(indicator: Indicator, figure: dict[str, Any] | None) -> bool:
 
 
 def sector_charts(report: dict[str, Any], declared: Catalogue, listed: dict[str, Indicator],
-                  goals: dict[str, dict]) -> list[dict[str, Any]]:
-    """One chart per catalogue section with figures to chart, in the catalogue's order."""
+                  goals: dict[str, dict], protection: bool = False) -> list[dict[str, Any]]:
+    """One chart per catalogue section with figures to chart, in the catalogue's order; the protected
+    package component only for a protection officer, as in the components table."""
     rows: dict[str, list[charts.Bar]] = {}
+    hidden = set() if protection else {f"package_{c.name}" for c in package.components() if c.protected}
     for key, figure in report["indicators"].items():
         indicator = listed.get(key)
-        if indicator is None or not charted(indicator, figure):
+        if indicator is None or key in hidden or not charted(indicator, figure):
             continue
         target = (goals.get(key) or {}).get("target")
         rows.setdefault(indicator.source, []).append(
@@ -148,11 +143,15 @@ def headline(report: dict[str, Any], goals: dict[str, dict]) -> dict[str, Any] |
 
 
 def not_covered(figure: dict[str, Any]) -> str:
-    """Children the figure counts but not as met: a number, or the mark of a hidden count."""
+    """Children the figure counts but not as met: a number; with the met count hidden as ``<5`` (1 to
+    4) the range it leaves (no more than the page shows already); else the mark of the hidden count."""
     top, bottom = figure.get("numerator"), figure.get("denominator")
     if isinstance(top, int) and isinstance(bottom, int):
         return vn_number(bottom - top)
-    return (figure.get("suppressed") or {}).get("numerator") or "—"
+    marks = figure.get("suppressed") or {}
+    if marks.get("numerator") == "<5" and isinstance(bottom, int):
+        return f"{vn_number(max(bottom - 4, 0))}–{vn_number(bottom - 1)}"
+    return marks.get("denominator") or marks.get("numerator") or "—"
 
 
 def ranked(report: dict[str, Any], period: str | None) -> list[dict[str, Any]]:
@@ -211,12 +210,12 @@ def context(report: dict[str, Any], declared: Catalogue, period: str | None = No
         "level": LEVELS.get(area["level"], area["level"]), "as_of": vn_date(as_of),
         "period": f"{vn_date(report['period']['start'])} – {vn_date(report['period']['end'])}",
         "parents": ", ".join(f"{p['name'] or p['code']} ({p['code']})" for p in area.get("parents", [])),
-        "headline": top, "charts": sector_charts(report, declared, listed, goals),
+        "headline": top, "charts": sector_charts(report, declared, listed, goals, protection),
         "ranked": rows, "ranked_chart": ranked_chart(rows, top and top["target"]),
         "ranked_title": ranked_title(min(RANKED_CHART_MAX, sum(r["value"] is not None for r in rows))),
         "components": components(report, period, protection) if commune else [],
         "missing_all": link("/dashboard/missing", period, commune=area["code"], as_of=as_of),
-        "csv": link("/package/missing", None, commune=area["code"], as_of=as_of),
+        "csv": link("/package/missing", period, commune=area["code"], as_of=as_of),
         "report": link("/indicators", period, area=area["code"], as_of=as_of, format="html"),
         "up": [{"name": p["name"] or p["code"], "href": link("/dashboard", period, area=p["code"],
                                                               as_of=as_of)} for p in area.get("parents", [])],

@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from services.reporting.dashboard import HTML, link, render_problem, vietnam_today
+from services.reporting.dashboard import HTML, link, render_problem
 from services.reporting.report_page import STYLE, render_refusal, templates, vn_date
 from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed, http_headers, http_status
 from shared.kit.url_args import renamed, url_date
-from shared.rules import package
+from shared.rules import clock, package
 from shared.rules.admin_units import admin_units
 
 URL_NAMES = {"commune_code": "commune"}
@@ -26,7 +26,7 @@ def missing_response(args: Mapping[str, str], children_missing_package: Callable
     """The page for ``?commune=&as_of=[&component=][&period=]``, or the page saying what is wrong."""
     try:
         commune = (args.get("commune") or "").strip()
-        as_of = url_date(args, "as_of", required=False) or vietnam_today()
+        as_of = url_date(args, "as_of", required=False) or clock.vietnam_today().isoformat()
         component = (args.get("component") or "").strip() or None
         period = (args.get("period") or "").strip() or None
         try:
@@ -66,4 +66,4 @@ def render_missing(commune: str, as_of: str, component: str | None, period: str 
         title=f"Trẻ còn thiếu — {name} ({commune})", style=STYLE, what=what, as_of=vn_date(as_of),
         rows=[row(found) for found in rows],
         back=link("/dashboard", period, area=commune, as_of=as_of),
-        csv=link("/package/missing", None, **params))
+        csv=link("/package/missing", period, **params))

@@ -16,12 +16,11 @@ from collections.abc import Callable, Mapping
 
 from services.reporting import report_args
 from services.reporting.catalogue import Catalogue
-from services.reporting.report_page import render_error, render_refusal, render_report
+from services.reporting.report_page import HTML, render_error, render_refusal, render_report
 from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed, http_headers, http_status
 from shared.rules.clock import utc_now
 
 JSON = {"Content-Type": "application/json"}
-HTML = {"Content-Type": "text/html; charset=utf-8"}
 FORMATS = report_args.FORMATS
 
 

@@ -7,7 +7,8 @@ year's workbook and CSV and the reports published for the area; ``read:child`` a
 children missing the package (CSV); ``write:programme`` a commune's programme form for this
 half-year. Nothing of an area outside the token is listed. No token, or a bad one: a 401 page in
 Vietnamese and English saying how to get a token and how to send it. Pure but for the published
-reports (``published_for``, one query), so the page is built from the identity and the date.
+reports (``publishing.listed_for``: one query, only those the token covers), so the page is
+built from the identity and the date.
 """
 
 from collections.abc import Callable, Iterable
@@ -16,19 +17,11 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from services.reporting.orm import PublishedReport
-from services.reporting.publishing import describe
-from services.reporting.report_page import STYLE, templates, vn_date
+from services.reporting.report_page import LEVELS, STYLE, templates, vn_date
 from shared.kit.identity import Identity
 from shared.rules import access
 from shared.rules.admin_units import CURRENT, CURRENT_MAP_FROM, LEGACY, AdminUnits
 
-HTML = {"Content-Type": "text/html; charset=utf-8"}
-LEVELS = {"province": "Tỉnh / province", "district": "Huyện / district (bản đồ cũ, legacy map)",
-          "commune": "Xã, phường / commune"}
 ROLES = {"commune_officer": "Cán bộ cấp xã / commune officer",
          "district_officer": "Cán bộ cấp huyện / district officer",
          "province_officer": "Cán bộ cấp tỉnh / province officer",
@@ -62,9 +55,12 @@ def area_links(code: str, level: str, on: date, rights: frozenset[str]) -> list[
         if level != "commune":
             found.append(Link("Báo cáo theo xã, phường", "report by commune",
                               _url("/indicators", **report, by="commune")))
-        found += [Link("Bảng điều khiển", "dashboard", _url("/dashboard", area=code)),
-                  Link(f"Sổ tính Excel {on.year}", f"workbook {on.year}", f"/reports/{code}/{on.year}.xlsx"),
-                  Link(f"Tệp CSV {on.year}", f"CSV {on.year}", f"/reports/{code}/{on.year}.csv")]
+        day = on.isoformat()  # a legacy area's links must ask for a day of its map
+        found += [Link("Bảng điều khiển", "dashboard", _url("/dashboard", area=code, as_of=day)),
+                  Link(f"Sổ tính Excel {on.year}", f"workbook {on.year}",
+                       _url(f"/reports/{code}/{on.year}.xlsx", as_of=day)),
+                  Link(f"Tệp CSV {on.year}", f"CSV {on.year}",
+                       _url(f"/reports/{code}/{on.year}.csv", as_of=day))]
     if level == "commune" and "read:child" in rights:
         found.append(Link("Trẻ chưa đủ gói dịch vụ (CSV)", "children missing the package (CSV)",
                           _url("/package/missing", commune=code, as_of=on.isoformat())))
@@ -109,16 +105,6 @@ def areas(who: Identity, today: date, units: AdminUnits,
                       "communes": [{"code": c.code, "name": c.name,
                                     "links": area_links(c.code, "commune", on, rights)
                                     + published_links(shown.get(c.code, []))} for c in under]})
-    return found
-
-
-def published_for(session: Session, codes: list[str]) -> dict[str, list[dict]]:
-    """The reports published for these areas (one query), by area, period and version."""
-    rows = session.scalars(select(PublishedReport).where(PublishedReport.area_code.in_(codes)).order_by(
-        PublishedReport.area_code, PublishedReport.period_start, PublishedReport.version)).all()
-    found: dict[str, list[dict]] = {}
-    for row in rows:
-        found.setdefault(row.area_code, []).append(describe(row))
     return found
 
 

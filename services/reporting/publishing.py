@@ -124,6 +124,18 @@ def listed(session: Session, who: Identity, area_code: str) -> list[dict]:
     return [describe(row) for row in rows if who.covers(code, row.map_version)]
 
 
+def listed_for(session: Session, who: Identity, codes: list[str]) -> dict[str, list[dict]]:
+    """The versions published for these areas that the caller's areas hold (on the map each was
+    published on: a code can name another commune on the other map), by area, period, version."""
+    rows = session.scalars(select(PublishedReport).where(PublishedReport.area_code.in_(codes)).order_by(
+        PublishedReport.area_code, PublishedReport.period_start, PublishedReport.version)).all()
+    found: dict[str, list[dict]] = {}
+    for row in rows:
+        if who.covers(row.area_code, row.map_version):
+            found.setdefault(row.area_code, []).append(describe(row))
+    return found
+
+
 def read(session: Session, who: Identity, report_id: str, compare: str | None) -> dict:
     """The snapshot; with ``compare="now"`` also the report recomputed now for the same area,
     period and ``as_of``, and each indicator's change."""

@@ -20,9 +20,9 @@ from werkzeug.wrappers import Response
 from services.reporting import periods, report_csv, workbook
 from services.reporting.catalogue import Catalogue
 from services.reporting.http_views import JSON
-from services.reporting.report_page import VIETNAM_TIME
 from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed, http_headers, http_status
 from shared.kit.url_args import renamed, url_date
+from shared.rules import clock
 from shared.rules.clock import utc_now
 
 NAMES = {"area_code": "area", "as_of": "as_of", "period": "period", "by": "by", "by_commune": "by"}
@@ -71,7 +71,7 @@ def report_day(args: Mapping[str, str], period: str) -> str:
     except periods.BadPeriod as error:
         raise ValidationFailed({"period": [str(error)]}) from error
     asked = url_date(args, "as_of", required=False)
-    as_of = date.fromisoformat(asked) if asked else min(end, utc_now().astimezone(VIETNAM_TIME).date())
+    as_of = date.fromisoformat(asked) if asked else min(end, clock.vietnam_today())
     if as_of < start:
         raise ValidationFailed({"as_of": [
             f"Ngày tính trước ngày đầu kỳ {start:%d/%m/%Y} / as_of is before the period starts "

@@ -15,7 +15,7 @@ that could not be answered, naming each parameter at fault; ``render_refusal`` t
 """
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,9 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.reporting.catalogue import Catalogue, Indicator, catalogue
 from shared.rules import referrals
+from shared.rules.clock import VIETNAM_TIME
 
-VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
+HTML = {"Content-Type": "text/html; charset=utf-8"}  # every page's answer header
 LEVELS = {"province": "Tỉnh / province", "district": "Huyện / district (bản đồ cũ, legacy map)",
           "commune": "Xã, phường / commune"}
 MAPS = {"legacy": "trước 1/7/2025 (63 tỉnh) / legacy", "2025": "từ 1/7/2025 (34 tỉnh) / 2025"}

@@ -53,7 +53,7 @@ from shared.plumbing.event_logs import UNREACHABLE, EventLogs, fetch_page, unrea
 from shared.plumbing.metrics import RpcMetrics, service_metrics
 from shared.plumbing.timers import configured_timer
 from shared.rules.admin_units import admin_units
-from shared.rules.clock import today
+from shared.rules.clock import today, vietnam_today
 
 _log = logging.getLogger(__name__)
 EXPECTED = (ValidationFailed, NotFound)
@@ -220,8 +220,8 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
             who = self.caller.use_header(request.headers.get("Authorization")).identity
         except Unauthenticated as refusal:
             return 401, {**index_page.HTML, **http_headers(refusal)}, index_page.render_sign_in(str(refusal))
-        page = index_page.render_index(who, today(), admin_units(),
-                                       lambda codes: index_page.published_for(self.db, codes))
+        page = index_page.render_index(who, vietnam_today(), admin_units(),
+                                       lambda codes: publishing.listed_for(self.db, who, codes))
         self.db.rollback()
         return 200, index_page.HTML, page
 

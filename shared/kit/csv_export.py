@@ -58,11 +58,27 @@ CARER_AND_VILLAGE = (Column("Người chăm sóc (carer_name)", "carer_name"),
                      Column("Thôn/ấp (village)", "village"))
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """A cell a spreadsheet shows as text and never runs: a name typed as ``=HYPERLINK(...)`` or
+    ``+cmd|...`` (CSV injection) gets a leading apostrophe; a number (``-5``, ``+84...``) stays as it is."""
+    if not text.startswith(FORMULA_STARTS):
+        return text
+    try:
+        float(text)
+        return text
+    except ValueError:
+        return "'" + text
+
+
 def to_csv(columns: Sequence[Column], rows: list[dict]) -> str:
+    """The rows as CSV text (BOM, CRLF), each cell shown by its column and made inert."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(column.header for column in columns)
-    writer.writerows([column.show(row.get(column.field)) for column in columns] for row in rows)
+    writer.writerows([inert(column.show(row.get(column.field))) for column in columns] for row in rows)
     return "\ufeff" + out.getvalue()
 
 

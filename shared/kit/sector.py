@@ -33,7 +33,8 @@ from shared.rules.admin_units import admin_units
 from shared.rules.clock import today
 
 EXPECTED = (ValidationFailed, NotFound, Conflict)
-IDENTITY_ARGUMENTS = ("record.child_id", "record.full_name", "record.carer_name", "child_id")
+IDENTITY_ARGUMENTS = ("record.child_id", "record.full_name", "record.carer_name", "record.village",
+                      "child_id")
 EVENT_LOG_PAGE_MAX = 10_000
 WRITE = "write:{sector}"
 

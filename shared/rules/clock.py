@@ -1,7 +1,11 @@
-"""One place for the current time and new identifiers, so tests can pin them."""
+"""One place for the current time and new identifiers, so tests can pin them; and the day it is in
+Vietnam (UTC+7), where the officers are: a page's default date is theirs, not the server's UTC one
+(between 00:00 and 07:00 in Hà Nội, UTC is still yesterday)."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
+
+VIETNAM_TIME = timezone(timedelta(hours=7), "ICT")
 
 
 def utc_now() -> datetime:
@@ -10,6 +14,10 @@ def utc_now() -> datetime:
 
 def today() -> date:
     return utc_now().date()
+
+
+def vietnam_today() -> date:
+    return utc_now().astimezone(VIETNAM_TIME).date()
 
 
 def new_id() -> str:

@@ -18,7 +18,7 @@ from nameko.testing.services import entrypoint_waiter
 from services.reporting.catalogue import catalogue
 from services.reporting.report_page import render_report
 from shared.rules.admin_units import admin_units
-from shared.rules.clock import today
+from shared.rules.clock import vietnam_today
 from tests.support.browser import open_page
 from tests.support.factories import make_birth_envelope, make_token
 from tests.support.identities import bearer, token
@@ -130,12 +130,13 @@ def test_by_commune_shows_the_tables_and_on_a_commune_says_none_lies_under_it(se
 def test_the_index_lists_exactly_a_commune_officers_links_and_none_of_another_commune(served, tmp_path):
     officer = bearer(make_token("commune_officer", user_id="officer-of-03388"))
     page = requests.get(f"{served}/", headers=officer, timeout=30)
-    day, year = today().isoformat(), today().year
-    half = f"{year}-H{1 if today().month <= 6 else 2}"
+    on = vietnam_today()  # the index's day is the officers'
+    day, year = on.isoformat(), on.year
+    half = f"{year}-H{1 if on.month <= 6 else 2}"
     links = [href.replace("&amp;", "&") for href in re.findall(r'<a href="([^"]+)"', page.text)]
     assert (page.status_code, links) == (200, [
-        f"/indicators?area=03388&as_of={day}&format=html", "/dashboard?area=03388",
-        f"/reports/03388/{year}.xlsx", f"/reports/03388/{year}.csv",
+        f"/indicators?area=03388&as_of={day}&format=html", f"/dashboard?area=03388&as_of={day}",
+        f"/reports/03388/{year}.xlsx?as_of={day}", f"/reports/03388/{year}.csv?as_of={day}",
         f"/package/missing?commune=03388&as_of={day}", f"/programme/form?commune=03388&period={half}"])
     assert "03391" not in page.text
     shown = open_page(f"{served}/", width=PHONE[0], height=PHONE[1], headers=officer,

@@ -47,3 +47,13 @@ def test_every_code_a_list_shows_has_a_vietnamese_label():
     assert set(labels("end_reason")) == set(end_reasons())
     assert set(labels("age_exception")) == set(exceptions())
     assert {c.header.split(" (")[1][:-1] for c in (*DUE, *ROSTER)} >= {"full_name", "carer_name", "village"}
+
+
+def test_a_name_typed_as_a_formula_is_written_as_text_a_spreadsheet_never_runs():
+    columns = (Column("Họ tên (full_name)", "full_name"), Column("Số ngày (days)", "days"))
+    rows = [{"full_name": '=HYPERLINK("http://x","a")', "days": -5},
+            {"full_name": "+cmd|' /C calc'!A0", "days": 12}, {"full_name": "@SUM(1)", "days": 0},
+            {"full_name": "-Lò Thị A", "days": None}, {"full_name": "Lò Văn B", "days": 3}]
+    assert to_csv(columns, rows).split("\r\n")[1:] == [
+        '"\'=HYPERLINK(""http://x"",""a"")",-5', "'+cmd|' /C calc'!A0,12", "'@SUM(1),0", "'-Lò Thị A,",
+        "Lò Văn B,3", ""]

@@ -1,13 +1,13 @@
 """The dashboard's content from an ``indicators`` result: the headline against its target, a chart per
 sector, the communes ranked with their links, the package's parts linking to the children missing them."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from services.reporting import dashboard
 from services.reporting.catalogue import catalogue
 from services.reporting.dashboard import context, own_area, render_dashboard
 from services.reporting.indicators import ratio as share
 from shared.exceptions import ValidationFailed
+from shared.rules import clock
 from tests.support import figures as marked
 
 AREA = {"code": "105", "level": "district", "map": "legacy", "name": "Thị xã Lai Châu",
@@ -111,5 +111,20 @@ def test_the_area_defaults_to_the_tokens_one_area_and_is_asked_for_otherwise():
 
 
 def test_the_default_as_of_is_todays_date_in_vietnam(monkeypatch):
-    monkeypatch.setattr(dashboard, "utc_now", lambda: datetime(2026, 6, 30, 17, 30, tzinfo=UTC))
-    assert dashboard.vietnam_today() == "2026-07-01"  # 00:30 on 1 July in Hà Nội
+    monkeypatch.setattr(clock, "utc_now", lambda: datetime(2026, 6, 30, 17, 30, tzinfo=UTC))
+    assert clock.vietnam_today() == date(2026, 7, 1)  # 00:30 on 1 July in Hà Nội
+
+
+def test_a_met_count_hidden_as_under_five_shows_the_range_of_children_missing_not_the_mark():
+    hidden = marked.share("<5", 20, None)
+    commune = {**COMMUNE, "indicators": {**figs(share(5, 8)), "package_health_check": hidden}}
+    parts = context(commune, catalogue())["components"]
+    assert [(p["name"], p["missing"]) for p in parts] == [("health_check", "16–19")]
+
+
+def test_the_protected_part_is_charted_only_for_a_protection_officer():
+    commune = {**COMMUNE, "indicators": {**figs(share(5, 8)), "package_supported": share(1, 2)}}
+    package = [c for c in context(commune, catalogue())["charts"] if c["source"] == "package"][0]["svg"]
+    shown = [c for c in context(commune, catalogue(), protection=True)["charts"]
+             if c["source"] == "package"][0]["svg"]
+    assert ("50,0 % (1/2)" in package, "50,0 % (1/2)" in shown) == (False, True)

@@ -23,8 +23,8 @@ def hrefs(page: str) -> list[str]:
 def test_a_commune_officer_sees_the_links_of_their_commune_and_its_published_report():
     page = render_index(officer(), TODAY, admin_units(), lambda codes: {"03388": [PUBLISHED]})
     assert hrefs(page) == [
-        "/indicators?area=03388&as_of=2026-12-06&format=html", "/dashboard?area=03388",
-        "/reports/03388/2026.xlsx", "/reports/03388/2026.csv",
+        "/indicators?area=03388&as_of=2026-12-06&format=html", "/dashboard?area=03388&as_of=2026-12-06",
+        "/reports/03388/2026.xlsx?as_of=2026-12-06", "/reports/03388/2026.csv?as_of=2026-12-06",
         "/package/missing?commune=03388&as_of=2026-12-06", "/programme/form?commune=03388&period=2026-H2",
         "/reports/published/03388_2026-01-01_2026-06-30_2026-06-30_v1?format=html"]
     assert "<b>commune_officer-1</b> — Cán bộ cấp xã / commune officer" in page

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.reporting import report_downloads
 from services.reporting.report_downloads import download
 from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed
+from shared.rules import clock
 from tests.support.figures import count
 
 REPORT = {"area": {"code": "03388", "level": "commune", "map": "2025", "name": "Phường Đoàn Kết",
@@ -22,7 +22,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @pytest.fixture(autouse=True)
 def now(monkeypatch):
     """18:00 UTC on 14 May 2026: already 15 May in Vietnam."""
-    monkeypatch.setattr(report_downloads, "utc_now", lambda: datetime(2026, 5, 14, 18, 0, tzinfo=UTC))
+    monkeypatch.setattr(clock, "utc_now", lambda: datetime(2026, 5, 14, 18, 0, tzinfo=UTC))
 
 
 def asked(args: dict, area: str = "03388", period: str = "2026-Q2", kind: str = "csv",

@@ -99,14 +99,15 @@ def children_missing(repo: ReportingRepository, who: Identity, commune_code: Any
 
 
 def csv_missing(args, children_missing_package) -> tuple:
-    """``?commune=…&as_of=30/06/2026[&component=…][&period_start=…&period_end=…]`` as CSV (dates
-    dd/mm/yyyy or ISO; the missing components by their Vietnamese names)."""
+    """``?commune=…&as_of=30/06/2026[&component=…][&period=2026-Q2 | &period_start=…&period_end=…]``
+    as CSV (dates dd/mm/yyyy or ISO; a period spec as the pages and the dashboard give it; the missing
+    components by their Vietnamese names)."""
     commune, component = args.get("commune"), args.get("component") or None
 
     def fetch() -> list[dict]:
         as_of = url_date(args, "as_of")
-        period = {key: url_date(args, f"period_{key}") for key in ("start", "end")
-                  if f"period_{key}" in args} or None
+        period = args.get("period") or {key: url_date(args, f"period_{key}") for key in ("start", "end")
+                                         if f"period_{key}" in args} or None
         return children_missing_package(commune, as_of, component, period)
 
     as_of = iso_date(args.get("as_of") or "")  # for the file's name only: fetch() checks it
