@@ -1,7 +1,8 @@
 """The indicator report as one CSV file (issue 17): the same figures as the workbook, a row per figure
-of the area, then (for a district or province) a row per figure of each commune, in the report's
-order; columns Mã địa bàn, Địa bàn, Mục, Mã chỉ số, Chỉ số, Tử số, Mẫu số, Tỷ lệ (%), Chỉ tiêu (%),
-Trung vị (ngày). Written by ``shared.kit.csv_export.to_csv``: UTF-8 with a byte-order mark, CRLF.
+of the area, then (for a district or province) a row per figure of each commune (and each district
+asked with ``by=district``), then the area's rows again per group of each breakdown asked, in the
+report's order; columns Mã địa bàn, Địa bàn, Mục, Mã chỉ số, Chỉ số, Tử số, Mẫu số, Tỷ lệ (%), Chỉ
+tiêu (%), Trung vị (ngày), Nhóm (phân tổ) (a breakdown's group, else empty). Written by ``shared.kit.csv_export.to_csv``: UTF-8 with a byte-order mark, CRLF.
 
 Numbers: counts as plain integers (no thousands separator), a share in percent with two decimals
 (the JSON's 0-1 value times 100: 0.6667 -> ``66.67``), a target in percent (``97.20``), written with a
@@ -22,14 +23,15 @@ from datetime import date
 from typing import Any
 
 from services.reporting.catalogue import Catalogue, Indicator, catalogue
+from services.reporting.report_page import DIMENSION_TITLES
 from shared.kit.csv_export import Column, to_csv
 from shared.rules import targets
 from shared.rules.admin_units import AdminUnits, admin_units
 
 HEADERS = ["Mã địa bàn", "Địa bàn", "Mục", "Mã chỉ số", "Chỉ số", "Tử số", "Mẫu số", "Tỷ lệ (%)",
-           "Chỉ tiêu (%)", "Trung vị (ngày)"]
+           "Chỉ tiêu (%)", "Trung vị (ngày)", "Nhóm (phân tổ)"]
 FIELDS = ["area_code", "area", "section", "id", "label", "numerator", "denominator", "percent", "target",
-          "days"]
+          "days", "group"]
 COLUMNS = [Column(header, field) for header, field in zip(HEADERS, FIELDS, strict=True)]
 CONTENT_TYPE = "text/csv; charset=utf-8"
 
@@ -49,7 +51,23 @@ def report_csv(report: dict[str, Any], declared: Catalogue | None = None,
         plan = targets.plan_for_area(commune["code"], area["map"], year, units)
         own = {i.id: targets.target(i.target, year, plan).value for i in listed.values() if i.target}
         rows += _rows(commune["code"], commune.get("name"), commune["indicators"], listed, declared, own)
-    return to_csv(COLUMNS, rows)
+    for district in report.get("districts") or []:  # a legacy province's, asked with by=district
+        rows += _rows(district["code"], district.get("name"), district["indicators"], listed, declared, goals)
+    return to_csv(COLUMNS, rows + _breakdown_rows(report, listed, declared, goals))
+
+
+def _breakdown_rows(report: dict[str, Any], listed: dict[str, Indicator], declared: Catalogue,
+                    goals: dict[str, float | None]) -> list[dict[str, Any]]:
+    """The area's rows once per group of each breakdown asked (``by=sex,...``), the group named in
+    the last column (``giới tính: Nữ``), as the workbook's breakdown sheets."""
+    area, found = report["area"], []
+    for name, breakdown in (report.get("breakdowns") or {}).items():
+        title = DIMENSION_TITLES.get(name, (name, name))[0]
+        for group in breakdown["groups"]:
+            shown = f"{title}: {breakdown.get('labels', {}).get(group, group)}"
+            found += [{**row, "group": shown} for row in _rows(
+                area["code"], area.get("name"), breakdown["figures"][group], listed, declared, goals)]
+    return found
 
 
 def _rows(code: str, name: str | None, figures: dict[str, dict], listed: dict[str, Indicator],

@@ -125,9 +125,9 @@ def test_the_commune_officer_downloads_the_communes_csv_and_not_anothers_workboo
     assert [line for line in lines if ",package_insurance_card," in line or ",special_circumstances_0_8," in
             line] == [
         "03388,Phường Quyết Tiến,Gói dịch vụ theo độ tuổi,package_insurance_card,"
-        "Thành phần: Có thẻ BHYT còn hạn (dưới 6 tuổi),2,3,66.67,,",
+        "Thành phần: Có thẻ BHYT còn hạn (dưới 6 tuổi),2,3,66.67,,,",
         "03388,Phường Quyết Tiến,\"Bảo vệ trẻ em, trợ giúp xã hội\",special_circumstances_0_8,"
-        "Trẻ 0-8 tuổi có hoàn cảnh đặc biệt,<5,<5,,,"]  # 1 of 3 children
+        "Trẻ 0-8 tuổi có hoàn cảnh đặc biệt,<5,<5,,,,"]  # 1 of 3 children
     refused = download(reporting_container, "/reports/03388/2025-H1.xlsx", OUTSIDER, as_of=TYPED)
     assert (refused.status_code, refused.json()["error"]) == (403, "Forbidden")
     assert download(reporting_container, "/reports/03388/2025-H1.xlsx", None, as_of=TYPED).status_code == 401

@@ -69,7 +69,12 @@ def test_the_csv_lists_every_shown_figure_of_the_province_then_of_each_commune(b
     rows = list(csv.reader(io.StringIO(report_csv(report)[1:])))
     province = [("12", key) for key in visible(report["indicators"])]
     communes = [(c["code"], key) for c in report["communes"] for key in visible(c["indicators"])]
-    assert [(row[0], row[3]) for row in rows[1:]] == province + communes
+    groups = [("12", key) for name in ("sex", "age_band", "disability")
+              for group in report["breakdowns"][name]["groups"]
+              for key in visible(report["breakdowns"][name]["figures"][group])]
+    assert [(row[0], row[3]) for row in rows[1:]] == province + communes + groups
+    named = {row[10] for row in rows[1 + len(province) + len(communes):]}
+    assert named >= {"giới tính: Nữ / female", "giới tính: Nam / male", "nhóm tuổi: 3-5 tuổi / 3-5 years"}
 
 
 def test_the_bench_times_the_workbook_the_csv_and_the_dashboard_made_from_the_report(built, monkeypatch):
