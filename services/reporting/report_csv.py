@@ -2,7 +2,8 @@
 of the area, then (for a district or province) a row per figure of each commune (and each district
 asked with ``by=district``), then the area's rows again per group of each breakdown asked, in the
 report's order; columns Mã địa bàn, Địa bàn, Mục, Mã chỉ số, Chỉ số, Tử số, Mẫu số, Tỷ lệ (%), Chỉ
-tiêu (%), Trung vị (ngày), Nhóm (phân tổ) (a breakdown's group, else empty). Written by ``shared.kit.csv_export.to_csv``: UTF-8 with a byte-order mark, CRLF.
+tiêu (%), Trung vị (ngày), Nhóm (phân tổ) (a breakdown's group, else empty). Written by
+``shared.kit.csv_export.to_csv``: UTF-8 with a byte-order mark, CRLF.
 
 Numbers: counts as plain integers (no thousands separator), a share in percent with two decimals
 (the JSON's 0-1 value times 100: 0.6667 -> ``66.67``), a target in percent (``97.20``), written with a
