@@ -4,6 +4,7 @@
 code), ``as_of`` (dd/mm/yyyy or ISO: ``url_args.url_date``), ``period`` (a spec ``periods`` reads)
 or ``period_start``/``period_end`` (dates), ``by`` (``breakdowns.BY_CHOICES``) and ``format``, and
 answers every field at fault at once, each in Vietnamese then English with what was expected.
+``read_download`` checks a download's (``/reports/<area>/<period>.xlsx``) the same way.
 ``explained(error, args)`` does the same for what the RPC refuses after that (an unknown area, a
 period ending after ``as_of``): the RPC's field names become the URL's (``area_code`` → ``area``,
 ``period.end`` → ``period_end`` or ``period``) and each message gets its Vietnamese.
@@ -66,6 +67,19 @@ def read(args: Mapping[str, str]) -> Query:
     if errors:
         raise ValidationFailed(errors)
     return Query(area, as_of, period, by, args.get("format") == "html")
+
+
+def read_download(args: Mapping[str, str]) -> tuple[str, list[str]]:
+    """A download's ``area`` and ``period`` (from its path: ``/reports/<area>/<period>.xlsx``),
+    ``by`` and an optional ``as_of``, every one at fault named at once, as ``read`` names them."""
+    errors: dict[str, list[str]] = {}
+    area = _checked(errors, lambda: _area(args))
+    _checked(errors, lambda: _period(args))
+    by = _checked(errors, lambda: _by(args))
+    _checked(errors, lambda: url_date(args, "as_of", required=False))
+    if errors:
+        raise ValidationFailed(errors)
+    return area, by
 
 
 def _checked(errors: dict[str, list[str]], check: Callable[[], Any]) -> Any:

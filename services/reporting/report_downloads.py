@@ -17,21 +17,14 @@ from datetime import date
 
 from werkzeug.wrappers import Response
 
-from services.reporting import periods, report_csv, workbook
+from services.reporting import periods, report_args, report_csv, workbook
 from services.reporting.catalogue import Catalogue
 from services.reporting.http_views import JSON
 from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed, http_headers, http_status
-from shared.kit.url_args import renamed, url_date
+from shared.kit.url_args import url_date
 from shared.rules import clock
 from shared.rules.clock import utc_now
 
-NAMES = {"area_code": "area", "as_of": "as_of", "period": "period", "by": "by", "by_commune": "by"}
-VIETNAMESE = {
-    "area": "Mã địa bàn không hợp lệ (tỉnh 2 số, huyện 3 số, xã 5 số)",
-    "period": "Kỳ báo cáo không hợp lệ (2026, 2026-Q2, 2026-H1, 2026-06, 2025-2026, plan:2021-2025)",
-    "by": "Cách chia không hợp lệ (sex, age_band, ethnicity, poverty, disability, commune, district)",
-    "as_of": "Ngày tính không hợp lệ",
-}
 Indicators = Callable[..., dict]
 
 
@@ -46,12 +39,14 @@ def respond(args: Mapping[str, str], area: str, period: str, kind: str, indicato
 def download(args: Mapping[str, str], area: str, period: str, kind: str, indicators: Indicators,
              declared: Catalogue) -> tuple:
     """The report as ``kind`` (``xlsx`` or ``csv``), or the 400/401/403 answer."""
+    url = {**args, "area": area, "period": period}  # the path's parts named as the URL's parameters
     try:
+        area, by = report_args.read_download(url)
         as_of = report_day(args, period)
-        by = [name.strip() for name in args.get("by", "").split(",") if name.strip()]
         report = indicators(area, as_of, period, True, by)
     except ValidationFailed as error:
-        return 400, JSON, json.dumps({"errors": explained(renamed(error, NAMES))}, ensure_ascii=False)
+        errors = report_args.explained(error, url).errors
+        return 400, JSON, json.dumps({"errors": errors}, ensure_ascii=False)
     except (Unauthenticated, Forbidden) as refusal:
         return http_status(refusal), {**JSON, **http_headers(refusal)}, json.dumps(
             {"error": type(refusal).__name__, "reason": str(refusal)}, ensure_ascii=False)
@@ -77,12 +72,6 @@ def report_day(args: Mapping[str, str], period: str) -> str:
             f"Ngày tính trước ngày đầu kỳ {start:%d/%m/%Y} / as_of is before the period starts "
             f"({start:%d/%m/%Y})"]})
     return as_of.isoformat()
-
-
-def explained(error: ValidationFailed) -> dict[str, list[str]]:
-    """Each message in Vietnamese and English: one only in English is led by the field's Vietnamese."""
-    return {field: [m if " / " in m or field not in VIETNAMESE else f"{VIETNAMESE[field]} / {m}"
-                    for m in messages] for field, messages in error.errors.items()}
 
 
 def filename(area: str, period: str, kind: str) -> str:

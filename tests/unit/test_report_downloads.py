@@ -61,8 +61,7 @@ def test_the_workbook_is_an_xlsx_attachment():
 
 
 @pytest.mark.parametrize(("args", "period", "field", "message"), [
-    ({}, "2026-Q5", "period", "Kỳ báo cáo không hợp lệ (2026, 2026-Q2, 2026-H1, 2026-06, 2025-2026, "
-                              "plan:2021-2025) / '2026-Q5' is not a period. Expected one of: YYYY-MM"),
+    ({}, "2026-Q5", "period", "Kỳ không hợp lệ: cần một trong: YYYY-MM (tháng), YYYY-Qn (quý, n 1-4)"),
     ({"as_of": "31/06/2026"}, "2026-Q2", "as_of", "Ngày không hợp lệ: dạng dd/mm/yyyy hoặc yyyy-mm-dd"),
     ({"as_of": "2026-03-31"}, "2026-Q2", "as_of", "Ngày tính trước ngày đầu kỳ 01/04/2026 / as_of is before "
                                                   "the period starts (01/04/2026)"),
@@ -75,15 +74,21 @@ def test_a_bad_period_or_date_is_a_400_naming_the_urls_parameter_before_the_rpc_
     assert errors[field][0].startswith(message)
 
 
-def test_the_rpcs_own_errors_are_named_as_the_url_names_them_in_both_languages():
-    refused = ValidationFailed({"area_code": ["'99999' is no province, district or commune."],
-                                "by": ["Unknown breakdown colour."]})
-    status, _, body, _ = asked({"by": "colour"}, area="99999", answer=refused)
-    assert (status, json.loads(body)) == (400, {"errors": {
-        "area": ["Mã địa bàn không hợp lệ (tỉnh 2 số, huyện 3 số, xã 5 số) / '99999' is no province, "
-                 "district or commune."],
-        "by": ["Cách chia không hợp lệ (sex, age_band, ethnicity, poverty, disability, commune, district) / "
-               "Unknown breakdown colour."]}})
+def test_the_rpcs_own_errors_are_named_as_the_url_names_them_in_both_languages_as_on_the_page():
+    refused = ValidationFailed({"area_code": ["'99999' is no province, district or commune on the 2025 map "
+                                              "in force on 2026-06-30."]})
+    status, _, body, _ = asked({}, area="99999", answer=refused)
+    assert (status, json.loads(body)) == (400, {"errors": {"area": [
+        "Không có tỉnh, huyện hay xã, phường mã '99999' trên bản đồ 2025 dùng vào ngày 30/06/2026; "
+        "cần mã tỉnh 2 chữ số, mã huyện 3 chữ số (bản đồ trước 1/7/2025) hoặc mã xã, phường 5 chữ số, "
+        "ví dụ 12 hoặc 03388 / '99999' is no province, district or commune on the 2025 map in force on "
+        "2026-06-30. (expected a "
+        "2-digit province, 3-digit legacy district or 5-digit commune code, e.g. 12 or 03388)"]}})
+
+
+def test_an_unknown_breakdown_and_a_bad_area_are_named_at_once_before_the_rpc_is_asked():
+    status, _, body, calls = asked({"by": "colour"}, area="1x")
+    assert (status, sorted(json.loads(body)["errors"]), calls) == (400, ["area", "by"], [])
 
 
 @pytest.mark.parametrize(("refusal", "status"), [(Unauthenticated("No token."), 401),
