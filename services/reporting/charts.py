@@ -18,6 +18,8 @@ from functools import cache
 from typing import Any
 from xml.sax.saxutils import escape
 
+from shared.kit import vn_format
+
 BAR, ON_TRACK, TARGET, GREY = "#4a78b5", "#2e8b57", "#c0392b", "#555555"
 STYLE = {"svg.fonttype": "none", "svg.hashsalt": "ecd-dashboard", "font.family": "sans-serif",
          "font.size": 10}
@@ -38,8 +40,7 @@ class Bar:
     text: str = ""
 
 
-def percent_text(value: float | None, decimals: int = 1) -> str:
-    return "—" if value is None else f"{value:.{decimals}f}".replace(".", ",") + " %"
+percent_text = vn_format.percent  # a value in percent (0-100), ``75,0 %``
 
 
 @cache

@@ -18,6 +18,7 @@ from typing import Any
 from services.reporting import periods
 from services.reporting.breakdowns import BY_CHOICES
 from shared.exceptions import ValidationFailed
+from shared.kit import vn_format
 from shared.kit.url_args import MISSING, renamed, url_date
 
 FORMATS = ("json", "html")
@@ -34,17 +35,25 @@ BY_VI = {"commune": "theo xã, phường", "district": "theo huyện (bản đ�
 KNOWN: tuple[tuple[re.Pattern, Callable[[re.Match], str]], ...] = (
     (re.compile(r"'(.*)' is no province, district or commune on the (\S+) map in force on (\S+)\.\Z"),
      lambda m: f"Không có tỉnh, huyện hay xã, phường mã '{m[1]}' trên bản đồ {m[2]} dùng vào ngày "
-               f"{'/'.join(reversed(m[3].split('-')))}; {AREA_EXPECTED[0]}"),
+               f"{_day(m[3])}; {AREA_EXPECTED[0]}"),
     (re.compile(r"Must not be after as_of\.\Z"), lambda m: "Không được sau ngày tính (as_of)"),
     (re.compile(r"Must not be after the end of the period\.\Z"),
      lambda m: "Ngày đầu kỳ không được sau ngày cuối kỳ"),
     (re.compile(r"'district' breaks down a province on the legacy map only\.\Z"),
      lambda m: "'district' chỉ chia một tỉnh trên bản đồ trước 1/7/2025 (63 tỉnh)"),
     (re.compile(r"Must be between (\S+) and (\S+)\.\Z"),
-     lambda m: f"Phải trong khoảng {'/'.join(reversed(m[1].split('-')))} – "
-               f"{'/'.join(reversed(m[2].split('-')))}"),
+     lambda m: f"Phải trong khoảng {_day(m[1])} – "
+               f"{_day(m[2])}"),
 )
 ENGLISH_HINTS = {"area": AREA_EXPECTED[1]}
+
+
+def _day(text: str) -> str:
+    """An ISO date quoted in an RPC's message, as dd/mm/yyyy (anything else as it is)."""
+    try:
+        return vn_format.day(text)
+    except ValueError:
+        return text
 
 
 @dataclass(frozen=True)

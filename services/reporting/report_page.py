@@ -23,6 +23,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.reporting.catalogue import Catalogue, Indicator, catalogue
+from shared.kit import vn_format
 from shared.rules import referrals
 from shared.rules.clock import VIETNAM_TIME
 
@@ -52,20 +53,9 @@ LANDSCAPE = "@page{size:A4 landscape;margin:10mm}"
 FIGURES_PER_TABLE = 6
 
 
-def vn_number(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
-
-
-def vn_percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}".replace(".", ",") + " %"
-
-
-def vn_decimal(value: float) -> str:
-    return f"{value:.1f}".replace(".", ",")
-
-
-def vn_date(iso: str) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+# The page's names for the one Vietnamese formatting (``shared.kit.vn_format``), as its templates use them.
+vn_number, vn_percent, vn_decimal = vn_format.number, vn_format.share, vn_format.decimal
+vn_date = vn_format.day
 
 
 @cache
@@ -105,7 +95,7 @@ STATUSES = {"on_track": "Đạt tiến độ / on track", "off_track": "Chậm t
 
 def points(value: float | None) -> str:
     """A percentage given in percent (progress: 0-100)."""
-    return "—" if value is None else f"{value:.1f}".replace(".", ",") + " %"
+    return vn_format.percent(value)
 
 
 def gap(value: float | None) -> str:

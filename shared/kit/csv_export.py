@@ -9,25 +9,17 @@ import csv
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from shared.exceptions import PlatformError, ValidationFailed, http_headers, http_status
 from shared.kit.url_args import renamed
+from shared.kit.vn_format import day
 
 YES, NO = "Có", "Không"
 
 
 def plain(value: Any) -> str:
     return "" if value is None else str(value)
-
-
-def day(value: date | str | None) -> str:
-    """A date (or an ISO date as an RPC answers it) as dd/mm/yyyy."""
-    if value is None or value == "":
-        return ""
-    found = value if isinstance(value, date) else date.fromisoformat(value)
-    return found.strftime("%d/%m/%Y")
 
 
 def yes_no(value: bool | None) -> str:
