@@ -10,7 +10,6 @@ process on one session, as the reporting service's ``indicators`` RPC calls it; 
 ``BENCH_PROVINCE_ROUNDS`` after a warm-up.
 """
 
-import statistics
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from bench import settings
-from bench.outputs import OutputTimes, output_rows, time_outputs
+from bench.outputs import OutputTimes, median_seconds, output_rows, time_outputs
 from bench.province_tables import build
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import ReportingBase
@@ -59,18 +58,8 @@ def report_seconds(session: Session, as_of: date) -> tuple[float, dict]:
     """The median seconds of the province's report by commune, and the report."""
     units = admin_units()
     area = resolve_area(PROVINCE, as_of, units)
-
-    def report() -> dict:
-        return compute_indicators(ReportingRepository(session), area, as_of, date(as_of.year, 1, 1), as_of,
-                                  units, by_commune=True)
-
-    found = report()  # warm-up
-    times = []
-    for _ in range(settings.PROVINCE_ROUNDS):
-        started = time.perf_counter()
-        found = report()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), found
+    return median_seconds(lambda: compute_indicators(ReportingRepository(session), area, as_of,
+                                                     date(as_of.year, 1, 1), as_of, units, by_commune=True))
 
 
 def measure(key: str, children: int, folder) -> Timing:
