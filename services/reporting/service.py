@@ -29,6 +29,7 @@ from services.reporting.dashboard import dashboard_response
 from services.reporting.dashboard_missing import missing_response
 from services.reporting.indicators import compute_indicators, resolve_area
 from services.reporting.orm import AuditEntry, ChildView, ReportingBase
+from services.reporting.report_page import HTML
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.education.view import education_section
 from services.reporting.sources.health.view import health_section
@@ -219,11 +220,11 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         try:
             who = self.caller.use_header(request.headers.get("Authorization")).identity
         except Unauthenticated as refusal:
-            return 401, {**index_page.HTML, **http_headers(refusal)}, index_page.render_sign_in(str(refusal))
+            return 401, {**HTML, **http_headers(refusal)}, index_page.render_sign_in(str(refusal))
         page = index_page.render_index(who, vietnam_today(), admin_units(),
                                        lambda codes: publishing.listed_for(self.db, who, codes))
         self.db.rollback()
-        return 200, index_page.HTML, page
+        return 200, HTML, page
 
     # The officer's dashboard (issue 17): pages over the indicators and the list of children missing.
     @http("GET", "/dashboard")
