@@ -16,7 +16,6 @@ naming the URL's parameter, a refusal a 401 or 403 page.
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from services.reporting import charts
 from services.reporting.catalogue import Catalogue, Indicator
@@ -35,7 +34,7 @@ from services.reporting.report_page import (
 from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed, http_headers, http_status
 from shared.kit.access import may_read_case
 from shared.kit.identity import CallerContext
-from shared.kit.url_args import MISSING, renamed, url_date
+from shared.kit.url_args import MISSING, page_url, renamed, url_date
 from shared.rules import clock, package
 
 HEADLINE = "package_coverage_0_8"
@@ -73,7 +72,7 @@ def own_area(areas: tuple[str, ...]) -> str:
 
 
 def link(path: str, period: str | None, **params: str) -> str:
-    return f"{path}?{urlencode({**params, **({'period': period} if period else {})})}"
+    return page_url(path, **params, period=period)
 
 
 def label(indicator: Indicator) -> str:

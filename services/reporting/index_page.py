@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
-from urllib.parse import urlencode
 
 from services.reporting.report_page import LEVELS, STYLE, templates, vn_date
 from shared.kit.identity import Identity
+from shared.kit.url_args import page_url
 from shared.rules import access
 from shared.rules.admin_units import CURRENT, CURRENT_MAP_FROM, LEGACY, AdminUnits
 
@@ -42,39 +42,35 @@ class Link:
     href: str
 
 
-def _url(path: str, **query: str) -> str:
-    return f"{path}?{urlencode(query)}" if query else path
-
-
 def area_links(code: str, level: str, on: date, rights: frozenset[str]) -> list[Link]:
     """What the rights allow for one area, as of ``on`` (the day the links ask for)."""
     found: list[Link] = []
     if "read:indicators" in rights:
         report = {"area": code, "as_of": on.isoformat(), "format": "html"}
-        found.append(Link("Báo cáo chỉ số", "indicator report", _url("/indicators", **report)))
+        found.append(Link("Báo cáo chỉ số", "indicator report", page_url("/indicators", **report)))
         if level != "commune":
             found.append(Link("Báo cáo theo xã, phường", "report by commune",
-                              _url("/indicators", **report, by="commune")))
+                              page_url("/indicators", **report, by="commune")))
         day = on.isoformat()  # a legacy area's links must ask for a day of its map
-        found += [Link("Bảng điều khiển", "dashboard", _url("/dashboard", area=code, as_of=day)),
+        found += [Link("Bảng điều khiển", "dashboard", page_url("/dashboard", area=code, as_of=day)),
                   Link(f"Sổ tính Excel {on.year}", f"workbook {on.year}",
-                       _url(f"/reports/{code}/{on.year}.xlsx", as_of=day)),
+                       page_url(f"/reports/{code}/{on.year}.xlsx", as_of=day)),
                   Link(f"Tệp CSV {on.year}", f"CSV {on.year}",
-                       _url(f"/reports/{code}/{on.year}.csv", as_of=day))]
+                       page_url(f"/reports/{code}/{on.year}.csv", as_of=day))]
     if level == "commune" and "read:child" in rights:
         found.append(Link("Trẻ chưa đủ gói dịch vụ (CSV)", "children missing the package (CSV)",
-                          _url("/package/missing", commune=code, as_of=on.isoformat())))
+                          page_url("/package/missing", commune=code, as_of=on.isoformat())))
     if level == "commune" and "write:programme" in rights:
         half = f"{on.year}-H{1 if on.month <= 6 else 2}"
         found.append(Link(f"Nhập số liệu chương trình {half}", f"programme figures {half}",
-                          _url("/programme/form", commune=code, period=half)))
+                          page_url("/programme/form", commune=code, period=half)))
     return found
 
 
 def published_links(reports: Iterable[dict]) -> list[Link]:
     return [Link(f"Báo cáo đã công bố {vn_date(r['period']['start'])} – {vn_date(r['period']['end'])}, "
                  f"phiên bản {r['version']}", f"published report, version {r['version']}",
-                 _url(f"/reports/published/{r['report_id']}", format="html")) for r in reports]
+                 page_url(f"/reports/published/{r['report_id']}", format="html")) for r in reports]
 
 
 def _placed(code: str, today: date, units: AdminUnits) -> tuple[str, str, date] | None:

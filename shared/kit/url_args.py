@@ -8,6 +8,7 @@ yyyy-mm-dd and handed on as ISO. An error names the URL's own parameter (``area`
 
 from collections.abc import Mapping
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from shared.exceptions import ValidationFailed
 
@@ -68,3 +69,9 @@ def renamed(error: ValidationFailed, names: Mapping[str, str]) -> ValidationFail
         shown = names.get(field) or (names.get(head, head) + dot + rest)
         fields.setdefault(shown, []).extend(bilingual(m) for m in messages)
     return ValidationFailed(fields)
+
+
+def page_url(path: str, **query: str | None) -> str:
+    """A link to one of the platform's pages: ``path`` and its query string, empty values left out."""
+    given = {name: value for name, value in query.items() if value}
+    return f"{path}?{urlencode(given)}" if given else path
