@@ -4,14 +4,16 @@ source with the payload schema of every ``(source, event_type)``.
 ``CONTRACTS`` is the one registry producers (``make_envelope``) and consumers (``load_envelope``,
 reporting's handlers) read, so a payload field cannot drift between them. A new sector adds its
 module here (payload schemas + its fold) and its name to ``SOURCES``. Every source may also publish
-the referral events (``referrals``): any sector refers a child to another and answers what it got.
+the referral events (``referrals``): any sector refers a child to another and answers what it got;
+and ``provisional_child_recorded`` (``identity``): any sector meets a child before its registration.
+Only the registry links and unlinks identities (``identity_linked``, ``identity_unlinked``).
 """
 
 from typing import Any
 
 from marshmallow import Schema
 
-from shared.contracts import education, health, protection, referrals, registry
+from shared.contracts import education, health, identity, protection, referrals, registry
 from shared.contracts.facts import Fact
 from shared.contracts.fields import strict
 from shared.exceptions import ValidationFailed
@@ -21,7 +23,8 @@ CONTRACTS: dict[tuple[str, str], type[Schema]] = {
     (source, event_type): schema
     for source, module in (("registry", registry), ("health", health), ("education", education),
                            ("protection", protection))
-    for event_type, schema in {**module.EVENTS, **referrals.EVENTS}.items()
+    for event_type, schema in {**module.EVENTS, **referrals.EVENTS, **identity.SECTOR_EVENTS,
+                               **(identity.REGISTRY_EVENTS if source == "registry" else {})}.items()
 }
 
 
