@@ -1,0 +1,121 @@
+"""Matching newborns' records: the comparison level of each field, the Fellegi-Sunter weight the data
+file gives it, the decision at the thresholds, and the one-to-one rule for twins under one label."""
+
+import math
+from datetime import date
+
+import pytest
+
+from shared.rules import matching
+from shared.rules.matching import Model, Person
+
+BORN = date(2026, 3, 10)
+WEIGHTS = {"name": {"exact": 10.0, "missing": 0.0}, "mother": {"exact": 9.0, "missing": 0.0},
+           "dob": {"exact": 4.0}, "sex": {"same": 1.0, "different": -6.0}}
+MODEL = Model(WEIGHTS, upper=8.0, lower=4.0, window_days=14)
+
+
+def person(id="012000000001", full_name="Lò Văn Páo", sex="male", born=BORN, **kwargs) -> Person:
+    return Person(id=id, full_name=full_name, sex=sex, date_of_birth=born, **kwargs)
+
+
+# Golden pairs: hand-written, with the levels every field must get.
+@pytest.mark.parametrize("a, b, levels", [
+    (person(mother_name="Lò Thị Mai"), person(mother_name="Lò Thị Mai"),
+     {"name": "exact", "mother": "exact", "dob": "exact", "sex": "same"}),
+    (person(full_name="Nguyễn Đức Anh"), person(full_name="NGUYEN DUC ANH"),
+     {"name": "folded_exact", "mother": "missing", "dob": "exact", "sex": "same"}),
+    (person(full_name="Nguyễn Thị Lan", sex="female"), person(full_name="Lan Nguyen Thi", sex="female"),
+     {"name": "swapped", "mother": "missing", "dob": "exact", "sex": "same"}),
+    (person(full_name="Nguyễn Văn An"), person(full_name="Nguyễn An", born=date(2026, 3, 12)),
+     {"name": "family_given", "mother": "missing", "dob": "within_3", "sex": "same"}),
+    (person(full_name="Giàng A Páo"), person(full_name="Giàng A Pảo", born=date(2026, 3, 16)),
+     {"name": "folded_exact", "mother": "missing", "dob": "within_7", "sex": "same"}),
+    (person(full_name="Vàng Seo Chứ"), person(full_name="Vàng Seo Chú", born=date(2026, 3, 20)),
+     {"name": "folded_exact", "mother": "missing", "dob": "within_window", "sex": "same"}),
+    (person(full_name="Thào Văn Sính"), person(full_name="Thào Văn Sinhh", sex="female"),
+     {"name": "typo", "mother": "missing", "dob": "exact", "sex": "different"}),
+    (person(full_name="con của Lò Thị Mai"), person(full_name="Cầm Văn Nam", mother_name="Lo Thi Mai"),
+     {"name": "missing", "mother": "folded_exact", "dob": "exact", "sex": "same"}),
+    (person(full_name="CCM Mai Lò Thị"), person(full_name="con bà Lò Thị Mai"),
+     {"name": "missing", "mother": "swapped", "dob": "exact", "sex": "same"}),
+    (person(full_name="con chị Lò Thị Mai", mother_id="012345678901"),
+     person(mother_name="Tòng Thị Én", mother_id="012345678901"),
+     {"name": "missing", "mother": "id_same", "dob": "exact", "sex": "same"}),
+    (person(mother_name="Lò Thị Mai", mother_id="012345678901"),
+     person(mother_name="Lò Thị Mai", mother_id="012345678902"),
+     {"name": "exact", "mother": "id_different", "dob": "exact", "sex": "same"}),
+    (person(full_name="Lò Văn Páo", mother_name="Lò Thị Mai"), person(full_name="Hoàng Minh Tuấn",
+                                                                   mother_name="Phạm Thị Thanh Hương"),
+     {"name": "different", "mother": "different", "dob": "exact", "sex": "same"}),
+])
+def test_each_field_of_a_pair_gets_its_comparison_level(a, b, levels):
+    assert matching.compare(a, b) == levels
+    assert matching.compare(b, a) == levels
+
+
+def test_the_weight_is_the_sum_of_log2_m_over_u_from_the_data_file():
+    data = matching.rules()
+    levels = {"name": "folded_exact", "mother": "exact", "dob": "within_3", "sex": "same"}
+    floor = data["probability_floor"]
+    expected = sum(math.log2(max(data["m"][f][lv], floor) / max(data["u"][f][lv], floor))
+                   for f, lv in levels.items())
+    assert matching.weight(levels) == pytest.approx(expected, abs=1e-9)
+
+
+def test_exact_accents_weigh_more_than_a_folded_only_match_and_agreement_more_than_missing():
+    weights = matching.default_model().weights
+    assert weights["name"]["exact"] > weights["name"]["folded_exact"] > weights["name"]["missing"]
+    assert weights["name"]["missing"] > weights["name"]["different"]
+    assert weights["sex"]["same"] > 0 > weights["sex"]["different"]
+
+
+@pytest.mark.parametrize("score, decision", [(8.0, "link"), (7.99, "review"), (4.0, "review"),
+                                             (3.99, "apart"), (-20.0, "apart")])
+def test_decide_links_at_the_upper_threshold_and_reviews_from_the_lower(score, decision):
+    assert matching.decide(score, MODEL) == decision
+
+
+def test_the_thresholds_and_the_blocking_window_are_data():
+    assert matching.blocking_window_days() == matching.rules()["blocking_window_days"] == 14
+    model = matching.default_model()
+    assert (model.upper, model.lower) == (matching.rules()["thresholds"]["upper"],
+                                          matching.rules()["thresholds"]["lower"])
+
+
+def test_candidates_are_the_same_commune_within_the_window():
+    child = person(commune_code="03388")
+    assert matching.in_block(child, person(born=date(2026, 3, 24), commune_code="03388")) is True
+    assert matching.in_block(child, person(born=date(2026, 3, 25), commune_code="03388")) is False
+    assert matching.in_block(child, person(commune_code="03390")) is False
+    assert matching.in_block(child, person(commune_code=None)) is True
+
+
+def test_match_scores_and_decides_each_candidate_best_first():
+    label = person(id="TAM-H-000000000001", full_name="con của Lò Thị Mai")
+    brother = person(id="012000000002", full_name="Lò Văn Páo", mother_name="Lò Thị Mai")
+    sister = person(id="012000000003", full_name="Lò Thị Hoa", sex="female", mother_name="Lò Thị Mai")
+    found = matching.match(label, [sister, brother], MODEL)
+    assert [(s.id, s.score, s.decision) for s in found] == [("012000000002", 14.0, "link"),
+                                                          ("012000000003", 7.0, "review")]
+
+
+def test_twins_under_one_label_are_both_sent_to_review_never_linked():
+    label = person(id="TAM-H-000000000001", full_name="con của Lò Thị Mai")
+    twins = [person(id=f"01200000000{i}", full_name=name, mother_name="Lò Thị Mai")
+             for i, name in ((2, "Lò Văn Páo"), (3, "Lò Văn Sính"))]
+    found = matching.match(label, twins, MODEL)
+    assert [(s.id, s.score, s.decision) for s in found] == [("012000000002", 14.0, "review"),
+                                                          ("012000000003", 14.0, "review")]
+
+
+def test_scoring_one_person_against_fifty_candidates_takes_well_under_a_millisecond_a_pair():
+    import time
+
+    candidates = [person(id=f"0120000{i:05d}", full_name=f"Lò Văn Páo{i}", mother_name="Lò Thị Mai")
+                  for i in range(50)]
+    label = person(id="TAM-H-000000000001", full_name="con của Lo Thi Mai")
+    started = time.perf_counter()
+    for _ in range(20):
+        matching.match(label, candidates)
+    assert (time.perf_counter() - started) / (20 * 50) < 0.0005
