@@ -1,6 +1,7 @@
 """The yardstick: broker ceiling, bare nameko RPC, then registry -> reporting and education ->
 reporting end to end, the registry's write latency under ten callers and the province report, in
-each database configuration of ``BENCH_CONFIGS`` (SQLite as ``make run`` has it, PostgreSQL), in ONE run.
+each database configuration of ``BENCH_CONFIGS`` (SQLite as ``make run`` has it, PostgreSQL), and
+the matching of newborns' records (``bench.matching``), in ONE run.
 
 Everything runs on this machine against the same RabbitMQ (``AMQP_URI``) and PostgreSQL
 (``BENCH_PG_URL``). Each rate is the median of ``ROUNDS`` rounds after a warm-up, with the same message
@@ -30,7 +31,7 @@ from pathlib import Path  # noqa: E402
 from kombu import Connection, Consumer, Exchange, Producer, Queue  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from bench import province, settings  # noqa: E402
+from bench import matching, province, settings  # noqa: E402
 from bench.configs import chosen  # noqa: E402
 from bench.endtoend import STARTED, run_configuration, timed  # noqa: E402
 from bench.queues import consumed, shared_message  # noqa: E402
@@ -122,6 +123,8 @@ def main() -> int:
     for configuration in configurations if settings.PROVINCE_BASELINE else ():
         print()
         print_rows(province.rows_for(configuration.key, configuration.label, workdir))
+    print()
+    print_rows(matching.rows())
     print(f"\nwhole run {time.monotonic() - started:.0f} s")
     return 0
 

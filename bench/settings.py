@@ -9,7 +9,8 @@ is; ``BENCH_CONFIGS`` which database configurations run the end-to-end part (``s
 after which no new call is sent). ``BENCH_PROVINCE_CHILDREN`` is the size of the generated province
 whose report is timed (``BENCH_PROVINCE_BASELINE`` the size of the same run's baseline D, 0 skips
 the province part), ``BENCH_PROVINCE_SEED`` its seed, ``BENCH_PROVINCE_ROUNDS`` how many timed reports
-(after one warm-up) give its median.
+(after one warm-up) give its median. ``BENCH_MATCHING_NEWBORNS`` and ``BENCH_MATCHING_SEED`` are the
+generated newborns ``bench.matching`` matches.
 """
 
 import os
@@ -30,3 +31,5 @@ PROVINCE_CHILDREN = int(os.environ.get("BENCH_PROVINCE_CHILDREN", 250_000))
 PROVINCE_BASELINE = int(os.environ.get("BENCH_PROVINCE_BASELINE", 7_000))
 PROVINCE_SEED = int(os.environ.get("BENCH_PROVINCE_SEED", 1))
 PROVINCE_ROUNDS = int(os.environ.get("BENCH_PROVINCE_ROUNDS", 1))
+MATCHING_NEWBORNS = int(os.environ.get("BENCH_MATCHING_NEWBORNS", 3000))  # bench.matching's generated set
+MATCHING_SEED = int(os.environ.get("BENCH_MATCHING_SEED", 7))

@@ -44,8 +44,8 @@ def blocked_pairs(births: list[Person], provisionals: list[Person]) -> Iterator[
     provisionals_in = _by_commune(provisionals)
     for person in provisionals:
         near = [b for b in births_in[person.commune_code] if matching.in_block(person, b)]
-        later = [p for p in provisionals_in[person.commune_code]
-                 if order[p.id] > order[person.id] and abs((p.date_of_birth - person.date_of_birth).days) <= window]
+        later = [p for p in provisionals_in[person.commune_code] if order[p.id] > order[person.id]
+                 and abs((p.date_of_birth - person.date_of_birth).days) <= window]
         yield person, near + later
 
 
@@ -132,7 +132,8 @@ def _read(path: str) -> list[Person]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.matching_weights", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.matching_weights",
+                                     description=(__doc__ or "").split("\n")[0])
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--input", nargs=2, metavar=("BIRTHS", "PROVISIONAL"))
     source.add_argument("--generated", type=int, metavar="N")

@@ -1,9 +1,10 @@
 """Matching newborns' records with Fellegi-Sunter weights (``data/matching.yaml``), pure.
 
 A registered birth and a provisional child (or two provisional children) are compared field by
-field — the child's name and the mother (her ID when both give it, else her name) with Vietnamese-aware comparators
-(``shared.rules.vn_names``: accented and folded, order swaps, common middle names, the newborn label
-read as the mother's name), date of birth, sex — each giving a comparison level. A pair's
+field — the child's name and the mother (her ID when both give it, else her name) with
+Vietnamese-aware comparators (``shared.rules.vn_names``: accented and folded, order swaps, common
+middle names, the newborn label read as the mother's name), date of birth, sex — each giving a
+comparison level. A pair's
 weight is the sum over fields of ``log2(m/u)`` for its level, where ``m`` is how often true pairs
 show that level and ``u`` how often other pairs do; ``decide`` turns it into link / review / apart at
 the thresholds, and ``match`` adds the one-to-one rule (two candidates above the upper threshold for

@@ -3,7 +3,15 @@ names, and the newborn label read as the mother's name."""
 
 import pytest
 
-from shared.rules.vn_names import accented, common_middle_names, family_names, fold, mother_label, name_of, parse
+from shared.rules.vn_names import (
+    accented,
+    common_middle_names,
+    family_names,
+    fold,
+    mother_label,
+    name_of,
+    parse,
+)
 
 
 def test_folding_drops_every_vietnamese_diacritic_and_makes_d_of_the_barred_d():
