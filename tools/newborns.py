@@ -157,7 +157,7 @@ def _namesake(rng: random.Random, child: _Child, ethnicity: str, key: str) -> _C
 
 def _birth(rng: random.Random, child: _Child) -> Person:
     return Person(id=f"0{PROVINCE}{_digits(rng, 9)}", full_name=child.name, sex=child.sex,
-                  date_of_birth=child.born, mother_name=child.mother if rng.random() < 0.95 else None,
+                  date_of_birth=child.born, mother_name=child.mother if rng.random() < 0.98 else None,
                   mother_id=child.mother_id if rng.random() < 0.85 else None, commune_code=child.commune)
 
 
