@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -25,6 +25,9 @@ from shared.rules import matching
 from shared.rules.matching import Person
 
 FLOOR = 1e-9
+if TYPE_CHECKING:
+    import pandas
+
 DATA = Path(__file__).resolve().parent.parent / "shared" / "rules" / "data" / "matching.yaml"
 
 
@@ -54,7 +57,7 @@ def comparison_vectors(births: list[Person], provisionals: list[Person]) -> list
             for person, candidates in blocked_pairs(births, provisionals) for candidate in candidates]
 
 
-def _one_hot(vectors: list[dict[str, str]], levels: dict[str, list[str]]) -> "pandas.DataFrame":  # noqa: F821
+def _one_hot(vectors: list[dict[str, str]], levels: dict[str, list[str]]) -> "pandas.DataFrame":
     import pandas
 
     return pandas.DataFrame([{f"{name}={level}": int(vector[name] == level)
@@ -62,8 +65,8 @@ def _one_hot(vectors: list[dict[str, str]], levels: dict[str, list[str]]) -> "pa
                              for vector in vectors])
 
 
-def _at_least(frame: "pandas.DataFrame", levels: dict[str, list[str]], reference: set[str],  # noqa: F821
-              ) -> "pandas.DataFrame":  # noqa: F821
+def _at_least(frame: "pandas.DataFrame", levels: dict[str, list[str]], reference: set[str],
+              ) -> "pandas.DataFrame":
     """One indicator per field and agreement level: the pair agrees at least that well."""
     import pandas
 
@@ -83,11 +86,14 @@ def estimate(vectors: list[dict[str, str]]) -> dict[str, Any]:
     """The m and u probability of every level of every field, and the share of true pairs, by EM.
 
     recordlinkage's ECM reads each column as "1 agrees" (it starts every column at m 0.9, u 0.1), so
-    it is fitted on the agreement levels' indicator columns only, the ``reference_levels`` (different,
-    missing, a date merely inside the window) being the zeros; the m and u of every level, reference
-    ones included, are then read from the fitted posterior: m = its share among pairs weighted by
-    P(match), u among pairs weighted by P(non-match). (recordlinkage 0.16 stops EM at the iteration
-    before a class's probability of some value reaches 0, and keeps that log(0); it is floored.)"""
+    it is fitted on "agrees at least this well" indicators of each field's agreement levels, the
+    ``reference_levels`` (different, missing, a date merely inside the window) being all zeros.
+    (Fitted on one-hot levels instead, whose columns exclude each other, EM settled on "exact date
+    of birth" as the match class and gave a date three days off the weight of one two weeks off.)
+    The m and u of every level, reference ones included, are then read from the fitted posterior:
+    m = its share among pairs weighted by P(match), u among pairs weighted by P(non-match).
+    (recordlinkage 0.16 stops EM at the iteration before a class's probability of some value
+    reaches 0, and keeps that log(0); it is floored.)"""
     import numpy
     from recordlinkage import ECMClassifier
 
@@ -95,7 +101,8 @@ def estimate(vectors: list[dict[str, str]]) -> dict[str, Any]:
     frame = _one_hot(vectors, levels)
     agreeing = _at_least(frame, levels, set(matching.rules()["reference_levels"]))
     classifier = ECMClassifier(binarize=None, max_iter=500)
-    classifier.fit(agreeing)
+    with numpy.errstate(divide="ignore", invalid="ignore"):  # the log(0) of its last iteration
+        classifier.fit(agreeing)
     kernel = classifier.kernel  # a value never seen in one class is log(0): floored, as matching.yaml does
     kernel.feature_log_prob_ = numpy.maximum(kernel.feature_log_prob_, numpy.log(FLOOR))
     posterior = classifier.prob(agreeing).to_numpy()
