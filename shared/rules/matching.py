@@ -138,9 +138,13 @@ def _best(levels: list[str], order: list[str]) -> str:
 
 
 def dob_level(a: Person, b: Person) -> str:
+    """Exact; a week apart when either date is an estimate (as expected of one); else by the days
+    two stated dates disagree."""
     days = abs((a.date_of_birth - b.date_of_birth).days)
     if days == 0:
         return "exact"
+    if days <= 7 and (a.date_of_birth_estimated or b.date_of_birth_estimated):
+        return "estimated_within_7"
     if days <= 3:
         return "within_3"
     if days <= 7:

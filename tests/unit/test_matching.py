@@ -31,6 +31,9 @@ def person(id="012000000001", full_name="Lò Văn Páo", sex="male", born=BORN, 
      {"name": "family_given", "mother": "missing", "dob": "within_3", "sex": "same"}),
     (person(full_name="Giàng A Páo"), person(full_name="Giàng A Pảo", born=date(2026, 3, 16)),
      {"name": "folded_exact", "mother": "missing", "dob": "within_7", "sex": "same"}),
+    (person(full_name="Giàng A Páo"), person(full_name="Giang A Pao", born=date(2026, 3, 16),
+                                             date_of_birth_estimated=True),
+     {"name": "folded_exact", "mother": "missing", "dob": "estimated_within_7", "sex": "same"}),
     (person(full_name="Vàng Seo Chứ"), person(full_name="Vàng Seo Chú", born=date(2026, 3, 20)),
      {"name": "folded_exact", "mother": "missing", "dob": "within_window", "sex": "same"}),
     (person(full_name="Thào Văn Sính"), person(full_name="Thào Văn Sinhh", sex="female"),
@@ -56,7 +59,7 @@ def test_each_field_of_a_pair_gets_its_comparison_level(a, b, levels):
 
 def test_the_weight_is_the_sum_of_log2_m_over_u_from_the_data_file():
     data = matching.rules()
-    levels = {"name": "folded_exact", "mother": "exact", "dob": "within_3", "sex": "same"}
+    levels = {"name": "folded_exact", "mother": "exact", "dob": "estimated_within_7", "sex": "same"}
     floor = data["probability_floor"]
     expected = sum(math.log2(max(data["m"][f][lv], floor) / max(data["u"][f][lv], floor))
                    for f, lv in levels.items())
@@ -68,6 +71,7 @@ def test_exact_accents_weigh_more_than_a_folded_only_match_and_agreement_more_th
     assert weights["name"]["exact"] > weights["name"]["folded_exact"] > weights["name"]["missing"]
     assert weights["name"]["missing"] > weights["name"]["different"]
     assert weights["sex"]["same"] > 0 > weights["sex"]["different"]
+    assert weights["dob"]["exact"] > weights["dob"]["estimated_within_7"] > weights["dob"]["within_3"]
 
 
 @pytest.mark.parametrize("score, decision", [(8.0, "link"), (7.99, "review"), (4.0, "review"),
