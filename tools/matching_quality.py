@@ -13,6 +13,7 @@ pair counts as not linked (a recall loss), never as a wrong link.
 from collections import defaultdict
 from dataclasses import dataclass
 
+from shared.contracts.identity import is_provisional
 from shared.rules import matching
 from shared.rules.matching import LINK, REVIEW, Model, Person
 
@@ -54,13 +55,10 @@ def evaluate(births: list[Person], provisionals: list[Person], truth: dict[str, 
         links |= {tuple(sorted((person.id, s.id))) for s in to_others if s.decision == LINK}
     wrong = sum(truth[a] != truth[b] for a, b in links)
     true_pairs = sum(truth[p.id] in registered for p in provisionals)
-    found = sum(truth[a] == truth[b] for a, b in links if not matching_provisional(b))
+    found = sum(truth[a] == truth[b] for a, b in links if not is_provisional(b))
     return Quality(precision=(len(links) - wrong) / len(links) if links else 1.0,
                    recall=found / true_pairs if true_pairs else 1.0,
                    review_share=reviewed / len(provisionals) if provisionals else 0.0,
                    links=len(links), wrong_links=wrong, true_pairs=true_pairs, found_pairs=found,
                    pairs_scored=scored)
 
-
-def matching_provisional(record_id: str) -> bool:
-    return record_id.startswith("TAM-")

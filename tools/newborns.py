@@ -3,21 +3,24 @@
 the provisional records the sectors made before, deterministic for a seed.
 
 Each child has a mother (a name and, mostly, a 12-digit ID) and a date of birth in 2026. Most are
-registered 0-120 days after birth (late registrations among them), a share never is. Before that,
+registered 0-120 days after birth (late registrations among them), a share never is; the registered
+birth names the mother (98%, as the certificate does) and mostly carries her ID. Before that,
 0-2 provisional records name the child the way a sector types it: the newborn label "con của
 <mother>" in its spellings, or the name without diacritics, in given-first order, with a one-letter
 typo or without its middle name; an estimated date of birth a few days off; the mother's name and ID
 sometimes. Twins share a mother and a day; near-namesakes (unrelated children of the same commune,
 born within days, whose names differ by a letter or an accent) are the hard negatives. ``truth``
-maps every record id to its child.
+maps every record id to its child; ``records`` adds who made each record and on what day.
 """
 
 import random
+from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shared.contracts.identity import mint_provisional_id
+from shared.contracts.identity import SECTOR_LETTERS, is_provisional, mint_provisional_id
 from shared.rules.admin_units import CURRENT, admin_units
 from shared.rules.matching import Person
+from shared.rules.vn_names import fold
 from tools.province.names import KINH_FAMILIES, MINORITY_FAMILIES
 
 PROVINCE = "12"
@@ -41,6 +44,8 @@ GIVEN = {"male": ["An", "Bảo", "Minh", "Khang", "Nam", "Phúc", "Huy", "Đức
 LABELS = ["con của {m}", "con cua {m}", "CCM {m}", "con bà {m}", "con chị {m}", "con mẹ {m}",
           "bé trai con của {m}", "bé gái con của {m}", "Con của {m}", "CON CỦA {m}"]
 OTHER_SEX = {"male": "bé gái", "female": "bé trai"}
+SOURCES = {letter: sector for sector, letter in SECTOR_LETTERS.items()}
+LATE_SHARE = 0.2  # registrations after the 60 days the law gives
 NEVER_REGISTERED = 0.08
 TWIN_SHARE = 0.015  # of mothers
 NAMESAKE_SHARE = 0.06  # of children: an unrelated child of the same commune with a near-identical name
@@ -49,6 +54,7 @@ SECTORS = {"health": 80, "protection": 10, "education": 5, "registry": 5}
 
 
 def _pick(rng: random.Random, weights: dict) -> object:
+    """One key of ``weights``, drawn in proportion to its value."""
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
@@ -68,7 +74,7 @@ def _digits(rng: random.Random, count: int) -> str:
 
 
 def strip_accents(text: str) -> str:
-    from shared.rules.vn_names import fold
+    """``text`` as typed on a keyboard without Vietnamese input: "Nguyễn Đức" → "Nguyen Duc"."""
     return " ".join(word.capitalize() for word in fold(text).split())
 
 
@@ -191,3 +197,35 @@ def generate(n: int, seed: int) -> tuple[list[Person], list[Person], dict[str, s
             provisionals.append(_provisional(rng, child, number))
             truth[provisionals[-1].id] = child.key
     return births, provisionals, truth
+
+
+@dataclass(frozen=True)
+class Record:
+    """A generated record as it reaches a service: who recorded it and on what day."""
+
+    person: Person
+    source: str  # registry for a registered birth; the sector that minted a provisional id
+    recorded_on: date
+
+
+def registration_delay(rng: random.Random) -> int:
+    """Days from birth to registration: most within the 60 days the law gives, a fifth later."""
+    return rng.randint(61, 120) if rng.random() < LATE_SHARE else rng.randint(0, 60)
+
+
+def records(n: int, seed: int) -> tuple[list[Record], list[Record], dict[str, str]]:
+    """``generate(n, seed)`` with the day each record was made: a birth registered 0-120 days after
+    it (``LATE_SHARE`` after day 60), its provisional records before that (from the day of birth),
+    in the order they reach the services; a never-registered child's within 60 days."""
+    births, provisionals, truth = generate(n, seed)
+    rng = random.Random(f"{seed}/days")
+    registered = {truth[b.id]: b.date_of_birth + timedelta(days=registration_delay(rng)) for b in births}
+    made = [Record(b, "registry", registered[truth[b.id]]) for b in births]
+    for p in provisionals:
+        last = registered.get(truth[p.id], p.date_of_birth + timedelta(days=60))
+        first = min(p.date_of_birth, last)  # an estimated date may fall after a quick registration
+        day = first + timedelta(days=rng.randint(0, (last - first).days))
+        made.append(Record(p, SOURCES[p.id[4]], day))
+    made.sort(key=lambda r: (r.recorded_on, r.person.id))
+    return ([r for r in made if not is_provisional(r.person.id)],
+            [r for r in made if is_provisional(r.person.id)], truth)

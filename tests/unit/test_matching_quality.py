@@ -11,7 +11,7 @@ never registered can still be linked wrongly: that counts against precision.
 import pytest
 
 from tools.matching_quality import evaluate
-from tools.newborns import generate
+from tools.newborns import generate, records
 
 NEWBORNS = 3000
 SEED = 7  # matching.yaml's weights come from seed 18
@@ -40,3 +40,14 @@ def test_automatic_links_are_right_at_least_99_times_in_100(quality):
 
 def test_at_least_95_in_100_provisional_children_of_registered_births_are_linked(quality):
     assert quality.recall >= 0.95, quality
+
+
+def test_records_carry_their_day_provisional_ones_before_the_registration():
+    births, provisionals, truth = records(400, 5)
+    registered = {truth[r.person.id]: r.recorded_on for r in births}
+    assert sorted(r.person.id for r in births) == sorted(p.id for p in generate(400, 5)[0])
+    assert all(r.recorded_on <= registered.get(truth[r.person.id], r.recorded_on) for r in provisionals)
+    delays = [(r.recorded_on - r.person.date_of_birth).days for r in births]
+    assert min(delays) >= 0 and max(delays) <= 120 and any(d > 60 for d in delays)
+    assert {r.source for r in provisionals} <= {"health", "protection", "education", "registry"}
+    assert {r.source for r in births} == {"registry"}
