@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from services.reporting.indicators import conditions, resolve_area
+from services.reporting.indicators import compute_indicators, conditions, resolve_area
 from services.reporting.orm import (
     CardPeriod,
     ChildView,
@@ -208,3 +208,29 @@ def test_every_order_of_the_stream_and_any_redelivery_gives_exactly_the_same_tab
         with new_session() as db:
             apply(db, *order, *again)
             assert dump(db) == expected, [e["event_type"] for e in order]
+
+
+def test_the_catalogues_figures_of_children_not_registered_equal_the_hand_count(session):
+    """By hand, on 12 May 2025 (70 days after BORN): the boy (70 days, unregistered: late), a girl
+    recorded by education born 20 days before (not late), a child of another commune (not here), a
+    registered child (not counted) and a provisional child born after that day (not counted)."""
+    girl = provisional_record("education", "prov-girl", sex="female", date_of_birth=BORN + timedelta(50),
+                              recorded_on=BORN + timedelta(52))
+    elsewhere = provisional_record("protection", "prov-far", commune_code="03391")
+    unborn = provisional_record("health", "prov-later", date_of_birth=BORN + timedelta(80),
+                                recorded_on=BORN + timedelta(80))
+    apply(session, RECORD, girl, elsewhere, unborn, birth(personal_id("female", BORN)))
+    day_70, units = BORN + timedelta(70), admin_units()
+    found = compute_indicators(ReportingRepository(session), resolve_area(COMMUNE, day_70, units), day_70,
+                               date(2025, 1, 1), day_70, units)["indicators"]
+    assert (found["children_not_registered"], found["children_not_registered_late"]) == (
+        {"numerator": 2, "denominator": None, "value": 2}, {"numerator": 1, "denominator": None, "value": 1})
+    assert found["birth_registration_on_time"] == {"numerator": 1, "denominator": 2, "value": 0.5}
+
+
+def test_applying_an_event_locks_every_id_linked_with_its_child(session, monkeypatch):
+    apply(session, RECORD, birth(CHILD), link(P, CHILD))
+    locked = []
+    monkeypatch.setattr(ReportingRepository, "lock_children", lambda self, ids: locked.append(sorted(ids)))
+    apply(session, dose(P, "dose-2", antigen="bcg", given_on=BORN + timedelta(45)))
+    assert locked == [sorted([P, CHILD])]
