@@ -9,8 +9,8 @@ a link or an unlink re-projects the whole group of ids ever linked together: eve
 cleared, then each canonical child is projected from the facts of ALL its member ids (every
 source, referrals, the view), and each merged id is noted (``MergedId``) so the child view can
 answer it. As every row is rebuilt from the stored facts, the result does not depend on arrival
-order, a redelivery changes nothing, and an unlink splits the children again exactly. The group's
-ids are locked (in one order) before anything is read.
+order, a redelivery changes nothing, and an unlink splits the children again exactly. The event's
+ids, then the rest of their group, are locked before the facts are read.
 """
 
 from services.reporting.repository import ReportingRepository
@@ -49,14 +49,16 @@ def connected(repo: ReportingRepository, ids: set[str]) -> tuple[set[str], list[
 
 
 def lock_group(repo: ReportingRepository, ids: set[str]) -> set[str]:
-    """Lock the group of ids linked with ``ids`` (one order; again if a link arrived meanwhile)."""
-    group, _ = connected(repo, ids)
-    while True:
+    """Lock ``ids``, then every id linked with them, until no new one appears (a link committed
+    later waits for these locks, so the group read after them is the group). A child without links:
+    one lock, one query."""
+    locked: set[str] = set()
+    group = set(ids)
+    while group != locked:
         repo.lock_children(group)
-        again, _ = connected(repo, group)
-        if again == group:
-            return group
-        group = again
+        locked = set(group)
+        group, _ = connected(repo, locked)
+    return group
 
 
 def needs_merging(event_type: str, child_id: str, group: set[str]) -> bool:

@@ -233,4 +233,4 @@ def test_applying_an_event_locks_every_id_linked_with_its_child(session, monkeyp
     locked = []
     monkeypatch.setattr(ReportingRepository, "lock_children", lambda self, ids: locked.append(sorted(ids)))
     apply(session, dose(P, "dose-2", antigen="bcg", given_on=BORN + timedelta(45)))
-    assert locked == [sorted([P, CHILD])]
+    assert locked == [[P], sorted([P, CHILD])]  # the event's id, then its group with it
