@@ -234,3 +234,19 @@ def test_applying_an_event_locks_every_id_linked_with_its_child(session, monkeyp
     monkeypatch.setattr(ReportingRepository, "lock_children", lambda self, ids: locked.append(sorted(ids)))
     apply(session, dose(P, "dose-2", antigen="bcg", given_on=BORN + timedelta(45)))
     assert locked == [[P], sorted([P, CHILD])]  # the event's id, then its group with it
+
+
+def test_a_link_and_its_unlink_in_any_order_leave_the_tables_of_two_children_never_linked():
+    linked = link(P, CHILD, linked_on=BORN + timedelta(40))
+    *others, _, second = stream()
+    never_linked = [*others, second]
+    with new_session() as apart:
+        apply(apart, *never_linked)
+        expected = dump(apart)
+    events = [*never_linked, linked, unlink(linked, unlinked_on=BORN + timedelta(50))]
+    shuffle = random.Random(1818)
+    for _ in range(40):
+        order = shuffle.sample(events, len(events))
+        with new_session() as db:
+            apply(db, *order)
+            assert dump(db) == expected, [e["event_type"] for e in order]
