@@ -20,6 +20,7 @@ NEIGHBOUR = "03391"
 OFFICER_HERE = make_token("commune_officer", user_id="officer-of-03388", purpose="monitoring")
 OFFICER_THERE = make_token("commune_officer", communes=(NEIGHBOUR,), user_id="officer-of-03391",
                            purpose="monitoring")
+AUDITOR = make_token("auditor", communes=(), user_id="auditor-1", purpose="quarterly audit")
 AS_OF = BORN + timedelta(days=64)  # 6 May 2025: the newborn's 60 days have passed
 RECORD = provisional_record()
 P = RECORD["child_id"]
@@ -68,6 +69,9 @@ def test_the_list_downloads_as_csv_and_is_refused_to_another_communes_officer(db
     with pytest.raises(Forbidden):
         call(reporting_container, "children_not_registered", COMMUNE, AS_OF.isoformat(),
              as_token=OFFICER_THERE)
+    log = call(reporting_container, "audit_log", as_token=AUDITOR)
+    assert [(e["user_id"], e["outcome"]) for e in log if e["action"] == "read_not_registered"] == [
+        ("officer-of-03391", "refused"), ("officer-of-03391", "refused"), ("officer-of-03388", "granted")]
 
 
 def test_the_link_to_the_registered_birth_takes_the_child_off_the_list_and_the_view_answers_the_child(
