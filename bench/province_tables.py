@@ -16,7 +16,8 @@ from bench.province_facts import facts_by_child
 from services.reporting.orm import CardPeriod, ChildView, ResidencePeriod
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources import PROJECTIONS
-from shared.contracts.facts import Fact
+from shared.contracts.facts import VOIDED, Fact
+from shared.contracts.identity import RECORDED
 from shared.rules.admin_units import AdminUnits
 from shared.rules.clock import utc_now
 from tools.province.calls import Call
@@ -36,6 +37,10 @@ class CollectedRows(ReportingRepository):
 
     def facts_for(self, child_id: str, source: str) -> list[Fact]:
         return self.facts.get(source, [])
+
+    def provisional_records(self, child_id: str) -> list[Fact]:
+        """Every source's provisional records and voids of the child (none in a generated province)."""
+        return [f for facts in self.facts.values() for f in facts if f.event_type in (RECORDED, VOIDED)]
 
     def save_view(self, values: dict[str, Any]) -> None:
         self.rows[ChildView].append({**values, "updated_at": utc_now()})

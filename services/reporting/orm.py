@@ -68,6 +68,17 @@ class ChildView(ReportingBase):
     card_issued_on = mapped_column(Date, nullable=True)
     card_valid_to = mapped_column(Date, nullable=True)
     date_of_death = mapped_column(Date, nullable=True)
+    # Before its registration a child may be known provisionally (issue 18): ``provisional`` while
+    # no birth is registered for it; ``known_on`` the first day the platform knew it (its first
+    # provisional record, else its registration); the provisional ids merged into it (``merged_ids``).
+    provisional = mapped_column(Boolean, nullable=True, index=True)
+    known_on = mapped_column(Date, nullable=True)
+    date_of_birth_estimated = mapped_column(Boolean, nullable=True)
+    met_by = mapped_column(String(16), nullable=True)  # the sector whose record came first
+    met_on = mapped_column(Date, nullable=True)
+    mother_name = mapped_column(String(200), nullable=True)
+    carer_name = mapped_column(String(200), nullable=True)
+    merged_ids = mapped_column(JSON, nullable=True)
     updated_at = mapped_column(DateTime(timezone=True), default=utc_now, onupdate=utc_now)
 
 
@@ -262,6 +273,26 @@ class Referral(ReportingBase, PeriodMixin, PlacedMixin):
     decline_reason = mapped_column(String(32), nullable=True)
     outcome = mapped_column(String(32), nullable=True)
     protected = mapped_column(Boolean, nullable=False)
+
+
+class IdentityLink(ReportingBase):
+    """One ``identity_linked`` or ``identity_unlinked`` fact, by the two ids it names, so the ids a
+    child's facts may be spread over are found from either end (the payload stays in ``facts``)."""
+
+    __tablename__ = "identity_links"
+
+    record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    provisional_id: Mapped[str] = mapped_column(String(32), index=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
+
+
+class MergedId(ReportingBase):
+    """A provisional id now merged into ``child_id`` (its canonical child): the child view answers it."""
+
+    __tablename__ = "merged_ids"
+
+    member_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
 
 
 class AuditEntry(ReportingBase, AuditEntryMixin):

@@ -1,11 +1,11 @@
 """The reporting service's only queries: tracking, facts, child views, periods, indicator counts."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, exists, false, func, insert, or_, select
+from sqlalchemy import and_, bindparam, delete, exists, false, func, insert, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -18,7 +18,9 @@ from services.reporting.orm import (
     HealthDose,
     HealthMeasurement,
     HealthScreening,
+    IdentityLink,
     LogCheck,
+    MergedId,
     ProcessedEvent,
     ProtectionCase,
     ProtectionEpisode,
@@ -28,9 +30,10 @@ from services.reporting.orm import (
 from shared.contracts import load_fact
 from shared.contracts.facts import VOIDED
 from shared.contracts.facts import Fact as ChildFact
+from shared.contracts.identity import RECORDED
 from shared.contracts.referrals import EVENTS as REFERRAL_EVENTS
-from shared.plumbing.db import dialect_insert, lock_key
-from shared.rules import referrals
+from shared.plumbing.db import dialect_insert, lock_key, lock_keys
+from shared.rules import referrals, registration
 from shared.rules.clock import utc_now
 
 HEALTH_MODELS = (HealthDose, HealthMeasurement, HealthScreening, HealthCheck)
@@ -71,8 +74,16 @@ def _writes(dialect_name: str) -> Writes:
 
 
 class ReportingRepository:
+    """``members``: while a merged child is re-projected, the ids its facts are recorded under (its
+    own first); a child not in it is its own only id."""
+
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.members: dict[str, list[str]] = {}
+
+    def _ids(self, child_id: str):
+        ids = self.members.get(child_id, [child_id])
+        return Fact.child_id == ids[0] if len(ids) == 1 else Fact.child_id.in_(ids)
 
     @property
     def writes(self) -> Writes:
@@ -96,6 +107,53 @@ class ReportingRepository:
     def lock_child(self, child_id: str) -> None:
         lock_key(self.session, child_id)
 
+    def lock_children(self, child_ids: set[str]) -> None:
+        lock_keys(self.session, child_ids)
+
+    def add_link(self, record_id: str, provisional_id: str, child_id: str) -> None:
+        statement = dialect_insert(self.session)(IdentityLink).values(
+            record_id=record_id, provisional_id=provisional_id, child_id=child_id)
+        self.session.execute(statement.on_conflict_do_nothing())
+
+    def linked_ids(self, child_ids: set[str]) -> tuple[set[str], list[str]]:
+        """The ids named with any of ``child_ids`` by a link or an unlink, and those facts' record ids."""
+        rows = self.session.execute(select(IdentityLink).where(or_(
+            IdentityLink.provisional_id.in_(child_ids), IdentityLink.child_id.in_(child_ids)))).scalars()
+        found, records = set(), []
+        for row in rows:
+            found |= {row.provisional_id, row.child_id}
+            records.append(row.record_id)
+        return found, records
+
+    def registry_facts(self, record_ids: list[str]) -> list[ChildFact]:
+        if not record_ids:
+            return []
+        rows = self.session.scalars(select(Fact).where(Fact.source == "registry",
+                                                       Fact.record_id.in_(record_ids)))
+        return [load_fact(r.source, r.record_id, r.event_type, r.payload) for r in rows]
+
+    def provisional_records(self, child_id: str) -> list[ChildFact]:
+        """Every source's ``provisional_child_recorded`` facts of the child's ids, and every void."""
+        rows = self.session.scalars(select(Fact).where(self._ids(child_id),
+                                                       Fact.event_type.in_([RECORDED, VOIDED])))
+        return [load_fact(r.source, r.record_id, r.event_type, r.payload) for r in rows]
+
+    def clear_child(self, child_id: str) -> None:
+        """Delete every row projected under ``child_id`` (its view, its periods, its source rows)."""
+        self.session.execute(delete(ChildView).where(ChildView.child_id == child_id))
+        for statement in self.writes.clear_periods.values():
+            self.session.execute(statement, {"child": child_id})
+
+    def save_merged(self, merged: dict[str, str], child_ids: set[str]) -> None:
+        """``merged``: each merged provisional id among ``child_ids`` and the child it now is."""
+        self.session.execute(delete(MergedId).where(MergedId.member_id.in_(child_ids)))
+        if merged:
+            self.session.execute(insert(MergedId), [{"member_id": member, "child_id": child_id}
+                                                    for member, child_id in sorted(merged.items())])
+
+    def merged_into(self, member_id: str) -> str | None:
+        return self.session.scalar(select(MergedId.child_id).where(MergedId.member_id == member_id))
+
     def add_fact(self, source: str, record_id: str, child_id: str, event_type: str,
                  payload: dict) -> None:
         self.session.execute(self.writes.fact, {"source": source, "record_id": record_id,
@@ -103,14 +161,13 @@ class ReportingRepository:
                                                 "payload": payload})
 
     def facts_for(self, child_id: str, source: str) -> list[ChildFact]:
-        rows = self.session.scalars(select(Fact).where(Fact.child_id == child_id,
-                                                       Fact.source == source))
+        rows = self.session.scalars(select(Fact).where(self._ids(child_id), Fact.source == source))
         return [load_fact(r.source, r.record_id, r.event_type, r.payload) for r in rows]
 
     def referral_facts(self, child_id: str) -> list[ChildFact]:
         """The child's referral facts of every source, and every source's voids (one query)."""
         rows = self.session.scalars(select(Fact).where(
-            Fact.child_id == child_id, Fact.event_type.in_([*REFERRAL_EVENTS, VOIDED])))
+            self._ids(child_id), Fact.event_type.in_([*REFERRAL_EVENTS, VOIDED])))
         return [load_fact(r.source, r.record_id, r.event_type, r.payload) for r in rows]
 
     def event_type_of(self, source: str, record_id: str) -> str | None:
@@ -187,8 +244,7 @@ class ReportingRepository:
         query = (select(*groups, *columns)
                  .select_from(ResidencePeriod)
                  .join(ChildView, ChildView.child_id == ResidencePeriod.child_id)
-                 .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of),
-                        ChildView.registered.is_(True)))
+                 .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of), counted_child()))
         if groups:
             query = query.group_by(*groups)
         rows = self.session.execute(query).all()
@@ -207,10 +263,21 @@ class ReportingRepository:
                  .select_from(ResidencePeriod)
                  .join(ChildView, ChildView.child_id == ResidencePeriod.child_id)
                  .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of),
-                        ChildView.registered.is_(True), or_(false(), *flags.values()))
+                        counted_child(), or_(false(), *flags.values()))
                  .order_by(ChildView.date_of_birth, ChildView.child_id))
         return [(row[0], row[1], row[2], [name for name, held in zip(flags, row[3:], strict=True) if held])
                 for row in self.session.execute(query)]
+
+    def provisional_children(self, area_column: str, code: str, as_of: date) -> list[ChildView]:
+        """The children living in the area on ``as_of`` known only provisionally now (neither
+        registered nor merged into a registered child), recorded by then, alive then and born by
+        then, oldest first (one statement)."""
+        query = (select(ChildView).join(ResidencePeriod, ChildView.child_id == ResidencePeriod.child_id)
+                 .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of),
+                        ChildView.provisional.is_(True), known_by(as_of), alive_on(as_of),
+                        ChildView.date_of_birth <= as_of)
+                 .order_by(ChildView.date_of_birth, ChildView.child_id))
+        return list(self.session.scalars(query))
 
     def case_counts(self, area_column: str, code: str, counted: dict[str, Any], by: str
                     ) -> dict[str | None, dict[str, int]]:
@@ -239,6 +306,12 @@ class ReportingRepository:
         return [(commune, (closed - sent).days) for commune, sent, closed in self.session.execute(query)]
 
 
+def counted_child():
+    """The children figures may count: registered, or known provisionally (issue 18; each figure's
+    own conditions then say whether its population needs the registration: ``registered_by``)."""
+    return or_(ChildView.registered.is_(True), ChildView.provisional.is_(True))
+
+
 def in_force_on(as_of: date):
     return and_(ResidencePeriod.valid_from <= as_of,
                 or_(ResidencePeriod.valid_to.is_(None), ResidencePeriod.valid_to > as_of))
@@ -250,6 +323,24 @@ def born_between(start: date, end: date):
 
 def registered_by(as_of: date):
     return ChildView.registration_date <= as_of
+
+
+def known_by(as_of: date):
+    """Known to the platform by ``as_of``: registered by then, or recorded provisionally by then (a
+    child merged since keeps the day it was first known)."""
+    return or_(ChildView.registration_date <= as_of, ChildView.known_on <= as_of)
+
+
+def not_registered_on(as_of: date):
+    """Known by ``as_of`` but not registered by then (point in time: a birth registered later was
+    still unregistered that day)."""
+    return and_(known_by(as_of), or_(ChildView.registration_date.is_(None),
+                                     not_(registered_by(as_of))))
+
+
+def past_registration_deadline(as_of: date):
+    """Born more than the deadline's days before ``as_of``: a registration by then would be late."""
+    return ChildView.date_of_birth < as_of - timedelta(days=registration.ON_TIME_DAYS)
 
 
 def alive_on(as_of: date):

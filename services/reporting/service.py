@@ -40,6 +40,7 @@ from services.reporting.sources.protection.view import (
     protection_section,
 )
 from services.reporting.sources.referrals.view import referral_rows, referral_section
+from services.reporting.sources.registry import not_registered
 from shared.contracts import SOURCES, event_types
 from shared.contracts.fields import load
 from shared.exceptions import Forbidden, NotFound, Unauthenticated, ValidationFailed, http_headers
@@ -80,15 +81,20 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
     def child_view(self, child_id: str) -> dict:
         """One child across sectors, for a caller whose areas hold the child's commune; its
         protection section and its referrals to, from or about protection only for a protection
-        officer of its communes, and that read audited."""
+        officer of its communes, and that read audited. A child known provisionally says so
+        (``provisional``, ``met_by``); ``merged_ids`` lists the provisional ids merged into it.
+        Asked for a provisional id merged into a child, it answers that child (its ``child_id``),
+        with ``asked_for`` naming the id asked for."""
         child_id = load(schemas.ChildQuerySchema, {"child_id": child_id})["child_id"]
         repo = ReportingRepository(self.db)
-        view = repo.get_view(child_id)
+        now = repo.merged_into(child_id)
+        view = repo.get_view(now or child_id)
         if view is None:
             raise NotFound(f"No view for child {child_id}.")
         who = self.caller.identity
         require_area(who, view.commune_code, view.map_version or today(), f"Child {child_id}")
-        return {**schemas.ChildViewSchema().dump(view), **sections(repo, view, who)}
+        asked = {"asked_for": child_id} if now else {}
+        return {**schemas.ChildViewSchema().dump(view), **asked, **sections(repo, view, who)}
 
     @guarded("read:audit_log", expected_exceptions=(*EXPECTED, Forbidden))
     def audit_log(self, child_id: str | None = None) -> list[dict]:
@@ -102,9 +108,11 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         programme call (``programme.AUDITED``)."""
         if method in programme.AUDITED:
             return self.programme_refused(method, args, kwargs, refusal)
-        if method not in ("child_view", "children_missing_package"):
+        if method not in ("child_view", "children_missing_package", "children_not_registered"):
             return
         who = None if isinstance(refusal, Unauthenticated) else self.caller.identity
+        if method == "children_not_registered":
+            return audit.record_read(self.db, AuditEntry, who, not_registered.ACTION, audit.REFUSED)
         if method == "children_missing_package":
             return audit.record_read(self.db, AuditEntry, who, package_missing.ACTION, audit.REFUSED)
         child_id = kwargs.get("child_id", args[0] if args else None)
@@ -148,6 +156,19 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         (all, or ``component``), for a caller whose areas hold the commune; audited."""
         return package_missing.children_missing(ReportingRepository(self.db), self.caller.identity,
                                                 commune_code, as_of, component, period)
+
+    @guarded("read:child", expected_exceptions=(*EXPECTED, Forbidden))
+    def children_not_registered(self, commune_code: str, as_of: str) -> list[dict]:
+        """The commune's children known only provisionally on ``as_of`` (not registered, not linked):
+        civil registration's list (``sources.registry.not_registered``); audited."""
+        return not_registered.children_not_registered(ReportingRepository(self.db), self.caller.identity,
+                                                      commune_code, as_of)
+
+    @http("GET", "/children/not-registered.csv")
+    def get_children_not_registered(self, request) -> tuple:
+        """``?commune=…&as_of=…``: the list as CSV."""
+        self.caller.use_header(request.headers.get("Authorization"))
+        return not_registered.csv_not_registered(request.args, self.children_not_registered)
 
     @http("GET", "/package/missing")
     def get_children_missing_package(self, request) -> tuple:

@@ -65,7 +65,7 @@ def test_every_count_a_catalogue_entry_names_is_a_count_its_source_makes(day):
 
 def test_every_figure_has_its_own_vietnamese_and_english_label_and_a_unique_id():
     listed = catalogue().indicators(CURRENT_DAY)
-    assert len({i.id for i in listed}) == len(listed) == 134
+    assert len({i.id for i in listed}) == len(listed) == 136  # issue 18: children not registered, and late
     unlabelled = [i.id for i in listed if not i.vi or not i.en or i.vi == i.id or "{" in i.vi + i.en]
     assert unlabelled == []
 

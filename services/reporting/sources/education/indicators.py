@@ -1,8 +1,9 @@
 """The plan's education indicators for an area on a date (BRIEF section 9, indicators 14-17, and
 out-of-school children 6-8), for the school year ``as_of`` falls in.
 
-Same frame as the registry's: children counted where they lived on ``as_of``, registered by then
-and alive then; every figure is a conditional count in the area's one statement. A child is
+Same frame as the registry's: children counted where they lived on ``as_of``, known by then
+(registered, or recorded provisionally before the registration: issue 18) and alive then; every
+figure is a conditional count in the area's one statement. A child is
 enrolled on ``as_of`` when one of its enrolments of that school year started by then and had not
 ended (an end marked "completed" lasts to the end of the school year), so a child who transferred is
 counted once, and a child who moved is counted where it lives, not where its school is. Ages for
@@ -24,7 +25,9 @@ from shared.rules.schooling import CRECHE, KINDERGARTEN, PRIMARY
 
 
 def _living(as_of: date):
-    return and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of)
+    """Known by ``as_of`` (registered, or recorded provisionally: a sector's figures count the
+    children it serves before their registration, issue 18), alive then and born by then."""
+    return and_(q.known_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of)
 
 
 def _by_year(year: int, youngest: int, oldest: int):

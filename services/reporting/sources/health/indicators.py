@@ -1,7 +1,8 @@
 """The plan's health indicators for an area on a date (BRIEF section 9, indicators 7-13).
 
-Same frame as the registry's: children counted where they lived on ``as_of``, registered by then
-and alive then; every figure is a conditional count in the area's one statement. Cohorts are the
+Same frame as the registry's: children counted where they lived on ``as_of``, known by then
+(registered, or recorded provisionally before the registration: issue 18) and alive then; every
+figure is a conditional count in the area's one statement. Cohorts are the
 children who reached an age within the period (12 months for the infant doses, ``assess_at`` for
 later ones). A dose counts when the schedule judged it valid and it was given before that age.
 Prevalence reads, per index, each child's LATEST measurement in the period with a z-score that may
@@ -30,7 +31,9 @@ SUPPRESSED_SCREENINGS = ("disability",)  # small-cell suppressed like protection
 
 
 def _living(as_of: date):
-    return and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of)
+    """Known by ``as_of`` (registered, or recorded provisionally: a sector's figures count the
+    children it serves before their registration, issue 18), alive then and born by then."""
+    return and_(q.known_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of)
 
 
 def _cohort(as_of: date, start: date, end: date, months: int):

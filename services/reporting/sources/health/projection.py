@@ -1,8 +1,9 @@
 """The health projection: a child's doses, measurements, screenings and checks as reporting counts them.
 
 Rows are rebuilt from ALL the child's live health facts, judged against the birth date and sex of
-its registry facts (``shared.contracts.health.fold_health``): a dose recorded before the birth
-reached reporting, or before an earlier dose, is judged right once both are here (the registry's
+its registry facts (``shared.contracts.health.fold_health``), or of its first provisional record
+while no birth is registered for it (``registry.provisional.known_birth``): a dose recorded before
+the birth reached reporting, or before an earlier dose, is judged right once both are here (the registry's
 birth and its void re-run this projection, see ``projections.REPROJECT``).
 """
 
@@ -10,9 +11,9 @@ from typing import Any
 
 from services.reporting.orm import HealthCheck, HealthDose, HealthMeasurement, HealthScreening
 from services.reporting.repository import HEALTH_MODELS, ReportingRepository
+from services.reporting.sources.registry.provisional import known_birth
 from shared.contracts.facts import Fact, live_facts, payloads
 from shared.contracts.health import fold_health
-from shared.contracts.registry import fold_child
 from shared.rules import epi
 from shared.rules.admin_units import AdminUnits
 from shared.rules.growth import Assessment
@@ -47,7 +48,7 @@ def measurement_row(child_id: str, record_id: str, measured_on, result: Assessme
 
 def project(repo: ReportingRepository, child_id: str, facts: list[Fact], event_type: str,
             units: AdminUnits) -> None:
-    birth = fold_child(repo.facts_for(child_id, "registry")).birth
+    birth = known_birth(repo.facts_for(child_id, "registry"), lambda: repo.provisional_records(child_id))
     born, sex = birth.get("date_of_birth"), birth.get("sex")
     state = fold_health(facts, born, sex)
     rows = {

@@ -1,6 +1,7 @@
 """The plan's protection indicators (BRIEF section 9, indicators 18-21), always small-cell suppressed.
 
-Children are counted where they lived on ``as_of`` (registered by then, alive then, 0-8 years):
+Children are counted where they lived on ``as_of`` (known by then: registered, or recorded
+provisionally, issue 18; alive then, 0-8 years):
 in special circumstances (any group, and each of the 14 groups), the share of those supported (an
 allowance, an alternative-care placement or an open case with services, on ``as_of``), allowance
 coverage of the children in the groups the Decree's criteria cover. Cases are counted where they
@@ -42,7 +43,7 @@ def _served_case(as_of: date):
 
 def child_conditions(as_of: date) -> dict[str, Any]:
     rules = protection.rules()
-    aged = and_(q.registered_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of,
+    aged = and_(q.known_by(as_of), q.alive_on(as_of), ChildView.date_of_birth <= as_of,
                 q.born_after(add_months(as_of, -108)))
     in_sc = and_(aged, _active(SC, as_of))
     eligible = and_(aged, _active(SC, as_of, _in_groups(rules["allowance"]["eligible_groups"])))

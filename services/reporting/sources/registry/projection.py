@@ -10,8 +10,9 @@ Indicators read the period in force on their date, on the map in force on that d
 from typing import Any
 
 from services.reporting.repository import ReportingRepository
+from services.reporting.sources.registry.provisional import identity_columns, live_records, provisional_state
 from shared.contracts.facts import Fact
-from shared.contracts.registry import ChildState, Residence, fold_child
+from shared.contracts.registry import EVENTS, ChildState, Residence, fold_child
 from shared.rules.admin_units import LEGACY, AdminUnits
 
 RESIDENCE_EVENTS = frozenset({"birth_registered", "residence_changed", "record_voided"})
@@ -41,7 +42,10 @@ def residence_row(child_id: str, residence: Residence, units: AdminUnits) -> dic
             **placement(residence.commune_code, residence.map_version, units)}
 
 
-def view_row(child_id: str, state: ChildState, units: AdminUnits) -> dict[str, Any]:
+def view_row(child_id: str, state: ChildState, units: AdminUnits,
+             identity: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``identity``: how the child is known (``provisional.identity_columns``); by default, from its
+    registry facts alone."""
     birth, card, residence = state.birth, state.card or {}, state.residence
     commune, map_version = (residence.commune_code, residence.map_version) if residence else (None, None)
     return {
@@ -63,6 +67,7 @@ def view_row(child_id: str, state: ChildState, units: AdminUnits) -> dict[str, A
         "card_issued_on": card.get("issued_on"),
         "card_valid_to": card.get("valid_to"),
         "date_of_death": state.date_of_death,
+        **(identity if identity is not None else identity_columns(state, [], [])),
     }
 
 
@@ -78,3 +83,20 @@ def project(repo: ReportingRepository, child_id: str, facts: list[Fact], event_t
     if event_type in CARD_EVENTS:
         repo.replace_cards(child_id, [{"child_id": child_id, "issued_on": c["issued_on"],
                                        "valid_to": c["valid_to"]} for c in state.cards], first)
+
+
+def project_merged(repo: ReportingRepository, child_id: str, units: AdminUnits) -> None:
+    """The view, residences and cards of a child from the registry facts and the provisional records
+    of ALL its ids (``repo.members``), its earlier rows already cleared (``merging``). Not registered:
+    its first record describes it (``provisional``); no registry fact and no record: no view row."""
+    facts = repo.facts_for(child_id, "registry")
+    records = live_records(repo.provisional_records(child_id))
+    state = fold_child(facts)
+    if not (state.registered or records or any(f.event_type in EVENTS for f in facts)):
+        return
+    shown = state if state.registered or not records else provisional_state(facts, records)
+    merged = repo.members.get(child_id, [child_id])[1:]
+    repo.save_view(view_row(child_id, shown, units, identity_columns(shown, records, merged)))
+    repo.replace_residences(child_id, [residence_row(child_id, r, units) for r in shown.residences], True)
+    repo.replace_cards(child_id, [{"child_id": child_id, "issued_on": c["issued_on"],
+                                   "valid_to": c["valid_to"]} for c in shown.cards], True)
