@@ -19,6 +19,7 @@ from services.protection.orm import (
     Case,
     CaseNote,
     Episode,
+    IdentityLink,
     KnownChild,
     OutboxMessage,
     Record,
@@ -40,6 +41,7 @@ class ProtectionStore(ReferralStore, RegistryCopyStore):
     fact_model = RegistryFact
     child_model = KnownChild
     position_model = RegistryPosition
+    link_model = IdentityLink
     audit_model = AuditEntry
     referral_fact_model = ReferralFact
     referral_model = Referral
