@@ -83,8 +83,8 @@ def test_a_birth_dose_under_a_provisional_id_counts_for_the_registered_child_unt
 
     store = HealthStore(health_db)
     assert sorted((f.record_id, f.event_type) for f in store.facts_for(child_id)) == sorted([
-        (record["record_id"], "provisional_child_recorded"), (birth_dose["record_id"], "vaccination_recorded"),
-        (bcg["record_id"], "vaccination_recorded")])
+        (record["record_id"], "provisional_child_recorded"),
+        (birth_dose["record_id"], "vaccination_recorded"), (bcg["record_id"], "vaccination_recorded")])
     linked = due(health_container)
     assert linked == [{**row, "child_id": child_id, "full_name": "Lò Thị Hoa", "carer_name": "Lò Thị Mai",
                        "village": "Bản Nà"} for row in before]  # one child, its birth doses counted
@@ -133,7 +133,8 @@ def test_a_weaker_match_waits_for_an_officer_who_links_it_and_other_roles_are_re
     assert call(registry_container, "match_reviews", COMMUNE, as_token=REGISTRAR) == []
     registry_db.expire_all()
     closed = registry_db.scalar(select(MatchReview))
-    assert (closed.status, closed.closed_by, closed.closed_record_id) == ("linked", "registrar-03388", "link-1")
+    assert (closed.status, closed.closed_by, closed.closed_record_id) == (
+        "linked", "registrar-03388", "link-1")
 
 
 def test_an_officer_rejects_a_review_and_it_leaves_the_queue(registry_container, health_container):
@@ -192,11 +193,13 @@ def test_every_bad_link_is_a_typed_error_naming_the_field_and_nothing_is_stored_
                    [(health_container, "handle_registry_identity_unlinked")], as_token=REGISTRAR)
     stored = counts(registry_db, RegistryRecord, RegistryOutbox, MatchReview)
     refused(Conflict, "unlink_identities", {"record_id": "unlink-again", "link_record_id": "link-ok",
-                                            "reason": "wrong_match"}, "link_record_id: link link-ok is already undone")
+                                            "reason": "wrong_match"},
+            "link_record_id: link link-ok is already undone")
     assert counts(registry_db, RegistryRecord, RegistryOutbox, MatchReview) == stored
 
 
-def test_a_bad_provisional_child_is_refused_naming_the_field_and_nothing_is_stored(health_container, health_db):
+def test_a_bad_provisional_child_is_refused_naming_the_field_and_nothing_is_stored(
+        health_container, health_db):
     cases = [({"full_name": None, "mother_name": None}, "full_name"),
              ({"date_of_birth": "2999-01-01", "recorded_on": "2999-01-02"}, "date_of_birth"),
              ({"recorded_on": "2024-02-01"}, "recorded_on"),
@@ -222,4 +225,5 @@ def test_the_registry_catches_up_provisional_children_recorded_while_it_was_down
     assert caught["education"] == {"source": "education", "unreachable": "service education is not running"}
     assert call(registry, "catch_up_provisional_children")["health"]["applied"] == 0
     kept = registry_db.get(ProvisionalChild, mint_provisional_id("health", record["record_id"]))
-    assert (kept.source, kept.full_name, kept.ward, kept.voided) == ("health", "con của Lò Thị Mai", COMMUNE, False)
+    assert (kept.source, kept.full_name, kept.ward, kept.voided) == (
+        "health", "con của Lò Thị Mai", COMMUNE, False)
