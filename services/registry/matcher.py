@@ -91,7 +91,7 @@ def look_for_matches(service: Any, child_id: str) -> dict[str, int]:
     if not is_personal_id(child_id) and child_id in repo.ever_linked():
         return {"linked": 0, "reviews": 0}
     sought, results = scored(repo, child_id, automatic=True)
-    repo.session.rollback()  # nothing read stays open while the links are written
+    repo.session.commit()  # nothing read stays open while the links are written
     to_link = [result for result in results if result.decision == LINK]
     linked = 0
     for result in to_link[:1] if sought.provisional else to_link:  # one live link per provisional id
