@@ -33,7 +33,8 @@ from tools.access.users import service_users
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_EVENTS = ("birth_registered", "death_recorded", "identity_linked", "identity_unlinked",
-                   "insurance_card_issued", "provisional_child_recorded", "record_voided", "residence_changed")
+                   "insurance_card_issued", "provisional_child_recorded", "record_voided",
+                   "residence_changed")
 
 
 @pytest.fixture(scope="module")
