@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from services.health.orm import OutboxMessage as HealthOutbox
 from services.health.orm import Record as HealthRecord
 from services.health.repository import HealthStore
+from services.registry.metrics import linking_metrics
 from services.registry.orm import MatchReview, ProvisionalChild
 from services.registry.orm import OutboxMessage as RegistryOutbox
 from services.registry.orm import Record as RegistryRecord
@@ -72,7 +73,9 @@ def test_a_birth_dose_under_a_provisional_id_counts_for_the_registered_child_unt
 
     birth = make_birth(full_name="Lò Thị Hoa", mother_name="Lò Thị Mai", registration_date="2024-04-10",
                        carer_name="Lò Thị Mai", village="Bản Nà")
+    automatic = linking_metrics().automatic_links._value.get()
     register(registry_container, health_container, birth)
+    assert linking_metrics().automatic_links._value.get() == automatic + 1
     child_id = birth["child_id"]
     link_record_id = f"auto-{provisional_id}-{child_id}"
     link = registry_db.get(RegistryRecord, link_record_id)
@@ -99,6 +102,14 @@ def test_a_birth_dose_under_a_provisional_id_counts_for_the_registered_child_unt
     health_db.expire_all()
     assert [f.record_id for f in store.facts_for(child_id)] == []
     assert call(registry_container, "get_child", child_id)["provisional_ids"] == []
+    [candidate] = call(registry_container, "find_matches", provisional_id, as_token=REGISTRAR)
+    assert candidate == {"candidate_id": child_id, "score": 9.0, "decision": "link", "levels": {
+        "name": "label_mother", "date_of_birth": "exact", "sex": "equal", "mother_id": "missing"}}
+    twin = make_birth(full_name="Lò Thị Hương", mother_name="Lò Thị Mai")
+    register(registry_container, health_container, twin, waits=("birth_registered",))
+    registry_db.expire_all()
+    assert registry_db.scalars(select(RegistryRecord.record_id).where(
+        RegistryRecord.event_type == "identity_linked")).all() == [link_record_id]  # never again by rule
 
 
 def test_a_weaker_match_waits_for_an_officer_who_links_it_and_other_roles_are_refused(
@@ -119,6 +130,9 @@ def test_a_weaker_match_waits_for_an_officer_who_links_it_and_other_roles_are_re
         "score": 7.0, "commune_code": COMMUNE,
         "levels": {"name": "label_mother", "date_of_birth": "exact", "sex": "different",
                    "mother_id": "missing"}}
+    call(registry_container, "measure_reviews")
+    metrics = linking_metrics()
+    assert metrics.open_reviews._value.get() == 1 and metrics.oldest_review_age._value.get() > 0
     link = {"record_id": "link-1", "provisional_id": provisional_id, "child_id": birth["child_id"]}
     with pytest.raises(Forbidden, match="link:identities needs one of the roles"):
         call(registry_container, "link_identities", link, as_token=HEALTH_WORKER)
@@ -131,6 +145,8 @@ def test_a_weaker_match_waits_for_an_officer_who_links_it_and_other_roles_are_re
         "record_id": "link-1", "provisional_id": provisional_id, "child_id": birth["child_id"], "score": 7.0,
         "linked_by": "registrar-03388", "linked_on": today().isoformat()}
     assert call(registry_container, "match_reviews", COMMUNE, as_token=REGISTRAR) == []
+    call(registry_container, "measure_reviews")
+    assert (metrics.open_reviews._value.get(), metrics.oldest_review_age._value.get()) == (0, 0)
     registry_db.expire_all()
     closed = registry_db.scalar(select(MatchReview))
     assert (closed.status, closed.closed_by, closed.closed_record_id) == (
@@ -152,7 +168,7 @@ def test_an_officer_rejects_a_review_and_it_leaves_the_queue(registry_container,
 
 
 def test_every_bad_link_is_a_typed_error_naming_the_field_and_nothing_is_stored_or_published(
-        registry_container, health_container, registry_db):
+        registry_container, health_container, registry_db, health_db):
     first, _ = record_provisional(health_container, registry_container, full_name="Cầm Văn Tú",
                                   mother_name="Cầm Thị Lan", sex="male")
     second, _ = record_provisional(health_container, registry_container, full_name="Lường Thị Ngọc",
@@ -163,6 +179,8 @@ def test_every_bad_link_is_a_typed_error_naming_the_field_and_nothing_is_stored_
     write_and_wait(registry_container, "link_identities",
                    [{"record_id": "link-ok", "provisional_id": one, "child_id": two}],
                    [(health_container, "handle_registry_identity_linked")], as_token=REGISTRAR)
+    assert [f.record_id for f in HealthStore(health_db).facts_for(two)] == [
+        first["record_id"], second["record_id"]]  # one child before any registration
     stored = counts(registry_db, RegistryRecord, RegistryOutbox, MatchReview)
 
     def refused(error, method, record, match=None):
