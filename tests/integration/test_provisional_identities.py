@@ -21,6 +21,7 @@ from shared.rules.clock import today
 from tests.support.factories import (
     COMMUNE,
     make_birth,
+    make_case,
     make_provisional_child,
     make_token,
     make_vaccination,
@@ -30,6 +31,7 @@ from tests.support.hooks import call, write_and_wait
 
 REGISTRAR = make_token("civil_registrar", user_id="registrar-03388")
 HEALTH_WORKER = make_token("health_worker", user_id="hw-03388")
+OFFICER = make_token("protection_officer", user_id="po-03388")
 AS_OF = "2024-05-15"
 
 
@@ -245,3 +247,23 @@ def test_the_registry_catches_up_provisional_children_recorded_while_it_was_down
     kept = registry_db.get(ProvisionalChild, mint_provisional_id("health", record["record_id"]))
     assert (kept.source, kept.full_name, kept.ward, kept.voided) == (
         "health", "con của Lò Thị Mai", COMMUNE, False)
+
+
+def test_a_case_opened_for_an_abandoned_newborn_is_the_registered_childs_case_once_linked(
+        registry_container, protection_container):
+    newborn = make_provisional_child(full_name=None, mother_name="Không rõ", carer_name="Lò Văn Pọm",
+                                     date_of_birth="2025-03-01", recorded_on="2025-03-02")
+    answer = write_and_wait(protection_container, "record_provisional_child", [newborn],
+                            [(registry_container, "handle_protection_provisional_child_recorded")])
+    provisional_id = answer["provisional_id"]
+    case = make_case(provisional_id, opened_on="2025-03-03")
+    call(protection_container, "open_case", case)
+    birth = make_birth(date_of_birth="2025-03-01", full_name="Lò Thị Hoa", registration_date="2025-04-20")
+    write_and_wait(registry_container, "register_birth", [birth],
+                   [(protection_container, "handle_registry_birth_registered")])
+    assert call(protection_container, "cases_for_child", birth["child_id"], as_token=OFFICER) == []
+    link = {"record_id": "link-case", "provisional_id": provisional_id, "child_id": birth["child_id"]}
+    write_and_wait(registry_container, "link_identities", [link],
+                   [(protection_container, "handle_registry_identity_linked")], as_token=REGISTRAR)
+    [found] = call(protection_container, "cases_for_child", birth["child_id"], as_token=OFFICER)
+    assert (found["case_id"], found["child_id"]) == (case["case_id"], provisional_id)
