@@ -65,12 +65,11 @@ def candidates(repo: RegistryRepository, sought: Subject, units: AdminUnits, aut
     (nor ever, for an automatic run); registered births only for a provisional child."""
     window, born = blocking_window_days(), sought.person.date_of_birth
     linked = repo.ever_linked() if automatic else set(repo.links())
-    found = [person_of_provisional(row) for row in repo.provisional_in_window(born, window)
-             if row.ward == sought.ward and row.provisional_id not in linked
-             and row.provisional_id != sought.person.id]
+    found = [person_of_provisional(row) for row in repo.provisional_in_window(sought.ward, born, window)
+             if row.provisional_id not in linked and row.provisional_id != sought.person.id]
     if sought.provisional:
-        found += [person_of_birth(child_id, birth) for child_id, birth in repo.births_in_window(born, window)
-                  if ward_of(birth["commune_code"], birth["map_version"], units) == sought.ward]
+        found += [person_of_birth(child_id, birth)
+                  for child_id, birth in repo.births_in_window(sought.ward, born, window)]
     return found
 
 

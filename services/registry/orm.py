@@ -27,7 +27,10 @@ class Child(RegistryBase):
 
     child_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     birth_record_id: Mapped[str] = mapped_column(String(80))
-    date_of_birth = mapped_column(Date)
+    date_of_birth = mapped_column(Date, index=True)
+    # the 2025 ward of the birth's commune, for matching (nullable: a database made before it gains
+    # the column at start; children registered before then are not matched to provisional ids)
+    ward: Mapped[str | None] = mapped_column(String(5), nullable=True, index=True)
 
 
 class OutboxMessage(RegistryBase, OutboxMixin):

@@ -50,9 +50,10 @@ class RegistryRepository(ReferralStore, SectorStore):
     def get_child(self, child_id: str) -> Child | None:
         return self.session.get(Child, child_id)
 
-    def add_child(self, child_id: str, birth_record_id: str, date_of_birth: Any) -> None:
+    def add_child(self, child_id: str, birth_record_id: str, date_of_birth: Any,
+                  ward: str | None = None) -> None:
         self.session.add(Child(child_id=child_id, birth_record_id=birth_record_id,
-                               date_of_birth=date_of_birth))
+                               date_of_birth=date_of_birth, ward=ward))
 
     def remove_child(self, child_id: str) -> None:
         child = self.get_child(child_id)
@@ -106,17 +107,19 @@ class RegistryRepository(ReferralStore, SectorStore):
     def provisional_child(self, provisional_id: str) -> ProvisionalChild | None:
         return self.session.get(ProvisionalChild, provisional_id)
 
-    def provisional_in_window(self, born: date, days: int) -> list[ProvisionalChild]:
+    def provisional_in_window(self, ward: str | None, born: date, days: int) -> list[ProvisionalChild]:
+        """Blocking: the live provisional children of a ward born within ``days`` of ``born``."""
         query = select(ProvisionalChild).where(
-            ProvisionalChild.voided.is_(False),
+            ProvisionalChild.voided.is_(False), ProvisionalChild.ward == ward,
             ProvisionalChild.date_of_birth.between(born - timedelta(days=days), born + timedelta(days=days)))
         return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
 
-    def births_in_window(self, born: date, days: int) -> list[tuple[str, dict[str, Any]]]:
-        """Registered children born within ``days`` of ``born``, each with its birth's payload."""
+    def births_in_window(self, ward: str | None, born: date,
+                         days: int) -> list[tuple[str, dict[str, Any]]]:
+        """Blocking: children registered in a ward born within ``days`` of ``born``, with their birth."""
         query = select(Child.child_id, Record.payload).join(Record, Record.record_id == Child.birth_record_id)
-        rows = self.session.execute(query.where(
-            Child.date_of_birth.between(born - timedelta(days=days), born + timedelta(days=days))))
+        rows = self.session.execute(query.where(Child.ward == ward, Child.date_of_birth.between(
+            born - timedelta(days=days), born + timedelta(days=days))))
         return sorted((child_id, load_fact(self.source, payload["record_id"], "birth_registered",
                                            payload).payload) for child_id, payload in rows)
 

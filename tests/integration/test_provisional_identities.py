@@ -267,3 +267,17 @@ def test_a_case_opened_for_an_abandoned_newborn_is_the_registered_childs_case_on
                    [(protection_container, "handle_registry_identity_linked")], as_token=REGISTRAR)
     [found] = call(protection_container, "cases_for_child", birth["child_id"], as_token=OFFICER)
     assert (found["case_id"], found["child_id"]) == (case["case_id"], provisional_id)
+
+
+def test_a_provisional_child_recorded_after_the_birth_is_linked_when_it_arrives(
+        registry_container, health_container, registry_db):
+    birth = make_birth(full_name="Lò Thị Hoa", mother_name="Lò Thị Mai", mother_id="012190000123")
+    call(registry_container, "register_birth", birth)
+    record = make_provisional_child(mother_id="012190000123", recorded_on="2024-03-25")
+    write_and_wait(health_container, "record_provisional_child", [record],
+                   [(registry_container, "handle_health_provisional_child_recorded"),
+                    (health_container, "handle_registry_identity_linked")])
+    provisional_id = mint_provisional_id("health", record["record_id"])
+    assert call(registry_container, "get_child", birth["child_id"])["provisional_ids"] == [provisional_id]
+    registry_db.expire_all()
+    assert registry_db.get(RegistryRecord, f"auto-{provisional_id}-{birth['child_id']}").payload["score"] == 12.0
