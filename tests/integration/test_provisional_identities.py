@@ -280,4 +280,5 @@ def test_a_provisional_child_recorded_after_the_birth_is_linked_when_it_arrives(
     provisional_id = mint_provisional_id("health", record["record_id"])
     assert call(registry_container, "get_child", birth["child_id"])["provisional_ids"] == [provisional_id]
     registry_db.expire_all()
-    assert registry_db.get(RegistryRecord, f"auto-{provisional_id}-{birth['child_id']}").payload["score"] == 12.0
+    link = registry_db.get(RegistryRecord, f"auto-{provisional_id}-{birth['child_id']}")
+    assert link.payload["score"] == 12.0
