@@ -282,3 +282,15 @@ def test_a_provisional_child_recorded_after_the_birth_is_linked_when_it_arrives(
     registry_db.expire_all()
     link = registry_db.get(RegistryRecord, f"auto-{provisional_id}-{birth['child_id']}")
     assert link.payload["score"] == 12.0
+
+
+def test_the_registrys_own_provisional_child_is_matched_as_it_is_recorded(registry_container, registry_db):
+    birth = make_birth(full_name="Lò Thị Hoa", mother_name="Lò Thị Mai")
+    call(registry_container, "register_birth", birth)
+    answer = call(registry_container, "record_provisional_child", make_provisional_child())
+    assert answer["provisional_id"].startswith("TAM-R-")
+    assert call(registry_container, "get_child", birth["child_id"])["provisional_ids"] == [
+        answer["provisional_id"]]
+    with pytest.raises(ValidationFailed) as refused:
+        call(registry_container, "void_record", f"auto-{answer['provisional_id']}-{birth['child_id']}", "no")
+    assert refused.value.errors == {"record_id": ["A link is undone with unlink_identities, not voided."]}
