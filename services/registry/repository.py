@@ -26,6 +26,7 @@ from shared.kit.records import SectorStore
 from shared.kit.referral_store import ReferralStore
 from shared.plumbing.db import dialect_insert
 from shared.rules.admin_units import LEGACY, AdminUnits
+from shared.rules.clock import utc_now
 
 OPEN = "open"
 PROVISIONAL_FIELDS = ("full_name", "sex", "date_of_birth", "date_of_birth_estimated", "mother_name",
@@ -177,7 +178,7 @@ class RegistryRepository(ReferralStore, SectorStore):
 
     def close_review(self, review: MatchReview, status: str, by: str | None, record_id: str | None) -> None:
         review.status, review.closed_by, review.closed_record_id = status, by, record_id
-        review.closed_at = datetime.now().astimezone()
+        review.closed_at = utc_now()
 
     def open_reviews(self, column: str, code: str) -> list[MatchReview]:
         query = select(MatchReview).where(MatchReview.status == OPEN, getattr(MatchReview, column) == code)
