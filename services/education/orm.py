@@ -8,7 +8,12 @@ from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
 from shared.kit.referral_rules import RuleFiringMixin
 from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
-from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
+from shared.kit.registry_copy import (
+    IdentityLinkMixin,
+    KnownChildMixin,
+    RegistryFactMixin,
+    RegistryPositionMixin,
+)
 from shared.plumbing.outbox import OutboxMixin
 
 
@@ -34,6 +39,10 @@ class KnownChild(EducationBase, KnownChildMixin):
 
 class RegistryPosition(EducationBase, RegistryPositionMixin):
     pass
+
+
+class IdentityLink(EducationBase, IdentityLinkMixin):
+    """The registry's links of provisional ids to the children they are (and unlinks)."""
 
 
 class Enrolment(EducationBase):

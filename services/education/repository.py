@@ -5,6 +5,7 @@ from sqlalchemy import case, select
 from services.education.orm import (
     AuditEntry,
     Enrolment,
+    IdentityLink,
     KnownChild,
     OutboxMessage,
     Record,
@@ -34,6 +35,7 @@ class EducationStore(ReferralStore, RegistryCopyStore):
     fact_model = RegistryFact
     child_model = KnownChild
     position_model = RegistryPosition
+    link_model = IdentityLink
 
     def enrolment(self, record_id: str) -> Enrolment | None:
         """A live (not voided) enrolment."""
@@ -41,7 +43,9 @@ class EducationStore(ReferralStore, RegistryCopyStore):
         return row if row is not None and not row.voided else None
 
     def enrolments_of(self, child_id: str, school_year: int | None = None) -> list[Enrolment]:
-        query = select(Enrolment).where(Enrolment.child_id == child_id, Enrolment.voided.is_(False))
+        """The child's live enrolments, those made under its linked provisional ids too."""
+        query = select(Enrolment).where(Enrolment.child_id.in_(self.member_ids(child_id)),
+                                        Enrolment.voided.is_(False))
         if school_year is not None:
             query = query.where(Enrolment.school_year == school_year)
         return list(self.session.scalars(query.order_by(Enrolment.start_date, Enrolment.record_id)))

@@ -15,6 +15,7 @@ from services.education.repository import EducationStore
 from shared.contracts.fields import load
 from shared.kit import sector
 from shared.kit.access import guarded, require_area
+from shared.kit.provisional import take_provisional_children
 from shared.kit.referral_endpoints import take_referrals
 from shared.kit.registry_copy import follow_registry
 from shared.kit.sector import EXPECTED, write_rpc
@@ -76,3 +77,4 @@ class EducationService(sector.SectorEndpoints):
 
 follow_registry(EducationService)
 take_referrals(EducationService)
+take_provisional_children(EducationService)

@@ -110,14 +110,17 @@ def on_the_list(child, as_of) -> bool:
 def due_list(store: HealthStore, commune_code: str, as_of, ctx: Context) -> list[dict[str, Any]]:
     """Every living child of the commune registered by ``as_of`` with a dose due or overdue that day
     (none past its maximum age: ``epi.next_doses``), most overdue first, with the name, carer and
-    village the registry gave."""
+    village the registry gave. A child's doses include those given under its linked provisional ids;
+    a provisional child linked to another is not listed on its own."""
     raise_if(check_commune(commune_code, as_of, ctx.units))
     column = "current_commune" if ctx.units.map_on(as_of) == "2025" else "legacy_commune"
     children = [c for c in store.children_in(column, commune_code) if on_the_list(c, as_of)]
-    facts = store.vaccination_facts([c.child_id for c in children])
+    members = store.members_by_child([c.child_id for c in children])  # with its linked provisional ids
+    facts = store.vaccination_facts(sorted({m for ids in members.values() for m in ids}))
     rows = []
     for child in children:
-        verdicts = epi.judge(child.date_of_birth, doses(facts[child.child_id]))
+        given = [fact for member in members[child.child_id] for fact in facts[member]]
+        verdicts = epi.judge(child.date_of_birth, doses(given))
         for due in epi.next_doses(child.date_of_birth, verdicts, as_of, child.current_province):
             if due.status != "upcoming":
                 rows.append({"child_id": child.child_id, "full_name": child.full_name,

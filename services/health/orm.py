@@ -7,7 +7,12 @@ from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
 from shared.kit.referral_rules import RuleFiringMixin
 from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
-from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
+from shared.kit.registry_copy import (
+    IdentityLinkMixin,
+    KnownChildMixin,
+    RegistryFactMixin,
+    RegistryPositionMixin,
+)
 from shared.plumbing.outbox import OutboxMixin
 
 
@@ -33,6 +38,10 @@ class KnownChild(HealthBase, KnownChildMixin):
 
 class RegistryPosition(HealthBase, RegistryPositionMixin):
     pass
+
+
+class IdentityLink(HealthBase, IdentityLinkMixin):
+    """The registry's links of provisional ids to the children they are (and unlinks)."""
 
 
 class AuditEntry(HealthBase, AuditEntryMixin):

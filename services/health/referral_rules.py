@@ -74,16 +74,21 @@ def _latest_screening_positive(kind: str):
 
 def vaccination_overdue(store: HealthStore, rule: AutomaticRule, child_ids: list[str] | None,
                         on: date) -> dict[str, str]:
-    """A living child with a dose overdue by more than ``overdue_days`` on ``on``."""
+    """A living child with a dose overdue by more than ``overdue_days`` on ``on`` (its doses given
+    under its linked provisional ids count; a provisional child linked to another is not looked at)."""
     model = store.child_model
     query = select(model).where(model.date_of_birth <= on)
     if child_ids is not None:
         query = query.where(model.child_id.in_(child_ids))
-    children = [c for c in store.session.scalars(query) if c.date_of_death is None or c.date_of_death > on]
-    facts = store.vaccination_facts([c.child_id for c in children])
+    linked = store.links()
+    children = [c for c in store.session.scalars(query)
+                if (c.date_of_death is None or c.date_of_death > on) and c.child_id not in linked]
+    members = store.members_by_child([c.child_id for c in children])
+    facts = store.vaccination_facts(sorted({m for ids in members.values() for m in ids}))
     found = {}
     for child in children:
-        verdicts = epi.judge(child.date_of_birth, doses(facts[child.child_id]))
+        given = [fact for member in members[child.child_id] for fact in facts[member]]
+        verdicts = epi.judge(child.date_of_birth, doses(given))
         late = [d for d in epi.next_doses(child.date_of_birth, verdicts, on, child.current_province)
                 if d.status == "overdue" and d.days_overdue > rule.params["overdue_days"]]
         place = child.current_commune if admin_units().map_on(on) == CURRENT else child.legacy_commune

@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from services.health.orm import (
     AuditEntry,
+    IdentityLink,
     KnownChild,
     OutboxMessage,
     Record,
@@ -34,6 +35,7 @@ class HealthStore(ReferralStore, RegistryCopyStore):
     fact_model = RegistryFact
     child_model = KnownChild
     position_model = RegistryPosition
+    link_model = IdentityLink
 
     def vaccination_facts(self, child_ids: list[str]) -> dict[str, list[Fact]]:
         """Live vaccination records of these children (voided ones left out), one query."""

@@ -15,6 +15,7 @@ from services.health.repository import HealthStore
 from shared.contracts.fields import load
 from shared.kit import sector
 from shared.kit.access import guarded, require_area
+from shared.kit.provisional import take_provisional_children
 from shared.kit.records import Context
 from shared.kit.referral_endpoints import take_referrals
 from shared.kit.registry_copy import follow_registry
@@ -59,3 +60,4 @@ class HealthService(sector.SectorEndpoints):
 
 follow_registry(HealthService)
 take_referrals(HealthService)
+take_provisional_children(HealthService)

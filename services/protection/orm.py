@@ -12,7 +12,12 @@ from shared.kit.audit import AuditEntryMixin
 from shared.kit.records import RecordMixin
 from shared.kit.referral_rules import RuleFiringMixin
 from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
-from shared.kit.registry_copy import KnownChildMixin, RegistryFactMixin, RegistryPositionMixin
+from shared.kit.registry_copy import (
+    IdentityLinkMixin,
+    KnownChildMixin,
+    RegistryFactMixin,
+    RegistryPositionMixin,
+)
 from shared.plumbing.outbox import OutboxMixin
 
 
@@ -42,6 +47,10 @@ class KnownChild(ProtectionBase, KnownChildMixin):
 
 class RegistryPosition(ProtectionBase, RegistryPositionMixin):
     pass
+
+
+class IdentityLink(ProtectionBase, IdentityLinkMixin):
+    """The registry's links of provisional ids to the children they are (and unlinks)."""
 
 
 class Case(ProtectionBase):

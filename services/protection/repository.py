@@ -19,6 +19,7 @@ from services.protection.orm import (
     Case,
     CaseNote,
     Episode,
+    IdentityLink,
     KnownChild,
     OutboxMessage,
     Record,
@@ -40,6 +41,7 @@ class ProtectionStore(ReferralStore, RegistryCopyStore):
     fact_model = RegistryFact
     child_model = KnownChild
     position_model = RegistryPosition
+    link_model = IdentityLink
     audit_model = AuditEntry
     referral_fact_model = ReferralFact
     referral_model = Referral
@@ -66,7 +68,9 @@ class ProtectionStore(ReferralStore, RegistryCopyStore):
         return self.session.get(Case, case_id)
 
     def cases_of(self, child_id: str) -> list[Case]:
-        return list(self.session.scalars(select(Case).where(Case.child_id == child_id, Case.voided.is_(False))
+        """The child's live cases, those opened under its linked provisional ids too."""
+        return list(self.session.scalars(select(Case).where(Case.child_id.in_(self.member_ids(child_id)),
+                                                            Case.voided.is_(False))
                                          .order_by(Case.opened_on, Case.case_id)))
 
     def add_case(self, row: dict[str, Any]) -> None:
@@ -90,8 +94,9 @@ class ProtectionStore(ReferralStore, RegistryCopyStore):
         return row if row is not None and not row.voided and row.kind == kind else None
 
     def open_episodes(self, child_id: str, kind: str) -> list[Episode]:
+        """The child's open allowances or placements, under its linked provisional ids too."""
         return list(self.session.scalars(select(Episode).where(
-            Episode.child_id == child_id, Episode.kind == kind, Episode.voided.is_(False),
+            Episode.child_id.in_(self.member_ids(child_id)), Episode.kind == kind, Episode.voided.is_(False),
             Episode.ended_on.is_(None))))
 
     def add_episode(self, record_id: str, kind: str, child_id: str, commune_code: str,

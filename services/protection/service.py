@@ -18,6 +18,7 @@ from shared.contracts.protection import EPISODES
 from shared.exceptions import Forbidden, Unauthenticated
 from shared.kit import audit, sector
 from shared.kit.access import guarded
+from shared.kit.provisional import take_provisional_children
 from shared.kit.referral_endpoints import take_referrals
 from shared.kit.registry_copy import follow_registry
 from shared.kit.sector import EXPECTED, IDENTITY_ARGUMENTS, write_rpc
@@ -99,3 +100,4 @@ class ProtectionService(sector.SectorEndpoints):
 
 follow_registry(ProtectionService)
 take_referrals(ProtectionService)
+take_provisional_children(ProtectionService)

@@ -4,7 +4,7 @@ here: the sector kit (``shared.kit.records.write``) commits the record and its e
 """
 
 from services.registry import domain
-from services.registry.repository import RegistryRepository
+from services.registry.repository import RegistryRepository, ward_of
 from shared.contracts.registry import ChildState, fold_child
 from shared.exceptions import Conflict, NotFound, ValidationFailed
 from shared.kit.records import Accepted, Answered, Context, json_safe
@@ -36,7 +36,8 @@ def register_birth(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accepte
                            f"(record {first.record_id}).")
         return Answered(first.response)
     payload = domain.birth_payload(cmd, ctx.units)
-    repo.add_child(cmd["child_id"], cmd["record_id"], cmd["date_of_birth"])
+    repo.add_child(cmd["child_id"], cmd["record_id"], cmd["date_of_birth"],
+                   ward_of(cmd["commune_code"], payload["map_version"], ctx.units))
     return Accepted("birth_registered", cmd["child_id"], cmd["commune_code"],
                     cmd["registration_date"], payload,
                     answer={"on_time": payload["on_time"],

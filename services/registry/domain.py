@@ -80,6 +80,7 @@ def birth_payload(cmd: dict[str, Any], units: AdminUnits) -> dict[str, Any]:
         "ethnicity": cmd.get("ethnicity"), "household_poverty": cmd["household_poverty"],
         "on_time": days <= ON_TIME_DAYS, "days_to_registration": days,
         "carer_name": cmd.get("carer_name"), "village": cmd.get("village"),
+        **{key: cmd[key] for key in ("mother_name", "mother_id") if cmd.get(key) is not None},
     }
 
 

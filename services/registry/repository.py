@@ -1,18 +1,41 @@
-"""The registry's store: the sector kit's records and outbox, plus the index of registered children."""
+"""The registry's store: the sector kit's records and outbox, the index of registered children, the
+provisional children every sector met before registration, the links between ids and the review queue."""
 
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from services.registry.orm import (
     AuditEntry,
     Child,
+    MatchReview,
     OutboxMessage,
+    ProvisionalChild,
+    ProvisionalFact,
+    ProvisionalPosition,
     Record,
     Referral,
     ReferralFact,
     ReferralPosition,
 )
+from shared.contracts import load_fact
+from shared.contracts.facts import VOIDED
+from shared.contracts.identity import LINKED, RECORDED, UNLINKED, canonical_ids, live_links, members_of
 from shared.kit.records import SectorStore
 from shared.kit.referral_store import ReferralStore
+from shared.plumbing.db import dialect_insert
+from shared.rules.admin_units import LEGACY, AdminUnits
+from shared.rules.clock import utc_now
+
+OPEN = "open"
+PROVISIONAL_FIELDS = ("full_name", "sex", "date_of_birth", "date_of_birth_estimated", "mother_name",
+                      "mother_id", "commune_code", "map_version", "recorded_on")
+
+
+def ward_of(code: str, map_version: str, units: AdminUnits) -> str | None:
+    """The 2025 ward a commune is (itself on the 2025 map): how both maps are compared."""
+    return units.legacy_to_current.get(code) if map_version == LEGACY else code
 
 
 class RegistryRepository(ReferralStore, SectorStore):
@@ -23,15 +46,144 @@ class RegistryRepository(ReferralStore, SectorStore):
     referral_fact_model = ReferralFact
     referral_model = Referral
     referral_position_model = ReferralPosition
+    provisional_position_model = ProvisionalPosition
 
     def get_child(self, child_id: str) -> Child | None:
         return self.session.get(Child, child_id)
 
-    def add_child(self, child_id: str, birth_record_id: str, date_of_birth: Any) -> None:
+    def add_child(self, child_id: str, birth_record_id: str, date_of_birth: Any,
+                  ward: str | None = None) -> None:
         self.session.add(Child(child_id=child_id, birth_record_id=birth_record_id,
-                               date_of_birth=date_of_birth))
+                               date_of_birth=date_of_birth, ward=ward))
 
     def remove_child(self, child_id: str) -> None:
         child = self.get_child(child_id)
         if child is not None:
             self.session.delete(child)
+
+    # provisional children -------------------------------------------------------------------------
+
+    def keep_provisional_child(self, provisional_id: str, payload: dict[str, Any], units: AdminUnits,
+                               source: str = "registry") -> None:
+        """Keep a provisional child (the registry's own, in its write; or a sector's, from its event)."""
+        self.session.add(ProvisionalFact(source=source, record_id=payload["record_id"],
+                                         provisional_id=provisional_id, event_type=RECORDED))
+        if self.provisional_child(provisional_id) is None:
+            self.session.add(ProvisionalChild(
+                provisional_id=provisional_id, source=source, record_id=payload["record_id"],
+                ward=ward_of(payload["commune_code"], payload["map_version"], units),
+                **{key: payload[key] for key in PROVISIONAL_FIELDS}))
+
+    def keep_provisional_event(self, source: str, event_type: str, payload: dict[str, Any],
+                               units: AdminUnits) -> str | None:
+        """Keep a sector's provisional child or the void of one (once); the provisional id it
+        concerns, or None when it was held already or concerns no provisional child."""
+        if self.session.get(ProvisionalFact, (source, payload["record_id"])) is not None:
+            return None
+        if event_type != VOIDED:
+            self.keep_provisional_child(payload["provisional_id"], payload, units, source)
+            return payload["provisional_id"]
+        voided = self.session.get(ProvisionalFact, (source, payload["voided_record_id"]))
+        if voided is None or payload["voided_event_type"] != RECORDED:
+            return None
+        self.session.add(ProvisionalFact(source=source, record_id=payload["record_id"],
+                                         provisional_id=voided.provisional_id, event_type=VOIDED))
+        self.void_provisional_child(voided.provisional_id)
+        return voided.provisional_id
+
+    def void_provisional_child(self, provisional_id: str) -> None:
+        """A voided provisional child is matched no more; its open reviews close."""
+        child = self.provisional_child(provisional_id)
+        if child is not None:
+            child.voided = True
+        for review in self.reviews_of(provisional_id):
+            self.close_review(review, "superseded", None, None)
+
+    def provisional_facts_among(self, source: str, record_ids: list[str]) -> set[str]:
+        if not record_ids:
+            return set()
+        return set(self.session.scalars(select(ProvisionalFact.record_id).where(
+            ProvisionalFact.source == source, ProvisionalFact.record_id.in_(record_ids))))
+
+    def provisional_child(self, provisional_id: str) -> ProvisionalChild | None:
+        return self.session.get(ProvisionalChild, provisional_id)
+
+    def provisional_in_window(self, ward: str | None, born: date, days: int) -> list[ProvisionalChild]:
+        """Blocking: the live provisional children of a ward born within ``days`` of ``born``."""
+        query = select(ProvisionalChild).where(
+            ProvisionalChild.voided.is_(False), ProvisionalChild.ward == ward,
+            ProvisionalChild.date_of_birth.between(born - timedelta(days=days), born + timedelta(days=days)))
+        return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
+
+    def births_in_window(self, ward: str | None, born: date,
+                         days: int) -> list[tuple[str, dict[str, Any]]]:
+        """Blocking: children registered in a ward born within ``days`` of ``born``, with their birth."""
+        query = select(Child.child_id, Record.payload).join(Record, Record.record_id == Child.birth_record_id)
+        rows = self.session.execute(query.where(Child.ward == ward, Child.date_of_birth.between(
+            born - timedelta(days=days), born + timedelta(days=days))))
+        return sorted((child_id, load_fact(self.source, payload["record_id"], "birth_registered",
+                                           payload).payload) for child_id, payload in rows)
+
+    def birth_payload(self, child_id: str) -> dict[str, Any] | None:
+        child = self.get_child(child_id)
+        if child is None:
+            return None
+        record = self.get_record(child.birth_record_id)
+        return load_fact(self.source, record.record_id, record.event_type, record.payload).payload
+
+    # links ------------------------------------------------------------------------------------------
+
+    def link_payloads(self) -> list[Any]:
+        rows = self.session.scalars(select(Record).where(Record.event_type.in_([LINKED, UNLINKED])))
+        return [load_fact(self.source, r.record_id, r.event_type, r.payload) for r in rows]
+
+    def live_links(self) -> dict[str, dict[str, Any]]:
+        """Each provisional id's live link payload."""
+        return live_links(self.link_payloads())
+
+    def links(self) -> dict[str, str]:
+        return {provisional_id: link["child_id"] for provisional_id, link in self.live_links().items()}
+
+    def ever_linked(self) -> set[str]:
+        """Provisional ids that were ever linked (never linked automatically again)."""
+        return {fact.payload["provisional_id"] for fact in self.link_payloads() if fact.event_type == LINKED}
+
+    def canonical(self, child_id: str) -> str:
+        return canonical_ids(self.links()).get(child_id, child_id)
+
+    def linked_to(self, child_id: str) -> list[str]:
+        """The provisional ids that are now ``child_id``."""
+        return members_of(child_id, self.links())[1:]
+
+    # reviews ----------------------------------------------------------------------------------------
+
+    def review(self, provisional_id: str, child_id: str) -> MatchReview | None:
+        return self.session.scalar(select(MatchReview).where(
+            MatchReview.provisional_id == provisional_id, MatchReview.child_id == child_id))
+
+    def add_review(self, provisional_id: str, child_id: str, score: float, levels: dict[str, str],
+                   commune_code: str, ward: str | None) -> bool:
+        """Put a pair to review unless it was ever put (one statement: two runs at once add one)."""
+        inserted = self.session.execute(dialect_insert(self.session)(MatchReview).on_conflict_do_nothing(
+            index_elements=["provisional_id", "child_id"]).values(
+            provisional_id=provisional_id, child_id=child_id, score=score, levels=levels,
+            commune_code=commune_code, ward=ward, status=OPEN))
+        return bool(inserted.rowcount)
+
+    def reviews_of(self, child_id: str) -> list[MatchReview]:
+        """Open reviews naming this id on either side."""
+        return list(self.session.scalars(select(MatchReview).where(
+            MatchReview.status == OPEN,
+            (MatchReview.provisional_id == child_id) | (MatchReview.child_id == child_id))))
+
+    def close_review(self, review: MatchReview, status: str, by: str | None, record_id: str | None) -> None:
+        review.status, review.closed_by, review.closed_record_id = status, by, record_id
+        review.closed_at = utc_now()
+
+    def open_reviews(self, column: str, code: str) -> list[MatchReview]:
+        query = select(MatchReview).where(MatchReview.status == OPEN, getattr(MatchReview, column) == code)
+        return list(self.session.scalars(query.order_by(MatchReview.opened_at, MatchReview.review_id)))
+
+    def open_review_summary(self) -> tuple[int, datetime | None]:
+        rows = list(self.session.scalars(select(MatchReview.opened_at).where(MatchReview.status == OPEN)))
+        return len(rows), min(rows) if rows else None

@@ -4,10 +4,13 @@ Inputs use the shared fields (``shared.contracts.fields``), so every bad value, 
 ``ValidationFailed`` naming the field before anything touches the database.
 """
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from shared.contracts.common import caller_record_id_field, child_id_field, commune_code_field
-from shared.contracts.fields import Identifier, Text
+from shared.contracts.fields import Identifier, Text, digits
+from shared.contracts.identity import UNLINK_REASONS, is_personal_id, is_provisional
 from shared.contracts.registry import POVERTY, SEXES
 
 
@@ -25,6 +28,8 @@ class RegisterBirthSchema(Schema):
     # existed still equals its first request
     carer_name = Text(max_length=200, allow_none=True)
     village = Text(max_length=100, allow_none=True)
+    mother_name = Text(max_length=200, allow_none=True)
+    mother_id = digits(12, allow_none=True)
 
 
 class ChangeResidenceSchema(Schema):
@@ -75,3 +80,51 @@ class ChildSchema(Schema):
     village = fields.String(allow_none=True)
     card = fields.Nested(CardSchema, allow_none=True)
     date_of_death = fields.Date(allow_none=True)
+    provisional_ids = fields.List(fields.String())
+
+
+class LinkIdentitiesSchema(Schema):
+    """An officer's link: ``provisional_id`` is the child ``child_id`` names (a personal ID, or
+    another provisional id of the same child before any registration)."""
+
+    record_id = caller_record_id_field()
+    provisional_id = Identifier(max_length=32, required=True)
+    child_id = child_id_field()
+
+    @validates_schema
+    def one_side_provisional(self, data: dict, **_: Any) -> None:
+        if is_personal_id(data["provisional_id"]) and is_personal_id(data["child_id"]):
+            raise ValidationError("Both hold a personal ID: two registered children are never merged.",
+                                  "child_id")
+        if not is_provisional(data["provisional_id"]):
+            raise ValidationError("Must be a provisional id: TAM-<R|H|E|P>-<12 base-32 characters>.",
+                                  "provisional_id")
+        if not (is_provisional(data["child_id"]) or is_personal_id(data["child_id"])):
+            raise ValidationError("Must be a personal ID (12 digits) or a provisional id.", "child_id")
+
+
+class LinkByRuleSchema(LinkIdentitiesSchema):
+    """The registry's own link, by the matching rule, with its score."""
+
+    record_id = Identifier(max_length=80, required=True)
+    score = fields.Float(required=True, allow_nan=False)
+
+
+class UnlinkIdentitiesSchema(Schema):
+    record_id = caller_record_id_field()
+    link_record_id = Identifier(max_length=80, required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(UNLINK_REASONS))
+
+
+class RejectMatchSchema(Schema):
+    record_id = caller_record_id_field()
+    provisional_id = Identifier(max_length=32, required=True)
+    child_id = child_id_field()
+
+
+class CommuneQuerySchema(Schema):
+    commune_code = commune_code_field()
+
+
+class MatchQuerySchema(Schema):
+    child_id = child_id_field()

@@ -83,8 +83,8 @@ class ProvisionalChildRecordedSchema(Schema):
     @validates_schema
     def someone_named(self, data: dict, **_: Any) -> None:
         if not data.get("full_name") and not data.get("mother_name"):
-            raise ValidationError("Give the child's name (or 'con của <mother>'), the mother's name, or both.",
-                                  "full_name")
+            raise ValidationError(
+                "Give the child's name (or 'con của <mother>'), the mother's name, or both.", "full_name")
 
 
 class IdentityLinkedSchema(Schema):

@@ -21,7 +21,7 @@ from shared.contracts.common import (
     record_id_field,
 )
 from shared.contracts.facts import Fact, live_facts, payloads
-from shared.contracts.fields import Identifier, Text
+from shared.contracts.fields import Identifier, Text, digits
 
 SEXES = ("male", "female")
 POVERTY = ("poor", "near_poor", "none")
@@ -43,6 +43,9 @@ class BirthRegisteredSchema(Schema):
     # village (thôn/ấp/bản/tổ dân phố) it lives in, for the lists a health worker or teacher prints
     carer_name = Text(max_length=200, load_default=None, allow_none=True)
     village = Text(max_length=100, load_default=None, allow_none=True)
+    # optional (issue 18): the mother, for matching the child's provisional ids; left out when not given
+    mother_name = Text(max_length=200, load_default=None, allow_none=True)
+    mother_id = digits(12, load_default=None, allow_none=True)
 
 
 class ResidenceChangedSchema(Schema):

@@ -99,10 +99,20 @@ class SectorStore:
     def get_record(self, record_id: str) -> Any:
         return self.session.get(self.record_model, record_id)
 
+    def member_ids(self, child_id: str) -> list[str]:
+        """Every id that is now this child (itself, and the provisional ids the registry linked to
+        it: a store that keeps the links, ``registry_copy``, says which); by default only itself."""
+        return [child_id]
+
     def facts_for(self, child_id: str) -> list[Fact]:
+        """The child's records here, those made under its linked provisional ids too."""
         records = self.session.scalars(
-            select(self.record_model).where(self.record_model.child_id == child_id))
+            select(self.record_model).where(self.record_model.child_id.in_(self.member_ids(child_id))))
         return [load_fact(self.source, r.record_id, r.event_type, r.payload) for r in records]
+
+    def keep_provisional_child(self, provisional_id: str, payload: dict[str, Any], units: AdminUnits) -> None:
+        """Keep a child this sector records under a provisional id, in the write's transaction
+        (``shared.kit.provisional``; nothing by default)."""
 
     def replay(self, record_id: str, request: dict) -> dict | None:
         """The first answer for a retried ``record_id``; ``Conflict`` if it came with other data."""

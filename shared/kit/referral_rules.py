@@ -23,6 +23,7 @@ from sqlalchemy import Boolean, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.contracts.common import CALLER_RECORD_ID_MAX as CALLER_ID_MAX
+from shared.contracts.identity import canonical_ids, is_personal_id
 from shared.exceptions import Conflict, ValidationFailed
 from shared.kit.referral_commands import ReferChildSchema, refer_child
 from shared.plumbing.db import dialect_insert, ending_open_transaction
@@ -122,8 +123,9 @@ def _note(store: Any, rule: AutomaticRule, child_id: str, holds: bool, firings: 
 
 def unregistered(store: Any, rule: AutomaticRule, child_ids: list[str] | None, on: date) -> dict[str, str]:
     """The children a sector has live records of (its referrals aside), the first more than the
-    rule's ``grace_days`` old, whom its copy of the registry does not know; each placed where its
-    latest record is. Health and education both raise this rule, each for what it knows."""
+    rule's ``grace_days`` old, whom its copy of the registry does not know (a provisional child is
+    known only once linked to a registered one); each placed where its latest record is. Health and
+    education both raise this rule, each for what it knows."""
     records = store.record_model
     mine = (records.voided.is_(False), records.area_code.is_not(None),
             records.event_type.not_like("referral_%"))
@@ -131,11 +133,14 @@ def unregistered(store: Any, rule: AutomaticRule, child_ids: list[str] | None, o
     if child_ids is not None:
         query = query.where(records.child_id.in_(child_ids))
     first_seen = dict(store.session.execute(query).all())
-    known = store.known_children(list(first_seen))
+    canonical = canonical_ids(store.links())  # a provisional child is registered once linked to one
+    now_is = {child_id: canonical.get(child_id, child_id) for child_id in first_seen}
+    known = store.known_children(sorted(set(now_is.values())))
     cutoff = on - timedelta(days=rule.params["grace_days"])
     found = {}
     for child_id, first in first_seen.items():
-        if child_id not in known and first.date() <= cutoff:
+        registered = is_personal_id(now_is[child_id]) and now_is[child_id] in known
+        if not registered and first.date() <= cutoff:
             found[child_id] = store.session.scalars(select(records.area_code).where(
                 records.child_id == child_id, *mine).order_by(records.created_at.desc()).limit(1)).first()
     return found

@@ -11,6 +11,14 @@ then dead-lettered, never dropped) and ``catch_up_registry`` (RPC, and every ``C
 seconds): it reads the registry's event log past the saved position, so a birth the broker dropped
 because the sector's queues did not exist yet (the sector started after the registry published it)
 still reaches the copy.
+
+The registry's ``identity_linked`` / ``identity_unlinked`` are kept apart, in the links table
+(``IdentityLinkMixin``), never refolded into a child's row: a link names two children and changes
+neither's registration. ``member_ids`` (every id that is now the child, ``identity.members_of``)
+makes ``facts_for`` gather the records made under a linked provisional id, and ``children_in``
+leaves out a provisional child that is now another (an unlink brings it back as it was). A
+sector's own provisional children (``shared.kit.provisional``) are rows of its known children,
+keyed by the provisional id, so its commands judge records made under them.
 """
 
 import logging
@@ -23,6 +31,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.contracts import event_types, load_fact
 from shared.contracts.events import load_envelope
+from shared.contracts.identity import RECORDED, canonical_ids, is_link_event, live_links, members_of
 from shared.contracts.referrals import is_referral_event
 from shared.contracts.registry import Residence, fold_child
 from shared.kit.access import guarded
@@ -81,6 +90,18 @@ class KnownChildMixin:
     village: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
+class IdentityLinkMixin:
+    """A registry ``identity_linked`` or ``identity_unlinked`` as received."""
+
+    __tablename__ = "identity_links"
+
+    record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    provisional_id: Mapped[str] = mapped_column(String(32), index=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+
+
 class RegistryPositionMixin(LogPositionMixin):
     """How far the sector has read the registry's event log (``events_since``)."""
 
@@ -94,12 +115,52 @@ class RegistryCopyStore(SectorStore):
     fact_model: type
     child_model: type
     position_model: type
+    link_model: type
 
     def copied_among(self, record_ids: list[str]) -> set[str]:
-        """Which of these registry records the copy holds already (one query)."""
-        facts = self.fact_model
-        found = self.session.scalars(select(facts.record_id).where(facts.record_id.in_(record_ids)))
-        return set(found) if record_ids else set()
+        """Which of these registry records the copy holds already (two queries: facts and links)."""
+        if not record_ids:
+            return set()
+        found = set()
+        for model in (self.fact_model, self.link_model):
+            found |= set(self.session.scalars(select(model.record_id).where(model.record_id.in_(record_ids))))
+        return found
+
+    def keep_link(self, fact: dict) -> None:
+        """Keep a registry link or unlink (once: the primary key makes a redelivery a no-op)."""
+        payload = fact["payload"]
+        self.session.execute(dialect_insert(self.session)(self.link_model).on_conflict_do_nothing(), {
+            "record_id": fact["record_id"], "provisional_id": payload["provisional_id"],
+            "child_id": payload["child_id"], "event_type": fact["event_type"], "payload": payload})
+
+    def links(self) -> dict[str, str]:
+        """``{provisional id: the id its live link names}`` (``identity.live_links``)."""
+        rows = self.session.scalars(select(self.link_model))
+        live = live_links(load_fact(REGISTRY, r.record_id, r.event_type, r.payload) for r in rows)
+        return {provisional_id: link["child_id"] for provisional_id, link in live.items()}
+
+    def member_ids(self, child_id: str) -> list[str]:
+        links = self.links()
+        return members_of(canonical_ids(links).get(child_id, child_id), links)
+
+    def members_by_child(self, child_ids: list[str]) -> dict[str, list[str]]:
+        """Each child's ids (itself first, then the provisional ids linked to it), one read of links."""
+        links = self.links()
+        return {child_id: members_of(child_id, links) for child_id in child_ids}
+
+    def keep_provisional_child(self, provisional_id: str, payload: dict[str, Any], units: AdminUnits) -> None:
+        """One of this sector's own provisional children, kept as a known child under its id."""
+        born = payload["date_of_birth"]
+        residence = Residence(payload["commune_code"], payload["map_version"], born)
+        birth = {"date_of_birth": born, "sex": payload["sex"], "carer_name": payload["carer_name"],
+                 "full_name": payload["full_name"] or f"con của {payload['mother_name']}"}
+        self.session.add(self.child_model(**known_child(provisional_id, birth, residence, None, units)))
+
+    def on_voided(self, target: Any, void_payload: dict[str, Any]) -> None:
+        """A voided provisional child of this sector is no longer one of its known children."""
+        super().on_voided(target, void_payload)
+        if target.event_type == RECORDED:
+            self.session.execute(delete(self.child_model).where(self.child_model.child_id == target.child_id))
 
     def known_child(self, child_id: str) -> Any:
         return self.session.get(self.child_model, child_id)
@@ -111,9 +172,12 @@ class RegistryCopyStore(SectorStore):
         return {child.child_id: child for child in found}
 
     def children_in(self, column: str, commune_code: str) -> list[Any]:
+        """The commune's known children; a provisional child now linked to another is not one."""
         model = self.child_model
         query = select(model).where(getattr(model, column) == commune_code)
-        return list(self.session.scalars(query.order_by(model.child_id)))
+        linked = self.links()
+        return [child for child in self.session.scalars(query.order_by(model.child_id))
+                if child.child_id not in linked]
 
     def apply_registry_fact(self, fact: dict, units: AdminUnits) -> None:
         """Keep a registry event (once) and refold the child's row from all its registry facts;
@@ -148,10 +212,13 @@ def copy_registry_event(store: RegistryCopyStore, body: dict | None) -> bool:
     envelope = load_envelope(body)
     if is_referral_event(envelope["event_type"]):  # the registry's referrals: not facts of the child
         return False
+    fact = {"record_id": envelope["payload"]["record_id"], "child_id": envelope["child_id"],
+            "event_type": envelope["event_type"], "payload": body["payload"]}
     with ending_open_transaction(store.session):
-        store.apply_registry_fact({"record_id": envelope["payload"]["record_id"],
-                                   "child_id": envelope["child_id"], "event_type": envelope["event_type"],
-                                   "payload": body["payload"]}, admin_units())
+        if is_link_event(envelope["event_type"]):  # names two children, refolds neither
+            store.keep_link(fact)
+        else:
+            store.apply_registry_fact(fact, admin_units())
         store.session.commit()
     return True
 

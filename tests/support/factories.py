@@ -254,3 +254,12 @@ def make_void_envelope(source: str, child_id: str, voided: dict[str, Any], voide
                "voided_event_type": voided_event_type, "reason": "entered by mistake", **overrides}
     return make_envelope("record_voided", source, child_id, voided["commune_code"], date(2025, 3, 20),
                          payload)
+
+
+def make_provisional_child(**overrides: Any) -> dict[str, Any]:
+    """A newborn health met on the day of its birth (1 March 2024), known by the newborn label."""
+    record = {"record_id": f"prov-{next(_serial)}", "full_name": "con của Lò Thị Mai", "sex": "female",
+              "date_of_birth": "2024-03-01", "mother_name": "Lò Thị Mai", "commune_code": COMMUNE,
+              "facility_code": "TYT-03388", "recorded_on": "2024-03-01"}
+    record.update(overrides)
+    return record

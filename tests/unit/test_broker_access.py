@@ -32,7 +32,8 @@ from tools.access.rabbitmq import ManagementApi
 from tools.access.users import service_users
 
 ROOT = Path(__file__).resolve().parents[2]
-REGISTRY_EVENTS = ("birth_registered", "death_recorded", "insurance_card_issued", "record_voided",
+REGISTRY_EVENTS = ("birth_registered", "death_recorded", "identity_linked", "identity_unlinked",
+                   "insurance_card_issued", "provisional_child_recorded", "record_voided",
                    "residence_changed")
 
 
@@ -44,7 +45,8 @@ def declared():
 FOLLOWED = ("record_voided", "referral_accepted", "referral_completed", "referral_declined", "referral_sent")
 HEALTH_FOLLOWS = sorted([("registry", e) for e in (*REGISTRY_EVENTS, *FOLLOWED[1:])]
                         + [(source, e) for source in ("education", "protection") for e in FOLLOWED])
-REGISTRY_FOLLOWS = sorted((source, e) for source in ("education", "health", "protection") for e in FOLLOWED)
+REGISTRY_FOLLOWS = sorted((source, e) for source in ("education", "health", "protection")
+                          for e in (*FOLLOWED, "provisional_child_recorded"))
 
 
 def handler_queues(service: str, pairs) -> str:
@@ -59,8 +61,8 @@ def test_each_service_declares_what_it_does_on_the_broker(declared):
     health, registry, reporting = declared["health"], declared["registry"], declared["reporting"]
     assert health.calls == (("education", "referral_events_since"), ("protection", "referral_events_since"),
                             ("registry", "events_since"), ("registry", "referral_events_since"))
-    assert registry.calls == (("education", "referral_events_since"), ("health", "referral_events_since"),
-                              ("protection", "referral_events_since"))
+    assert registry.calls == tuple((source, log) for source in ("education", "health", "protection")
+                                   for log in ("provisional_events_since", "referral_events_since"))
     assert reporting.calls == tuple((source, "events_since")
                                     for source in ("education", "health", "protection", "registry"))
     assert [(h.source, h.event_type) for h in health.handlers] == HEALTH_FOLLOWS
@@ -89,7 +91,8 @@ def test_the_health_service_may_touch_only_its_own_queues_and_exchanges(declared
                            read=rf"^(health\.\*|{UUID})$"),))
 
 
-def test_the_registry_publishes_its_events_answers_calls_and_follows_only_the_others_referrals(declared):
+def test_the_registry_publishes_its_events_answers_calls_and_follows_only_the_others_referrals_and_newborns(
+        declared):
     own = (rf"rpc-registry|rpc\.reply-registry-{UUID}|{handler_queues('registry', REGISTRY_FOLLOWS)}|"
            r"registry\.dead-letter")
     followed = r"education\.events|health\.events|protection\.events"
@@ -98,8 +101,10 @@ def test_the_registry_publishes_its_events_answers_calls_and_follows_only_the_ot
         configure=rf"^(nameko-rpc|registry\.events|registry\.retry|{followed}|{own})$",
         write=rf"^(nameko-rpc|registry\.events|registry\.retry|{own})$",
         read=rf"^(nameko-rpc|{followed}|registry\.retry|{own})$",
-        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|education\.referral_events_since|"
-                                               r"health\.referral_events_since|protection\.referral_events_since)$",
+        topics=(TopicGrant("nameko-rpc", write=rf"^({REPLY_KEY}|education\.provisional_events_since|"
+                                               r"education\.referral_events_since|health\.provisional_events_since|"
+                                               r"health\.referral_events_since|protection\.provisional_events_since|"
+                                               r"protection\.referral_events_since)$",
                            read=r"^(registry\.\*|" + UUID + r")$"),))
 
 

@@ -71,3 +71,9 @@ class TestBirth:
         payload = domain.birth_payload(command, admin_units())
         assert (payload["on_time"], payload["days_to_registration"]) == (on_time, days)
         assert payload["map_version"] == "legacy"
+
+    def test_the_mother_is_in_the_payload_only_when_given(self):
+        given = birth_command(mother_name="Lò Thị Mai", mother_id="012190000123")
+        payload = domain.birth_payload(given, admin_units())
+        assert (payload["mother_name"], payload["mother_id"]) == ("Lò Thị Mai", "012190000123")
+        assert "mother_name" not in domain.birth_payload(birth_command(), admin_units())

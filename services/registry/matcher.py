@@ -1,0 +1,132 @@
+"""When the registry looks for a child's other ids, and what it does with what ``match`` finds.
+
+After a birth is registered it scores the provisional children born within the window in the same
+ward (a legacy commune read as the 2025 ward it merged into), and after a provisional child arrives
+it scores the registered births and the other provisional children the same way, with
+``shared.rules.matching.match``. "link": the registry writes ``identity_linked`` itself (the sector
+kit's write by rule, ``rule:auto-match``, with the score); "review": the pair joins the review queue
+(once); "apart": nothing. A provisional child that was ever linked is never linked automatically
+again (an officer unlinked it for a reason). Writes never wait on the broker inside a transaction.
+"""
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from services.registry import links, schemas
+from services.registry.metrics import linking_metrics
+from services.registry.repository import RegistryRepository, ward_of
+from shared.contracts.identity import is_personal_id
+from shared.exceptions import NotFound, PlatformError
+from shared.rules.admin_units import AdminUnits, admin_units
+from shared.rules.matching import Person, Scored, blocking_window_days, match
+
+_log = logging.getLogger(__name__)
+RULE = "auto-match"
+LINK, REVIEW = "link", "review"
+
+
+@dataclass(frozen=True)
+class Subject:
+    person: Person
+    ward: str | None
+    commune_code: str
+    provisional: bool
+
+
+def person_of_provisional(row: Any) -> Person:
+    return Person(id=row.provisional_id, full_name=row.full_name, sex=row.sex,
+                  date_of_birth=row.date_of_birth, date_of_birth_estimated=row.date_of_birth_estimated,
+                  mother_name=row.mother_name, mother_id=row.mother_id, commune_code=row.commune_code)
+
+
+def person_of_birth(child_id: str, birth: dict[str, Any]) -> Person:
+    return Person(id=child_id, full_name=birth["full_name"], sex=birth["sex"],
+                  date_of_birth=birth["date_of_birth"], mother_name=birth.get("mother_name"),
+                  mother_id=birth.get("mother_id"), commune_code=birth["commune_code"])
+
+
+def subject(repo: RegistryRepository, child_id: str, units: AdminUnits) -> Subject:
+    """The child to look for (a registered birth or a provisional child), or ``NotFound``."""
+    if is_personal_id(child_id):
+        birth = repo.birth_payload(child_id)
+        if birth is None:
+            raise NotFound(f"child_id: no registered child {child_id}.")
+        return Subject(person_of_birth(child_id, birth), ward_of(birth["commune_code"], birth["map_version"],
+                                                                   units), birth["commune_code"], False)
+    row = repo.provisional_child(child_id)
+    if row is None or row.voided:
+        raise NotFound(f"child_id: no provisional child {child_id}.")
+    return Subject(person_of_provisional(row), row.ward, row.commune_code, True)
+
+
+def candidates(repo: RegistryRepository, sought: Subject, units: AdminUnits, automatic: bool) -> list[Person]:
+    """Blocking: born within the window, in the same ward; provisional children not linked now
+    (nor ever, for an automatic run); registered births only for a provisional child."""
+    window, born = blocking_window_days(), sought.person.date_of_birth
+    linked = repo.ever_linked() if automatic else set(repo.links())
+    found = [person_of_provisional(row) for row in repo.provisional_in_window(sought.ward, born, window)
+             if row.provisional_id not in linked and row.provisional_id != sought.person.id]
+    if sought.provisional:
+        found += [person_of_birth(child_id, birth)
+                  for child_id, birth in repo.births_in_window(sought.ward, born, window)]
+    return found
+
+
+def scored(repo: RegistryRepository, child_id: str, automatic: bool = False
+           ) -> tuple[Subject, list[Scored], dict[str, Person]]:
+    """The child sought, its candidates scored (best first), and those candidates by id."""
+    units = admin_units()
+    sought = subject(repo, child_id, units)
+    found = {person.id: person for person in candidates(repo, sought, units, automatic)}
+    return sought, match(sought.person, list(found.values())), found
+
+
+def pair(sought: Subject, candidate_id: str) -> tuple[str, str]:
+    """(provisional id, the id it would be): a birth is always the target."""
+    return (candidate_id, sought.person.id) if not sought.provisional else (sought.person.id, candidate_id)
+
+
+def look_for_matches(service: Any, child_id: str) -> dict[str, int]:
+    """Score ``child_id`` against its candidates; link, queue for review, or leave apart."""
+    repo = service.repository()
+    if not is_personal_id(child_id) and child_id in repo.ever_linked():
+        return {"linked": 0, "reviews": 0}
+    sought, results, found = scored(repo, child_id, automatic=True)
+    repo.session.commit()  # nothing read stays open while the links are written
+    to_link = [result for result in results if result.decision == LINK]
+    linked = 0
+    for result in to_link[:1] if sought.provisional else to_link:  # one live link per provisional id
+        linked += _link(service, *pair(sought, result.id), result.score)
+    reviews = 0
+    for result in results:
+        if result.decision == REVIEW:
+            provisional_id, target = pair(sought, result.id)
+            side = sought.person if sought.provisional else found[result.id]
+            reviews += repo.add_review(provisional_id, target, result.score, result.levels,
+                                       side.commune_code, sought.ward)
+    repo.session.commit()
+    return {"linked": linked, "reviews": reviews}
+
+
+def _link(service: Any, provisional_id: str, target: str, score: float) -> bool:
+    record = {"record_id": f"auto-{provisional_id}-{target}", "provisional_id": provisional_id,
+              "child_id": target, "score": score}
+    try:
+        service.write_by_rule(RULE, schemas.LinkByRuleSchema, links.link_identities, record)
+    except PlatformError:  # raced by an officer's link or a void: the pair stays as it is
+        _log.info("automatic link %s -> %s not written", provisional_id, target, exc_info=True)
+        return False
+    linking_metrics().automatic_links.inc()
+    return True
+
+
+def after_write(service: Any, response: dict) -> None:
+    """Look for matches after a birth or a provisional child is recorded; a failure never undoes the write."""
+    if response.get("event_type") not in ("birth_registered", "provisional_child_recorded"):
+        return
+    try:
+        look_for_matches(service, response["child_id"])
+    except Exception:  # the write stands; find_matches can be asked again
+        _log.exception("matching after %s not run", response.get("event_type"))
+        service.repository().session.rollback()
