@@ -183,6 +183,14 @@ def decide(score: float, model: Model | None = None) -> str:
     return LINK if score >= model.upper else REVIEW if score >= model.lower else APART
 
 
+def _held_back(decision: str, levels: dict[str, str]) -> str:
+    """A link whose levels say "two children" (``never_linked_automatically``) is a review instead."""
+    vetoes = rules().get("never_linked_automatically", {})
+    if decision == LINK and any(levels.get(field) in held for field, held in vetoes.items()):
+        return REVIEW
+    return decision
+
+
 def match(person: Person, candidates: list[Person], model: Model | None = None) -> list[Scored]:
     """Each candidate scored against ``person`` and decided, best first; when more than one is above
     the upper threshold (twins under one label), none is linked: all of those go to review."""
@@ -191,7 +199,7 @@ def match(person: Person, candidates: list[Person], model: Model | None = None) 
     for candidate in candidates:
         levels = compare(person, candidate)
         score = weight(levels, model)
-        scored.append(Scored(candidate.id, round(score, 4), decide(score, model), levels))
+        scored.append(Scored(candidate.id, round(score, 4), _held_back(decide(score, model), levels), levels))
     scored.sort(key=lambda s: (-s.score, s.id))
     if sum(s.decision == LINK for s in scored) > 1:
         scored = [Scored(s.id, s.score, REVIEW, s.levels) if s.decision == LINK else s for s in scored]
