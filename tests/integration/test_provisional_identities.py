@@ -143,7 +143,8 @@ def test_a_weaker_match_waits_for_an_officer_who_links_it_and_other_roles_are_re
                             [(health_container, "handle_registry_identity_linked")], as_token=REGISTRAR)
     assert (answer["linked_to"], answer["score"]) == (birth["child_id"], 10.7057)
     assert registry_db.get(RegistryRecord, "link-1").payload == {
-        "record_id": "link-1", "provisional_id": provisional_id, "child_id": birth["child_id"], "score": 10.7057,
+        "record_id": "link-1", "provisional_id": provisional_id, "child_id": birth["child_id"],
+        "score": 10.7057,
         "linked_by": "registrar-03388", "linked_on": today().isoformat()}
     assert call(registry_container, "match_reviews", COMMUNE, as_token=REGISTRAR) == []
     call(registry_container, "measure_reviews")
