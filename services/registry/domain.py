@@ -12,8 +12,8 @@ from datetime import date
 from typing import Any
 
 from shared.rules.admin_units import LEGACY, AdminUnits
+from shared.rules.registration import ON_TIME_DAYS
 
-ON_TIME_DAYS = 60
 Errors = dict[str, list[str]]
 
 

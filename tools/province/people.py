@@ -12,13 +12,13 @@ import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from shared.rules.registration import ON_TIME_DAYS
 from tools.province.names import full_name
 from tools.province.places import Place
 
 AGES = range(9)  # completed years on as_of: children 0-8
 COHORT_FALL = 0.02  # each younger cohort is 2% of the oldest smaller than the one before
 BOYS_PER_GIRL = 1.11
-ON_TIME_DAYS = 60
 MINORITIES = {"Thái": 32, "Mông": 26, "Dao": 13, "Hà Nhì": 5, "Giáy": 5, "Khơ Mú": 2, "Lự": 2, "Cống": 1,
               "Mảng": 1, "La Hủ": 1, "Si La": 1}
 MOVE_SHARE, DEATH_SHARE, DUPLICATE_SHARE = 0.03, 0.002, 0.004
