@@ -4,11 +4,11 @@ minimal copy of the registry (the registry's facts and, folded from them, one ro
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.kit.audit import AuditEntryMixin
+from shared.kit.identity_links import IdentityLinkMixin
 from shared.kit.records import RecordMixin
 from shared.kit.referral_rules import RuleFiringMixin
 from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
 from shared.kit.registry_copy import (
-    IdentityLinkMixin,
     KnownChildMixin,
     RegistryFactMixin,
     RegistryPositionMixin,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from services.health.orm import Record
 from services.health.repository import HealthStore
 from shared.contracts.health import POSITIVE, doses, fold_health
+from shared.contracts.identity import is_provisional
 from shared.kit.referral_rules import unregistered
 from shared.rules import epi
 from shared.rules.admin_units import CURRENT, admin_units
@@ -80,9 +81,9 @@ def vaccination_overdue(store: HealthStore, rule: AutomaticRule, child_ids: list
     query = select(model).where(model.date_of_birth <= on)
     if child_ids is not None:
         query = query.where(model.child_id.in_(child_ids))
-    linked = store.links()
-    children = [c for c in store.session.scalars(query)
-                if (c.date_of_death is None or c.date_of_death > on) and c.child_id not in linked]
+    living = [c for c in store.session.scalars(query) if c.date_of_death is None or c.date_of_death > on]
+    linked = store.linked_among(c.child_id for c in living if is_provisional(c.child_id))
+    children = [c for c in living if c.child_id not in linked]
     members = store.members_by_child([c.child_id for c in children])
     facts = store.vaccination_facts(sorted({m for ids in members.values() for m in ids}))
     found = {}

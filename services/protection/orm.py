@@ -9,11 +9,11 @@ from sqlalchemy import Boolean, Date, LargeBinary, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.kit.audit import AuditEntryMixin
+from shared.kit.identity_links import IdentityLinkMixin
 from shared.kit.records import RecordMixin
 from shared.kit.referral_rules import RuleFiringMixin
 from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
 from shared.kit.registry_copy import (
-    IdentityLinkMixin,
     KnownChildMixin,
     RegistryFactMixin,
     RegistryPositionMixin,

@@ -31,7 +31,7 @@ def link_identities(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accept
     """Say that ``provisional_id`` is the child ``child_id`` names (``identity_linked``)."""
     provisional = _known(repo, cmd["provisional_id"], "provisional_id")
     _known(repo, cmd["child_id"], "child_id")
-    links = repo.live_links()
+    links = repo.group_links([cmd["provisional_id"], cmd["child_id"]])
     if cmd["provisional_id"] in links:
         raise Conflict(f"provisional_id: {cmd['provisional_id']} is already linked to "
                        f"{links[cmd['provisional_id']]['child_id']} (record "
@@ -56,7 +56,8 @@ def unlink_identities(repo: RegistryRepository, cmd: dict, ctx: Context) -> Acce
     link = repo.get_record(cmd["link_record_id"])
     if link is None or link.event_type != LINKED:
         raise NotFound(f"link_record_id: no link {cmd['link_record_id']}.")
-    undone = {fact.payload["link_record_id"] for fact in repo.link_payloads() if fact.event_type == UNLINKED}
+    undone = {row.payload["link_record_id"] for row in repo.link_rows([link.payload["provisional_id"]])
+              if row.event_type == UNLINKED}
     if cmd["link_record_id"] in undone:
         raise Conflict(f"link_record_id: link {cmd['link_record_id']} is already undone.")
     provisional = repo.provisional_child(link.payload["provisional_id"])

@@ -64,9 +64,11 @@ def candidates(repo: RegistryRepository, sought: Subject, units: AdminUnits, aut
     """Blocking: born within the window, in the same ward; provisional children not linked now
     (nor ever, for an automatic run); registered births only for a provisional child."""
     window, born = blocking_window_days(), sought.person.date_of_birth
-    linked = repo.ever_linked() if automatic else set(repo.links())
-    found = [person_of_provisional(row) for row in repo.provisional_in_window(sought.ward, born, window)
-             if row.provisional_id not in linked and row.provisional_id != sought.person.id]
+    rows = [row for row in repo.provisional_in_window(sought.ward, born, window)
+            if row.provisional_id != sought.person.id]
+    ids = [row.provisional_id for row in rows]
+    linked = repo.ever_linked_among(ids) if automatic else repo.linked_among(ids)
+    found = [person_of_provisional(row) for row in rows if row.provisional_id not in linked]
     if sought.provisional:
         found += [person_of_birth(child_id, birth)
                   for child_id, birth in repo.births_in_window(sought.ward, born, window)]
@@ -90,7 +92,7 @@ def pair(sought: Subject, candidate_id: str) -> tuple[str, str]:
 def look_for_matches(service: Any, child_id: str) -> dict[str, int]:
     """Score ``child_id`` against its candidates; link, queue for review, or leave apart."""
     repo = service.repository()
-    if not is_personal_id(child_id) and child_id in repo.ever_linked():
+    if not is_personal_id(child_id) and repo.ever_linked_among([child_id]):
         return {"linked": 0, "reviews": 0}
     sought, results, found = scored(repo, child_id, automatic=True)
     repo.session.commit()  # nothing read stays open while the links are written

@@ -5,6 +5,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Un
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.kit.audit import AuditEntryMixin
+from shared.kit.identity_links import IdentityLinkMixin
 from shared.kit.records import RecordMixin
 from shared.kit.referral_store import ReferralFactMixin, ReferralMixin, ReferralPositionMixin
 from shared.plumbing.event_logs import LogPositionMixin
@@ -73,6 +74,10 @@ class ProvisionalChild(RegistryBase):
     ward: Mapped[str | None] = mapped_column(String(5), nullable=True, index=True)
     recorded_on = mapped_column(Date)
     voided: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class IdentityLink(RegistryBase, IdentityLinkMixin):
+    """Each link and unlink the registry wrote, by both ids it names (written with its record)."""
 
 
 class ProvisionalFact(RegistryBase):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from services.registry.orm import (
     AuditEntry,
     Child,
+    IdentityLink,
     MatchReview,
     OutboxMessage,
     ProvisionalChild,
@@ -21,8 +22,9 @@ from services.registry.orm import (
 )
 from shared.contracts import load_fact
 from shared.contracts.facts import VOIDED
-from shared.contracts.identity import LINKED, RECORDED, UNLINKED, canonical_ids, live_links, members_of
-from shared.kit.records import SectorStore
+from shared.contracts.identity import RECORDED, is_link_event
+from shared.kit.identity_links import LinkedIds
+from shared.kit.records import Accepted, SectorStore, json_safe
 from shared.kit.referral_store import ReferralStore
 from shared.plumbing.db import dialect_insert
 from shared.rules.admin_units import LEGACY, AdminUnits
@@ -38,8 +40,9 @@ def ward_of(code: str, map_version: str, units: AdminUnits) -> str | None:
     return units.legacy_to_current.get(code) if map_version == LEGACY else code
 
 
-class RegistryRepository(ReferralStore, SectorStore):
+class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
     source = "registry"
+    link_model = IdentityLink
     record_model = Record
     outbox_model = OutboxMessage
     audit_model = AuditEntry
@@ -133,27 +136,18 @@ class RegistryRepository(ReferralStore, SectorStore):
 
     # links ------------------------------------------------------------------------------------------
 
-    def link_payloads(self) -> list[Any]:
-        rows = self.session.scalars(select(Record).where(Record.event_type.in_([LINKED, UNLINKED])))
-        return [load_fact(self.source, r.record_id, r.event_type, r.payload) for r in rows]
-
-    def live_links(self) -> dict[str, dict[str, Any]]:
-        """Each provisional id's live link payload."""
-        return live_links(self.link_payloads())
-
-    def links(self) -> dict[str, str]:
-        return {provisional_id: link["child_id"] for provisional_id, link in self.live_links().items()}
-
-    def ever_linked(self) -> set[str]:
-        """Provisional ids that were ever linked (never linked automatically again)."""
-        return {fact.payload["provisional_id"] for fact in self.link_payloads() if fact.event_type == LINKED}
-
-    def canonical(self, child_id: str) -> str:
-        return canonical_ids(self.links()).get(child_id, child_id)
+    def add(self, record_id: str, request: dict, accepted: Accepted, claimed_until: datetime | None = None,
+            provenance: dict[str, str] | None = None) -> tuple[Any, dict]:
+        """The kit's add; a link or an unlink also joins the links table, in the same transaction."""
+        staged = super().add(record_id, request, accepted, claimed_until, provenance)
+        if is_link_event(accepted.event_type):
+            payload = json_safe({"record_id": record_id, **accepted.payload})
+            self.keep_link(record_id, accepted.event_type, payload)
+        return staged
 
     def linked_to(self, child_id: str) -> list[str]:
         """The provisional ids that are now ``child_id``."""
-        return members_of(child_id, self.links())[1:]
+        return self.members_by_child([child_id])[child_id][1:]
 
     # reviews ----------------------------------------------------------------------------------------
 

@@ -24,6 +24,7 @@ from shared.contracts.identity import (
     is_identity_event,
     is_link_event,
     is_provisional,
+    linked_group,
     live_links,
     members_of,
 )
@@ -40,12 +41,8 @@ def involved(envelope: dict) -> set[str]:
 
 def connected(repo: ReportingRepository, ids: set[str]) -> tuple[set[str], list[str]]:
     """Every id ever linked (or unlinked) with ``ids``, through any chain, and those links' record ids."""
-    group, records = set(ids), []
-    while True:
-        found, records = repo.linked_ids(group)
-        if found <= group:
-            return group, records
-        group |= found
+    group, rows = linked_group(ids, repo.links_touching)
+    return group, [row.record_id for row in rows]
 
 
 def lock_group(repo: ReportingRepository, ids: set[str]) -> set[str]:

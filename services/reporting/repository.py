@@ -115,15 +115,10 @@ class ReportingRepository:
             record_id=record_id, provisional_id=provisional_id, child_id=child_id)
         self.session.execute(statement.on_conflict_do_nothing())
 
-    def linked_ids(self, child_ids: set[str]) -> tuple[set[str], list[str]]:
-        """The ids named with any of ``child_ids`` by a link or an unlink, and those facts' record ids."""
-        rows = self.session.execute(select(IdentityLink).where(or_(
-            IdentityLink.provisional_id.in_(child_ids), IdentityLink.child_id.in_(child_ids)))).scalars()
-        found, records = set(), []
-        for row in rows:
-            found |= {row.provisional_id, row.child_id}
-            records.append(row.record_id)
-        return found, records
+    def links_touching(self, child_ids: set[str]) -> list[IdentityLink]:
+        """The links and unlinks naming any of ``child_ids`` (on either side)."""
+        return list(self.session.scalars(select(IdentityLink).where(or_(
+            IdentityLink.provisional_id.in_(child_ids), IdentityLink.child_id.in_(child_ids)))))
 
     def registry_facts(self, record_ids: list[str]) -> list[ChildFact]:
         if not record_ids:

@@ -22,8 +22,8 @@ should two ever be live) to the end of the chain.
 
 import hashlib
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TypeVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -151,3 +151,30 @@ def members_of(child_id: str, links: dict[str, str]) -> list[str]:
     """Every id that is now ``child_id``: itself first, then the provisional ids linked to it."""
     canonical = canonical_ids(links)
     return [child_id, *sorted(p for p, root in canonical.items() if root == child_id and p != child_id)]
+
+
+class LinkRow(Protocol):
+    """A stored link or unlink as a consumer indexes it: by both ids it names."""
+
+    record_id: str
+    provisional_id: str
+    child_id: str
+
+
+Row = TypeVar("Row", bound=LinkRow)
+
+
+def linked_group(ids: Iterable[str], touching: Callable[[set[str]], Iterable[Row]]
+                 ) -> tuple[set[str], list[Row]]:
+    """Every id ever linked (or unlinked) with ``ids`` through any chain, and the link rows among
+    them. ``touching(ids)`` answers the rows naming any of ``ids`` on either side (two indexed
+    lookups), so a consumer reads the links of the children it looks at, never all of them."""
+    group, rows = set(ids), {}
+    frontier = set(group)
+    while frontier:
+        found = list(touching(frontier))
+        rows.update((row.record_id, row) for row in found)
+        named = {row.provisional_id for row in found} | {row.child_id for row in found}
+        frontier = named - group
+        group |= named
+    return group, list(rows.values())

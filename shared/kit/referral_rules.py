@@ -23,7 +23,7 @@ from sqlalchemy import Boolean, Integer, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.contracts.common import CALLER_RECORD_ID_MAX as CALLER_ID_MAX
-from shared.contracts.identity import canonical_ids, is_personal_id
+from shared.contracts.identity import is_personal_id
 from shared.exceptions import Conflict, ValidationFailed
 from shared.kit.referral_commands import ReferChildSchema, refer_child
 from shared.plumbing.db import dialect_insert, ending_open_transaction
@@ -133,8 +133,7 @@ def unregistered(store: Any, rule: AutomaticRule, child_ids: list[str] | None, o
     if child_ids is not None:
         query = query.where(records.child_id.in_(child_ids))
     first_seen = dict(store.session.execute(query).all())
-    canonical = canonical_ids(store.links())  # a provisional child is registered once linked to one
-    now_is = {child_id: canonical.get(child_id, child_id) for child_id in first_seen}
+    now_is = store.now_are(first_seen)  # a provisional child is registered once linked to one
     known = store.known_children(sorted(set(now_is.values())))
     cutoff = on - timedelta(days=rule.params["grace_days"])
     found = {}

@@ -13,7 +13,7 @@ because the sector's queues did not exist yet (the sector started after the regi
 still reaches the copy.
 
 The registry's ``identity_linked`` / ``identity_unlinked`` are kept apart, in the links table
-(``IdentityLinkMixin``), never refolded into a child's row: a link names two children and changes
+(``shared.kit.identity_links``), never refolded into a child's row: a link names two children and changes
 neither's registration. ``member_ids`` (every id that is now the child, ``identity.members_of``)
 makes ``facts_for`` gather the records made under a linked provisional id, and ``children_in``
 leaves out a provisional child that is now another (an unlink brings it back as it was). A
@@ -31,10 +31,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.contracts import event_types, load_fact
 from shared.contracts.events import load_envelope
-from shared.contracts.identity import RECORDED, canonical_ids, is_link_event, live_links, members_of
+from shared.contracts.identity import RECORDED, is_link_event, is_provisional
 from shared.contracts.referrals import is_referral_event
 from shared.contracts.registry import Residence, fold_child
 from shared.kit.access import guarded
+from shared.kit.identity_links import LinkedIds
 from shared.kit.records import SectorStore
 from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, add_event_handlers
@@ -90,25 +91,13 @@ class KnownChildMixin:
     village: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
-class IdentityLinkMixin:
-    """A registry ``identity_linked`` or ``identity_unlinked`` as received."""
-
-    __tablename__ = "identity_links"
-
-    record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
-    provisional_id: Mapped[str] = mapped_column(String(32), index=True)
-    child_id: Mapped[str] = mapped_column(String(32), index=True)
-    event_type: Mapped[str] = mapped_column(String(64))
-    payload: Mapped[dict] = mapped_column(JSON)
-
-
 class RegistryPositionMixin(LogPositionMixin):
     """How far the sector has read the registry's event log (``events_since``)."""
 
     __tablename__ = "registry_log_position"
 
 
-class RegistryCopyStore(SectorStore):
+class RegistryCopyStore(LinkedIds, SectorStore):
     """A sector store that also keeps the registry copy (``fact_model``, ``child_model``,
     ``position_model``)."""
 
@@ -125,28 +114,6 @@ class RegistryCopyStore(SectorStore):
         for model in (self.fact_model, self.link_model):
             found |= set(self.session.scalars(select(model.record_id).where(model.record_id.in_(record_ids))))
         return found
-
-    def keep_link(self, fact: dict) -> None:
-        """Keep a registry link or unlink (once: the primary key makes a redelivery a no-op)."""
-        payload = fact["payload"]
-        self.session.execute(dialect_insert(self.session)(self.link_model).on_conflict_do_nothing(), {
-            "record_id": fact["record_id"], "provisional_id": payload["provisional_id"],
-            "child_id": payload["child_id"], "event_type": fact["event_type"], "payload": payload})
-
-    def links(self) -> dict[str, str]:
-        """``{provisional id: the id its live link names}`` (``identity.live_links``)."""
-        rows = self.session.scalars(select(self.link_model))
-        live = live_links(load_fact(REGISTRY, r.record_id, r.event_type, r.payload) for r in rows)
-        return {provisional_id: link["child_id"] for provisional_id, link in live.items()}
-
-    def member_ids(self, child_id: str) -> list[str]:
-        links = self.links()
-        return members_of(canonical_ids(links).get(child_id, child_id), links)
-
-    def members_by_child(self, child_ids: list[str]) -> dict[str, list[str]]:
-        """Each child's ids (itself first, then the provisional ids linked to it), one read of links."""
-        links = self.links()
-        return {child_id: members_of(child_id, links) for child_id in child_ids}
 
     def keep_provisional_child(self, provisional_id: str, payload: dict[str, Any], units: AdminUnits) -> None:
         """One of this sector's own provisional children, kept as a known child under its id."""
@@ -175,9 +142,9 @@ class RegistryCopyStore(SectorStore):
         """The commune's known children; a provisional child now linked to another is not one."""
         model = self.child_model
         query = select(model).where(getattr(model, column) == commune_code)
-        linked = self.links()
-        return [child for child in self.session.scalars(query.order_by(model.child_id))
-                if child.child_id not in linked]
+        children = list(self.session.scalars(query.order_by(model.child_id)))
+        linked = self.linked_among(child.child_id for child in children if is_provisional(child.child_id))
+        return [child for child in children if child.child_id not in linked]
 
     def apply_registry_fact(self, fact: dict, units: AdminUnits) -> None:
         """Keep a registry event (once) and refold the child's row from all its registry facts;
@@ -216,7 +183,7 @@ def copy_registry_event(store: RegistryCopyStore, body: dict | None) -> bool:
             "event_type": envelope["event_type"], "payload": body["payload"]}
     with ending_open_transaction(store.session):
         if is_link_event(envelope["event_type"]):  # names two children, refolds neither
-            store.keep_link(fact)
+            store.keep_link(fact["record_id"], fact["event_type"], fact["payload"])
         else:
             store.apply_registry_fact(fact, admin_units())
         store.session.commit()

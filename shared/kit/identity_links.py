@@ -1,0 +1,97 @@
+"""The identity links a service keeps, read a child's group at a time: which ids are one child.
+
+A service that answers about children (a sector's registry copy, the registry itself) keeps every
+``identity_linked`` and ``identity_unlinked`` it wrote or received as a row of its links table
+(``IdentityLinkMixin``), indexed by both ids it names. ``LinkedIds`` (mixed into its store, naming
+``link_model``) reads only the links of the children it is asked about — the group of ids ever
+linked with them (``identity.linked_group``: a few indexed lookups) — and folds them with the
+contract's ``live_links``/``canonical_ids``/``members_of``, so the cost of a question does not grow
+with the number of children ever linked in the province.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import JSON, String, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared.contracts import load_fact
+from shared.contracts.identity import LINKED, canonical_ids, linked_group, live_links, members_of
+from shared.plumbing.db import dialect_insert
+
+REGISTRY = "registry"
+
+
+class IdentityLinkMixin:
+    """A registry ``identity_linked`` or ``identity_unlinked``, by the two ids it names."""
+
+    __tablename__ = "identity_links"
+
+    record_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    provisional_id: Mapped[str] = mapped_column(String(32), index=True)
+    child_id: Mapped[str] = mapped_column(String(32), index=True)
+    event_type: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+
+
+class LinkedIds:
+    """Group-scoped reads of a store's links table (``link_model``, on ``session``)."""
+
+    session: Session
+    link_model: type
+
+    def keep_link(self, record_id: str, event_type: str, payload: dict[str, Any]) -> None:
+        """Keep a link or an unlink (once: the primary key makes a redelivery a no-op)."""
+        self.session.execute(dialect_insert(self.session)(self.link_model).on_conflict_do_nothing(), {
+            "record_id": record_id, "provisional_id": payload["provisional_id"],
+            "child_id": payload["child_id"], "event_type": event_type, "payload": payload})
+
+    def _touching(self, ids: set[str]) -> list[Any]:
+        model = self.link_model
+        return list(self.session.scalars(select(model).where(
+            or_(model.provisional_id.in_(ids), model.child_id.in_(ids)))))
+
+    def link_rows(self, ids: Iterable[str]) -> list[Any]:
+        """The link and unlink rows of the group of ids ever linked with ``ids``."""
+        return linked_group(ids, self._touching)[1]
+
+    def group_links(self, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """Each provisional id's live link payload, in the group of ``ids``."""
+        rows = self.link_rows(ids)
+        return live_links(load_fact(REGISTRY, r.record_id, r.event_type, r.payload) for r in rows)
+
+    def targets(self, ids: Iterable[str]) -> dict[str, str]:
+        """``{provisional id: the id its live link names}`` in the group of ``ids``."""
+        return {provisional_id: link["child_id"] for provisional_id, link in self.group_links(ids).items()}
+
+    def now_are(self, ids: Iterable[str]) -> dict[str, str]:
+        """The child each of ``ids`` now is (itself when not linked)."""
+        ids = list(ids)
+        canonical = canonical_ids(self.targets(ids)) if ids else {}
+        return {child_id: canonical.get(child_id, child_id) for child_id in ids}
+
+    def linked_among(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` are provisional ids with a live link (now another child)."""
+        ids = set(ids)
+        return set(self.targets(ids)) & ids if ids else set()
+
+    def ever_linked_among(self, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` were ever linked to another (a link, undone or not)."""
+        ids = set(ids)
+        if not ids:
+            return set()
+        model = self.link_model
+        return set(self.session.scalars(select(model.provisional_id).where(
+            model.provisional_id.in_(ids), model.event_type == LINKED)))
+
+    def member_ids(self, child_id: str) -> list[str]:
+        """Every id that is now the child ``child_id`` is: the child first, then its provisional ids."""
+        targets = self.targets([child_id])
+        return members_of(canonical_ids(targets).get(child_id, child_id), targets)
+
+    def members_by_child(self, child_ids: list[str]) -> dict[str, list[str]]:
+        """Each child's ids (itself first, then the provisional ids linked to it), in one group read."""
+        by_child: dict[str, list[str]] = {}
+        for provisional_id, child_id in canonical_ids(self.targets(child_ids) if child_ids else {}).items():
+            by_child.setdefault(child_id, []).append(provisional_id)
+        return {child_id: [child_id, *sorted(by_child.get(child_id, ()))] for child_id in child_ids}
