@@ -11,7 +11,7 @@ from shared.contracts.identity import LINKED, UNLINKED, canonical_ids, is_person
 from shared.exceptions import Conflict, NotFound, ValidationFailed
 from shared.kit.records import Accepted, Context
 
-LINKED_STATUS = "linked"
+LINKED_STATUS, SUPERSEDED = "linked", "superseded"
 
 
 def _who(ctx: Context) -> str:
@@ -44,6 +44,9 @@ def link_identities(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accept
     score = cmd.get("score", review.score if review is not None else None)
     if review is not None and review.status == "open":
         repo.close_review(review, LINKED_STATUS, _who(ctx), cmd["record_id"])
+    for other in repo.reviews_of(cmd["provisional_id"]):  # it is now one child: its other pairs are moot
+        if other.provisional_id == cmd["provisional_id"] and other is not review:
+            repo.close_review(other, SUPERSEDED, _who(ctx), cmd["record_id"])
     payload = {"provisional_id": cmd["provisional_id"], "child_id": cmd["child_id"], "score": score,
                "linked_by": _who(ctx), "linked_on": ctx.today}
     return Accepted(LINKED, cmd["child_id"], provisional.commune_code, ctx.today, payload,

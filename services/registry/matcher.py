@@ -72,7 +72,8 @@ def candidates(repo: RegistryRepository, sought: Subject, units: AdminUnits, aut
     if sought.provisional:
         found += [person_of_birth(child_id, birth)
                   for child_id, birth in repo.births_in_window(sought.ward, born, window)]
-    return found
+    rejected = repo.rejected_with(sought.person.id) if automatic else set()  # an officer said no
+    return [person for person in found if person.id not in rejected]
 
 
 def scored(repo: RegistryRepository, child_id: str, automatic: bool = False

@@ -170,6 +170,13 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             MatchReview.status == OPEN,
             (MatchReview.provisional_id == child_id) | (MatchReview.child_id == child_id))))
 
+    def rejected_with(self, child_id: str) -> set[str]:
+        """The ids an officer decided are not ``child_id`` (a rejected review): never linked by rule."""
+        rows = self.session.execute(select(MatchReview.provisional_id, MatchReview.child_id).where(
+            MatchReview.status == "rejected",
+            (MatchReview.provisional_id == child_id) | (MatchReview.child_id == child_id)))
+        return {child if provisional == child_id else provisional for provisional, child in rows}
+
     def close_review(self, review: MatchReview, status: str, by: str | None, record_id: str | None) -> None:
         review.status, review.closed_by, review.closed_record_id = status, by, record_id
         review.closed_at = utc_now()

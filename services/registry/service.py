@@ -17,7 +17,7 @@ from services.registry.repository import RegistryRepository
 from shared.contracts.fields import load
 from shared.contracts.identity import LINKED, RECORDED, UNLINKED
 from shared.contracts.registry import fold_child
-from shared.exceptions import NotFound, ValidationFailed
+from shared.exceptions import Conflict, NotFound, ValidationFailed
 from shared.kit import sector
 from shared.kit.access import guarded, require_area
 from shared.kit.provisional import take_provisional_children
@@ -92,6 +92,13 @@ class RegistryService(sector.SectorEndpoints):
     def on_void(self, store: RegistryRepository, target) -> None:
         if target.event_type in (LINKED, UNLINKED):
             raise ValidationFailed({"record_id": ["A link is undone with unlink_identities, not voided."]})
+        if target.event_type in ("birth_registered", RECORDED):
+            links = store.targets([target.child_id]).items()
+            tied = sorted(other if p == target.child_id else p for p, other in links
+                          if target.child_id in (p, other))
+            if tied:
+                raise Conflict(f"record_id: {target.child_id} is linked with another id ({', '.join(tied)}); "
+                               "unlink it first (unlink_identities), then void.")
         if target.event_type == "birth_registered":
             store.remove_child(target.child_id)
         if target.event_type == RECORDED:

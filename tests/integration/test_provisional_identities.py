@@ -294,3 +294,46 @@ def test_the_registrys_own_provisional_child_is_matched_as_it_is_recorded(regist
     with pytest.raises(ValidationFailed) as refused:
         call(registry_container, "void_record", f"auto-{answer['provisional_id']}-{birth['child_id']}", "no")
     assert refused.value.errors == {"record_id": ["A link is undone with unlink_identities, not voided."]}
+    outbox = counts(registry_db, RegistryOutbox)
+    for record_id, child_id, other in ((birth["record_id"], birth["child_id"], answer["provisional_id"]),
+                                       (answer["record_id"], answer["provisional_id"], birth["child_id"])):
+        with pytest.raises(Conflict) as linked:
+            call(registry_container, "void_record", record_id, "entered twice")
+        assert str(linked.value) == (f"record_id: {child_id} is linked with another id ({other}); unlink it "
+                                     "first (unlink_identities), then void.")
+    assert counts(registry_db, RegistryOutbox) == outbox
+    assert [r.voided for r in registry_db.scalars(select(RegistryRecord).where(
+        RegistryRecord.record_id.in_([birth["record_id"], answer["record_id"]])))] == [False, False]
+
+
+def test_an_officers_decisions_stand_a_link_supersedes_the_other_pair_and_a_rejection_is_never_linked_by_rule(
+        registry_container, health_container, registry_db):
+    """Twin girls of Lò Thị Mai are registered first; then two "con của Lò Thị Mai" records arrive, each
+    as strong a match for either twin (and for each other): each pair goes to review, none is linked by
+    rule. Linking the first to Hoa supersedes its pair with Hương; Hương rejected for the second stays
+    rejected when her registration is retried (matching runs again)."""
+    twins = [make_birth(full_name=name, mother_name="Lò Thị Mai") for name in ("Lò Thị Hoa", "Lò Thị Hương")]
+    for twin in twins:
+        call(registry_container, "register_birth", twin)
+    first, _ = record_provisional(health_container, registry_container)
+    second, _ = record_provisional(health_container, registry_container)
+    one, two = (mint_provisional_id("health", r["record_id"]) for r in (first, second))
+    hoa, huong = (twin["child_id"] for twin in twins)
+
+    def reviews():
+        registry_db.expire_all()
+        return sorted((r.provisional_id, r.child_id, r.status) for r in registry_db.scalars(select(MatchReview)))
+
+    assert reviews() == sorted([(one, hoa, "open"), (one, huong, "open"), (two, hoa, "open"),
+                                (two, huong, "open"), (two, one, "open")])
+    write_and_wait(registry_container, "link_identities",
+                   [{"record_id": "link-one", "provisional_id": one, "child_id": hoa}],
+                   [(health_container, "handle_registry_identity_linked")], as_token=REGISTRAR)
+    call(registry_container, "reject_match", {"record_id": "reject-two", "provisional_id": two,
+                                              "child_id": huong}, as_token=REGISTRAR)
+    assert reviews() == sorted([(one, hoa, "linked"), (one, huong, "superseded"), (two, hoa, "open"),
+                                (two, huong, "rejected"), (two, one, "open")])
+    call(registry_container, "register_birth", twins[1])  # a retry: matching runs again for Hương
+    registry_db.expire_all()
+    assert registry_db.scalars(select(RegistryRecord.record_id).where(
+        RegistryRecord.event_type == "identity_linked")).all() == ["link-one"]
