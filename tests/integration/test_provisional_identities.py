@@ -322,7 +322,8 @@ def test_an_officers_decisions_stand_a_link_supersedes_the_other_pair_and_a_reje
 
     def reviews():
         registry_db.expire_all()
-        return sorted((r.provisional_id, r.child_id, r.status) for r in registry_db.scalars(select(MatchReview)))
+        rows = registry_db.scalars(select(MatchReview))
+        return sorted((r.provisional_id, r.child_id, r.status) for r in rows)
 
     assert reviews() == sorted([(one, hoa, "open"), (one, huong, "open"), (two, hoa, "open"),
                                 (two, huong, "open"), (two, one, "open")])
