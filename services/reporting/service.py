@@ -82,7 +82,8 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         """One child across sectors, for a caller whose areas hold the child's commune; its
         protection section and its referrals to, from or about protection only for a protection
         officer of its communes, and that read audited. A child known provisionally says so
-        (``provisional``, ``met_by``); ``merged_ids`` lists the provisional ids merged into it.
+        (``provisional``, ``met_by``: withheld, as None, when protection met it and the caller is no
+        protection officer of its commune); ``merged_ids`` lists the provisional ids merged into it.
         Asked for a provisional id merged into a child, it answers that child (its ``child_id``),
         with ``asked_for`` naming the id asked for."""
         child_id = load(schemas.ChildQuerySchema, {"child_id": child_id})["child_id"]
@@ -94,7 +95,9 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         who = self.caller.identity
         require_area(who, view.commune_code, view.map_version or today(), f"Child {child_id}")
         asked = {"asked_for": child_id} if now else {}
-        return {**schemas.ChildViewSchema().dump(view), **asked, **sections(repo, view, who)}
+        shown = {**schemas.ChildViewSchema().dump(view), **asked, **sections(repo, view, who)}
+        return {**shown, **not_registered.met_shown(view.met_by, shown["met_on"], who, view.commune_code,
+                                     view.map_version or today())}
 
     @guarded("read:audit_log", expected_exceptions=(*EXPECTED, Forbidden))
     def audit_log(self, child_id: str | None = None) -> list[dict]:

@@ -91,3 +91,20 @@ def test_the_link_to_the_registered_birth_takes_the_child_off_the_list_and_the_v
                                         "given_on": "2025-03-03", "valid": True, "reason": None,
                                         "counts_as": 1}]
     assert call(reporting_container, "child_view", CHILD, as_token=OFFICER_HERE)["merged_ids"] == [P]
+
+
+def test_that_protection_met_a_child_first_is_shown_only_to_a_protection_officer_of_its_commune(
+        reporting_db, reporting_container):
+    """An abandoned newborn, met first by protection: the registrar sees the child, not who met it."""
+    ReportingBase.metadata.create_all(reporting_db.get_bind())
+    found = provisional_record("protection", "prov-abandoned", full_name=None, mother_name="không rõ")
+    apply_event(reporting_db, found, service_metrics("reporting"))
+    child_id = found["child_id"]
+
+    def met(token):
+        [row] = call(reporting_container, "children_not_registered", COMMUNE, AS_OF.isoformat(), as_token=token)
+        view = call(reporting_container, "child_view", child_id, as_token=token)
+        return (row["met_by"], row["met_on"], view["met_by"], view["met_on"])
+
+    assert met(OFFICER_HERE) == (None, None, None, None)
+    assert met(make_token(user_id="po-03388")) == ("protection", "2025-03-03", "protection", "2025-03-03")

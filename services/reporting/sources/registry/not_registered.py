@@ -5,7 +5,8 @@ One row per child of the commune on ``as_of`` (its residence in force that day) 
 recorded provisionally by then and that is still neither registered nor linked to a registered
 child, alive then and born by then: its provisional id, its name or newborn label, sex, date of birth
 (and whether it is estimated), its mother's or carer's name, the sector that met it first, the days
-since its birth and whether the registration deadline has passed (``shared.rules.registration``).
+since its birth and whether the registration deadline has passed (``shared.rules.registration``);
+which sector met it is withheld when that was protection, but for protection officers of the commune.
 The list is who is still to register now; the catalogue's ``children_not_registered`` counts, for a
 past date, the children unregistered on that date (the two agree on today). For a caller whose areas
 hold the commune (``read:child``); every read audited.
@@ -21,7 +22,7 @@ from services.reporting.repository import ReportingRepository
 from services.reporting.sources.package.missing import commune_area
 from shared.contracts.fields import load, report_date
 from shared.kit import audit
-from shared.kit.access import require_area
+from shared.kit.access import may_read_case, require_area
 from shared.kit.csv_export import Column, csv_response, labelled, yes_no
 from shared.kit.identity import Identity
 from shared.kit.url_args import iso_date, url_date
@@ -51,12 +52,22 @@ class NotRegisteredQuerySchema(Schema):
     as_of = report_date(required=True)
 
 
-def row(view: ChildView, as_of: date) -> dict[str, Any]:
+def met_shown(met_by: str | None, met_on: Any, who: Identity, commune_code: str | None,
+              on: date | str) -> dict[str, Any]:
+    """Which sector met the child first, and when: withheld (None) when it was protection (an
+    abandoned newborn) and the caller is no protection officer of the child's commune."""
+    if met_by == "protection" and not may_read_case(who, commune_code, on):
+        return {"met_by": None, "met_on": None}
+    return {"met_by": met_by, "met_on": met_on}
+
+
+def row(view: ChildView, as_of: date, who: Identity) -> dict[str, Any]:
     born = view.date_of_birth
+    met_on = view.met_on.isoformat() if view.met_on else None
     return {"provisional_id": view.child_id, "name_or_label": view.full_name, "sex": view.sex,
             "date_of_birth": born.isoformat(), "date_of_birth_estimated": bool(view.date_of_birth_estimated),
-            "mother_or_carer": view.mother_name or view.carer_name, "met_by": view.met_by,
-            "met_on": view.met_on.isoformat() if view.met_on else None,
+            "mother_or_carer": view.mother_name or view.carer_name,
+            **met_shown(view.met_by, met_on, who, view.commune_code, view.map_version or as_of),
             "days_since_birth": (as_of - born).days,
             "deadline_passed": registration.past_deadline(born, as_of)}
 
@@ -67,7 +78,7 @@ def children_not_registered(repo: ReportingRepository, who: Identity, commune_co
     query = load(NotRegisteredQuerySchema, {"commune_code": commune_code, "as_of": as_of})
     area = commune_area(query["commune_code"], query["as_of"])
     require_area(who, area.code, area.map_version, f"Commune {area.code}")
-    found = [row(view, query["as_of"]) for view in
+    found = [row(view, query["as_of"], who) for view in
              repo.provisional_children(area.column, area.code, query["as_of"])]
     audit.record_read(repo.session, AuditEntry, who, ACTION, audit.GRANTED)
     return found
