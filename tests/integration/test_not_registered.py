@@ -102,7 +102,8 @@ def test_that_protection_met_a_child_first_is_shown_only_to_a_protection_officer
     child_id = found["child_id"]
 
     def met(token):
-        [row] = call(reporting_container, "children_not_registered", COMMUNE, AS_OF.isoformat(), as_token=token)
+        [row] = call(reporting_container, "children_not_registered", COMMUNE, AS_OF.isoformat(),
+                     as_token=token)
         view = call(reporting_container, "child_view", child_id, as_token=token)
         return (row["met_by"], row["met_on"], view["met_by"], view["met_on"])
 
