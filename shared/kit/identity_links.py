@@ -39,6 +39,7 @@ class LinkedIds:
 
     session: Session
     link_model: type
+    source: str
 
     def keep_link(self, record_id: str, event_type: str, payload: dict[str, Any]) -> None:
         """Keep a link or an unlink (once: the primary key makes a redelivery a no-op)."""
@@ -83,6 +84,16 @@ class LinkedIds:
         model = self.link_model
         return set(self.session.scalars(select(model.provisional_id).where(
             model.provisional_id.in_(ids), model.event_type == LINKED)))
+
+    def also_locked(self, cmd: dict[str, Any]) -> list[str]:
+        """A write about a linked id also locks the child it now is, so two writes under two ids
+        of one child take turns (a rule checked over all its ids cannot be raced past). Read
+        before the locks are taken, all in one ordered call: never a lock taken after another."""
+        child_id = cmd.get("child_id")
+        if not isinstance(child_id, str):
+            return []
+        now = self.now_are([child_id])[child_id]
+        return [f"{self.source}:{now}"] if now != child_id else []
 
     def member_ids(self, child_id: str) -> list[str]:
         """Every id that is now the child ``child_id`` is: the child first, then its provisional ids."""

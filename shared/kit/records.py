@@ -91,6 +91,10 @@ class SectorStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def also_locked(self, cmd: dict) -> list[str]:
+        """Keys a write locks besides its subjects (a store that links ids: the child they now are)."""
+        return []
+
     def stored_request(self, request: dict) -> dict:
         """What of a request the records table keeps to recognise a retry (all of it by default; a
         sector with secrets, e.g. protection's case notes, keeps a digest of them instead)."""
@@ -199,7 +203,7 @@ def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command
     answer or a refusal ends its transaction before the caller is answered."""
     cmd = load(schema, data)
     with ending_open_transaction(store.session):
-        lock_keys(store.session, subjects(store.source, cmd))
+        lock_keys(store.session, [*subjects(store.source, cmd), *store.also_locked(cmd)])
         request = store.stored_request(json_safe(cmd))
         replay = store.replay(cmd["record_id"], request)
         if replay is not None:
