@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 SPACES = re.compile(r"[\s,.;:_\-/]+")
+_D = str.maketrans({"đ": "d", "Đ": "D", "Ð": "D", "ð": "d"})  # Ð (eth, U+00D0) stands for Đ in legacy encodings
 
 
 @cache
@@ -31,8 +32,9 @@ def accented(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """``text`` without diacritics (``Đ``/``đ`` → ``d``), lower case, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    """``text`` without diacritics (``Đ``/``đ``, and the look-alike eth ``Ð``/``ð``, → ``d``), lower case,
+    spaces collapsed."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_D))
     return accented("".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
