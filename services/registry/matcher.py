@@ -129,8 +129,8 @@ def twins_revealed(repo: RegistryRepository, sought: Subject) -> list[dict[str, 
     the birth just registered would also match (a twin's label, linked when only one twin was
     registered): each such provisional child now has two children it may be."""
     window, born = blocking_window_days(), sought.person.date_of_birth
-    births = {child_id: person_of_birth(child_id, birth)
-              for child_id, birth in repo.births_in_window(sought.ward, born, window) if child_id != sought.person.id}
+    births = {child_id: person_of_birth(child_id, birth) for child_id, birth
+              in repo.births_in_window(sought.ward, born, window) if child_id != sought.person.id}
     rows = {row.provisional_id: row for row in repo.provisional_in_window(sought.ward, born, window)}
     live = repo.group_links(list(rows)) if rows else {}
     doubted = []
@@ -146,8 +146,8 @@ def twins_revealed(repo: RegistryRepository, sought: Subject) -> list[dict[str, 
 
 def _undo(service: Any, repo: RegistryRepository, link: dict[str, Any], sought: Subject) -> int:
     """Undo a doubted link by rule and put the provisional child's pairs with both births to review."""
-    record = {"record_id": f"undo-{link['provisional_id']}-{link['child_id']}", "link_record_id": link["record_id"],
-              "reason": "wrong_match"}
+    record = {"record_id": f"undo-{link['provisional_id']}-{link['child_id']}",
+              "link_record_id": link["record_id"], "reason": "wrong_match"}
     try:
         service.write_by_rule(RULE, schemas.UnlinkIdentitiesSchema, links.unlink_identities, record)
     except PlatformError:  # undone meanwhile by an officer

@@ -207,7 +207,8 @@ def match(person: Person, candidates: list[Person], model: Model | None = None,
     for candidate in candidates:
         levels = compare(person, candidate)
         score = weight(levels, model)
-        scored.append(Scored(candidate.id, round(score, 4), _held_back(decide(score, model), levels, provisional_pair), levels))
+        decision = _held_back(decide(score, model), levels, provisional_pair)
+        scored.append(Scored(candidate.id, round(score, 4), decision, levels))
     scored.sort(key=lambda s: (-s.score, s.id))
     if one_to_one and sum(s.decision == LINK for s in scored) > 1:
         scored = [Scored(s.id, s.score, REVIEW, s.levels) if s.decision == LINK else s for s in scored]

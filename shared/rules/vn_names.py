@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 SPACES = re.compile(r"[\s,.;:_\-/]+")
-_D = str.maketrans({"đ": "d", "Đ": "D", "Ð": "D", "ð": "d"})  # Ð (eth, U+00D0) stands for Đ in legacy encodings
+_D = str.maketrans({"đ": "d", "Đ": "D", "Ð": "D", "ð": "d"})  # eth Ð (U+00D0) is Đ in legacy encodings
 
 
 @cache

@@ -294,3 +294,27 @@ def test_the_registrys_own_provisional_child_is_matched_as_it_is_recorded(regist
     with pytest.raises(ValidationFailed) as refused:
         call(registry_container, "void_record", f"auto-{answer['provisional_id']}-{birth['child_id']}", "no")
     assert refused.value.errors == {"record_id": ["A link is undone with unlink_identities, not voided."]}
+
+
+def test_a_twins_label_linked_to_the_first_twin_is_undone_by_rule_when_the_second_is_registered(
+        registry_container, health_container, registry_db):
+    """Twin girls of Lò Thị Mai: "con của Lò Thị Mai" is met when only Hoa is registered and links to
+    her; Lan's birth matches the label as well, so the rule undoes its own link and an officer decides."""
+    record, _ = record_provisional(health_container, registry_container)
+    provisional_id = mint_provisional_id("health", record["record_id"])
+    hoa = make_birth(full_name="Lò Thị Hoa", mother_name="Lò Thị Mai")
+    register(registry_container, health_container, hoa)
+    assert call(registry_container, "get_child", hoa["child_id"])["provisional_ids"] == [provisional_id]
+    lan = make_birth(full_name="Lò Thị Lan", mother_name="Lò Thị Mai")
+    register(registry_container, health_container, lan, waits=("birth_registered", "identity_unlinked"))
+    assert call(registry_container, "get_child", hoa["child_id"])["provisional_ids"] == []
+    assert call(registry_container, "get_child", lan["child_id"])["provisional_ids"] == []
+    registry_db.expire_all()
+    undone = registry_db.get(RegistryRecord, f"undo-{provisional_id}-{hoa['child_id']}")
+    assert {key: undone.payload[key] for key in ("provisional_id", "child_id", "reason", "unlinked_by")} == {
+        "provisional_id": provisional_id, "child_id": hoa["child_id"], "reason": "wrong_match",
+        "unlinked_by": "rule:auto-match"}
+    reviews = call(registry_container, "match_reviews", COMMUNE, as_token=REGISTRAR)
+    pairs = sorted((r["provisional"]["child_id"], r["candidate"]["child_id"], r["score"]) for r in reviews)
+    assert pairs == sorted([(provisional_id, hoa["child_id"], 17.2141),
+                            (provisional_id, lan["child_id"], 17.2141)])

@@ -128,3 +128,37 @@ def test_two_different_mothers_ids_are_never_linked_by_rule():
     other = person(id="012000000003", full_name="Lò Thị Hoa", mother_id="012180000002")
     [found] = matching.match(one, [other])
     assert (found.levels["mother"], found.decision) == ("id_different", "review")
+
+
+def test_a_birth_gathers_every_provisional_record_of_it_at_link_not_one_to_one():
+    birth = person(id="012000000002", mother_name="Lò Thị Mai")
+    records = [person(id=f"TAM-H-00000000000{i}", full_name=name, mother_name="Lò Thị Mai")
+               for i, name in ((1, "con của Lò Thị Mai"), (3, "Lò Văn Páo"))]
+    found = matching.match(birth, records, MODEL, one_to_one=False)
+    assert [(s.id, s.score, s.decision) for s in found] == [("TAM-H-000000000003", 24.0, "link"),
+                                                          ("TAM-H-000000000001", 14.0, "link")]
+
+
+def test_two_differently_named_children_of_one_mother_and_day_are_never_linked_by_rule():
+    """Twins both named: "Quàng Thu Tươi" and "Quàng Thu Hiền", mother Vì Thị Hà, born the same day."""
+    one = person(id="TAM-H-000000000001", full_name="Quàng Thu Tươi", sex="female", mother_name="Vì Thị Hà")
+    other = person(id="012000000003", full_name="Quàng Thu Hiền", sex="female", mother_name="Vì Thị Hà")
+    [found] = matching.match(one, [other])
+    assert (found.levels["name"], found.score >= matching.default_model().upper, found.decision) == (
+        "different", True, "review")
+
+
+def test_two_provisional_labels_of_one_mother_and_day_are_never_linked_by_rule_to_each_other():
+    """They may be twins; each is linked to its birth when it is registered instead."""
+    one = person(id="TAM-H-000000000001", full_name="con của Chu Thị Yên", sex="female")
+    other = person(id="TAM-E-000000000002", full_name="CCM Chu Thị Yên", sex="female")
+    [between] = matching.match(one, [other], provisional_pair=True)
+    [to_a_birth] = matching.match(one, [other])
+    assert (between.levels["name"], between.decision, to_a_birth.decision) == ("missing", "review", "link")
+
+
+def test_a_provisional_pair_of_named_children_still_links_by_rule():
+    one = person(id="TAM-H-000000000001", full_name="Lò Văn Páo", mother_name="Lò Thị Mai")
+    other = person(id="TAM-E-000000000002", full_name="Lo Van Pao", mother_name="Lò Thị Mai")
+    [found] = matching.match(one, [other], provisional_pair=True)
+    assert (found.levels["name"], found.decision) == ("folded_exact", "link")
