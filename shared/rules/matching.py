@@ -108,6 +108,10 @@ def _middles_differ_little(a: Name, b: Name) -> bool:
     return not a.middles or not b.middles or differing <= common_middle_names()
 
 
+def _typed_with_accents(name: Name) -> bool:
+    return name.words != name.folded
+
+
 def name_level(a: Name | None, b: Name | None) -> str:
     """The comparison level of two names (see ``levels`` in matching.yaml)."""
     if a is None or b is None:
@@ -115,7 +119,9 @@ def name_level(a: Name | None, b: Name | None) -> str:
     if a.folded == b.folded:
         if a.swapped != b.swapped:
             return "swapped"
-        return "exact" if a.words == b.words else "folded_exact"
+        if a.words == b.words:
+            return "exact"
+        return "accents_differ" if _typed_with_accents(a) and _typed_with_accents(b) else "folded_exact"
     if sorted(a.folded) == sorted(b.folded):
         return "swapped"
     if a.family and a.family == b.family and a.given == b.given and _middles_differ_little(a, b):

@@ -32,7 +32,7 @@ def quality():
 def test_the_quality_test_uses_the_thresholds_of_the_data_file():
     model = matching.default_model()
     assert (model.upper, model.lower) == (matching.rules()["thresholds"]["upper"],
-                                          matching.rules()["thresholds"]["lower"]) == (10.0, 4.0)
+                                          matching.rules()["thresholds"]["lower"]) == (9.5, 4.0)
 
 
 def test_the_generated_set_is_a_few_thousand_newborns_with_their_records():
