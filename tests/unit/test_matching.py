@@ -174,3 +174,12 @@ def test_two_names_typed_with_different_accents_are_reviewed_not_linked_as_one_t
     found = {s.id: (s.levels["name"], s.decision) for s in matching.match(an, [an_hat, an_plain])}
     assert found == {"TAM-H-000000000001": ("accents_differ", "review"),
                      "TAM-H-000000000003": ("folded_exact", "link")}
+
+
+def test_a_label_by_the_father_is_no_childs_name_and_its_name_is_not_compared_with_the_mother():
+    label = person(id="TAM-H-000000000001", full_name="con ông Lò Văn Páo", mother_name="Lò Thị Mai")
+    birth = person(id="012000000002", full_name="Lò Văn Sính", mother_name="Lò Thị Mai")
+    father_as_mother = person(id="012000000003", full_name="Lò Văn Sính", mother_name="Lò Văn Páo")
+    assert matching.compare(label, birth) == {"name": "missing", "mother": "exact", "dob": "exact",
+                                              "sex": "same"}
+    assert matching.compare(label, father_as_mother)["mother"] == "different"

@@ -80,3 +80,12 @@ def test_the_look_alike_eth_of_legacy_encodings_folds_like_the_barred_d():
 def test_less_common_family_names_are_known_so_their_names_are_not_read_as_swapped(family):
     name = name_of(f"{family} Hoàng Nam")
     assert (name.folded[0], name.swapped) == (fold(family), False)
+
+
+@pytest.mark.parametrize("label", ["con ông Lò Văn Páo", "con anh Lò Văn Páo", "con của ông Lò Văn Páo",
+                                   "bé trai con ông Lò Văn Páo", "CON ONG LO VAN PAO"])
+def test_a_label_by_the_father_names_the_father_never_the_mother(label):
+    parsed = parse(label)
+    assert (parsed.name, parsed.mother, parsed.label, parsed.father.folded) == (
+        None, None, True, ("lo", "van", "pao"))
+    assert mother_label(label) is None
