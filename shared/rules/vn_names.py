@@ -4,9 +4,10 @@ A name is compared in two forms: its accented form (NFC, lower case, spaces coll
 form (diacritics dropped after NFD, and ``đ``/``Đ`` and the look-alike eth ``Ð`` made ``d``, which NFD
 leaves whole); an exact accented match is stronger evidence than a folded-only one. ``parse`` reads a
 full name in Vietnamese order (family, middle names, given), re-reading one written given-first
-("Lan Nguyễn Thị") from its family name, and recognises the newborn label ("con của X", "CCM X", "bé gái con chị X"...) whose
-``X`` is the mother's name, and the label by the father ("con ông X", "con anh X") whose ``X`` is not.
-Common middle names (Văn, Thị...) are listed so comparators can discount them.
+("Lan Nguyễn Thị") from its family name, and recognises the newborn label ("con của X", "CCM X",
+"bé gái con chị X"...) whose ``X`` is the mother's name, and the label by the father ("con ông X",
+"con anh X") whose ``X`` is not. Common middle names (Văn, Thị...) are listed so comparators can
+discount them.
 """
 
 import re
