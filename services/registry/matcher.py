@@ -16,13 +16,14 @@ from typing import Any
 from services.registry import links, schemas
 from services.registry.metrics import linking_metrics
 from services.registry.repository import RegistryRepository, ward_of
-from shared.contracts.identity import is_personal_id
+from shared.contracts.identity import is_personal_id, is_provisional
 from shared.exceptions import NotFound, PlatformError
 from shared.rules.admin_units import AdminUnits, admin_units
-from shared.rules.matching import Person, Scored, blocking_window_days, match
+from shared.rules.matching import APART, Person, Scored, blocking_window_days, match
 
 _log = logging.getLogger(__name__)
 RULE = "auto-match"
+BY_RULE = f"rule:{RULE}"
 LINK, REVIEW = "link", "review"
 
 
@@ -76,13 +77,24 @@ def candidates(repo: RegistryRepository, sought: Subject, units: AdminUnits, aut
     return [person for person in found if person.id not in rejected]
 
 
+def decided(sought: Subject, found: list[Person]) -> list[Scored]:
+    """A birth takes every provisional record of it at "link" (a child has several); a provisional
+    child is one child: its births one-to-one (twins under one label go to review), then the other
+    provisional children one-to-one and between provisional children's rules, births first."""
+    if not sought.provisional:
+        return match(sought.person, found, one_to_one=False)
+    births = match(sought.person, [p for p in found if not is_provisional(p.id)])
+    return births + match(sought.person, [p for p in found if is_provisional(p.id)], provisional_pair=True)
+
+
 def scored(repo: RegistryRepository, child_id: str, automatic: bool = False
            ) -> tuple[Subject, list[Scored], dict[str, Person]]:
-    """The child sought, its candidates scored (best first), and those candidates by id."""
+    """The child sought, its candidates scored (births first for a provisional child, best first
+    within each), and those candidates by id."""
     units = admin_units()
     sought = subject(repo, child_id, units)
     found = {person.id: person for person in candidates(repo, sought, units, automatic)}
-    return sought, match(sought.person, list(found.values())), found
+    return sought, decided(sought, list(found.values())), found
 
 
 def pair(sought: Subject, candidate_id: str) -> tuple[str, str]:
@@ -96,12 +108,13 @@ def look_for_matches(service: Any, child_id: str) -> dict[str, int]:
     if not is_personal_id(child_id) and repo.ever_linked_among([child_id]):
         return {"linked": 0, "reviews": 0}
     sought, results, found = scored(repo, child_id, automatic=True)
+    doubted = [] if sought.provisional else twins_revealed(repo, sought)
     repo.session.commit()  # nothing read stays open while the links are written
+    reviews = sum(_undo(service, repo, link, sought) for link in doubted)
     to_link = [result for result in results if result.decision == LINK]
     linked = 0
     for result in to_link[:1] if sought.provisional else to_link:  # one live link per provisional id
         linked += _link(service, *pair(sought, result.id), result.score)
-    reviews = 0
     for result in results:
         if result.decision == REVIEW:
             provisional_id, target = pair(sought, result.id)
@@ -110,6 +123,42 @@ def look_for_matches(service: Any, child_id: str) -> dict[str, int]:
                                        side.commune_code, sought.ward)
     repo.session.commit()
     return {"linked": linked, "reviews": reviews}
+
+
+def twins_revealed(repo: RegistryRepository, sought: Subject) -> list[dict[str, Any]]:
+    """The live links by rule of provisional children of the block to another birth of it that
+    the birth just registered would also match (a twin's label, linked when only one twin was
+    registered): each such provisional child now has two children it may be."""
+    window, born = blocking_window_days(), sought.person.date_of_birth
+    births = {child_id: person_of_birth(child_id, birth) for child_id, birth
+              in repo.births_in_window(sought.ward, born, window) if child_id != sought.person.id}
+    rows = {row.provisional_id: row for row in repo.provisional_in_window(sought.ward, born, window)}
+    live = repo.group_links(list(rows)) if rows else {}
+    doubted = []
+    for provisional_id, link in live.items():
+        if provisional_id not in rows or link["child_id"] not in births or link.get("linked_by") != BY_RULE:
+            continue
+        again = match(person_of_provisional(rows[provisional_id]), [births[link["child_id"]], sought.person])
+        if all(r.decision != LINK for r in again) and any(
+                r.id == sought.person.id and r.decision != APART for r in again):
+            doubted.append({**link, "scored": again})
+    return doubted
+
+
+def _undo(service: Any, repo: RegistryRepository, link: dict[str, Any], sought: Subject) -> int:
+    """Undo a doubted link by rule and put the provisional child's pairs with both births to review."""
+    record = {"record_id": f"undo-{link['provisional_id']}-{link['child_id']}",
+              "link_record_id": link["record_id"], "reason": "wrong_match"}
+    try:
+        service.write_by_rule(RULE, schemas.UnlinkIdentitiesSchema, links.unlink_identities, record)
+    except PlatformError:  # undone meanwhile by an officer
+        _log.info("automatic link %s not undone", link["record_id"], exc_info=True)
+        return 0
+    row = repo.provisional_child(link["provisional_id"])
+    added = sum(repo.add_review(link["provisional_id"], result.id, result.score, result.levels,
+                                row.commune_code, sought.ward) for result in link["scored"])
+    repo.session.commit()
+    return added
 
 
 def _link(service: Any, provisional_id: str, target: str, score: float) -> bool:

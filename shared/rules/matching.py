@@ -108,6 +108,10 @@ def _middles_differ_little(a: Name, b: Name) -> bool:
     return not a.middles or not b.middles or differing <= common_middle_names()
 
 
+def _typed_with_accents(name: Name) -> bool:
+    return name.words != name.folded
+
+
 def name_level(a: Name | None, b: Name | None) -> str:
     """The comparison level of two names (see ``levels`` in matching.yaml)."""
     if a is None or b is None:
@@ -115,7 +119,9 @@ def name_level(a: Name | None, b: Name | None) -> str:
     if a.folded == b.folded:
         if a.swapped != b.swapped:
             return "swapped"
-        return "exact" if a.words == b.words else "folded_exact"
+        if a.words == b.words:
+            return "exact"
+        return "accents_differ" if _typed_with_accents(a) and _typed_with_accents(b) else "folded_exact"
     if sorted(a.folded) == sorted(b.folded):
         return "swapped"
     if a.family and a.family == b.family and a.given == b.given and _middles_differ_little(a, b):
@@ -183,24 +189,33 @@ def decide(score: float, model: Model | None = None) -> str:
     return LINK if score >= model.upper else REVIEW if score >= model.lower else APART
 
 
-def _held_back(decision: str, levels: dict[str, str]) -> str:
-    """A link whose levels say "two children" (``never_linked_automatically``) is a review instead."""
-    vetoes = rules().get("never_linked_automatically", {})
-    if decision == LINK and any(levels.get(field) in held for field, held in vetoes.items()):
+def _held_back(decision: str, levels: dict[str, str], provisional_pair: bool = False) -> str:
+    """A link whose levels say "maybe two children" (``never_linked_automatically``, and between two
+    provisional children also ``never_linked_automatically_between_provisionals``) is a review instead."""
+    vetoes = [rules().get("never_linked_automatically", {})]
+    if provisional_pair:
+        vetoes.append(rules().get("never_linked_automatically_between_provisionals", {}))
+    if decision == LINK and any(levels.get(field) in held for veto in vetoes for field, held in veto.items()):
         return REVIEW
     return decision
 
 
-def match(person: Person, candidates: list[Person], model: Model | None = None) -> list[Scored]:
-    """Each candidate scored against ``person`` and decided, best first; when more than one is above
-    the upper threshold (twins under one label), none is linked: all of those go to review."""
+def match(person: Person, candidates: list[Person], model: Model | None = None,
+          one_to_one: bool = True, provisional_pair: bool = False) -> list[Scored]:
+    """Each candidate scored against ``person`` and decided, best first. With ``one_to_one`` (the
+    candidates are other children ``person`` may be, e.g. the births a provisional child may be), when
+    more than one is above the upper threshold (twins under one label), none is linked: all of those
+    go to review. Without it (the provisional records a registered birth may gather: a child has
+    several) each candidate is decided alone. ``provisional_pair``: ``person`` and the candidates are
+    all provisional children."""
     model = model or default_model()
     scored = []
     for candidate in candidates:
         levels = compare(person, candidate)
         score = weight(levels, model)
-        scored.append(Scored(candidate.id, round(score, 4), _held_back(decide(score, model), levels), levels))
+        decision = _held_back(decide(score, model), levels, provisional_pair)
+        scored.append(Scored(candidate.id, round(score, 4), decision, levels))
     scored.sort(key=lambda s: (-s.score, s.id))
-    if sum(s.decision == LINK for s in scored) > 1:
+    if one_to_one and sum(s.decision == LINK for s in scored) > 1:
         scored = [Scored(s.id, s.score, REVIEW, s.levels) if s.decision == LINK else s for s in scored]
     return scored

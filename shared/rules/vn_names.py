@@ -1,11 +1,13 @@
 """Vietnamese names for matching (``data/vn_names.yaml``), pure: folding, parsing and the newborn label.
 
 A name is compared in two forms: its accented form (NFC, lower case, spaces collapsed) and its folded
-form (diacritics dropped after NFD, and ``đ``/``Đ`` made ``d``, which NFD leaves whole); an exact
-accented match is stronger evidence than a folded-only one. ``parse`` reads a full name in Vietnamese
-order (family, middle names, given), re-reading one written given-first ("Lan Nguyễn Thị") from its
-family name, and recognises the newborn label ("con của X", "CCM X", "bé gái con chị X"...) whose
-``X`` is the mother's name. Common middle names (Văn, Thị...) are listed so comparators can discount them.
+form (diacritics dropped after NFD, and ``đ``/``Đ`` and the look-alike eth ``Ð`` made ``d``, which NFD
+leaves whole); an exact accented match is stronger evidence than a folded-only one. ``parse`` reads a
+full name in Vietnamese order (family, middle names, given), re-reading one written given-first
+("Lan Nguyễn Thị") from its family name, and recognises the newborn label ("con của X", "CCM X",
+"bé gái con chị X"...) whose ``X`` is the mother's name, and the label by the father ("con ông X",
+"con anh X") whose ``X`` is not. Common middle names (Văn, Thị...) are listed so comparators can
+discount them.
 """
 
 import re
@@ -18,6 +20,7 @@ from typing import Any
 import yaml
 
 SPACES = re.compile(r"[\s,.;:_\-/]+")
+_D = str.maketrans({"đ": "d", "Đ": "D", "Ð": "D", "ð": "d"})  # eth Ð (U+00D0) is Đ in legacy encodings
 
 
 @cache
@@ -31,8 +34,9 @@ def accented(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """``text`` without diacritics (``Đ``/``đ`` → ``d``), lower case, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    """``text`` without diacritics (``Đ``/``đ``, and the look-alike eth ``Ð``/``ð``, → ``d``), lower case,
+    spaces collapsed."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_D))
     return accented("".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
@@ -47,11 +51,12 @@ def common_middle_names() -> frozenset[str]:
 
 
 @cache
-def _label_patterns() -> tuple[tuple[tuple[str, ...], ...], tuple[tuple[str, ...], ...]]:
+def _label_patterns() -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """The optional lead words, the prefixes before a mother's name, those before a father's name."""
     label = rules()["newborn_label"]
     by_length = lambda words: -len(words)  # noqa: E731  the longest prefix first
-    return (tuple(sorted((tuple(w) for w in label["lead"]), key=by_length)),
-            tuple(sorted((tuple(w) for w in label["prefixes"]), key=by_length)))
+    return tuple(tuple(sorted((tuple(w) for w in label[key]), key=by_length))
+                 for key in ("lead", "prefixes", "father_prefixes"))
 
 
 @dataclass(frozen=True)
@@ -87,11 +92,12 @@ class Name:
 @dataclass(frozen=True)
 class Parsed:
     """What a name field says: the child's ``name`` (None for a label), or the ``mother`` a newborn
-    label names (``label`` True)."""
+    label names (``label`` True), or the ``father`` a label such as "con ông X" names."""
 
     name: Name | None
     mother: Name | None = None
     label: bool = False
+    father: Name | None = None  # "con ông X": the father's name, never compared with the mother's
 
 
 def _ordered(words: tuple[str, ...], folded: tuple[str, ...]) -> Name:
@@ -117,11 +123,12 @@ def name_of(text: str | None) -> Name | None:
     return _ordered(words, tuple(fold(word) for word in words))
 
 
-def _label_length(folded: tuple[str, ...]) -> int:
-    """How many leading words of ``folded`` are a newborn label (0: none)."""
-    leads, prefixes = _label_patterns()
+def _label_length(folded: tuple[str, ...], father: bool = False) -> int:
+    """How many leading words of ``folded`` are a newborn label naming the mother (or, with ``father``,
+    the father) (0: none)."""
+    leads, mothers, fathers = _label_patterns()
     start = next((len(lead) for lead in leads if folded[:len(lead)] == lead), 0)
-    for prefix in prefixes:
+    for prefix in fathers if father else mothers:
         if folded[start:start + len(prefix)] == prefix:
             return start + len(prefix)
     return 0
@@ -135,10 +142,12 @@ def parse(text: str | None) -> Parsed:
         return Parsed(None)
     words = tuple(accented(text or "").split())
     folded = tuple(fold(word) for word in words)
-    length = _label_length(folded)
-    if length and length < len(words):
+    length, by_father = _label_length(folded), _label_length(folded, father=True)
+    if length > by_father and length < len(words):  # the longer prefix: "con của ông X" is the father's
         return Parsed(None, _ordered(words[length:], folded[length:]), label=True)
-    if length:
+    if by_father > length and by_father < len(words):
+        return Parsed(None, None, label=True, father=_ordered(words[by_father:], folded[by_father:]))
+    if length or by_father:
         return Parsed(None, None, label=True)
     return Parsed(name)
 

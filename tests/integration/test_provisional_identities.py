@@ -82,7 +82,7 @@ def test_a_birth_dose_under_a_provisional_id_counts_for_the_registered_child_unt
     link_record_id = f"auto-{provisional_id}-{child_id}"
     link = registry_db.get(RegistryRecord, link_record_id)
     assert (link.event_type, link.child_id, link.payload) == ("identity_linked", child_id, {
-        "record_id": link_record_id, "provisional_id": provisional_id, "child_id": child_id, "score": 17.2141,
+        "record_id": link_record_id, "provisional_id": provisional_id, "child_id": child_id, "score": 17.2553,
         "linked_by": "rule:auto-match", "linked_on": today().isoformat()})
     assert link.written_by == {"system": "registry", "user_id": "rule:auto-match"}
 
@@ -105,7 +105,7 @@ def test_a_birth_dose_under_a_provisional_id_counts_for_the_registered_child_unt
     assert [f.record_id for f in store.facts_for(child_id)] == []
     assert call(registry_container, "get_child", child_id)["provisional_ids"] == []
     [candidate] = call(registry_container, "find_matches", provisional_id, as_token=REGISTRAR)
-    assert candidate == {"candidate_id": child_id, "score": 17.2141, "decision": "link", "levels": {
+    assert candidate == {"candidate_id": child_id, "score": 17.2553, "decision": "link", "levels": {
         "name": "missing", "mother": "exact", "dob": "exact", "sex": "same"}}
     twin = make_birth(full_name="Lò Thị Hương", mother_name="Lò Thị Mai")
     register(registry_container, health_container, twin, waits=("birth_registered",))
@@ -129,7 +129,7 @@ def test_a_weaker_match_waits_for_an_officer_who_links_it_and_other_roles_are_re
         "candidate": {"child_id": birth["child_id"], "registered": True, "full_name": "Lò Thị Hoa",
                       "sex": "female", "date_of_birth": "2024-03-01", "mother_name": "Lò Thị Mai",
                       "mother_id": None, "commune_code": COMMUNE, "registration_date": "2024-03-21"},
-        "score": 10.7057, "commune_code": COMMUNE,  # above the link threshold, but a boy and a girl
+        "score": 10.5016, "commune_code": COMMUNE,  # above the link threshold, but a boy and a girl
         "levels": {"name": "missing", "mother": "exact", "dob": "exact", "sex": "different"}}
     call(registry_container, "measure_reviews")
     metrics = linking_metrics()
@@ -141,10 +141,10 @@ def test_a_weaker_match_waits_for_an_officer_who_links_it_and_other_roles_are_re
         call(registry_container, "match_reviews", COMMUNE, as_token=HEALTH_WORKER)
     answer = write_and_wait(registry_container, "link_identities", [link],
                             [(health_container, "handle_registry_identity_linked")], as_token=REGISTRAR)
-    assert (answer["linked_to"], answer["score"]) == (birth["child_id"], 10.7057)
+    assert (answer["linked_to"], answer["score"]) == (birth["child_id"], 10.5016)
     assert registry_db.get(RegistryRecord, "link-1").payload == {
         "record_id": "link-1", "provisional_id": provisional_id, "child_id": birth["child_id"],
-        "score": 10.7057,
+        "score": 10.5016,
         "linked_by": "registrar-03388", "linked_on": today().isoformat()}
     assert call(registry_container, "match_reviews", COMMUNE, as_token=REGISTRAR) == []
     call(registry_container, "measure_reviews")
@@ -281,7 +281,7 @@ def test_a_provisional_child_recorded_after_the_birth_is_linked_when_it_arrives(
     assert call(registry_container, "get_child", birth["child_id"])["provisional_ids"] == [provisional_id]
     registry_db.expire_all()
     link = registry_db.get(RegistryRecord, f"auto-{provisional_id}-{birth['child_id']}")
-    assert link.payload["score"] == 16.2707
+    assert link.payload["score"] == 16.3119
 
 
 def test_the_registrys_own_provisional_child_is_matched_as_it_is_recorded(registry_container, registry_db):
@@ -338,3 +338,27 @@ def test_an_officers_decisions_stand_a_link_supersedes_the_other_pair_and_a_reje
     registry_db.expire_all()
     assert registry_db.scalars(select(RegistryRecord.record_id).where(
         RegistryRecord.event_type == "identity_linked")).all() == ["link-one"]
+
+
+def test_a_twins_label_linked_to_the_first_twin_is_undone_by_rule_when_the_second_is_registered(
+        registry_container, health_container, registry_db):
+    """Twin girls of Lò Thị Mai: "con của Lò Thị Mai" is met when only Hoa is registered and links to
+    her; Lan's birth matches the label as well, so the rule undoes its own link and an officer decides."""
+    record, _ = record_provisional(health_container, registry_container)
+    provisional_id = mint_provisional_id("health", record["record_id"])
+    hoa = make_birth(full_name="Lò Thị Hoa", mother_name="Lò Thị Mai")
+    register(registry_container, health_container, hoa)
+    assert call(registry_container, "get_child", hoa["child_id"])["provisional_ids"] == [provisional_id]
+    lan = make_birth(full_name="Lò Thị Lan", mother_name="Lò Thị Mai")
+    register(registry_container, health_container, lan, waits=("birth_registered", "identity_unlinked"))
+    assert call(registry_container, "get_child", hoa["child_id"])["provisional_ids"] == []
+    assert call(registry_container, "get_child", lan["child_id"])["provisional_ids"] == []
+    registry_db.expire_all()
+    undone = registry_db.get(RegistryRecord, f"undo-{provisional_id}-{hoa['child_id']}")
+    assert {key: undone.payload[key] for key in ("provisional_id", "child_id", "reason", "unlinked_by")} == {
+        "provisional_id": provisional_id, "child_id": hoa["child_id"], "reason": "wrong_match",
+        "unlinked_by": "rule:auto-match"}
+    reviews = call(registry_container, "match_reviews", COMMUNE, as_token=REGISTRAR)
+    pairs = sorted((r["provisional"]["child_id"], r["candidate"]["child_id"], r["score"]) for r in reviews)
+    assert pairs == sorted([(provisional_id, hoa["child_id"], 17.2553),
+                            (provisional_id, lan["child_id"], 17.2553)])

@@ -67,3 +67,25 @@ def test_a_label_keeps_the_mothers_name_accented_when_it_was_typed_so():
 def test_a_name_that_merely_starts_like_a_label_word_is_a_name():
     assert parse("Cà Văn Con").name.folded == ("ca", "van", "con")
     assert parse("").name is None and parse(None).label is False
+
+
+def test_the_look_alike_eth_of_legacy_encodings_folds_like_the_barred_d():
+    assert fold("ÐẶNG Ðức ðạt") == "dang duc dat"
+    assert name_of("Ðỗ Văn An").folded == name_of("Đỗ Văn An").folded == ("do", "van", "an")
+
+
+@pytest.mark.parametrize("family", ["Lâm", "Mai", "Tô", "Quách", "La", "Kiều", "Khổng", "Thái", "Tạ", "Triệu",
+                                    "Đoàn", "Đinh", "Trương", "Lương", "Cao", "Văn", "Chu", "Hà", "Tăng",
+                                    "Lưu", "Tôn"])
+def test_less_common_family_names_are_known_so_their_names_are_not_read_as_swapped(family):
+    name = name_of(f"{family} Hoàng Nam")
+    assert (name.folded[0], name.swapped) == (fold(family), False)
+
+
+@pytest.mark.parametrize("label", ["con ông Lò Văn Páo", "con anh Lò Văn Páo", "con của ông Lò Văn Páo",
+                                   "bé trai con ông Lò Văn Páo", "CON ONG LO VAN PAO"])
+def test_a_label_by_the_father_names_the_father_never_the_mother(label):
+    parsed = parse(label)
+    assert (parsed.name, parsed.mother, parsed.label, parsed.father.folded) == (
+        None, None, True, ("lo", "van", "pao"))
+    assert mother_label(label) is None
