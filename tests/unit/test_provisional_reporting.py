@@ -29,6 +29,7 @@ from services.reporting.orm import (
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.registry.not_registered import row
 from services.reporting.use_cases import apply_event
+from shared.kit.identity import Identity
 from shared.plumbing.metrics import service_metrics
 from shared.rules.admin_units import admin_units
 from tests.support.factories import COMMUNE, personal_id
@@ -149,7 +150,9 @@ def test_the_not_registered_figure_is_point_in_time_for_a_child_merged_since(ses
 def test_the_not_registered_list_shows_the_provisional_child_until_it_is_linked(session):
     apply(session, RECORD, dose(P, "dose-1"))
     repo, day_70 = ReportingRepository(session), BORN + timedelta(70)
-    listed = [row(v, day_70) for v in repo.provisional_children("legacy_commune", COMMUNE, day_70)]
+    officer = Identity("officer-1", "province", ("commune_officer",), (COMMUNE,), "registration drive",
+                       "province", day_70)
+    listed = [row(v, day_70, officer) for v in repo.provisional_children("legacy_commune", COMMUNE, day_70)]
     assert listed == [{
         "provisional_id": P, "name_or_label": "con của Lò Thị Hoa", "sex": "male",
         "date_of_birth": "2025-03-03", "date_of_birth_estimated": False, "mother_or_carer": "Lò Thị Hoa",
