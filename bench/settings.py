@@ -32,4 +32,4 @@ PROVINCE_BASELINE = int(os.environ.get("BENCH_PROVINCE_BASELINE", 7_000))
 PROVINCE_SEED = int(os.environ.get("BENCH_PROVINCE_SEED", 1))
 PROVINCE_ROUNDS = int(os.environ.get("BENCH_PROVINCE_ROUNDS", 1))
 MATCHING_NEWBORNS = int(os.environ.get("BENCH_MATCHING_NEWBORNS", 3000))  # bench.matching's generated set
-MATCHING_SEED = int(os.environ.get("BENCH_MATCHING_SEED", 7))
+MATCHING_SEED = int(os.environ.get("BENCH_MATCHING_SEED", 31))  # held out: not used to estimate or tune
