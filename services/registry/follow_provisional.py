@@ -20,12 +20,10 @@ from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, add_event_handlers
 from shared.plumbing.db import ending_open_transaction
 from shared.plumbing.event_logs import (
-    UNREACHABLE,
     EventLogs,
     fetch_page,
-    follow_log,
+    follow_or_skip,
     record_id_of,
-    unreachable,
 )
 from shared.plumbing.timers import configured_timer
 from shared.rules.admin_units import admin_units
@@ -52,13 +50,9 @@ def keep_provisional_event(service, body: dict | None) -> bool:
 def catch_up_from(service, source: str) -> dict:
     store = service.repository()
     fetch = partial(fetch_page, service.provisional_logs[source], method=PROVISIONAL_LOG)
-    try:
-        return follow_log(store.session, source, fetch, store.provisional_position_model, record_id_of,
+    return follow_or_skip(store.session, source, fetch, store.provisional_position_model, record_id_of,
                           partial(store.provisional_facts_among, source),
                           partial(keep_provisional_event, service), service.park)
-    except UNREACHABLE as error:  # not running, stuck, or we stop: try again at the next tick
-        store.session.rollback()
-        return unreachable(source, error)
 
 
 def follow_provisional_children(service: type) -> None:

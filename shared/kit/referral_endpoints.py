@@ -31,12 +31,10 @@ from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, add_event_handlers
 from shared.plumbing.db import ending_open_transaction
 from shared.plumbing.event_logs import (
-    UNREACHABLE,
     EventLogs,
     fetch_page,
-    follow_log,
+    follow_or_skip,
     record_id_of,
-    unreachable,
 )
 from shared.plumbing.timers import configured_timer
 from shared.rules.admin_units import admin_units
@@ -75,13 +73,9 @@ def catch_up_referrals(service, source: str) -> dict:
     """Keep what ``source``'s log holds past the saved position that concerns this sector."""
     store = service.repository()
     fetch = partial(fetch_page, service.referral_logs[source], method=REFERRAL_LOG)
-    try:
-        return follow_log(store.session, source, fetch, store.referral_position_model, record_id_of,
-                          partial(store.referral_facts_among, source),
-                          partial(copy_referral_event, store), service.park)
-    except UNREACHABLE as error:  # not running, stuck, or we stop: try again at the next tick
-        store.session.rollback()
-        return unreachable(source, error)
+    return follow_or_skip(store.session, source, fetch, store.referral_position_model, record_id_of,
+                          partial(store.referral_facts_among, source), partial(copy_referral_event, store),
+                          service.park)
 
 
 def take_referrals(service: type) -> None:

@@ -41,15 +41,13 @@ from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, add_event_handlers
 from shared.plumbing.db import dialect_insert, ending_open_transaction, lock_key
 from shared.plumbing.event_logs import (
-    UNREACHABLE,
     EventLogs,
     Fetch,
     LogPositionMixin,
     Park,
     fetch_page,
-    follow_log,
+    follow_or_skip,
     record_id_of,
-    unreachable,
 )
 from shared.plumbing.timers import configured_timer
 from shared.rules.admin_units import LEGACY, AdminUnits, admin_units
@@ -192,8 +190,8 @@ def copy_registry_event(store: RegistryCopyStore, body: dict | None) -> bool:
 
 def catch_up_registry(store: RegistryCopyStore, fetch: Fetch, park: Park) -> dict:
     """Copy what the registry's log holds past the saved position (``shared.plumbing.event_logs``)."""
-    return follow_log(store.session, REGISTRY, fetch, store.position_model, record_id_of, store.copied_among,
-                      lambda envelope: copy_registry_event(store, envelope), park)
+    return follow_or_skip(store.session, REGISTRY, fetch, store.position_model, record_id_of,
+                          store.copied_among, lambda envelope: copy_registry_event(store, envelope), park)
 
 
 def follow_registry(service: type) -> None:
@@ -205,12 +203,8 @@ def follow_registry(service: type) -> None:
 
     def catch_up_from_registry(self) -> dict:
         """Copy the registry events this sector missed (read from the registry's event log)."""
-        store = self.repository()
-        try:
-            return catch_up_registry(store, partial(fetch_page, self.registry_log[REGISTRY]), self.park)
-        except UNREACHABLE as error:  # not running, stuck, or we stop: try again at the next tick
-            store.session.rollback()
-            return unreachable(REGISTRY, error)
+        return catch_up_registry(self.repository(), partial(fetch_page, self.registry_log[REGISTRY]),
+                                 self.park)
 
     def catch_up_periodically(self) -> None:
         catch_up_from_registry(self)

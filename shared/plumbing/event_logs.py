@@ -154,3 +154,15 @@ def follow_log(session: Session, source: str, fetch: Fetch, position_model: type
         save_log_position(session, position_model, source, position)
         session.commit()
     return {"source": source, "read": read, "applied": applied, "position": position}
+
+
+def follow_or_skip(session: Session, source: str, fetch: Fetch, position_model: type,
+                   key: Callable[[dict], str | None], applied_among: Callable[[list[str]], set[str]],
+                   apply: Callable[[dict | None], bool], park: Park) -> dict:
+    """``follow_log``; when ``source`` cannot be read now (not running, stuck, this service stopping,
+    its token refused), the transaction ends and the answer says why: the next tick tries again."""
+    try:
+        return follow_log(session, source, fetch, position_model, key, applied_among, apply, park)
+    except UNREACHABLE as error:
+        session.rollback()
+        return unreachable(source, error)
