@@ -26,7 +26,6 @@ from tools.province.summary import summary
 
 AS_OF = date(2026, 6, 30)
 SECTORS = (registry_calls, health_calls, education_calls, protection_calls)
-LOADER_ROLES = ["civil_registrar", "health_worker", "teacher", "protection_officer"]
 
 
 @dataclass(frozen=True)
@@ -65,14 +64,10 @@ def load_through_rpcs(province: Province, amqp_uri: str) -> dict[str, int]:
     import eventlet
 
     eventlet.monkey_patch()
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from tools.province.loading import load, writers_proxy
 
-    from tools.access.tokens import dev_token
-    from tools.province.loading import load
-
-    token = dev_token("province-generator", LOADER_ROLES, [province.code], system="generate_province",
-                      purpose="load a generated province")
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60, context_data={"authorization": token}) as rpc:
+    with writers_proxy(amqp_uri, [province.code], "generate_province", "load a generated province",
+                       timeout=60) as rpc:
         return dict(load(rpc, province.calls))
 
 
