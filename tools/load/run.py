@@ -76,8 +76,10 @@ def start(source: Source, restart: bool = False) -> Progress:
     found = fingerprint(source.path)
     saved = None if restart else read_progress(source.path)
     if saved is None:
-        return Progress(found, source.kind.service, source.kind.rpc,
-                        rows.count_rows(source.path, source.file_format))
+        fresh = Progress(found, source.kind.service, source.kind.rpc,
+                         rows.count_rows(source.path, source.file_format))
+        save_progress(source.path, fresh)
+        return fresh
     if saved.fingerprint != found:
         raise CannotResume(f"{source.path} changed since its load began ({saved.rows_done:,} rows answered): "
                            "load it again from the start with --restart (rows already stored are "
