@@ -62,13 +62,14 @@ def _csv_rows(path: Path, readers: dict[str, CellReader]) -> Iterator[Row]:
 def _json_rows(path: Path, readers: dict[str, CellReader]) -> Iterator[Row]:
     with path.open(encoding="utf-8-sig") as source:
         for line, text in enumerate(source, start=1):
+            text = text.rstrip("\r\n")
             if not text.strip():
                 continue
             try:
                 record = json.loads(text)
             except json.JSONDecodeError as error:
                 problem = f"Not valid JSON: {error.msg} (column {error.colno})."
-                yield Row(line, None, text.rstrip("\r\n"), problem)
+                yield Row(line, None, text, problem)
                 continue
             if not isinstance(record, dict):
                 yield Row(line, None, record, f"Must be a JSON object, not {type(record).__name__}.")

@@ -45,10 +45,10 @@ class Stop:
         self.requested, self.stream = False, stream
 
     def install(self) -> "Stop":
-        signal.signal(signal.SIGINT, self._handle)
+        signal.signal(signal.SIGINT, self.handle)
         return self
 
-    def _handle(self, *_: Any) -> None:
+    def handle(self, *_: Any) -> None:
         if self.requested:
             self.stream.write("\nStopped at once: the batch in flight was not saved (it is sent again "
                               "on the next run).\n")
