@@ -105,30 +105,37 @@ def answer_batch(sender: Sender, kind: kinds.Kind, batch: list[rows.Row]) -> lis
             for row in batch]
 
 
+def rows_left(source: Source, progress: Progress, stream: TextIO) -> Iterator[rows.Row]:
+    """The file's rows after those already answered, CSV cells typed by the kind's schema."""
+    readers = kinds.cell_readers(source.kind)
+    if readers is None:
+        stream.write(f"{source.path}: no input schema found for {source.kind.service}.{source.kind.rpc}: "
+                     "CSV cells are sent as text\n")
+    return islice(rows.read_rows(source.path, source.file_format, readers or {}), progress.rows_done, None)
+
+
+def crash_if_told(answered: int) -> None:
+    """The fault hook: SIGKILL when this run's batch ``LOAD_FAULT_EXIT_AFTER_BATCHES`` + 1 is answered."""
+    if answered == int(os.environ.get(FAULT_HOOK, "-1")):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def load_file(source: Source, sender: Sender, batch_size: int, stop: Stop, restart: bool = False,
               stream: TextIO = sys.stderr) -> Progress:
     """Send the rows not yet answered; the progress (saved) when the file is done."""
     progress = start(source, restart)
     if progress.complete:
         return progress
-    readers = kinds.cell_readers(source.kind)
-    if readers is None:
-        stream.write(f"{source.path}: no input schema found for {source.kind.service}.{source.kind.rpc}: "
-                     "CSV cells are sent as text\n")
     columns = rows.header(source.path) if source.file_format == "csv" else []
     refused = RefusedRows(source.path, source.file_format, columns, progress.refused_bytes)
     meter = Meter(source.path.name, progress.total, progress.rows_done, stream)
-    fault_after = int(os.environ.get(FAULT_HOOK, "-1"))
     try:
-        every_row = rows.read_rows(source.path, source.file_format, readers or {})
-        pending = islice(every_row, progress.rows_done, None)
-        for answered, batch in enumerate(batches(pending, batch_size)):
+        for answered, batch in enumerate(batches(rows_left(source, progress, stream), batch_size)):
             if stop.requested:
                 raise Interrupted(f"{source.path}: stopped after row {progress.rows_done:,} "
                                   f"of {progress.total:,}")
             answers = answer_batch(sender, source.kind, batch)
-            if answered == fault_after:
-                os.kill(os.getpid(), signal.SIGKILL)
+            crash_if_told(answered)
             keep(source, progress, refused, batch, answers)
             meter.update(progress.rows_done)
         progress.complete = True
