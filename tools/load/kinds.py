@@ -5,9 +5,9 @@ it; otherwise the file's name does: ``[anything.]SERVICE.RPC.csv`` or ``.jsonl``
 ``registry.register_birth.csv``, ``2019.health.record_vaccination.jsonl``). The records go through
 the RPC's batch twin (``shared.contracts.batches``). A CSV cell is text, while the RPCs' schemas want
 true numbers and lists: the RPC's input schema (``services.<service>.schemas.<Rpc>Schema``, or the
-kit's ``VoidRecordSchema``) says which fields are integers, decimals or JSON (lists, objects), and
-such a cell is read as one; a cell that does not read as its type is sent as the text it is, so the
-service refuses the row naming the field, as it would a bad value in a JSON line.
+kit's ``VoidRecordSchema`` and referral schemas) says which fields are integers, decimals or JSON
+(lists, objects), and such a cell is read as one; a cell that does not read as its type is sent as
+the text it is, so the service refuses the row naming the field, as it would a bad JSON value.
 """
 
 import importlib
@@ -24,7 +24,7 @@ from shared.contracts.batches import batch_rpc_name
 
 FORMATS = {".csv": "csv", ".jsonl": "jsonl"}
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
-SCHEMA_MODULES = ("services.{service}.schemas", "shared.kit.records")
+SCHEMA_MODULES = ("services.{service}.schemas", "shared.kit.records", "shared.kit.referral_commands")
 CellReader = Callable[[str], Any]
 
 
