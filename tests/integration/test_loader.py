@@ -33,16 +33,18 @@ def ledger(clean_infra, container_factory):
     return get_extension(container, MemoryLedger).ledger
 
 
-def start_loader(infra, tmp_path: Path, *files: Path, run: str = "run", **env: str) -> subprocess.Popen:
+def start_loader(infra, tmp_path: Path, path: Path, *options: str, run: str = "run",
+                 **env: str) -> subprocess.Popen:
     out, err = (open(tmp_path / f"{run}.{stream}", "w") for stream in ("out", "err"))
-    return subprocess.Popen([sys.executable, "-m", "tools.load", *map(str, files), "--amqp", infra.amqp_uri,
-                             "--batch", "2", "--timeout", "20", "--retries", "1"],
+    return subprocess.Popen([sys.executable, "-m", "tools.load", str(path), "--amqp", infra.amqp_uri,
+                             "--batch", "2", "--timeout", "20", "--retries", "1", *options],
                             cwd=ROOT, stdout=out, stderr=err,
                             env={**os.environ, "PYTHONWARNINGS": QUIET_EVENTLET, **trust_env(), **env})
 
 
-def run_loader(infra, tmp_path: Path, *files: Path, run: str = "run", **env: str) -> tuple[int, str, str]:
-    code = start_loader(infra, tmp_path, *files, run=run, **env).wait(timeout=120)
+def run_loader(infra, tmp_path: Path, path: Path, *options: str, run: str = "run",
+               **env: str) -> tuple[int, str, str]:
+    code = start_loader(infra, tmp_path, path, *options, run=run, **env).wait(timeout=120)
     return code, (tmp_path / f"{run}.out").read_text(), (tmp_path / f"{run}.err").read_text()
 
 
@@ -125,6 +127,17 @@ def test_ctrl_c_stops_after_the_batch_in_flight_and_a_rerun_sends_no_row_twice(
     assert code == 0, err
     assert ledger.received == ids
     assert out == f"{path}: 10 rows: 10 accepted, 0 pending, 0 refused\n"
+
+
+def test_a_batch_refused_whole_stops_the_load_with_the_services_reason(clean_infra, ledger, tmp_path):
+    path, _ = growth_file(tmp_path, 1001)
+
+    code, out, err = run_loader(clean_infra, tmp_path, path, "--batch", "1001")
+
+    assert code == 1
+    assert out == ""
+    assert err.endswith("ValidationFailed: records: Must be a list of at most 1000 records.\n")
+    assert (ledger.received, saved_progress(path)["rows_done"]) == ([], 0)
 
 
 def test_a_load_whose_service_does_not_answer_stops_with_its_progress_saved(clean_infra, tmp_path):

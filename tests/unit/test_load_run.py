@@ -157,3 +157,15 @@ def test_the_progress_line_gives_rows_done_rate_and_time_left():
     meter = Meter("births.csv", total=10_000, done=1_000, stream=shown, clock=lambda: next(now))
     meter.update(2_500)
     assert shown.getvalue() == "births.csv: 2,500/10,000 rows  25.0%  150 rows/s  ETA 50s\n"
+
+
+def test_a_second_ctrl_c_leaves_at_once_with_status_130(monkeypatch):
+    exits, told = [], io.StringIO()
+    monkeypatch.setattr("tools.load.run.os._exit", exits.append)
+    stop = Stop(told)
+    stop.handle()
+    assert (stop.requested, exits) == (True, [])
+    stop.handle()
+    assert exits == [130]
+    assert told.getvalue().splitlines()[-1] == (
+        "Stopped at once: the batch in flight was not saved (it is sent again on the next run).")
