@@ -27,6 +27,7 @@ again after 1, 2, 4... s, --retries times; then the load stops, its progress sav
 Exit status: 0 every file loaded (refused rows included), 1 a file cannot be loaded (kind, changed
 file, a whole batch refused), 3 no answer after the retries, 130 interrupted.
 """
+DEV_TOKEN_SECONDS = 86_400  # a province's history takes hours: the development token outlives a load
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,7 +43,8 @@ def parser() -> argparse.ArgumentParser:
                        help="the broker (default: $AMQP_URI or the local one)")
     found.add_argument("--token", default=os.environ.get("ECD_TOKEN"),
                        help="the caller's token (default: $ECD_TOKEN, else a development token of the "
-                            "sectors' writers in --area, signed with `make run`'s development key)")
+                            "sectors' writers in --area, signed with `make run`'s development key, "
+                            "valid 24 h)")
     found.add_argument("--area", action="append", dest="areas",
                        help="a province code the development token covers (repeat; default: all)")
     found.add_argument("--timeout", type=float, default=60, help="seconds to wait for a batch's answer")
@@ -79,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     areas = args.areas or sorted(admin_units().provinces[CURRENT])
     stop = Stop().install()
     sender = Sender(lambda: writers_proxy(args.amqp, areas, "tools.load", "load historic records",
-                                          args.timeout, args.token), retries=args.retries)
+                                          args.timeout, args.token, DEV_TOKEN_SECONDS), retries=args.retries)
     try:
         for path in args.files:
             source = Source.of(path, args.service, args.rpc)

@@ -37,12 +37,12 @@ def load(rpc: Any, calls: Iterable[Call]) -> Counter:
 
 
 def writers_proxy(amqp_uri: str, areas: list[str], system: str, purpose: str, timeout: float,
-                  token: str | None = None) -> Any:
+                  token: str | None = None, seconds: int = 3600) -> Any:
     """A nameko ``ClusterRpcProxy`` (not started) whose calls carry ``token``, or else a development
-    token (``tools.access``) of the sectors' writers in ``areas``."""
+    token (``tools.access``) of the sectors' writers in ``areas``, valid ``seconds``."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
     from tools.access.tokens import dev_token
 
-    token = token or dev_token(system, WRITER_ROLES, areas, system=system, purpose=purpose)
+    token = token or dev_token(system, WRITER_ROLES, areas, system=system, purpose=purpose, seconds=seconds)
     return ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=timeout, context_data={"authorization": token})
