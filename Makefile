@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: install run demo test test-unit test-integration test-contract test-e2e fuzz lint broker bench k8s clean \
-	dead-letters notes-key access
+	dead-letters notes-key access load
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
@@ -57,6 +57,9 @@ bench: install  # BENCH_CONFIGS=sqlite,postgresql; every knob and bound: bench/s
 
 dead-letters: install  # make dead-letters ACTION=replay SERVICE=reporting
 	$(PY) -m tools.dead_letters $(or $(ACTION),list) --service $(or $(SERVICE),reporting)
+
+load: install  # make load FILE="registry.register_birth.csv more.jsonl" ARGS="--batch 200" (--help)
+	$(PY) -m tools.load $(FILE) $(ARGS)
 
 notes-key: install  # make notes-key ACTION=new (a new key first), then ACTION=reencrypt (notes rewritten)
 	$(PY) -m tools.notes_key $(or $(ACTION),new)

@@ -4,9 +4,11 @@ shape (``tools.province``), as the sector RPC calls that record it, in order.
 The province (``--province``, default 12: Lai Châu, whose communes were merged on 1 July 2025) keeps
 its real communes on both maps; ``--communes K`` keeps only the first K communes of the 2025 map and
 the legacy communes merged into them. ``--out FILE.jsonl`` writes one call a line (service, method,
-record); ``--load AMQP_URI`` sends them through the RPCs of a running platform with a development
-token of the province (``tools.access``), then prints what was refused. The summary (JSON, on
-stdout) counts the children and the registry figures a report on ``--as-of`` must show.
+record); ``--out-files DIR`` one file of records per kind, ``NN.SERVICE.METHOD.jsonl``, for
+``python -m tools.load DIR/*.jsonl`` (the batch RPCs); ``--load AMQP_URI`` sends them through the
+single RPCs of a running platform with a development token of the province (``tools.access``), then
+prints what was refused. The summary (JSON, on stdout) counts the children and the registry figures
+a report on ``--as-of`` must show.
 """
 
 import argparse
@@ -26,7 +28,6 @@ from tools.province.summary import summary
 
 AS_OF = date(2026, 6, 30)
 SECTORS = (registry_calls, health_calls, education_calls, protection_calls)
-LOADER_ROLES = ["civil_registrar", "health_worker", "teacher", "protection_officer"]
 
 
 @dataclass(frozen=True)
@@ -61,18 +62,28 @@ def write_lines(calls: list[Call], path: Path) -> None:
             out.write(json.dumps(call.line(), ensure_ascii=False) + "\n")
 
 
+def write_files(calls: list[Call], folder: Path) -> list[Path]:
+    """One JSON lines file of records per kind of call, as ``tools.load`` takes them:
+    ``NN.SERVICE.METHOD.jsonl``, numbered in the order each kind first reaches its service."""
+    folder.mkdir(parents=True, exist_ok=True)
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for call in calls:
+        kinds.setdefault((call.service, call.method), []).append(json.dumps(call.record, ensure_ascii=False))
+    paths = []
+    for number, ((service, method), lines) in enumerate(kinds.items(), start=1):
+        paths.append(folder / f"{number:02d}.{service}.{method}.jsonl")
+        paths[-1].write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return paths
+
+
 def load_through_rpcs(province: Province, amqp_uri: str) -> dict[str, int]:
     import eventlet
 
     eventlet.monkey_patch()
-    from nameko.standalone.rpc import ClusterRpcProxy
+    from tools.province.loading import load, writers_proxy
 
-    from tools.access.tokens import dev_token
-    from tools.province.loading import load
-
-    token = dev_token("province-generator", LOADER_ROLES, [province.code], system="generate_province",
-                      purpose="load a generated province")
-    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=60, context_data={"authorization": token}) as rpc:
+    with writers_proxy(amqp_uri, [province.code], "generate_province", "load a generated province",
+                       timeout=60) as rpc:
         return dict(load(rpc, province.calls))
 
 
@@ -84,11 +95,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--communes", type=int, default=None, help="keep the first K communes (2025 map)")
     parser.add_argument("--as-of", type=date.fromisoformat, default=AS_OF)
     parser.add_argument("--out", type=Path, help="write the calls as JSON lines")
+    parser.add_argument("--out-files", type=Path, metavar="DIR",
+                        help="write one JSON lines file per kind of call, for python -m tools.load")
     parser.add_argument("--load", metavar="AMQP_URI", help="send the calls through a running platform")
     args = parser.parse_args(argv)
     province = generate(args.children, args.seed, args.province, args.as_of, args.communes)
     if args.out:
         write_lines(province.calls, args.out)
+    if args.out_files:
+        write_files(province.calls, args.out_files)
     report = province.summary()
     if args.load:
         report["loaded"] = load_through_rpcs(province, args.load)

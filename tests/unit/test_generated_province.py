@@ -16,6 +16,7 @@ from shared.kit.records import VoidRecordSchema
 from shared.kit.referral_commands import ReferChildSchema
 from shared.rules.admin_units import CURRENT_MAP_FROM, admin_units
 from tools.generate_province import generate, main
+from tools.load.kinds import Kind, input_schema
 from tools.province.people import cohort_sizes
 
 SCHEMAS = {
@@ -143,3 +144,22 @@ def test_the_command_writes_one_json_line_per_call_and_prints_its_summary(tmp_pa
     assert (summary["children"], summary["registered"]) == (30, 30)
     assert summary["expected"]["province"] == {"births": 1, "births_on_time": 1, "under5": 15, "under6": 18,
                                                "under6_card": 17}
+
+
+def test_the_command_writes_one_file_of_records_per_kind_for_the_loader(tmp_path):
+    assert main(["--children", "30", "--seed", "3", "--communes", "1", "--out-files", str(tmp_path)]) == 0
+    province = generate(30, seed=3, communes=1)
+    files = sorted(tmp_path.iterdir())
+    assert files[0].name == "01.registry.register_birth.jsonl"
+    read = {}
+    for path in files:
+        number, service, method, _ = path.name.split(".")
+        read[(service, method)] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert read == {kind: [call.record for call in province.calls if (call.service, call.method) == kind]
+                    for kind in read}
+    assert sum(map(len, read.values())) == len(province.calls)
+
+
+def test_the_loader_finds_the_input_schema_of_every_rpc_the_province_calls():
+    assert {kind: input_schema(Kind(*kind)) for kind in SCHEMAS} == SCHEMAS
+    assert input_schema(Kind("health", "void_record")) is VoidRecordSchema
