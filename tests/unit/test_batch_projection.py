@@ -1,0 +1,127 @@
+"""Reporting applies many events in one transaction (issue 19): a generated province's stream, with a
+child met before its registration and a referral, shuffled and partly delivered twice, gives in
+batches exactly the tables it gives one event at a time; a poison event in a batch fails alone."""
+
+import random
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
+
+from bench.generated_events import province_envelopes
+from services.reporting.orm import ProcessedEvent, ReportingBase
+from services.reporting.use_cases import apply_batch, apply_event, apply_events
+from shared.exceptions import ValidationFailed
+from shared.plumbing.metrics import service_metrics
+from shared.rules.admin_units import admin_units
+from tests.support.factories import (
+    make_referral_answer_payload,
+    make_referral_envelope,
+    make_referral_payload,
+    personal_id,
+)
+from tests.support.provisional import BORN, birth, dose, link, provisional_record
+
+METRICS = service_metrics("reporting")
+NOT_PROJECTED = ("audit_log", "log_checks", "source_positions", "published_reports")
+WRITE_TIMES = ("id", "updated_at", "processed_at")  # row ids and when rows were written
+
+
+def new_session() -> Session:
+    engine = create_engine("sqlite://")
+    ReportingBase.metadata.create_all(engine)
+    return Session(engine)
+
+
+def provisional_child() -> list[dict]:
+    """A boy given his birth dose under a provisional id, registered, linked, then dosed again."""
+    child, record = personal_id("male", BORN), provisional_record()
+    p = record["child_id"]
+    return [record, dose(p, "dose-1"), birth(child), link(p, child), dose(p, "dose-2", "bcg")]
+
+
+def referral() -> list[dict]:
+    sent, child = make_referral_payload(referral_id="REF-B"), personal_id("female", BORN)
+    return [make_referral_envelope("health", "referral_sent", child, sent),
+            make_referral_envelope("education", "referral_accepted", child,
+                                   make_referral_answer_payload(sent, answered_on="2025-03-05"))]
+
+
+@pytest.fixture(scope="module")
+def stream() -> list[dict]:
+    return province_envelopes(120, admin_units()) + provisional_child() + referral()
+
+
+def dump(session: Session) -> dict[str, list[tuple]]:
+    """Every row of every table the projection writes, without row ids and write times."""
+    tables = {}
+    for table in ReportingBase.metadata.sorted_tables:
+        if table.name in NOT_PROJECTED:
+            continue
+        columns = [c for c in table.columns if c.name not in WRITE_TIMES]
+        tables[table.name] = sorted(tuple(repr(value) for value in row)
+                                    for row in session.execute(select(*columns)))
+    return tables
+
+
+def one_by_one(events: list[dict]) -> dict[str, list[tuple]]:
+    with new_session() as session:
+        for body in events:
+            apply_event(session, body, METRICS)
+        return dump(session)
+
+
+def in_batches(events: list[dict], size: int) -> dict[str, list[tuple]]:
+    with new_session() as session:
+        for start in range(0, len(events), size):
+            apply_events(session, events[start:start + size], METRICS)
+        return dump(session)
+
+
+def shuffled_with_redeliveries(events: list[dict], seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    delivered = events + rng.sample(events, len(events) // 10)
+    rng.shuffle(delivered)
+    return delivered
+
+
+def test_the_stream_holds_every_sector_a_provisional_child_and_a_referral(stream):
+    assert {body["source"] for body in stream} == {"registry", "health", "education", "protection"}
+    assert {"identity_linked", "referral_accepted", "record_voided"} <= {b["event_type"] for b in stream}
+
+
+@pytest.mark.parametrize("size, seed", [(64, 1), (500, 2)])
+def test_batches_of_a_shuffled_stream_delivered_partly_twice_give_the_one_by_one_tables(stream, size, seed):
+    expected = one_by_one(stream)
+    assert in_batches(shuffled_with_redeliveries(stream, seed), size) == expected
+    assert len(expected["processed_events"]) == len(stream)
+
+
+def test_a_batch_applies_each_event_once_and_answers_how_many_were_new(stream):
+    first, again = stream[:40], stream[20:60]
+    with new_session() as session:
+        assert apply_events(session, first + first[:5], METRICS) == 40
+        assert apply_events(session, again, METRICS) == 20
+        assert len(session.scalars(select(ProcessedEvent.event_id)).all()) == 60
+
+
+def poisoned(events: list[dict]) -> list[dict]:
+    bad = {**events[3], "payload": {**events[3]["payload"], "record_id": None}}
+    return [*events[:3], bad, *events[4:]]
+
+
+def test_a_batch_with_a_poison_event_stores_nothing_at_once(stream):
+    with new_session() as session:
+        with pytest.raises(ValidationFailed):
+            apply_events(session, poisoned(stream[:10]), METRICS)
+        assert session.scalars(select(ProcessedEvent.event_id)).all() == []
+
+
+def test_a_poison_event_fails_alone_and_the_others_of_its_batch_are_applied(stream):
+    batch = poisoned(stream[:10])
+    with new_session() as session:
+        outcomes = apply_batch(session, batch, METRICS)
+        applied = set(session.scalars(select(ProcessedEvent.event_id)))
+    assert [type(outcome).__name__ for outcome in outcomes] == ["NoneType"] * 3 + ["ValidationFailed"] + [
+        "NoneType"] * 6
+    assert applied == {body["event_id"] for i, body in enumerate(batch) if i != 3}
