@@ -8,23 +8,13 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
-from bench.generated_events import province_envelopes
 from services.reporting.orm import ProcessedEvent, ReportingBase
 from services.reporting.use_cases import apply_batch, apply_event, apply_events
 from shared.exceptions import ValidationFailed
 from shared.plumbing.metrics import service_metrics
-from shared.rules.admin_units import admin_units
-from tests.support.factories import (
-    make_referral_answer_payload,
-    make_referral_envelope,
-    make_referral_payload,
-    personal_id,
-)
-from tests.support.provisional import BORN, birth, dose, link, provisional_record
+from tests.support.event_streams import dump, province_stream
 
 METRICS = service_metrics("reporting")
-NOT_PROJECTED = ("audit_log", "log_checks", "source_positions", "published_reports")
-WRITE_TIMES = ("id", "updated_at", "processed_at")  # row ids and when rows were written
 
 
 def new_session() -> Session:
@@ -33,35 +23,9 @@ def new_session() -> Session:
     return Session(engine)
 
 
-def provisional_child() -> list[dict]:
-    """A boy given his birth dose under a provisional id, registered, linked, then dosed again."""
-    child, record = personal_id("male", BORN), provisional_record()
-    p = record["child_id"]
-    return [record, dose(p, "dose-1"), birth(child), link(p, child), dose(p, "dose-2", "bcg")]
-
-
-def referral() -> list[dict]:
-    sent, child = make_referral_payload(referral_id="REF-B"), personal_id("female", BORN)
-    return [make_referral_envelope("health", "referral_sent", child, sent),
-            make_referral_envelope("education", "referral_accepted", child,
-                                   make_referral_answer_payload(sent, answered_on="2025-03-05"))]
-
-
 @pytest.fixture(scope="module")
 def stream() -> list[dict]:
-    return province_envelopes(120, admin_units()) + provisional_child() + referral()
-
-
-def dump(session: Session) -> dict[str, list[tuple]]:
-    """Every row of every table the projection writes, without row ids and write times."""
-    tables = {}
-    for table in ReportingBase.metadata.sorted_tables:
-        if table.name in NOT_PROJECTED:
-            continue
-        columns = [c for c in table.columns if c.name not in WRITE_TIMES]
-        tables[table.name] = sorted(tuple(repr(value) for value in row)
-                                    for row in session.execute(select(*columns)))
-    return tables
+    return province_stream(120)
 
 
 def one_by_one(events: list[dict]) -> dict[str, list[tuple]]:
