@@ -12,6 +12,7 @@ once written: until then the service answers from the old ones. What arrived aft
 read is applied by the catch-up that follows the switch (its positions are where the rebuild read to).
 """
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,8 @@ from shared.exceptions import ValidationFailed
 from shared.plumbing.event_logs import Fetch, envelope_of
 from shared.rules.admin_units import AdminUnits, admin_units
 from shared.rules.clock import utc_now
+
+YIELD_EVERY = 200  # children projected between two chances for the service's other work
 
 
 @dataclass
@@ -80,7 +83,9 @@ def hold(logs: Logs, body: dict | None) -> None:
 def project_all(memory: MemoryRepository, units: AdminUnits) -> None:
     """Each child once: its group through ``merging`` when it needs it, else source by source."""
     done: set[str] = set()
-    for child_id in list(memory.facts):
+    for i, child_id in enumerate(list(memory.facts)):
+        if i % YIELD_EVERY == 0:
+            time.sleep(0)  # under eventlet, the service's other green threads run meanwhile
         if child_id in done:
             continue
         group, _ = linked_group({child_id}, memory.links_touching)

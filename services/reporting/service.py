@@ -21,6 +21,7 @@ from services.reporting import (
     programme,
     published_page,
     publishing,
+    rebuild,
     report_downloads,
     schemas,
     use_cases,
@@ -200,6 +201,16 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
                 results[name] = unreachable(name, error)
                 use_cases.note_unreachable(self.db, name, results[name]["unreachable"])
         return results
+
+    @guarded("operate", expected_exceptions=EXPECTED)
+    def rebuild_view(self) -> dict:
+        """Rebuild the projection from every source's whole event log (``rebuild``: bulk writes into
+        new tables, which replace the old ones once written; the old view answers until then), then
+        catch up with what came since; ``{events, rows, refused, positions, catch_up}``. PostgreSQL
+        only; a source that cannot be read stops it before anything is replaced."""
+        fetches = {name: partial(fetch_page, self.event_logs[name]) for name in SOURCES}
+        done = rebuild.rebuild(self.db, fetches)
+        return {**done, "catch_up": self.catch_up_sources()}
 
     @configured_timer(CATCH_UP_INTERVAL_KEY, 60)
     def catch_up_periodically(self) -> None:

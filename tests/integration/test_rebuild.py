@@ -2,31 +2,20 @@
 same events built one at a time, and the service goes on applying events to the rebuilt tables."""
 
 import pytest
-from sqlalchemy import create_engine, select
+from nameko.testing.services import entrypoint_waiter
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
+from bench.generated_events import fetches, logs_of
 from services.reporting import rebuild
 from services.reporting.orm import ChildView, ReportingBase
 from services.reporting.use_cases import apply_event
 from shared.plumbing.metrics import service_metrics
 from tests.support.event_streams import dump, province_stream
-from tests.support.factories import make_birth_envelope
+from tests.support.factories import make_birth, make_birth_envelope
+from tests.support.hooks import call
 
 METRICS = service_metrics("reporting")
-PAGE = 500
-
-
-def logs_of(stream: list[dict]) -> dict[str, list[dict]]:
-    """Each source's ``events_since`` log of the stream: positions from 1, in the stream's order."""
-    logs: dict[str, list[dict]] = {}
-    for envelope in stream:
-        log = logs.setdefault(envelope["source"], [])
-        log.append({"position": len(log) + 1, "envelope": envelope})
-    return logs
-
-
-def fetches(logs: dict[str, list[dict]]) -> dict:
-    return {source: (lambda position, log=log: log[position:position + PAGE]) for source, log in logs.items()}
 
 
 @pytest.fixture
@@ -70,3 +59,19 @@ def test_an_event_that_breaks_its_contract_is_counted_and_left_out(reporting_ses
     broken = {**stream[0], "schema_version": 2}
     done = rebuild.rebuild(reporting_session, fetches(logs_of([broken, *stream[1:]])))
     assert (done["events"], done["refused"]) == (len(stream) - 1, 1)
+
+
+def test_rebuild_view_reads_every_producers_log_and_the_service_answers_from_the_rebuilt_view(
+        registry_container, health_container, education_container, protection_container,
+        reporting_container, reporting_db):
+    births = [make_birth(record_id=f"rebuild-{i}") for i in range(3)]
+    for birth in births:
+        with entrypoint_waiter(reporting_container, "handle_registry_birth_registered"):
+            call(registry_container, "register_birth", birth)
+    reporting_db.execute(text("DELETE FROM child_views"))  # a view gone wrong, whatever the cause
+    reporting_db.commit()
+    done = call(reporting_container, "rebuild_view")
+    assert (done["events"], done["refused"], done["positions"]) == (
+        3, 0, {"registry": 3, "health": 0, "education": 0, "protection": 0})
+    assert call(reporting_container, "view_stats") == {"children": 3, "registered": 3, "processed_events": 3}
+    assert call(reporting_container, "child_view", births[0]["child_id"])["registered"] is True
