@@ -1,15 +1,18 @@
 """Reporting applies many events in one transaction (issue 19): a generated province's stream, with a
 child met before its registration and a referral, shuffled and partly delivered twice, gives in
-batches exactly the tables it gives one event at a time; a poison event in a batch fails alone."""
+batches exactly the tables it gives one event at a time; a poison event in a batch fails alone;
+catch-up applies a log page as one batch."""
 
 import random
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
+from bench.generated_events import fetches, logs_of
 from services.reporting.orm import ProcessedEvent, ReportingBase
-from services.reporting.use_cases import apply_batch, apply_event, apply_events
+from services.reporting.use_cases import apply_batch, apply_event, apply_events, catch_up
 from shared.exceptions import ValidationFailed
 from shared.plumbing.metrics import service_metrics
 from tests.support.event_streams import dump, province_stream
@@ -89,3 +92,27 @@ def test_a_poison_event_fails_alone_and_the_others_of_its_batch_are_applied(stre
     assert [type(outcome).__name__ for outcome in outcomes] == ["NoneType"] * 3 + ["ValidationFailed"] + [
         "NoneType"] * 6
     assert applied == {body["event_id"] for i, body in enumerate(batch) if i != 3}
+
+
+def batch_count() -> float:
+    return REGISTRY.get_sample_value("reporting_batch_size_count") or 0
+
+
+def test_catch_up_applies_each_page_of_a_log_in_one_transaction(stream):
+    registry = [body for body in stream if body["source"] == "registry"][:230]
+    parked = []
+    before = batch_count()
+    with new_session() as session:
+        result = catch_up(session, "registry", fetches(logs_of(registry), page=100)["registry"], METRICS,
+                          lambda *args: parked.append(args))
+    assert (result["applied"], result["read"], parked) == (230, 230, [])
+    assert batch_count() - before == 3  # pages of 100, 100 and 30
+
+
+def test_catch_up_parks_an_entry_that_breaks_its_contract_and_applies_the_rest_of_its_page(stream):
+    registry = poisoned([body for body in stream if body["source"] == "registry"][:10])
+    parked = []
+    with new_session() as session:
+        result = catch_up(session, "registry", fetches(logs_of(registry))["registry"], METRICS,
+                          lambda envelope, error, source, event_type: parked.append(envelope["event_id"]))
+    assert (result["applied"], parked) == (9, [registry[3]["event_id"]])
