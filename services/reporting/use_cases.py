@@ -22,6 +22,7 @@ import logging
 from sqlalchemy.orm import Session
 
 from services.reporting import batch_projection, merging
+from services.reporting.batch_writes import BatchRepository
 from services.reporting.orm import SourcePosition
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources import PROJECTIONS, REPROJECT
@@ -50,7 +51,7 @@ def apply_events(session: Session, bodies: list[dict | None], metrics: ServiceMe
     came twice). Raises if any cannot be applied: the transaction then ends with nothing stored."""
     with ending_open_transaction(session):
         events = [(load_envelope(body), body) for body in bodies]
-        repo = ReportingRepository(session)
+        repo = BatchRepository(session)
         fresh, duplicates = batch_projection.claim(repo, events)
         if fresh:
             batch_projection.project(repo, fresh)
