@@ -96,6 +96,16 @@ class ReportingRepository:
                "processed_at": utc_now(), "recorded_at": recorded_at}
         return self.session.execute(self.writes.claim, row).rowcount == 1
 
+    def claim_events(self, rows: list[dict[str, Any]]) -> set[str]:
+        """Record many events as processed in one statement (in event id order, so two batches
+        claiming the same ids never wait for each other in a circle); the ids claimed now."""
+        if not rows:
+            return set()
+        now = utc_now()
+        rows = sorted(({**row, "processed_at": now} for row in rows), key=lambda row: row["event_id"])
+        statement = self.writes.claim.returning(ProcessedEvent.__table__.c.event_id)
+        return set(self.session.scalars(statement, rows))
+
     def processed_among(self, event_ids: list[str]) -> set[str]:
         """Which of these events were applied already (one query)."""
         if not event_ids:
@@ -154,6 +164,11 @@ class ReportingRepository:
         self.session.execute(self.writes.fact, {"source": source, "record_id": record_id,
                                                 "child_id": child_id, "event_type": event_type,
                                                 "payload": payload})
+
+    def add_facts(self, rows: list[dict[str, Any]]) -> None:
+        """Store many facts in one statement (a fact already stored stays as it was)."""
+        if rows:
+            self.session.execute(self.writes.fact, rows)
 
     def facts_for(self, child_id: str, source: str) -> list[ChildFact]:
         rows = self.session.scalars(select(Fact).where(self._ids(child_id), Fact.source == source))

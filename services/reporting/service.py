@@ -2,7 +2,8 @@
 
 ``shared.contracts`` lists the sources and their event types; a handler ``handle_<source>_<event>``
 is made for each one (``reliable_handler``: retried, then dead-lettered, never dropped), and each
-applies its event in one transaction (``use_cases.apply_event``). A timer catches up from every
+applies its event in the batch its worker joins (``shared.plumbing.batching``: many events per
+transaction, ``use_cases.apply_batch``; one per event when a batch fails). A timer catches up from every
 source's event log. RPC and HTTP serve the child view and the indicators, each to a verified caller
 with the right and the area (``shared.kit.access``); the reporting service calls the producers'
 event logs with its own service token (``EventLogs``).
@@ -20,6 +21,7 @@ from services.reporting import (
     programme,
     published_page,
     publishing,
+    rebuild,
     report_downloads,
     schemas,
     use_cases,
@@ -48,6 +50,7 @@ from shared.kit import audit
 from shared.kit.access import guarded, require_area
 from shared.kit.identity import Caller, Identity
 from shared.plumbing import operations
+from shared.plumbing.batching import EventBatches
 from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
 from shared.plumbing.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.plumbing.db import Database
@@ -72,6 +75,7 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
     db = Database(ReportingBase)
     event_logs = EventLogs(SOURCES)
     park = DeadLetters()
+    batches = EventBatches()
     retired_queues = RetiredQueues(RETIRED_QUEUES)
     metrics = RpcMetrics()
     caller = Caller()
@@ -198,6 +202,16 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
                 use_cases.note_unreachable(self.db, name, results[name]["unreachable"])
         return results
 
+    @guarded("operate", expected_exceptions=EXPECTED)
+    def rebuild_view(self) -> dict:
+        """Rebuild the projection from every source's whole event log (``rebuild``: bulk writes into
+        new tables, which replace the old ones once written; the old view answers until then), then
+        catch up with what came since; ``{events, rows, refused, positions, catch_up}``. PostgreSQL
+        only; a source that cannot be read stops it before anything is replaced."""
+        fetches = {name: partial(fetch_page, self.event_logs[name]) for name in SOURCES}
+        done = rebuild.rebuild(self.db, fetches)
+        return {**done, "catch_up": self.catch_up_sources()}
+
     @configured_timer(CATCH_UP_INTERVAL_KEY, 60)
     def catch_up_periodically(self) -> None:
         self.catch_up_sources()
@@ -265,7 +279,8 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         return missing_response(request.args, self.children_missing_package)
 
     def _project(self, body: dict) -> None:
-        use_cases.apply_event(self.db, body, service_metrics(self.name))
+        """Apply the body in the batch being gathered (``shared.plumbing.batching``)."""
+        self.batches(body, partial(use_cases.apply_batch, self.db, metrics=service_metrics(self.name)))
 
 
 

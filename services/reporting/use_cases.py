@@ -10,11 +10,19 @@ the whole group instead, keyed by the child each id now is. ``catch_up`` pages a
 what the broker could not deliver and rebuilds a wiped view; applying an event twice is a no-op. An
 entry that can never apply (it breaks the contract) is dead-lettered and passed, so one bad event
 cannot hold reporting behind for ever.
+
+``apply_events`` applies many events in ONE transaction, each still exactly once
+(``batch_projection``); ``apply_batch`` falls back to one transaction per event when a batch fails,
+so a poison event fails alone and the others are applied. The consumer gathers batches from the
+handlers' workers (``shared.plumbing.batching``); catch-up applies a log page as one batch.
 """
+
+import logging
 
 from sqlalchemy.orm import Session
 
-from services.reporting import merging
+from services.reporting import batch_projection, merging
+from services.reporting.batch_writes import BatchRepository
 from services.reporting.orm import SourcePosition
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources import PROJECTIONS, REPROJECT
@@ -28,12 +36,50 @@ from shared.plumbing.metrics import ServiceMetrics
 from shared.rules.admin_units import admin_units
 from shared.rules.clock import utc_now
 
+_log = logging.getLogger(__name__)
+
 
 def apply_event(session: Session, body: dict | None, metrics: ServiceMetrics) -> bool:
     """Apply one event in one transaction; False if it had been applied before. A failure ends the
     transaction before the event is retried or parked."""
     with ending_open_transaction(session):
         return _apply(session, load_envelope(body), body, metrics)
+
+
+def apply_events(session: Session, bodies: list[dict | None], metrics: ServiceMetrics) -> int:
+    """Apply ``bodies`` in ONE transaction; returns how many were applied (the others had been, or
+    came twice). Raises if any cannot be applied: the transaction then ends with nothing stored."""
+    with ending_open_transaction(session):
+        events = [(load_envelope(body), body) for body in bodies]
+        repo = BatchRepository(session)
+        fresh, duplicates = batch_projection.claim(repo, events)
+        if fresh:
+            batch_projection.project(repo, fresh)
+        session.commit()
+    for outcome, counted in (("applied", fresh), ("duplicate", duplicates)):
+        for envelope, _ in counted:
+            metrics.events_consumed.labels(envelope["event_type"], outcome).inc()
+    metrics.batch_size.observe(len(bodies))
+    return len(fresh)
+
+
+def apply_batch(session: Session, bodies: list[dict | None], metrics: ServiceMetrics
+                ) -> list[Exception | None]:
+    """``apply_events``; if the batch fails, each event in its own transaction: each one's failure
+    (None: applied, or applied before) in its place, for its handler to retry or park alone."""
+    try:
+        apply_events(session, bodies, metrics)
+        return [None] * len(bodies)
+    except Exception as error:  # any failure: the one-by-one path finds which event it was
+        _log.info("a batch of %s events failed (%s); applying them one by one", len(bodies), error)
+    outcomes: list[Exception | None] = []
+    for body in bodies:
+        try:
+            apply_event(session, body, metrics)
+            outcomes.append(None)
+        except Exception as error:
+            outcomes.append(error)
+    return outcomes
 
 
 def _apply(session: Session, envelope: dict, body: dict, metrics: ServiceMetrics) -> bool:
@@ -72,7 +118,8 @@ def catch_up(session: Session, source: str, fetch: Fetch, metrics: ServiceMetric
     and note when the log was read to its end and how many events were missing (freshness)."""
     repo, started = ReportingRepository(session), utc_now()
     result = follow_log(session, source, fetch, SourcePosition, lambda envelope: envelope.get("event_id"),
-                        repo.processed_among, lambda envelope: apply_event(session, envelope, metrics), park)
+                        repo.processed_among, lambda envelope: apply_event(session, envelope, metrics), park,
+                        lambda envelopes: apply_events(session, envelopes, metrics))
     repo.save_log_check(source, started, result["applied"], None)
     session.commit()
     return result

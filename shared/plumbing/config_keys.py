@@ -13,3 +13,8 @@ FAULT_KILL_AFTER_COMMIT_KEY = "FAULT_KILL_AFTER_COMMIT"
 CATCH_UP_INTERVAL_KEY = "CATCH_UP_INTERVAL"  # seconds between catch-ups from producers' event logs; 0 = off
 OUTBOX_CLAIM_SECONDS_KEY = "OUTBOX_CLAIM_SECONDS"  # how long a relay holds the rows it publishes
 OUTBOX_UNROUTED_RETRY_SECONDS_KEY = "OUTBOX_UNROUTED_RETRY_SECONDS"  # how long an unroutable event waits
+# Batched event handlers (shared/plumbing/batching.py): events per transaction, the longest a lone
+# event waits for others, and unacked messages the broker delivers per handler queue.
+EVENT_BATCH_SIZE_KEY = "EVENT_BATCH_SIZE"
+EVENT_BATCH_WAIT_MS_KEY = "EVENT_BATCH_WAIT_MS"
+EVENT_PREFETCH_KEY = "EVENT_PREFETCH"

@@ -23,7 +23,12 @@ from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.messaging import QueueConsumer
 
-from shared.plumbing.config_keys import AMQP_URI_KEY, EVENT_RETRY_DELAY_MS_KEY, EVENT_RETRY_LIMIT_KEY
+from shared.plumbing.config_keys import (
+    AMQP_URI_KEY,
+    EVENT_PREFETCH_KEY,
+    EVENT_RETRY_DELAY_MS_KEY,
+    EVENT_RETRY_LIMIT_KEY,
+)
 from shared.plumbing.entrypoints import PromptQueueConsumer
 from shared.plumbing.metrics import service_metrics
 
@@ -92,7 +97,12 @@ def with_retry_binding(queue: Queue, service: str) -> Queue:
 
 
 class ParkingQueueConsumer(PromptQueueConsumer):
-    """nameko's queue consumer, except that an undecodable body is parked instead of lost."""
+    """nameko's queue consumer, except that an undecodable body is parked instead of lost, and that
+    each queue's prefetch may be set (``EVENT_PREFETCH``; nameko's: ``max_workers``)."""
+
+    @property
+    def prefetch_count(self) -> int:
+        return int(self.container.config.get(EVENT_PREFETCH_KEY) or self.container.max_workers)
 
     def get_consumers(self, consumer_cls, channel):
         consumers = super().get_consumers(consumer_cls, channel)

@@ -129,31 +129,52 @@ def envelope_of(entry: Any) -> dict | None:
     return envelope if isinstance(envelope, dict) else None
 
 
+ApplyMany = Callable[[list[dict | None]], int]
+
+
 def follow_log(session: Session, source: str, fetch: Fetch, position_model: type,
                key: Callable[[dict], str | None], applied_among: Callable[[list[str]], set[str]],
-               apply: Callable[[dict | None], bool], park: Park) -> dict:
+               apply: Callable[[dict | None], bool], park: Park, apply_many: ApplyMany | None = None
+               ) -> dict:
     """Apply what ``source``'s log holds past the saved position; ``key`` names an entry's envelope
     for ``applied_among`` (which of these keys the consumer holds), ``apply`` applies and commits
-    one envelope (False: it was there already) or raises ``ValidationFailed``."""
+    one envelope (False: it was there already) or raises ``ValidationFailed``. ``apply_many``, if
+    given, applies a page's missing envelopes in one transaction (how many it applied); when it
+    fails, they are applied one by one with ``apply``."""
     position, read, applied = log_position(session, position_model, source), 0, 0
     session.commit()  # no transaction stays open while the page is fetched
     while batch := fetch(position):
         keys = [key(envelope) if envelope else None for envelope in map(envelope_of, batch)]
         seen = applied_among([k for k in keys if isinstance(k, str)])
-        for entry, entry_key in zip(batch, keys, strict=True):
-            if entry_key in seen:
-                continue
-            envelope = envelope_of(entry)
-            try:
-                applied += apply(envelope)
-            except ValidationFailed as error:
-                session.rollback()
-                event_type = envelope.get("event_type") if envelope else None
-                park(envelope, error, source, str(event_type))
+        missing = [envelope_of(entry) for entry, entry_key in zip(batch, keys, strict=True)
+                   if entry_key not in seen]
+        applied += apply_page(session, source, missing, apply, park, apply_many)
         read, position = read + len(batch), batch[-1]["position"]
         save_log_position(session, position_model, source, position)
         session.commit()
     return {"source": source, "read": read, "applied": applied, "position": position}
+
+
+def apply_page(session: Session, source: str, envelopes: list[dict | None],
+               apply: Callable[[dict | None], bool], park: Park, apply_many: ApplyMany | None) -> int:
+    """How many of ``envelopes`` were applied: at once if ``apply_many`` can, else one by one (an
+    envelope that breaks its contract dead-lettered and passed)."""
+    if apply_many is not None and envelopes:
+        try:
+            return apply_many(envelopes)
+        except Exception as error:  # one by one finds the bad one; the others are applied
+            session.rollback()
+            _log.info("a page of %s events from %s failed at once (%s); one by one", len(envelopes),
+                      source, error)
+    applied = 0
+    for envelope in envelopes:
+        try:
+            applied += apply(envelope)
+        except ValidationFailed as error:
+            session.rollback()
+            event_type = envelope.get("event_type") if envelope else None
+            park(envelope, error, source, str(event_type))
+    return applied
 
 
 def follow_or_skip(session: Session, source: str, fetch: Fetch, position_model: type,

@@ -24,6 +24,7 @@ class ServiceMetrics:
     events_published: Counter
     events_consumed: Counter
     outbox_backlog: Gauge
+    batch_size: Histogram
 
 
 @cache
@@ -40,6 +41,8 @@ def service_metrics(service: str) -> ServiceMetrics:
                                 "Events consumed by type and outcome (applied, duplicate, retried, "
                                 "dead_lettered).", ["event_type", "outcome"]),
         outbox_backlog=Gauge(f"{service}_outbox_backlog", "Outbox messages not yet published."),
+        batch_size=Histogram(f"{service}_batch_size", "Events applied per transaction (a batch).",
+                             buckets=(1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)),
     )
 
 

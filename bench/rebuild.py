@@ -1,0 +1,97 @@
+"""Rebuilding reporting from the producers' logs (issue 19), against PostgreSQL's own COPY.
+
+A generated province (``BENCH_REBUILD_CHILDREN`` children, seed 3) becomes the four sectors' logs
+(``bench.generated_events``); ``services.reporting.rebuild`` reads them, projects every child and
+writes and switches the new tables, timed as a whole: events/s. The baseline, measured in the same
+run on the same database: ``COPY … FROM STDIN`` of the very rows the rebuild wrote, into fresh tables
+of the same columns (their text built beforehand, untimed): rows/s. ``figures()`` answers
+``{"rebuild_events_per_s": {value, unit, baseline, ratio}}``; ``python -m bench.rebuild`` prints it.
+"""
+
+import io
+import json
+import os
+from datetime import date, datetime
+from time import perf_counter
+from typing import Any
+
+from sqlalchemy import JSON, Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from bench import settings
+from bench.generated_events import fetches, logs_of, province_envelopes
+from services.reporting import bulk_tables, rebuild
+from services.reporting.orm import ReportingBase
+from shared.plumbing.db import make_engine
+from shared.rules.admin_units import admin_units
+
+CHILDREN = int(os.environ.get("BENCH_REBUILD_CHILDREN", "2000"))
+DATABASE = "ecd_bench_rebuild"
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def fresh_engine() -> Engine:
+    admin = create_engine(settings.PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {DATABASE}"))
+    admin.dispose()
+    engine = make_engine(settings.PG_URL.rsplit("/", 1)[0] + f"/{DATABASE}")
+    ReportingBase.metadata.create_all(engine)
+    return engine
+
+
+def copy_value(value: Any, is_json: bool) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if is_json:
+        value = json.dumps(value, default=str)
+    elif isinstance(value, bool):
+        value = "t" if value else "f"
+    elif isinstance(value, date | datetime):
+        value = value.isoformat()
+    return str(value).translate(ESCAPES)
+
+
+def copy_text(table: Any, rows: list[dict[str, Any]]) -> tuple[str, io.StringIO]:
+    given = set().union(*(row.keys() for row in rows))
+    columns = [column for column in table.columns if column.name in given]
+    lines = ["\t".join(copy_value(row.get(c.name), isinstance(c.type, JSON)) for c in columns) + "\n"
+             for row in rows]
+    names = ", ".join(f'"{column.name}"' for column in columns)
+    return f'COPY "{table.name}" ({names}) FROM STDIN', io.StringIO("".join(lines))
+
+
+def copy_seconds(session: Session, rows: dict[type, list[dict[str, Any]]]) -> float:
+    """How long COPY takes to write ``rows`` into fresh tables of the same columns, and commit."""
+    copies = [copy_text(bulk_tables.new_table(session, model.__table__), model_rows)
+              for model, model_rows in rows.items() if model_rows]
+    session.commit()
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    started = perf_counter()
+    for statement, data in copies:
+        cursor.copy_expert(statement, data)
+    session.commit()
+    return perf_counter() - started
+
+
+def figures(children: int = CHILDREN) -> dict[str, dict[str, Any]]:
+    logs = logs_of(province_envelopes(children, admin_units()))
+    engine = fresh_engine()
+    with Session(engine) as session:
+        started = perf_counter()
+        done = rebuild.rebuild(session, fetches(logs))
+        seconds = perf_counter() - started
+        read = rebuild.read_logs(fetches(logs))
+        rebuild.project_all(read.memory, admin_units())
+        rows = rebuild.tables(read)
+        copy_rate = sum(map(len, rows.values())) / copy_seconds(session, rows)
+    engine.dispose()
+    rate = done["events"] / seconds
+    return {"rebuild_events_per_s": {"value": round(rate), "unit": "events/s", "baseline": round(copy_rate),
+                                     "ratio": round(rate / copy_rate, 3)}}
+
+
+if __name__ == "__main__":
+    print(json.dumps(figures(), indent=2))
