@@ -38,9 +38,9 @@ PROBES = {"reporting": "view_stats"}
 START_TIMEOUT = 60
 STOP_TIMEOUT = 20
 ENVIRONMENT = {"AMQP_URI": settings.AMQP_URI, "LOG_LEVEL": "WARNING", "CATCH_UP_INTERVAL": "0",
-               "REGISTRY_WEB_SERVER_ADDRESS": "127.0.0.1:18101",
-               "REPORTING_WEB_SERVER_ADDRESS": "127.0.0.1:18100",
-               "EDUCATION_WEB_SERVER_ADDRESS": "127.0.0.1:18103"}
+               "REGISTRY_WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.WEB_PORT + 1}",
+               "REPORTING_WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.WEB_PORT}",
+               "EDUCATION_WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.WEB_PORT + 3}"}
 TITLES = {"latency": f"register_birth, {settings.CONCURRENT_CALLERS} callers",
           **{f"{kind} {n}": f"{source} -> reporting, {n} caller{'s' if n > 1 else ''}"
              for kind, source in (("births", "registry"), ("enrolments", "education"))

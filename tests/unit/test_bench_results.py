@@ -1,0 +1,76 @@
+"""The bench's results file: every figure with its baseline and ratio, parts that are missing or fail
+recorded as not measured, and the table printed from the same figures."""
+
+import json
+import sys
+import types
+
+import pytest
+
+from bench.results import Results, figure, not_measured, row, run_metadata
+
+
+@pytest.fixture
+def relay_part(monkeypatch):
+    """A stand-in ``bench.relay`` whose figures() gives a value and a baseline but no ratio."""
+    module = types.ModuleType("bench.relay_for_test")
+    module.figures = lambda: {"relay windowed": {"value": 9000.0, "unit": "msg/s", "baseline": 1800.0,
+                                                 "ratio": None}}
+    monkeypatch.setitem(sys.modules, "bench.relay_for_test", module)
+    return "bench.relay_for_test"
+
+
+def written(results: Results, tmp_path) -> dict:
+    path = results.write(tmp_path / "var" / "bench.json", run_metadata(["postgresql"], {"ROUNDS": 1}, 12.34))
+    return json.loads(path.read_text())
+
+
+def test_a_figure_is_written_with_its_baseline_and_the_ratio_computed(tmp_path):
+    results = Results()
+    results.add("bulk end to end", figure(6000.0, "records/s", 12000.0, "broker consume", goal=">= 0.5"))
+    assert written(results, tmp_path)["figures"] == {"bulk end to end": {
+        "value": 6000.0, "unit": "records/s", "baseline": 12000.0, "ratio": 0.5,
+        "baseline_name": "broker consume", "goal": ">= 0.5"}}
+
+
+def test_the_file_holds_the_runs_metadata_beside_the_figures(tmp_path):
+    run = written(Results(), tmp_path)["run"]
+    assert sorted(run) == ["configurations", "cores", "date", "git_head", "seconds", "settings"]
+    assert (run["configurations"], run["settings"], run["seconds"]) == (["postgresql"], {"ROUNDS": 1}, 12.3)
+
+
+def test_a_parts_figure_without_a_ratio_gets_one(relay_part, tmp_path):
+    results = Results()
+    results.part("relay", relay_part)
+    assert written(results, tmp_path)["figures"]["relay windowed"] == {
+        "value": 9000.0, "unit": "msg/s", "baseline": 1800.0, "ratio": 5.0}
+
+
+def test_a_part_not_importable_yet_is_recorded_as_not_measured_and_the_run_goes_on(tmp_path):
+    results = Results()
+    results.part("rebuild vs COPY", "bench.no_such_part")
+    results.add("COPY", figure(96000.0, "rows/s"))
+    assert written(results, tmp_path)["figures"] == {
+        "rebuild vs COPY": {"value": None, "unit": "", "baseline": None, "ratio": None,
+                            "not_measured": "bench.no_such_part is not importable "
+                                            "(No module named 'bench.no_such_part')"},
+        "COPY": {"value": 96000.0, "unit": "rows/s", "baseline": None, "ratio": None}}
+
+
+def test_a_part_without_figures_or_that_fails_says_why(relay_part):
+    results = Results()
+    results.part("province", "bench.results")  # importable, but has no figures()
+
+    def broken():
+        raise RuntimeError("reporting did not start")
+
+    results.gather("bulk end to end", broken)
+    assert results.figures["province"]["not_measured"] == "bench.results has no figures() yet"
+    assert results.figures["bulk end to end"]["not_measured"] == "RuntimeError: reporting did not start"
+
+
+def test_the_printed_row_shows_the_same_value_ratio_and_reason():
+    assert row("single write", figure(120.0, "births/s", 600.0, "B no-op RPC", goal=">= 0.7")) == (
+        "single write", "120", "births/s", "0.2 x B no-op RPC (600); goal >= 0.7")
+    assert row("child view p99", not_measured("bench.province has no figures() yet", "ms")) == (
+        "child view p99", "—", "ms", "not measured: bench.province has no figures() yet")
