@@ -24,6 +24,10 @@ Row = tuple[str, str, str, str]
 ROOT = Path(__file__).resolve().parents[1]
 
 
+class NotMeasured(Exception):
+    """A part could not measure its figure; the message says why (recorded as it is)."""
+
+
 def ratio_of(value: Any, baseline: Any) -> float | None:
     numbers = all(isinstance(x, int | float) and not isinstance(x, bool) for x in (value, baseline))
     return value / baseline if numbers and baseline else None
@@ -64,6 +68,9 @@ class Results:
         """Add the figures ``measure`` returns; if it raises, ``name`` is not measured, saying why."""
         try:
             found = measure()
+        except NotMeasured as exc:
+            self.add(name, not_measured(str(exc)))
+            return {}
         except Exception as exc:  # a part that fails is a row that says why; the run goes on
             self.add(name, not_measured(f"{type(exc).__name__}: {exc}"[:300]))
             traceback.print_exc()
@@ -98,11 +105,11 @@ class Results:
 def row(name: str, made: Figure) -> Row:
     if made.get("not_measured"):
         return (name, "—", made.get("unit", ""), f"not measured: {made['not_measured']}")
-    notes = []
+    notes = [made.get("goal") and f"goal {made['goal']}", made.get("note")]
     if made.get("ratio") is not None:
-        notes.append(f"{made['ratio']:.3g} x {made.get('baseline_name') or 'baseline'} "
-                     f"({shown(made['baseline'])})")
-    notes += [f"goal {made['goal']}" if made.get("goal") else "", made.get("note", "")]
+        ratio = made["ratio"]
+        times = f"{ratio:.2f}" if abs(ratio) >= 0.1 else f"{ratio:.2g}"
+        notes.insert(0, f"{times} x {made.get('baseline_name') or 'baseline'} ({shown(made['baseline'])})")
     return (name, shown(made["value"]), made.get("unit", ""), "; ".join(note for note in notes if note))
 
 

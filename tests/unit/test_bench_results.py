@@ -71,6 +71,6 @@ def test_a_part_without_figures_or_that_fails_says_why(relay_part):
 
 def test_the_printed_row_shows_the_same_value_ratio_and_reason():
     assert row("single write", figure(120.0, "births/s", 600.0, "B no-op RPC", goal=">= 0.7")) == (
-        "single write", "120", "births/s", "0.2 x B no-op RPC (600); goal >= 0.7")
+        "single write", "120", "births/s", "0.20 x B no-op RPC (600); goal >= 0.7")
     assert row("child view p99", not_measured("bench.province has no figures() yet", "ms")) == (
         "child view p99", "—", "ms", "not measured: bench.province has no figures() yet")
