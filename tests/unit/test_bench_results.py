@@ -1,5 +1,5 @@
 """The bench's results file: every figure with its baseline and ratio, parts that are missing or fail
-recorded as not measured, and the table printed from the same figures."""
+recorded as not measured, the table printed from the same figures; and the births the bulk figure loads."""
 
 import json
 import sys
@@ -74,3 +74,23 @@ def test_the_printed_row_shows_the_same_value_ratio_and_reason():
         "single write", "120", "births/s", "0.20 x B no-op RPC (600); goal >= 0.7")
     assert row("child view p99", not_measured("bench.province has no figures() yet", "ms")) == (
         "child view p99", "—", "ms", "not measured: bench.province has no figures() yet")
+
+
+def test_a_rebuild_figure_without_a_baseline_is_measured_against_this_runs_copy():
+    from bench.collect import with_copy_baseline
+
+    rebuild = {"rebuild": figure(48000.0, "events/s")}
+    with_copy_baseline(rebuild, figure(96000.0, "rows/s"))
+    assert rebuild["rebuild"] == {"value": 48000.0, "unit": "events/s", "baseline": 96000.0, "ratio": 0.5,
+                                  "baseline_name": "PostgreSQL COPY (this run)"}
+
+
+def test_the_bulk_births_are_as_many_as_asked_each_child_once(tmp_path):
+    from bench.bulk import birth_records, write_records
+
+    births = birth_records(300, seed=19)
+    assert len(births) == 300
+    assert len({birth["child_id"] for birth in births}) == 300
+    assert len({birth["record_id"] for birth in births}) == 300
+    lines = write_records(births, tmp_path / "births.csv").read_text(encoding="utf-8").splitlines()
+    assert (lines[0].split(",")[:2], len(lines)) == (["record_id", "child_id"], 301)
