@@ -4,11 +4,11 @@ services loaded on to ``MEMORY_RECORDS`` children, and each service's peak RSS a
 
 The births are ``register_birth`` records of ``tools.province`` (seed ``BULK_SEED``), written as
 ``BULK_FORMAT`` in the run's folder and sent by ``python -m tools.load FILE --service registry --rpc
-register_birth`` as a subprocess (AMQP_URI and the run's trust folder in its environment,
-``LOADER_ARGS`` appended). The clock runs from the loader's start until reporting's child count
-reaches the registry's (refused rows are not waited for); its ratio is to the broker's consume rate
-of the same run. Without ``tools.load`` the bench sends ``register_births`` batches of
-``BATCH_SIZE`` itself and the row's name says so; without ``register_births`` either, not measured.
+register_birth --batch BATCH_SIZE`` (then ``LOADER_ARGS``) as a subprocess, AMQP_URI and the run's
+trust folder in its environment. The clock runs from the loader's start until reporting's child
+count reaches the registry's (refused rows are not waited for); its ratio is to the broker's consume
+rate of the same run. Without ``tools.load`` the bench sends those ``register_births`` batches
+itself and the row's name says so; without ``register_births`` either, not measured.
 Peak RSS is each service process's ``VmHWM`` (``/proc/<pid>/status``), flat when the ratio is ≈ 1.
 """
 
@@ -80,7 +80,7 @@ def write_records(records: list[dict], path: Path) -> Path:
 
 def run_loader(path: Path, budget: Budget) -> None:
     command = [sys.executable, "-m", "tools.load", str(path), "--service", "registry", "--rpc",
-               "register_birth", *shlex.split(settings.LOADER_ARGS)]
+               "register_birth", "--batch", str(settings.BATCH_SIZE), *shlex.split(settings.LOADER_ARGS)]
     environment = {**os.environ, "PYTHONWARNINGS": QUIET_EVENTLET, **trust_env(),
                    "AMQP_URI": settings.AMQP_URI}
     log = path.with_suffix(".loader.log")
