@@ -14,9 +14,9 @@ from pathlib import Path
 
 from bench import bulk, copy_baseline, province, settings
 from bench.configs import CONFIGURATIONS, Configuration
-from bench.endtoend import Outcome
+from bench.endtoend import TITLES, Outcome
 from bench.results import Figure, Results, figure, not_measured
-from bench.table import Baselines
+from bench.table import UNITS, Baselines
 
 WRITE = "single-record write end to end (register_birth -> reporting, 1 caller)"
 REBUILD = "rebuild from the logs vs PostgreSQL COPY"
@@ -30,15 +30,21 @@ def baseline_figures(base: Baselines) -> dict[str, Figure]:
 
 
 def write_figures(outcomes: list[Outcome], base: Baselines) -> dict[str, Figure]:
+    """Per configuration: the single write from 1 caller against B (issue 19's figure), and the other
+    end-to-end rates of its table against B too, so the JSON holds them for comparing runs."""
     made = {}
     for outcome in outcomes:
-        name = f"{WRITE}, {outcome.configuration.label}"
-        values = outcome.rates.get("births 1")
-        if not values:
-            made[name] = not_measured(outcome.stopped or "no births from 1 caller", "births/s")
-            continue
-        made[name] = figure(statistics.median(values), "births/s", base.noop, "B no-op RPC", goal="≥ 0.7",
-                            note=f"median of {len(values)} rounds of {settings.REGISTRATIONS:,}")
+        for row in ("births 1", "births 10", "enrolments 1", "enrolments 10"):
+            name = f"{outcome.configuration.label}: {TITLES[row]}"
+            if row == "births 1":
+                name = f"{WRITE}, {outcome.configuration.label}"
+            unit, values = UNITS[row.split()[0]], outcome.rates.get(row)
+            if not values:
+                made[name] = not_measured(outcome.figures.get(row) or outcome.stopped or "skipped", unit)
+                continue
+            made[name] = figure(statistics.median(values), unit, base.noop, "B no-op RPC",
+                                goal="≥ 0.7" if row == "births 1" else "",
+                                note=f"median of {len(values)} rounds of {settings.REGISTRATIONS:,}")
     return made
 
 
@@ -80,6 +86,7 @@ def collect(base: Baselines, outcomes: list[Outcome], configurations: list[Confi
     results = Results()
     for name, made in {**baseline_figures(base), **write_figures(outcomes, base)}.items():
         results.add(name, made)
+    print("  (issue 19's figures: COPY baseline, bulk load, province, relay, rebuild)", flush=True)
     copy = results.gather(copy_baseline.NAME, copy_baseline.figures).get(copy_baseline.NAME)
     bulk_on = CONFIGURATIONS.get(settings.BULK_CONFIG)
     if bulk_on is None:

@@ -94,3 +94,19 @@ def test_the_bulk_births_are_as_many_as_asked_each_child_once(tmp_path):
     assert len({birth["record_id"] for birth in births}) == 300
     lines = write_records(births, tmp_path / "births.csv").read_text(encoding="utf-8").splitlines()
     assert (lines[0].split(",")[:2], len(lines)) == (["record_id", "child_id"], 301)
+
+
+def test_the_end_to_end_rates_are_figures_against_the_no_op_rpc_and_a_stopped_one_says_why():
+    from bench.collect import write_figures
+    from bench.configs import CONFIGURATIONS
+    from bench.endtoend import Outcome
+    from bench.table import Baselines
+
+    outcome = Outcome(CONFIGURATIONS["postgresql"], None, rates={"births 1": [100.0, 120.0, 110.0]},
+                      stopped="registry -> reporting, 10 callers: froze")
+    made = write_figures([outcome], Baselines(publish=1800.0, consume=12000.0, noop=550.0))
+    single = made["single-record write end to end (register_birth -> reporting, 1 caller), PostgreSQL"]
+    assert (single["value"], single["baseline"], single["goal"]) == (110.0, 550.0, "≥ 0.7")
+    assert single["ratio"] == 0.2
+    assert made["PostgreSQL: registry -> reporting, 10 callers"]["not_measured"] == (
+        "registry -> reporting, 10 callers: froze")
