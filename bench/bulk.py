@@ -207,6 +207,6 @@ def figures(configuration: Configuration, workdir: Path, consume_rate: float) ->
             except Exception as exc:  # the first size's figures stand; this one says why it is missing
                 large = str(exc) if isinstance(exc, NotMeasured) else f"{type(exc).__name__}: {exc}"
     bulk = figure(small.rate, "records/s", consume_rate, "broker consume (A-consume)", goal="≥ 0.5",
-                  note=f"{small.records:,} births ({kind}) in {small.seconds:.1f} s, reporting then held "
-                       f"{small.children:,} children; {configuration.label}")
+                  note=f"{small.records:,} births ({kind}) in {small.seconds:.1f} s (the loader's start "
+                       f"included), reporting then held {small.children:,} children; {configuration.label}")
     return {small.name: bulk, **memory_figures(first, second, small, large)}

@@ -24,6 +24,7 @@ eventlet.monkey_patch()
 import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -136,9 +137,12 @@ def main() -> int:
 
 
 def knobs() -> dict:
-    """The run's settings as the JSON keeps them (the servers' addresses left out: they carry passwords)."""
-    return {name: value for name, value in vars(settings).items()
+    """The run's settings as the JSON keeps them: the servers' addresses left out (they carry
+    passwords), a token given to the loader masked."""
+    kept = {name: value for name, value in vars(settings).items()
             if name.isupper() and not name.endswith(("_URI", "_URL"))}
+    kept["LOADER_ARGS"] = re.sub(r"(--token[= ])\S+", r"\1***", settings.LOADER_ARGS)
+    return kept
 
 
 if __name__ == "__main__":
