@@ -113,7 +113,7 @@ def main() -> int:
     print(f"ECD platform benchmark — {settings.ROUNDS} rounds, medians; envelope {len(BODY)} bytes; "
           f"{os.cpu_count()} cores; configurations {', '.join(c.key for c in configurations)}; "
           f"per call {settings.CALL_TIMEOUT:g} s, per configuration {settings.CONFIG_BUDGET:g} s at most; "
-          f"logs in {workdir}\n", flush=True)
+          f"logs in {workdir}" + (f"; {settings.NOTE}" if settings.NOTE else "") + "\n", flush=True)
     base = baselines(workdir)
     print_rows([HEADER, *base.rows()])
     outcomes = []

@@ -21,6 +21,7 @@ children (0 skips that step) for their peak RSS. ``BENCH_BATCH_SIZE`` is the bat
 that calls ``register_births`` itself. ``BENCH_COPY_ROWS`` rows give PostgreSQL's COPY rate.
 ``BENCH_DB_PREFIX`` names the databases the end-to-end part creates (``<prefix>_<service>``) and
 ``BENCH_WEB_PORT`` the first of the services' four HTTP ports, so two checkouts can bench at once.
+``BENCH_NOTE`` is printed and kept in the JSON with the run (e.g. "shared machine, small settings").
 """
 
 import os
@@ -55,3 +56,4 @@ LOADER_ARGS = os.environ.get("BENCH_LOADER_ARGS", "")
 BATCH_SIZE = int(os.environ.get("BENCH_BATCH_SIZE", 500))
 MEMORY_RECORDS = int(os.environ.get("BENCH_MEMORY_RECORDS", 250_000))  # 0: peak RSS at BULK_RECORDS only
 COPY_ROWS = int(os.environ.get("BENCH_COPY_ROWS", 100_000))
+NOTE = os.environ.get("BENCH_NOTE", "")
