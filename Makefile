@@ -52,7 +52,7 @@ lint: install
 broker:
 	bash tools/broker.sh
 
-bench: install  # BENCH_CONFIGS=sqlite,postgresql; every knob and bound: bench/settings.py
+bench: install  # BENCH_CONFIGS=sqlite,postgresql; every knob and bound: bench/settings.py; figures: var/bench.json
 	$(PY) -m bench.run
 
 dead-letters: install  # make dead-letters ACTION=replay SERVICE=reporting

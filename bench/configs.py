@@ -2,7 +2,8 @@
 
 "sqlite" is what ``make run`` uses: every service's ``<SERVICE>_DB_URL`` left at an embedded SQLite
 file, here one per service in a fresh folder of the run's own. "postgresql" gives the services the
-bench runs fresh ``ecd_bench_<service>`` databases on ``BENCH_PG_URL``'s server. Each configuration
+bench runs fresh ``<BENCH_DB_PREFIX>_<service>`` databases (``ecd_bench_<service>`` by default) on
+``BENCH_PG_URL``'s server. Each configuration
 turns a folder into the environment variables that point every service at its databases.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from bench.settings import PG_URL
+from bench.settings import DB_PREFIX, PG_URL
 
 ALL_SERVICES = ("registry", "health", "education", "protection", "reporting")
 PG_SERVICES = ("registry", "reporting", "education")  # the ones the bench starts
@@ -36,13 +37,13 @@ def sqlite_databases(folder: Path) -> dict[str, str]:
 
 
 def postgres_databases(_folder: Path) -> dict[str, str]:
-    """Empty ``ecd_bench_<service>`` databases (dropped first if a run left them)."""
+    """Empty ``<DB_PREFIX>_<service>`` databases (dropped first if a run left them)."""
     engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     urls = {}
     try:
         with engine.connect() as conn:
             for service in PG_SERVICES:
-                name = f"ecd_bench_{service}"
+                name = f"{DB_PREFIX}_{service}"
                 conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                 conn.execute(text(f"CREATE DATABASE {name}"))
                 urls[service] = PG_URL.rsplit("/", 1)[0] + f"/{name}"
@@ -55,7 +56,7 @@ CONFIGURATIONS = {
     "sqlite": Configuration("sqlite", "SQLite (make run's default)",
                          "one file per service, <logs>/sqlite/databases/<service>.db", sqlite_databases),
     "postgresql": Configuration("postgresql", "PostgreSQL",
-                             "ecd_bench_<service> on BENCH_PG_URL's server", postgres_databases),
+                             f"{DB_PREFIX}_<service> on BENCH_PG_URL's server", postgres_databases),
 }
 
 

@@ -38,9 +38,9 @@ PROBES = {"reporting": "view_stats"}
 START_TIMEOUT = 60
 STOP_TIMEOUT = 20
 ENVIRONMENT = {"AMQP_URI": settings.AMQP_URI, "LOG_LEVEL": "WARNING", "CATCH_UP_INTERVAL": "0",
-               "REGISTRY_WEB_SERVER_ADDRESS": "127.0.0.1:18101",
-               "REPORTING_WEB_SERVER_ADDRESS": "127.0.0.1:18100",
-               "EDUCATION_WEB_SERVER_ADDRESS": "127.0.0.1:18103"}
+               "REGISTRY_WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.WEB_PORT + 1}",
+               "REPORTING_WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.WEB_PORT}",
+               "EDUCATION_WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.WEB_PORT + 3}"}
 TITLES = {"latency": f"register_birth, {settings.CONCURRENT_CALLERS} callers",
           **{f"{kind} {n}": f"{source} -> reporting, {n} caller{'s' if n > 1 else ''}"
              for kind, source in (("births", "registry"), ("enrolments", "education"))
@@ -71,6 +71,14 @@ class Outcome:
     seconds: float = 0.0
 
 
+@dataclass
+class Platform:
+    """The services one configuration runs: their database URLs and their processes."""
+
+    urls: dict[str, str]
+    processes: list[ServiceProcess]
+
+
 class Budget:
     def __init__(self, seconds: float) -> None:
         self.seconds, self.deadline = seconds, time.monotonic() + seconds
@@ -90,8 +98,8 @@ def run_configuration(configuration: Configuration, workdir: Path) -> Outcome:
     outcome = Outcome(configuration, folder)
     started, budget = time.monotonic(), Budget(settings.CONFIG_BUDGET)
     try:
-        with running_platform(configuration, folder, budget) as urls:
-            measure(outcome, urls, budget)
+        with running_platform(configuration, folder, budget) as platform:
+            measure(outcome, platform.urls, budget)
     except Stop as stop:
         outcome.figures[stop.row] = stop.figure
         outcome.stopped = f"{TITLES[stop.row]}: {stop.reason}"
@@ -103,8 +111,8 @@ def run_configuration(configuration: Configuration, workdir: Path) -> Outcome:
 
 
 @contextmanager
-def running_platform(configuration: Configuration, folder: Path, budget: Budget) -> Iterator[dict]:
-    """Start the services on ``configuration``'s databases; yield those URLs; stop them, however it went."""
+def running_platform(configuration: Configuration, folder: Path, budget: Budget) -> Iterator[Platform]:
+    """Start the services on ``configuration``'s databases; yield them; stop them, however it went."""
     purge(settings.AMQP_URI, list(STARTED))
     urls = configuration.databases(folder)
     environment = {**ENVIRONMENT, **{f"{name.upper()}_DB_URL": url for name, url in urls.items()}}
@@ -114,7 +122,7 @@ def running_platform(configuration: Configuration, folder: Path, budget: Budget)
             process.start()
             wait_ready(RPC, process.service, PROBES.get(process.service, "events_since"),
                        timeout=min(START_TIMEOUT, budget.left()))
-        yield urls
+        yield Platform(urls, processes)
     finally:
         stop_all(processes)
         purge(settings.AMQP_URI, list(STARTED))

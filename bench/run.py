@@ -1,7 +1,9 @@
 """The yardstick: broker ceiling, bare nameko RPC, then registry -> reporting and education ->
 reporting end to end, the registry's write latency under ten callers and the province report, in
 each database configuration of ``BENCH_CONFIGS`` (SQLite as ``make run`` has it, PostgreSQL), and
-the matching of newborns' records (``bench.matching``), in ONE run.
+the matching of newborns' records (``bench.matching``), then issue 19's figures (``bench.collect``:
+bulk load, single writes, province report, relay, rebuild, COPY, peak RSS), in ONE run, printed and
+written to ``var/bench.json`` (``BENCH_JSON``).
 
 Everything runs on this machine against the same RabbitMQ (``AMQP_URI``) and PostgreSQL
 (``BENCH_PG_URL``). Each rate is the median of ``ROUNDS`` rounds after a warm-up, with the same message
@@ -22,6 +24,7 @@ eventlet.monkey_patch()
 import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -31,11 +34,13 @@ from pathlib import Path  # noqa: E402
 from kombu import Connection, Consumer, Exchange, Producer, Queue  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from bench import matching, province, settings  # noqa: E402
+from bench import matching, settings  # noqa: E402
+from bench.collect import collect  # noqa: E402
 from bench.configs import chosen  # noqa: E402
 from bench.endtoend import STARTED, run_configuration, timed  # noqa: E402
 from bench.queues import consumed, shared_message  # noqa: E402
-from bench.table import HEADER, Baselines, configuration_rows, print_rows  # noqa: E402
+from bench.results import ROOT, run_metadata  # noqa: E402
+from bench.table import HEADER, Baselines, configuration_rows, print_figures, print_rows  # noqa: E402
 from tests.support.factories import make_birth_envelope  # noqa: E402
 from tests.support.identities import everyone  # noqa: E402
 from tests.support.processes import ServiceProcess, wait_ready  # noqa: E402
@@ -108,7 +113,7 @@ def main() -> int:
     print(f"ECD platform benchmark — {settings.ROUNDS} rounds, medians; envelope {len(BODY)} bytes; "
           f"{os.cpu_count()} cores; configurations {', '.join(c.key for c in configurations)}; "
           f"per call {settings.CALL_TIMEOUT:g} s, per configuration {settings.CONFIG_BUDGET:g} s at most; "
-          f"logs in {workdir}\n", flush=True)
+          f"logs in {workdir}" + (f"; {settings.NOTE}" if settings.NOTE else "") + "\n", flush=True)
     base = baselines(workdir)
     print_rows([HEADER, *base.rows()])
     outcomes = []
@@ -120,13 +125,24 @@ def main() -> int:
     for outcome in outcomes:
         print()
         print_rows(configuration_rows(outcome, base))
-    for configuration in configurations if settings.PROVINCE_BASELINE else ():
-        print()
-        print_rows(province.rows_for(configuration.key, configuration.label, workdir))
     print()
     print_rows(matching.rows())
-    print(f"\nwhole run {time.monotonic() - started:.0f} s")
+    results = collect(base, outcomes, configurations, workdir)
+    run = run_metadata([c.key for c in configurations], knobs(), time.monotonic() - started)
+    path = results.write(ROOT / settings.JSON_PATH, run)
+    print(f"\nIssue 19's figures, each against its baseline of this run (also in {path}):")
+    print_figures(results.rows())
+    print(f"\nwhole run {run['seconds']:.0f} s")
     return 0
+
+
+def knobs() -> dict:
+    """The run's settings as the JSON keeps them: the servers' addresses left out (they carry
+    passwords), a token given to the loader masked."""
+    kept = {name: value for name, value in vars(settings).items()
+            if name.isupper() and not name.endswith(("_URI", "_URL"))}
+    kept["LOADER_ARGS"] = re.sub(r"(--token[= ])\S+", r"\1***", settings.LOADER_ARGS)
+    return kept
 
 
 if __name__ == "__main__":

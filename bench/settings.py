@@ -11,6 +11,17 @@ whose report is timed (``BENCH_PROVINCE_BASELINE`` the size of the same run's ba
 the province part), ``BENCH_PROVINCE_SEED`` its seed, ``BENCH_PROVINCE_ROUNDS`` how many timed reports
 (after one warm-up) give its median. ``BENCH_MATCHING_NEWBORNS`` and ``BENCH_MATCHING_SEED`` are the
 generated newborns ``bench.matching`` matches.
+
+Issue 19's figures (``bench.results``; also written to ``BENCH_JSON``, default ``var/bench.json``):
+``BENCH_BULK_RECORDS`` births generated, written as ``BENCH_BULK_FORMAT`` (csv or jsonl) and loaded
+through ``python -m tools.load`` (with ``BENCH_LOADER_ARGS`` appended) into the ``BENCH_BULK_CONFIG``
+configuration, reporting polled until it holds them all (``BENCH_BULK_BUDGET`` s at most, and
+``CALL_TIMEOUT`` without progress); then the same services loaded on to ``BENCH_MEMORY_RECORDS``
+children (0 skips that step) for their peak RSS. ``BENCH_BATCH_SIZE`` is the batch of the fallback
+that calls ``register_births`` itself. ``BENCH_COPY_ROWS`` rows give PostgreSQL's COPY rate.
+``BENCH_DB_PREFIX`` names the databases the end-to-end part creates (``<prefix>_<service>``) and
+``BENCH_WEB_PORT`` the first of the services' four HTTP ports, so two checkouts can bench at once.
+``BENCH_NOTE`` is printed and kept in the JSON with the run (e.g. "shared machine, small settings").
 """
 
 import os
@@ -33,3 +44,16 @@ PROVINCE_SEED = int(os.environ.get("BENCH_PROVINCE_SEED", 1))
 PROVINCE_ROUNDS = int(os.environ.get("BENCH_PROVINCE_ROUNDS", 1))
 MATCHING_NEWBORNS = int(os.environ.get("BENCH_MATCHING_NEWBORNS", 3000))  # bench.matching's generated set
 MATCHING_SEED = int(os.environ.get("BENCH_MATCHING_SEED", 31))  # held out: not used to estimate or tune
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "ecd_bench")
+WEB_PORT = int(os.environ.get("BENCH_WEB_PORT", 18100))
+JSON_PATH = os.environ.get("BENCH_JSON", "var/bench.json")
+BULK_RECORDS = int(os.environ.get("BENCH_BULK_RECORDS", 25_000))
+BULK_FORMAT = os.environ.get("BENCH_BULK_FORMAT", "csv")
+BULK_CONFIG = os.environ.get("BENCH_BULK_CONFIG", "postgresql")
+BULK_BUDGET = float(os.environ.get("BENCH_BULK_BUDGET", 1800))
+BULK_SEED = int(os.environ.get("BENCH_BULK_SEED", 19))
+LOADER_ARGS = os.environ.get("BENCH_LOADER_ARGS", "")
+BATCH_SIZE = int(os.environ.get("BENCH_BATCH_SIZE", 500))
+MEMORY_RECORDS = int(os.environ.get("BENCH_MEMORY_RECORDS", 250_000))  # 0: peak RSS at BULK_RECORDS only
+COPY_ROWS = int(os.environ.get("BENCH_COPY_ROWS", 100_000))
+NOTE = os.environ.get("BENCH_NOTE", "")

@@ -46,6 +46,12 @@ def print_rows(rows: list[Row]) -> None:
         print(f"{name:<{NAME_WIDTH}}  {value:>10}  {unit:<9} {note}".rstrip(), flush=True)
 
 
+def print_figures(rows: list[Row]) -> None:
+    """Issue 19's figures: a name on its line (they are long), its figure and note under it."""
+    for name, value, unit, note in rows:
+        print(f"{name}\n  {value:>12} {unit:<10} {note}".rstrip(), flush=True)
+
+
 def configuration_rows(outcome: Outcome, base: Baselines) -> list[Row]:
     configuration = outcome.configuration
     rows: list[Row] = [(f"{configuration.label}: {configuration.where}", "", "", "")]
