@@ -120,12 +120,16 @@ class SectorStore:
 
     def replay(self, record_id: str, request: dict) -> dict | None:
         """The first answer for a retried ``record_id``; ``Conflict`` if it came with other data."""
-        existing = self.get_record(record_id)
-        if existing is None:
-            return None
-        if existing.request != request:
-            raise Conflict(f"Record {record_id} was already used for other data.")
-        return existing.response
+        return replayed(self.get_record(record_id), record_id, request)
+
+    def records_among(self, record_ids: list[str]) -> dict[str, Any]:
+        """The stored records of those ``record_ids`` that exist, by id, in one query (a batch's
+        retries)."""
+        if not record_ids:
+            return {}
+        model = self.record_model
+        return {r.record_id: r for r in self.session.scalars(select(model).where(
+            model.record_id.in_(record_ids)))}
 
     def add(self, record_id: str, request: dict, accepted: Accepted, claimed_until: datetime | None = None,
             provenance: dict[str, str] | None = None) -> tuple[Any, dict]:
@@ -159,6 +163,15 @@ class SectorStore:
         return response
 
 
+def replayed(existing: Any, record_id: str, request: dict) -> dict | None:
+    """The answer a retry of ``existing`` (a record, or None) gets; ``Conflict`` for other data."""
+    if existing is None:
+        return None
+    if existing.request != request:
+        raise Conflict(f"Record {record_id} was already used for other data.")
+    return existing.response
+
+
 Command = Callable[[SectorStore, dict, Context], Accepted | Answered]
 Rejudge = Callable[[SectorStore, dict, Context], dict[str, Any] | None]
 ACCEPTED, PENDING = "accepted", "pending"
@@ -174,13 +187,19 @@ def pending_judged_by(rejudge: Rejudge) -> Callable[[Command], Command]:
     return mark
 
 
-def _settled(store: SectorStore, command: Command, cmd: dict, context: Context, replay: dict) -> dict:
+def judgement(store: SectorStore, command: Command, cmd: dict, context: Context,
+              replay: dict) -> dict | None:
+    """The answer that replaces a pending ``replay`` now that it can be judged (None: no change)."""
     rejudge = getattr(command, "rejudge", None)
     if replay.get("status") != PENDING or rejudge is None:
-        return replay
+        return None
     judged = rejudge(store, cmd, context)
-    return replay if judged is None else store.settle(cmd["record_id"], {**replay, **judged,
-                                                                          "status": ACCEPTED})
+    return None if judged is None else {**replay, **judged, "status": ACCEPTED}
+
+
+def _settled(store: SectorStore, command: Command, cmd: dict, context: Context, replay: dict) -> dict:
+    judged = judgement(store, command, cmd, context, replay)
+    return replay if judged is None else store.settle(cmd["record_id"], judged)
 
 
 def json_safe(cmd: dict[str, Any]) -> dict[str, Any]:
