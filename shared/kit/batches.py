@@ -71,8 +71,8 @@ def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Co
     cmds = [cmd for cmd, _ in loaded if cmd is not None]
     session = store.session
     with ending_open_transaction(session):
-        lock_keys(session, [key for cmd in cmds
-                            for key in (*subjects(store.source, cmd), *store.also_locked(cmd))])
+        lock_keys(session, [*(key for cmd in cmds for key in subjects(store.source, cmd)),
+                            *store.also_locked_for(cmds)])
         begin_for_savepoints(session)
         batch = Batch(store, command, context, relay.claim_until(),
                       store.records_among(list({cmd["record_id"] for cmd in cmds})))

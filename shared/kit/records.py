@@ -95,6 +95,10 @@ class SectorStore:
         """Keys a write locks besides its subjects (a store that links ids: the child they now are)."""
         return []
 
+    def also_locked_for(self, cmds: list[dict]) -> list[str]:
+        """``also_locked`` for every command of a batch (a store whose keys need a read reads once)."""
+        return [key for cmd in cmds for key in self.also_locked(cmd)]
+
     def stored_request(self, request: dict) -> dict:
         """What of a request the records table keeps to recognise a retry (all of it by default; a
         sector with secrets, e.g. protection's case notes, keeps a digest of them instead)."""

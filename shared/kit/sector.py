@@ -160,13 +160,11 @@ class SectorEndpoints(operations.OperationsEndpoints):
         return response
 
     def write_many(self, schema: type[Schema], command: records.Command, data: Any) -> list[dict]:
-        """A batch through the sector write path; ``after_write`` for each record it did not refuse."""
+        """A batch through the sector write path; then ``after_writes`` for the records it did not refuse."""
         limit = int(self.config.get(BATCH_MAX_RECORDS_KEY, BATCH_MAX_RECORDS))
         answers = batches.write_many(self.repository(), self.relay, schema, command, data,
                                      self.write_context(), limit)
-        for answer in answers:
-            if not is_refused(answer):
-                self.after_write(answer)
+        self.after_writes([answer for answer in answers if not is_refused(answer)])
         return answers
 
     def write_context(self) -> records.Context:
@@ -185,3 +183,9 @@ class SectorEndpoints(operations.OperationsEndpoints):
     def after_write(self, response: dict) -> None:
         """What the service does once a write is committed (by default nothing; with automatic
         referrals, it looks at the child: ``shared.kit.referral_endpoints``)."""
+
+    def after_writes(self, responses: list[dict]) -> None:
+        """``after_write`` for the records a batch did not refuse, once it is committed (a service
+        that can look at them all at once overrides it)."""
+        for response in responses:
+            self.after_write(response)
