@@ -1,7 +1,8 @@
 """Births/s into the registry alone: ``register_births`` (batches) against ``register_birth`` one at a
 time, in the same run, on SQLite and PostgreSQL; then one batch of 1,000 under cProfile.
 
-``python -m bench.batch_writes [--sqlite-only] [--singles N] [--batched N] [--batch N]``. The registry
+``python -m bench.batch_writes [--sqlite-only] [--singles N] [--batched N] [--batch N]
+[--without-matcher]``. The registry
 runs in this process (a nameko container; its events go to a sink queue bound to ``registry.events``),
 called through a ``ClusterRpcProxy`` from one caller, so both figures include the RPC round trip.
 Figures on a shared machine are noisy: read the ratio, which both sides of one run share.
@@ -140,7 +141,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--profile", choices=("sqlite", "postgresql", "none"), default="postgresql")
+    parser.add_argument("--without-matcher", action="store_true",
+                        help="the registry's after_write (its matcher, per birth) off: the kit's write alone")
     args = parser.parse_args()
+    if args.without_matcher:
+        RegistryService.after_write = lambda self, response: None
     with tempfile.TemporaryDirectory() as folder:
         urls = {"sqlite": f"sqlite:///{Path(folder) / 'registry.db'}"}
         if not args.sqlite_only:
