@@ -6,8 +6,8 @@ other), the retried ``record_id``\\ s read in one query, ONE transaction and ONE
 to the relay after the commit. Each command runs in a SAVEPOINT, so a record the command refuses
 (``ValidationFailed``, ``NotFound``, ``Conflict``) or that lies outside the writer's areas
 (``Forbidden``) rolls back alone and is answered with its typed error as data; the others stand. A
-record id seen twice in one batch answers the second like a retry. A racing twin found at the
-commit (``IntegrityError``) makes the whole batch run once more, where replays answer it.
+record id seen twice in one batch answers the second like a retry. A racing twin found at a flush
+or the commit (``IntegrityError``) makes the whole batch run once more, where replays answer it.
 """
 
 from dataclasses import dataclass, field
@@ -76,8 +76,8 @@ def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Co
         begin_for_savepoints(session)
         batch = Batch(store, command, context, relay.claim_until(),
                       store.records_among(list({cmd["record_id"] for cmd in cmds})))
-        answers = [refused or _write_one(batch, cmd) for cmd, refused in loaded]
-        try:
+        try:  # a racing twin shows at a SAVEPOINT's flush or at the commit
+            answers = [refused or _write_one(batch, cmd) for cmd, refused in loaded]
             session.commit()
         except IntegrityError:
             session.rollback()

@@ -105,6 +105,22 @@ def test_the_same_batch_sent_again_stores_nothing_more_and_answers_the_same(stor
     assert (stored(store), relay.handed) == ((["weigh-1", "weigh-3"], 2), [])
 
 
+def test_a_twin_that_committed_after_the_batch_read_its_retries_is_answered_by_running_it_again(
+        store, monkeypatch):
+    [first] = write_many(store, Relay(), [weighing(1)])
+    reads, real = [], store.records_among
+
+    def first_read_misses(record_ids):  # as if weigh-1's twin had not committed yet
+        reads.append(sorted(record_ids))
+        return {} if len(reads) == 1 else real(record_ids)
+
+    monkeypatch.setattr(store, "records_among", first_read_misses)
+    relay = Relay()
+    answers = write_many(store, relay, [weighing(2), weighing(1)])
+    assert (reads, answers[1]) == ([["weigh-1", "weigh-2"]] * 2, first)
+    assert (stored(store), relay.handed) == ((["weigh-1", "weigh-2"], 2), [["weigh-2"]])
+
+
 def test_what_a_refused_command_wrote_before_refusing_rolls_back_alone(store):
     def write_then_refuse(store, cmd, ctx) -> Accepted:
         store.session.add(Record(record_id=f"side-{cmd['record_id']}", child_id=cmd["child_id"],
