@@ -2,7 +2,8 @@
 
 ``write_many`` is ``records.write`` for a list (``shared.contracts.batches``): one validation pass,
 every subject of the batch locked up front in one ordered call (two batches never wait for each
-other), the retried ``record_id``\\ s read in one query, ONE transaction and ONE outbox batch handed
+other), the retried ``record_id``\\ s read in one query, ONE transaction and ONE outbox batch, staged
+after every command (the log's turn is the last lock a batch takes, as in a single write) and handed
 to the relay after the commit. Each command runs in a SAVEPOINT, so a record the command refuses
 (``ValidationFailed``, ``NotFound``, ``Conflict``) or that lies outside the writer's areas
 (``Forbidden``) rolls back alone and is answered with its typed error as data; the others stand. A
@@ -60,7 +61,7 @@ class Batch:
     claimed_until: Any
     earlier: dict[str, Any]  # records stored before this batch, by record_id
     seen: dict[str, Prior] = field(default_factory=dict)
-    rows: list = field(default_factory=list)  # the outbox rows to publish after the commit
+    envelopes: list = field(default_factory=list)  # the events of the records stored, in order
 
 
 def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Command, records: Any,
@@ -78,14 +79,15 @@ def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Co
                       store.records_among(list({cmd["record_id"] for cmd in cmds})))
         try:  # a racing twin shows at a SAVEPOINT's flush or at the commit
             answers = [refused or _write_one(batch, cmd) for cmd, refused in loaded]
+            rows = store.stage_events(batch.envelopes, batch.claimed_until) if batch.envelopes else []
             session.commit()
         except IntegrityError:
             session.rollback()
             if retried:
                 raise
             return write_many(store, relay, schema, command, records, context, limit, retried=True)
-    if batch.rows:
-        relay.committed(session, store.outbox_model, batch.rows)
+    if rows:
+        relay.committed(session, store.outbox_model, rows)
     return answers
 
 
@@ -139,8 +141,8 @@ def _new_record(batch: Batch, cmd: dict, request: dict) -> dict:
         raise _Unstored(result.response)
     if context.place_check is not None:
         context.place_check(result.area_code, result.also_placed)
-    row, response = store.add(cmd["record_id"], request, result, batch.claimed_until, context.provenance)
-    batch.rows.append(row)
+    envelope, response = store.add_record(cmd["record_id"], request, result, context.provenance)
+    batch.envelopes.append(envelope)
     return response
 
 
@@ -155,7 +157,7 @@ class _Unstored(PlatformError):
 def _in_savepoint(batch: Batch, step: Any) -> Any:
     """Run ``step`` in a SAVEPOINT: kept if it returns, rolled back alone if it raises."""
     session = batch.store.session
-    rows = len(batch.rows)
+    stored = len(batch.envelopes)
     nested = session.begin_nested()
     try:
         result = step()
@@ -164,7 +166,7 @@ def _in_savepoint(batch: Batch, step: Any) -> Any:
         return answered.response
     except BaseException:
         nested.rollback()
-        del batch.rows[rows:]
+        del batch.envelopes[stored:]
         raise
     nested.commit()
     return result

@@ -138,10 +138,13 @@ class SectorStore:
     def add(self, record_id: str, request: dict, accepted: Accepted, claimed_until: datetime | None = None,
             provenance: dict[str, str] | None = None) -> tuple[Any, dict]:
         """Stage the record and its event in the session (the event claimed by this worker until
-        ``claimed_until``, when it publishes it itself); return the outbox row and the answer.
-        Writers take turns from here to their commit, so events take their log positions in commit
-        order: a follower that has read position N can never see a lower one commit later."""
-        lock_keys(self.session, [f"{self.source}:outbox log"])
+        ``claimed_until``, when it publishes it itself); return the outbox row and the answer."""
+        envelope, response = self.add_record(record_id, request, accepted, provenance)
+        return self.stage_events([envelope], claimed_until)[0], response
+
+    def add_record(self, record_id: str, request: dict, accepted: Accepted,
+                   provenance: dict[str, str] | None = None) -> tuple[dict, dict]:
+        """Stage the record alone; return its event's envelope (for ``stage_events``) and the answer."""
         payload = {"record_id": record_id, **accepted.payload}
         envelope = make_envelope(accepted.event_type, self.source, accepted.child_id,
                                  accepted.area_code, accepted.occurred_on, payload, provenance=provenance)
@@ -152,7 +155,15 @@ class SectorStore:
             record_id=record_id, child_id=accepted.child_id, event_type=accepted.event_type,
             area_code=accepted.area_code, request=request, payload=envelope["payload"],
             response=response, written_by=provenance))
-        return stage(self.session, self.outbox_model, envelope, claimed_until), response
+        return envelope, response
+
+    def stage_events(self, envelopes: list[dict], claimed_until: datetime | None = None) -> list[Any]:
+        """Stage the events' outbox rows, in order. Writers take turns from here to their commit, so
+        events take their log positions in commit order: a follower that has read position N can
+        never see a lower one commit later. Taken last, after every lock a command takes, so that
+        two writers never hold these locks in opposite orders."""
+        lock_keys(self.session, [f"{self.source}:outbox log"])
+        return [stage(self.session, self.outbox_model, envelope, claimed_until) for envelope in envelopes]
 
     def events_since(self, position: int, limit: int) -> list[dict]:
         return events_since(self.session, self.outbox_model, position, limit)
