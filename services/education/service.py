@@ -78,3 +78,4 @@ class EducationService(sector.SectorEndpoints):
 follow_registry(EducationService)
 take_referrals(EducationService)
 take_provisional_children(EducationService)
+sector.add_batch_writes(EducationService)  # last: every write RPC above gets its batch twin

@@ -61,3 +61,4 @@ class HealthService(sector.SectorEndpoints):
 follow_registry(HealthService)
 take_referrals(HealthService)
 take_provisional_children(HealthService)
+sector.add_batch_writes(HealthService)  # last: every write RPC above gets its batch twin

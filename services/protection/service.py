@@ -101,3 +101,4 @@ class ProtectionService(sector.SectorEndpoints):
 follow_registry(ProtectionService)
 take_referrals(ProtectionService)
 take_provisional_children(ProtectionService)
+sector.add_batch_writes(ProtectionService)  # last: every write RPC above gets its batch twin

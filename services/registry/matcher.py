@@ -130,13 +130,17 @@ def twins_revealed(repo: RegistryRepository, sought: Subject) -> list[dict[str, 
     the birth just registered would also match (a twin's label, linked when only one twin was
     registered): each such provisional child now has two children it may be."""
     window, born = blocking_window_days(), sought.person.date_of_birth
+    rows = {row.provisional_id: row for row in repo.provisional_in_window(sought.ward, born, window)}
+    by_rule = {provisional_id: link for provisional_id, link in (repo.group_links(list(rows)) if rows
+                                                                 else {}).items()
+               if provisional_id in rows and link.get("linked_by") == BY_RULE}
+    if not by_rule:  # nothing to doubt: the block's births need not be read (most births: none)
+        return []
     births = {child_id: person_of_birth(child_id, birth) for child_id, birth
               in repo.births_in_window(sought.ward, born, window) if child_id != sought.person.id}
-    rows = {row.provisional_id: row for row in repo.provisional_in_window(sought.ward, born, window)}
-    live = repo.group_links(list(rows)) if rows else {}
     doubted = []
-    for provisional_id, link in live.items():
-        if provisional_id not in rows or link["child_id"] not in births or link.get("linked_by") != BY_RULE:
+    for provisional_id, link in by_rule.items():
+        if link["child_id"] not in births:
             continue
         again = match(person_of_provisional(rows[provisional_id]), [births[link["child_id"]], sought.person])
         if all(r.decision != LINK for r in again) and any(

@@ -136,10 +136,10 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
 
     # links ------------------------------------------------------------------------------------------
 
-    def add(self, record_id: str, request: dict, accepted: Accepted, claimed_until: datetime | None = None,
-            provenance: dict[str, str] | None = None) -> tuple[Any, dict]:
-        """The kit's add; a link or an unlink also joins the links table, in the same transaction."""
-        staged = super().add(record_id, request, accepted, claimed_until, provenance)
+    def add_record(self, record_id: str, request: dict, accepted: Accepted,
+                   provenance: dict[str, str] | None = None) -> tuple[dict, dict]:
+        """The kit's add_record; a link or an unlink also joins the links table, in the same transaction."""
+        staged = super().add_record(record_id, request, accepted, provenance)
         if is_link_event(accepted.event_type):
             payload = json_safe({"record_id": record_id, **accepted.payload})
             self.keep_link(record_id, accepted.event_type, payload)

@@ -111,3 +111,4 @@ class RegistryService(sector.SectorEndpoints):
 take_referrals(RegistryService)
 take_provisional_children(RegistryService)
 follow_provisional_children(RegistryService)
+sector.add_batch_writes(RegistryService)  # last: every write RPC above gets its batch twin

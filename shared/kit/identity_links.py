@@ -95,6 +95,11 @@ class LinkedIds:
         now = self.now_are([child_id])[child_id]
         return [f"{self.source}:{now}"] if now != child_id else []
 
+    def also_locked_for(self, cmds: list[dict[str, Any]]) -> list[str]:
+        """``also_locked`` for a batch, in one read of the links."""
+        now = self.now_are({cmd["child_id"] for cmd in cmds if isinstance(cmd.get("child_id"), str)})
+        return [f"{self.source}:{child}" for child_id, child in now.items() if child != child_id]
+
     def member_ids(self, child_id: str) -> list[str]:
         """Every id that is now the child ``child_id`` is: the child first, then its provisional ids."""
         targets = self.targets([child_id])

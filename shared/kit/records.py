@@ -95,6 +95,10 @@ class SectorStore:
         """Keys a write locks besides its subjects (a store that links ids: the child they now are)."""
         return []
 
+    def also_locked_for(self, cmds: list[dict]) -> list[str]:
+        """``also_locked`` for every command of a batch (a store whose keys need a read reads once)."""
+        return [key for cmd in cmds for key in self.also_locked(cmd)]
+
     def stored_request(self, request: dict) -> dict:
         """What of a request the records table keeps to recognise a retry (all of it by default; a
         sector with secrets, e.g. protection's case notes, keeps a digest of them instead)."""
@@ -120,20 +124,27 @@ class SectorStore:
 
     def replay(self, record_id: str, request: dict) -> dict | None:
         """The first answer for a retried ``record_id``; ``Conflict`` if it came with other data."""
-        existing = self.get_record(record_id)
-        if existing is None:
-            return None
-        if existing.request != request:
-            raise Conflict(f"Record {record_id} was already used for other data.")
-        return existing.response
+        return replayed(self.get_record(record_id), record_id, request)
+
+    def records_among(self, record_ids: list[str]) -> dict[str, Any]:
+        """The stored records of those ``record_ids`` that exist, by id, in one query (a batch's
+        retries)."""
+        if not record_ids:
+            return {}
+        model = self.record_model
+        return {r.record_id: r for r in self.session.scalars(select(model).where(
+            model.record_id.in_(record_ids)))}
 
     def add(self, record_id: str, request: dict, accepted: Accepted, claimed_until: datetime | None = None,
             provenance: dict[str, str] | None = None) -> tuple[Any, dict]:
         """Stage the record and its event in the session (the event claimed by this worker until
-        ``claimed_until``, when it publishes it itself); return the outbox row and the answer.
-        Writers take turns from here to their commit, so events take their log positions in commit
-        order: a follower that has read position N can never see a lower one commit later."""
-        lock_keys(self.session, [f"{self.source}:outbox log"])
+        ``claimed_until``, when it publishes it itself); return the outbox row and the answer."""
+        envelope, response = self.add_record(record_id, request, accepted, provenance)
+        return self.stage_events([envelope], claimed_until)[0], response
+
+    def add_record(self, record_id: str, request: dict, accepted: Accepted,
+                   provenance: dict[str, str] | None = None) -> tuple[dict, dict]:
+        """Stage the record alone; return its event's envelope (for ``stage_events``) and the answer."""
         payload = {"record_id": record_id, **accepted.payload}
         envelope = make_envelope(accepted.event_type, self.source, accepted.child_id,
                                  accepted.area_code, accepted.occurred_on, payload, provenance=provenance)
@@ -144,7 +155,15 @@ class SectorStore:
             record_id=record_id, child_id=accepted.child_id, event_type=accepted.event_type,
             area_code=accepted.area_code, request=request, payload=envelope["payload"],
             response=response, written_by=provenance))
-        return stage(self.session, self.outbox_model, envelope, claimed_until), response
+        return envelope, response
+
+    def stage_events(self, envelopes: list[dict], claimed_until: datetime | None = None) -> list[Any]:
+        """Stage the events' outbox rows, in order. Writers take turns from here to their commit, so
+        events take their log positions in commit order: a follower that has read position N can
+        never see a lower one commit later. Taken last, after every lock a command takes, so that
+        two writers never hold these locks in opposite orders."""
+        lock_keys(self.session, [f"{self.source}:outbox log"])
+        return [stage(self.session, self.outbox_model, envelope, claimed_until) for envelope in envelopes]
 
     def events_since(self, position: int, limit: int) -> list[dict]:
         return events_since(self.session, self.outbox_model, position, limit)
@@ -157,6 +176,15 @@ class SectorStore:
         self.get_record(record_id).response = response
         self.session.commit()
         return response
+
+
+def replayed(existing: Any, record_id: str, request: dict) -> dict | None:
+    """The answer a retry of ``existing`` (a record, or None) gets; ``Conflict`` for other data."""
+    if existing is None:
+        return None
+    if existing.request != request:
+        raise Conflict(f"Record {record_id} was already used for other data.")
+    return existing.response
 
 
 Command = Callable[[SectorStore, dict, Context], Accepted | Answered]
@@ -174,13 +202,19 @@ def pending_judged_by(rejudge: Rejudge) -> Callable[[Command], Command]:
     return mark
 
 
-def _settled(store: SectorStore, command: Command, cmd: dict, context: Context, replay: dict) -> dict:
+def judgement(store: SectorStore, command: Command, cmd: dict, context: Context,
+              replay: dict) -> dict | None:
+    """The answer that replaces a pending ``replay`` now that it can be judged (None: no change)."""
     rejudge = getattr(command, "rejudge", None)
     if replay.get("status") != PENDING or rejudge is None:
-        return replay
+        return None
     judged = rejudge(store, cmd, context)
-    return replay if judged is None else store.settle(cmd["record_id"], {**replay, **judged,
-                                                                          "status": ACCEPTED})
+    return None if judged is None else {**replay, **judged, "status": ACCEPTED}
+
+
+def _settled(store: SectorStore, command: Command, cmd: dict, context: Context, replay: dict) -> dict:
+    judged = judgement(store, command, cmd, context, replay)
+    return replay if judged is None else store.settle(cmd["record_id"], judged)
 
 
 def json_safe(cmd: dict[str, Any]) -> dict[str, Any]:

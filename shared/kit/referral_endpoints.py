@@ -156,6 +156,18 @@ def raise_automatic_referrals(service: type) -> None:
         except Exception:  # the write stands; the next sweep looks at the child again
             _log.exception("automatic referrals after %s not looked at", response.get("event_type"))
 
+    def after_writes(self, responses: list[dict]) -> None:
+        """One look per kind of record of a batch, at all its children at once."""
+        children: dict[str, set[str]] = {}
+        for response in responses:
+            if "child_id" in response and "event_type" in response:
+                children.setdefault(response["event_type"], set()).add(response["child_id"])
+        for trigger, child_ids in children.items():
+            try:
+                look(self, sorted(child_ids), today(), trigger=trigger)
+            except Exception:  # the writes stand; the next sweep looks at the children again
+                _log.exception("automatic referrals after a batch of %s not looked at", trigger)
+
     def run_referral_rules(self, as_of: str | None = None) -> dict:
         """Look at every child this sector knows for the automatic referrals it raises, on ``as_of``
         (default today): how many fired, and how many conditions ended."""
@@ -166,5 +178,6 @@ def raise_automatic_referrals(service: type) -> None:
         look(self, None, today())
 
     service.after_write = after_write
+    service.after_writes = after_writes
     service.run_referral_rules = guarded("operate", expected_exceptions=EXPECTED)(run_referral_rules)
     service.look_for_referrals_periodically = configured_timer(REFERRAL_RULES_INTERVAL_KEY, 3600)(sweep)

@@ -165,6 +165,16 @@ def lock_keys(session: Session, keys: Iterable[str]) -> None:
         writers.hold(conn)
 
 
+def begin_for_savepoints(session: Session) -> None:
+    """Open the session's transaction for real before its first SAVEPOINT. pysqlite (Python 3.11's
+    sqlite3, legacy transaction control) sends BEGIN only before an INSERT, UPDATE or DELETE, so a
+    SAVEPOINT sent first would itself be the outermost transaction, and its RELEASE would commit
+    what the enclosing rollback is meant to undo; PostgreSQL's transaction is always open."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql("BEGIN")
+
+
 def lock_key(session: Session, key: str) -> None:
     lock_keys(session, [key])
 

@@ -21,6 +21,7 @@ class TestRegistryContract(SectorContract):
     STORE = RegistryRepository
     WRITE = "register_birth"
     VARIANT = {"full_name": "Lò Văn Khác"}
+    DATE_FIELD = "date_of_birth"
 
     @pytest.fixture
     def make_record(self):
@@ -43,6 +44,7 @@ class TestSampleSectorContract(SectorContract):
     STORE = sample_sector.SampleStore
     WRITE = "record_weighing"
     VARIANT = {"weight_kg": 9.9}
+    DATE_FIELD = "measured_on"
 
     @pytest.fixture
     def make_record(self):
@@ -65,6 +67,7 @@ class TestHealthContract(SectorContract):
     STORE = HealthStore
     WRITE = "record_vaccination"
     VARIANT = {"facility_code": "TYT-OTHER"}
+    DATE_FIELD = "given_on"
 
     @pytest.fixture
     def make_record(self):
@@ -80,6 +83,7 @@ class TestEducationContract(SectorContract):
     STORE = EducationStore
     WRITE = "record_enrolment"
     VARIANT = {"school_code": "MG-OTHER"}
+    DATE_FIELD = "start_date"
 
     @pytest.fixture
     def make_record(self):
@@ -95,6 +99,7 @@ class TestProtectionContract(SectorContract):
     STORE = ProtectionStore
     WRITE = "open_case"
     VARIANT = {"risk": "high"}
+    DATE_FIELD = "opened_on"
 
     @pytest.fixture
     def make_record(self):

@@ -89,3 +89,55 @@ def test_registry_killed_between_commit_and_publish_still_delivers_exactly_1000(
                                 .where(OutboxMessage.sent_at.is_(None)))
     engine.dispose()
     assert (total, unsent) == (CHILDREN, 0)
+
+
+BATCHES = 3
+BATCH = 100  # births per register_births call
+
+
+def register_in_batches(config, records, on_timeout) -> list[dict]:
+    """Register every record ``BATCH`` at a time; a timed-out batch is sent again whole."""
+    answers = []
+    with cluster_proxy(config, timeout=20) as rpc:
+        for start in range(0, len(records), BATCH):
+            while True:
+                try:
+                    answers += rpc.registry.register_births(records[start:start + BATCH])
+                    break
+                except RpcTimeout:
+                    on_timeout()
+    return answers
+
+
+def test_a_batch_replayed_after_a_crash_stores_nothing_twice(platform, clean_infra):
+    """The registry dies between committing its second batch and publishing it; the caller sends
+    that batch again to the restarted registry, which answers it from its records."""
+    processes, config, _ = platform
+    registry = processes["registry"]
+    registry.kill()
+    registry.start(REGISTRY_FAULT_KILL_AFTER_COMMIT="2")
+    wait_ready(config, "registry", "events_since")
+
+    def restart_dead_registry():
+        if not registry.alive():
+            registry.start(REGISTRY_FAULT_KILL_AFTER_COMMIT="0")
+            wait_ready(config, "registry", "events_since")
+
+    records = births()[:BATCHES * BATCH]
+    answers = register_in_batches(config, records, restart_dead_registry)
+    assert registry.starts == 3
+    assert [(a["record_id"], a["status"]) for a in answers] == [(r["record_id"], "accepted") for r in records]
+    assert len({a["event_id"] for a in answers}) == BATCHES * BATCH
+    with cluster_proxy(config, timeout=10) as rpc:
+        stats = wait_until(lambda: (s := rpc.reporting.view_stats())["processed_events"] >= BATCHES * BATCH
+                           and s, 120, f"{BATCHES * BATCH} events in the view")
+    assert stats == {"children": BATCHES * BATCH, "registered": BATCHES * BATCH,
+                     "processed_events": BATCHES * BATCH}
+    engine = create_engine(clean_infra.db_url("registry"))
+    with Session(engine) as session:
+        rows = session.scalars(select(OutboxMessage.envelope)).all()
+        unsent = session.scalar(select(func.count()).select_from(OutboxMessage)
+                                .where(OutboxMessage.sent_at.is_(None)))
+    engine.dispose()
+    assert (sorted(row["payload"]["record_id"] for row in rows), unsent) == (
+        sorted(r["record_id"] for r in records), 0)

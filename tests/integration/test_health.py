@@ -158,6 +158,23 @@ def test_a_dose_recorded_before_the_birth_is_kept_and_judged_once_the_birth_arri
     assert (later["valid"], later["invalid_reason"]) == (False, "given before the minimum age of 6w")
 
 
+def test_a_batch_of_doses_recorded_before_the_birth_is_judged_when_sent_again_after_it(
+        platform, health_container):
+    register, _ = platform
+    child = born("female", "2024-01-10")
+    doses = [make_vaccination(child["child_id"], given_on="2024-01-20"),
+             make_vaccination(child["child_id"], antigen="bcg", given_on="2024-01-11")]
+    early = call(health_container, "record_vaccinations", doses)
+    assert [answer["status"] for answer in early] == ["pending", "pending"]
+    register("register_birth", child)
+    judged = call(health_container, "record_vaccinations", doses)  # the same record ids, after the birth
+    assert [(a["status"], a["valid"], a["invalid_reason"], a["event_id"]) for a in judged] == [
+        ("accepted", False, "given before the minimum age of 6w", early[0]["event_id"]),
+        ("accepted", True, None, early[1]["event_id"])]
+    assert call(health_container, "record_vaccinations", doses) == judged  # the judgement was kept
+    assert call(health_container, "record_vaccination", doses[0]) == judged[0]
+
+
 def test_a_voided_dose_leaves_coverage_and_the_child_view(platform, reporting_container, health_container):
     register, record = platform
     child = born("male", "2023-05-05")

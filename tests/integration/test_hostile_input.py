@@ -39,6 +39,7 @@ from tests.support.identities import caller_context
 
 METRICS = service_metrics("reporting")
 BASE_CHILD = make_birth(record_id="base-birth", date_of_birth="2024-03-01")
+NOT_A_LIST = "Expected a list of records."
 
 
 @pytest.fixture
@@ -213,6 +214,24 @@ def test_a_payload_that_is_not_a_dict_is_always_a_validation_error(registry, pay
     error = attempt(registry, (Record,), RegistryService, "register_birth", payload, relay=relay_double())
     assert isinstance(error, ValidationFailed)
     assert error.errors == {"_schema": ["Expected one object (a dict) of fields."]}
+
+
+@FUZZ
+@given(records=st.lists(fresh(make_birth, texts=("full_name", "record_id", "child_id")) | VALUES, max_size=4)
+       | VALUES)
+def test_register_births_answers_each_record_or_refuses_the_batch_naming_records(registry, records):
+    before = registry.count(Record, OutboxMessage)
+    answer = attempt(registry, (Record, OutboxMessage), RegistryService, "register_births", records,
+                     relay=relay_double(), config={})
+    if not isinstance(records, list):
+        assert (type(answer), answer.errors) == (ValidationFailed, {"records": [NOT_A_LIST]})
+        return
+    assert [a["status"] in ("accepted", "refused") for a in answer] == [True] * len(records)
+    refused = [a["error"] for a in answer if a["status"] == "refused"]
+    assert all(error["fields"] for error in refused if error["type"] == "ValidationFailed")
+    records_added, outbox_added = (after - earlier for after, earlier in
+                                   zip(registry.count(Record, OutboxMessage), before, strict=True))
+    assert records_added == outbox_added <= len(records) - len(refused)
 
 
 @pytest.mark.parametrize("method, args, errors", [

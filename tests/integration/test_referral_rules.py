@@ -63,6 +63,17 @@ def test_a_severely_wasted_child_is_referred_once_and_again_only_after_recoverin
     assert {row["urgency"] for row in referrals} == {"urgent"}
 
 
+def test_a_batch_of_growths_refers_each_severely_wasted_child_once_and_its_retry_none(born, health_container):
+    wasted_children, fed = [born(), born()], born()
+    batch = [make_growth(wasted_children[0], **SEVERELY_WASTED), make_growth(fed, **WELL_FED),
+             make_growth(wasted_children[1], **SEVERELY_WASTED)]
+    assert [a["status"] for a in call(health_container, "record_growths", batch)] == ["accepted"] * 3
+    call(health_container, "record_growths", batch)
+    referrals = call(health_container, "referral_inbox", COMMUNE)
+    assert sorted(row["referral_id"] for row in referrals if row["rule"] == "severe_wasting") == sorted(
+        f"health:auto:severe_wasting:{child}:1" for child in wasted_children)
+
+
 def test_a_suspected_disability_goes_to_education_and_to_protection_for_a_child_in_a_special_circumstance(
         born, health_container, education_container, protection_container):
     child = born()

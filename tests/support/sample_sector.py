@@ -72,3 +72,4 @@ class SampleService(sector.SectorEndpoints):
 
     def repository(self) -> SampleStore:
         return SampleStore(self.db)
+sector.add_batch_writes(SampleService)

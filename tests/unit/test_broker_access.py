@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from shared.contracts.batches import batch_rpc_name
+from shared.kit.sector import write_rpcs
 from tools.access.broker import (
     DEFAULT_EXCHANGE,
     REPLY_KEY,
@@ -26,7 +28,7 @@ from tools.access.broker import (
     service_grant,
     system_grant,
 )
-from tools.access.declarations import PLATFORM_SERVICES, HandlerQueue, platform_declarations
+from tools.access.declarations import PLATFORM_SERVICES, HandlerQueue, platform_declarations, service_class
 from tools.access.passwords import PasswordStore
 from tools.access.rabbitmq import ManagementApi
 from tools.access.users import service_users
@@ -119,6 +121,15 @@ def test_a_health_system_may_call_health_rpcs_and_read_only_its_reply_queue():
     assert system_grant("his", ["health"], PLATFORM_SERVICES, "ecd-") == Grant(
         user="ecd-system-his", configure=own, write=own, read=own,
         topics=(TopicGrant("nameko-rpc", write=r"^health\.[a-z_]+$", read=f"^{UUID}$"),))
+
+
+def test_a_sector_system_may_call_every_batch_write_of_its_sector_and_none_of_another(declared):
+    [topic] = system_grant("his", ["health"], PLATFORM_SERVICES, "ecd-").topics
+    twins = sorted(batch_rpc_name(name) for name in write_rpcs(service_class("health")))
+    assert {"record_vaccinations", "refer_children", "void_records"} <= set(twins)
+    assert set(twins) <= set(declared["health"].rpc_methods)
+    assert [bool(re.fullmatch(topic.write, f"health.{twin}")) for twin in twins] == [True] * len(twins)
+    assert not re.fullmatch(topic.write, "registry.register_births")
 
 
 def test_a_portal_of_two_sectors_may_call_both():

@@ -1,0 +1,172 @@
+"""A sector's batch write: many records of one command, each answered as its single write would be.
+
+``write_many`` is ``records.write`` for a list (``shared.contracts.batches``): one validation pass,
+every subject of the batch locked up front in one ordered call (two batches never wait for each
+other), the retried ``record_id``\\ s read in one query, ONE transaction and ONE outbox batch, staged
+after every command (the log's turn is the last lock a batch takes, as in a single write) and handed
+to the relay after the commit. Each command runs in a SAVEPOINT, so a record the command refuses
+(``ValidationFailed``, ``NotFound``, ``Conflict``) or that lies outside the writer's areas
+(``Forbidden``) rolls back alone and is answered with its typed error as data; the others stand. A
+record id seen twice in one batch answers the second like a retry. A racing twin found at a flush
+or the commit (``IntegrityError``) makes the whole batch run once more, where replays answer it.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from marshmallow import Schema
+from sqlalchemy.exc import IntegrityError
+
+from shared.contracts.batches import BATCH_MAX_RECORDS, refusal
+from shared.contracts.fields import load
+from shared.exceptions import Conflict, Forbidden, NotFound, PlatformError, ValidationFailed
+from shared.kit.records import (
+    PENDING,
+    Answered,
+    Command,
+    Context,
+    SectorStore,
+    json_safe,
+    judgement,
+    replayed,
+    subjects,
+)
+from shared.plumbing.db import begin_for_savepoints, ending_open_transaction, lock_keys
+
+REFUSED_ALONE = (ValidationFailed, NotFound, Conflict, Forbidden)
+
+
+def checked_batch(records: Any, limit: int) -> list:
+    """The batch itself, or ``ValidationFailed`` naming ``records`` (nothing is stored)."""
+    if not isinstance(records, list):
+        raise ValidationFailed({"records": ["Expected a list of records."]})
+    if len(records) > limit:
+        raise ValidationFailed({"records": [f"At most {limit} records in one batch ({len(records)} given)."]})
+    return records
+
+
+@dataclass(frozen=True)
+class Prior:
+    """A record the batch has already answered (a retry of it answers the same)."""
+
+    request: dict
+    response: dict
+
+
+@dataclass
+class Batch:
+    store: SectorStore
+    command: Command
+    context: Context
+    claimed_until: Any
+    earlier: dict[str, Any]  # records stored before this batch, by record_id
+    seen: dict[str, Prior] = field(default_factory=dict)
+    envelopes: list = field(default_factory=list)  # the events of the records stored, in order
+
+
+def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Command, records: Any,
+               context: Context, limit: int = BATCH_MAX_RECORDS, retried: bool = False) -> list[dict]:
+    """Validate every record, then write the valid ones in one transaction and publish their events
+    after its commit; answer each record, in order."""
+    loaded = [_loaded(schema, data) for data in checked_batch(records, limit)]
+    cmds = [cmd for cmd, _ in loaded if cmd is not None]
+    session = store.session
+    with ending_open_transaction(session):
+        lock_keys(session, [*(key for cmd in cmds for key in subjects(store.source, cmd)),
+                            *store.also_locked_for(cmds)])
+        begin_for_savepoints(session)
+        batch = Batch(store, command, context, relay.claim_until(),
+                      store.records_among(list({cmd["record_id"] for cmd in cmds})))
+        try:  # a racing twin shows at a SAVEPOINT's flush or at the commit
+            answers = [refused or _write_one(batch, cmd) for cmd, refused in loaded]
+            rows = store.stage_events(batch.envelopes, batch.claimed_until) if batch.envelopes else []
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            if retried:
+                raise
+            return write_many(store, relay, schema, command, records, context, limit, retried=True)
+    if rows:
+        relay.committed(session, store.outbox_model, rows)
+    return answers
+
+
+def _loaded(schema: type[Schema], data: Any) -> tuple[dict | None, dict | None]:
+    """``(command, None)``, or ``(None, the record's refusal)``."""
+    try:
+        return load(schema, data), None
+    except ValidationFailed as error:
+        return None, refusal(data.get("record_id") if isinstance(data, dict) else None, error)
+
+
+def _write_one(batch: Batch, cmd: dict) -> dict:
+    record_id = cmd["record_id"]
+    request = batch.store.stored_request(json_safe(cmd))
+    try:
+        answer = _retried(batch, cmd, request)
+        if answer is None:
+            answer = _in_savepoint(batch, lambda: _new_record(batch, cmd, request))
+            batch.seen[record_id] = Prior(request, answer)
+        return answer
+    except REFUSED_ALONE as error:
+        return refusal(record_id, error)
+
+
+def _retried(batch: Batch, cmd: dict, request: dict) -> dict | None:
+    """The answer to a record id this batch or an earlier write already used (None: a new one)."""
+    record_id = cmd["record_id"]
+    if record_id in batch.seen:
+        return replayed(batch.seen[record_id], record_id, request)
+    replay = replayed(batch.earlier.get(record_id), record_id, request)
+    if replay is None:
+        return None
+    judged = _in_savepoint(batch, lambda: _judged(batch, cmd, replay)) if replay.get("status") == PENDING \
+        else None
+    batch.seen[record_id] = Prior(request, judged or replay)
+    return judged or replay
+
+
+def _judged(batch: Batch, cmd: dict, replay: dict) -> dict | None:
+    """A pending replay's judgement, kept on its record (committed with the batch)."""
+    judged = judgement(batch.store, batch.command, cmd, batch.context, replay)
+    if judged is not None:
+        batch.earlier[cmd["record_id"]].response = judged
+    return judged
+
+
+def _new_record(batch: Batch, cmd: dict, request: dict) -> dict:
+    store, context = batch.store, batch.context
+    result = batch.command(store, cmd, context)
+    if isinstance(result, Answered):
+        raise _Unstored(result.response)
+    if context.place_check is not None:
+        context.place_check(result.area_code, result.also_placed)
+    envelope, response = store.add_record(cmd["record_id"], request, result, context.provenance)
+    batch.envelopes.append(envelope)
+    return response
+
+
+class _Unstored(PlatformError):
+    """A command answered without storing anything: whatever it touched rolls back."""
+
+    def __init__(self, response: dict) -> None:
+        super().__init__("answered, nothing stored")
+        self.response = response
+
+
+def _in_savepoint(batch: Batch, step: Any) -> Any:
+    """Run ``step`` in a SAVEPOINT: kept if it returns, rolled back alone if it raises."""
+    session = batch.store.session
+    stored = len(batch.envelopes)
+    nested = session.begin_nested()
+    try:
+        result = step()
+    except _Unstored as answered:
+        nested.rollback()
+        return answered.response
+    except BaseException:
+        nested.rollback()
+        del batch.envelopes[stored:]
+        raise
+    nested.commit()
+    return result
