@@ -158,6 +158,9 @@ class HealthMeasurement(ReportingBase, PeriodMixin):
     prevalence (computed and not flagged), ``detail`` everything for the child view."""
 
     __tablename__ = "health_measurements"
+    # "the child's latest z-score of a reference in the period": one index search, read newest first
+    __table_args__ = (Index("ix_health_measurements_child_reference_day", "child_id", "reference",
+                            "measured_on", "record_id"),)
 
     record_id = mapped_column(String(80), nullable=False)
     measured_on = mapped_column(Date, nullable=False, index=True)

@@ -98,10 +98,12 @@ def suppressed(by_commune: ByCommune, names: list[str], province: str, children:
 
 def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, children_counted: dict,
                    cases_counted: dict, groups: list[tuple[str, list[str]]],
-                   shown: frozenset[str] = frozenset()) -> Table:
+                   shown: frozenset[str] = frozenset(),
+                   derived: dict[str, tuple[str, str]] | None = None) -> Table:
     """Every commune of the area's province counted (children where they live on ``as_of``, cases
     where they were opened), added up and suppressed; the counts named in ``shown`` are not hidden
-    for being small, only to protect a small one (the composite's, beside its protected part)."""
+    for being small, only to protect a small one (the composite's, beside its protected part).
+    ``derived``: counts that are one counted less another (a part its whole less the other part)."""
     province = province_of(area, units)
     province_column = columns[(area.map_version, "province")]
     commune_column = columns[(area.map_version, "commune")]
@@ -112,6 +114,9 @@ def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, ch
         for commune, values in counted.items():
             if commune is not None:
                 by_commune[commune].update(values)
-    names = [*children_counted, *cases_counted]
+    for name, (whole, part) in (derived or {}).items():
+        for values in by_commune.values():
+            values[name] = values.get(whole, 0) - values.get(part, 0)
+    names = [*children_counted, *cases_counted, *(derived or {})]
     return suppressed(by_commune, names, province, tree(province, area.map_version, units), groups,
                       protection.threshold(), (lambda name: name not in shown) if shown else None)

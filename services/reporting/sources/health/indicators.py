@@ -17,7 +17,7 @@ area's figure is read from that table.
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_
+from sqlalchemy import and_, exists, not_, select
 from sqlalchemy.orm import aliased
 
 from services.reporting import repository as q
@@ -74,21 +74,17 @@ def _immunisation(as_of: date, start: date, end: date) -> dict[str, Any]:
 
 def _latest_beyond(reference: str, column: str, start: date, end: date, rule: dict | None):
     """The child's latest countable ``column`` z-score of ``reference`` in the period (passing
-    ``rule``'s cut-off when given)."""
-    m, later = aliased(HealthMeasurement), aliased(HealthMeasurement)
-
-    def countable(row, child_id=ChildView.child_id):
-        return and_(row.child_id == child_id, row.reference == reference,
-                    getattr(row, column).is_not(None), row.measured_on >= start, row.measured_on <= end)
-
-    if rule is None:
-        return exists().where(countable(m))
+    ``rule``'s cut-off when given): read as one look-up of the child's latest row (by day, then record
+    id), not as "a row with no later one" (which read the child's rows once per row)."""
+    m = aliased(HealthMeasurement)
     z = getattr(m, column)
-    beyond = z < rule["below"] if "below" in rule else z > rule["above"]
-    newer = exists().where(countable(later, m.child_id), or_(  # correlated to m, not to the view
-        later.measured_on > m.measured_on,
-        and_(later.measured_on == m.measured_on, later.record_id > m.record_id)))
-    return exists().where(countable(m), beyond, not_(newer))
+    countable = (m.child_id == ChildView.child_id, m.reference == reference, z.is_not(None),
+                 m.measured_on >= start, m.measured_on <= end)
+    if rule is None:
+        return exists().where(*countable)
+    latest = (select(z).where(*countable).order_by(m.measured_on.desc(), m.record_id.desc())
+              .limit(1).scalar_subquery())
+    return latest < rule["below"] if "below" in rule else latest > rule["above"]
 
 
 def _nutrition(as_of: date, start: date, end: date) -> dict[str, Any]:

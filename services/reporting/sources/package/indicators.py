@@ -166,14 +166,18 @@ def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]
     and the composite's. Children who meet every component but a protected one (``FAILS_PROTECTED``)
     are protection data: ``package_met`` is their complement in ``package_met_except_protected``
     (``groups``), so where they are 1-4 the composite is hidden with them, and no total minus the other
-    communes gives it back. The composite's own counts are not hidden for being small (``SHOWN``)."""
-    met, before = covered(as_of, start, end), covered_except_protected(as_of, start, end)
-    counted = {CHILDREN: resident_children(as_of), MET: met, MET_EXCEPT_PROTECTED: before,
-               FAILS_PROTECTED: and_(before, not_(met))}
+    communes gives it back; they are that difference (``DERIVED``: every child meeting the composite
+    meets it but its protected part), not counted again. The composite's own counts are not hidden for
+    being small (``SHOWN``)."""
+    counted = {CHILDREN: resident_children(as_of), MET: covered(as_of, start, end),
+               MET_EXCEPT_PROTECTED: covered_except_protected(as_of, start, end)}
     for c in package.components():
         if c.protected:
             counted[due_name(c.name)], counted[met_name(c.name)] = component_conditions(c, as_of, start, end)
     return counted
+
+
+DERIVED = {FAILS_PROTECTED: (MET_EXCEPT_PROTECTED, MET)}  # a count: the first less the second
 
 
 def groups() -> list[tuple[str, list[str]]]:
