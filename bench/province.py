@@ -25,7 +25,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Engine, and_, create_engine, or_, select, text
 from sqlalchemy.orm import Session
 
 from bench import settings
@@ -36,7 +36,7 @@ from services.reporting.orm import ChildView, ReportingBase
 from services.reporting.repository import ReportingRepository
 from shared.kit.identity import Identity
 from shared.plumbing.db import make_engine
-from shared.rules.admin_units import admin_units
+from shared.rules.admin_units import CURRENT, LEGACY, admin_units
 from tools.generate_province import AS_OF, generate
 
 PROVINCE = "12"
@@ -109,13 +109,16 @@ def commune_seconds(session: Session) -> list[float]:
 
 
 def child_view_seconds(session: Session) -> list[float]:
-    """The ``child_view`` RPC's method for ``BENCH_CHILD_VIEWS`` children, each undone after (its
-    audit entry)."""
+    """The ``child_view`` RPC's method for ``BENCH_CHILD_VIEWS`` children living in the province now,
+    each undone after (its audit entry)."""
     from nameko.testing.services import worker_factory
 
     from services.reporting.service import ReportingService
 
-    ids = sorted(session.scalars(select(ChildView.child_id)))
+    v = ChildView
+    ids = sorted(session.scalars(select(v.child_id).where(or_(  # the officer's: living in the province
+        and_(v.map_version == CURRENT, v.current_province == PROVINCE),
+        and_(v.map_version == LEGACY, v.legacy_province == PROVINCE)))))
     chosen = random.Random(settings.PROVINCE_SEED).sample(ids, min(settings.CHILD_VIEWS, len(ids)))
     worker = worker_factory(ReportingService, db=session, caller=SimpleNamespace(identity=OFFICER))
     worker.child_view(chosen[0])

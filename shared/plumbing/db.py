@@ -95,10 +95,18 @@ def make_engine(url: str) -> Engine:
                          connect_args={"options": POSTGRES_OPTIONS})
 
 
+SQLITE_MMAP_BYTES = 2 * 1024**3  # a province's reporting file (~0.8 GB at 250 k children) read in place
+SQLITE_CACHE_KIB = 64 * 1024  # per connection, grown as used (SQLite's default is 2 MB)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL; and reads served from memory: a province report at 250 k children makes millions of index
+    look-ups, and through SQLite's default 2 MB cache and read() calls it took 1.6 times as long."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
