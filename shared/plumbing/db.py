@@ -136,6 +136,18 @@ def add_missing_columns(engine: Engine, base: type[DeclarativeBase]) -> None:
                     conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
 
 
+def add_missing_indexes(engine: Engine, base: type[DeclarativeBase]) -> None:
+    """Create the indexes a model gained on a table an earlier version created (``create_all`` makes
+    only missing tables); an index the model no longer names is left as it is."""
+    inspector = inspect(engine)
+    for table in base.metadata.sorted_tables:
+        if inspector.has_table(table.name):
+            present = {index["name"] for index in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in present:
+                    index.create(engine)
+
+
 def dialect_insert(session: Session) -> Any:
     """The ``insert`` of the session's dialect, which has ``on_conflict_do_*`` (an upsert)."""
     return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[session.get_bind().dialect.name]
@@ -191,6 +203,7 @@ class Database(DependencyProvider):
             cooperative_psycopg()
         self.engine = make_engine(url)
         add_missing_columns(self.engine, self.base)
+        add_missing_indexes(self.engine, self.base)
         self.base.metadata.create_all(self.engine)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
