@@ -17,8 +17,11 @@ come from one statement; a district or province can also be broken down by commu
 the area, zeros included), and then the area's figures are its communes' added up (one statement).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from services.reporting import breakdowns, progress, province_cells
@@ -75,21 +78,25 @@ def ratio(numerator: int, denominator: int | None) -> dict[str, Any]:
     return {"numerator": numerator, "denominator": denominator, "value": value}
 
 
-def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+# The conditions are SQL expressions made from the dates and the rules (read once per process), never
+# from data: made once per dates (a tenth of a commune's report went into making them), read-only.
+@lru_cache(maxsize=32)
+def conditions(as_of: date, start: date, end: date) -> Mapping[str, Any]:
     """The plain counts of every source (one statement per area)."""
-    return {**registry_indicators.conditions(as_of, start, end),
-            **health_indicators.conditions(as_of, start, end),
-            **education_indicators.conditions(as_of, start, end),
-            **package_indicators.conditions(as_of, start, end)}
+    return MappingProxyType({**registry_indicators.conditions(as_of, start, end),
+                             **health_indicators.conditions(as_of, start, end),
+                             **education_indicators.conditions(as_of, start, end),
+                             **package_indicators.conditions(as_of, start, end)})
 
 
-def suppressed_conditions(as_of: date, start: date, end: date) -> dict[str, Any]:
+@lru_cache(maxsize=32)
+def suppressed_conditions(as_of: date, start: date, end: date) -> Mapping[str, Any]:
     """The children counts that could identify a child: protection's, health's disability screening,
     education's children with a disability. Counted for the whole province and suppressed together."""
-    return {**protection_indicators.child_conditions(as_of),
-            **health_indicators.suppressed_conditions(as_of, start, end),
-            **education_indicators.suppressed_conditions(as_of),
-            **package_indicators.suppressed_conditions(as_of, start, end)}
+    return MappingProxyType({**protection_indicators.child_conditions(as_of),
+                             **health_indicators.suppressed_conditions(as_of, start, end),
+                             **education_indicators.suppressed_conditions(as_of),
+                             **package_indicators.suppressed_conditions(as_of, start, end)})
 
 
 def figure(indicator: Indicator, counts: dict[str, int], cut: Cut, computed: dict[str, Any]) -> dict:
