@@ -352,6 +352,13 @@ def card_valid_on(as_of: date):
                           CardPeriod.valid_to >= as_of)
 
 
+def among_few(model: type, *where: Any):
+    """The child has a row of ``model`` meeting ``where`` (not correlated to the child): for a table few
+    children have rows in (protection's, referrals), the set of those children is made once per
+    statement and each child only looked up in it (not each child searched for in the table)."""
+    return ChildView.child_id.in_(select(model.child_id).where(*where))
+
+
 def born_after(floor: date):
     """Strictly after ``floor``: a child born exactly N years before a date is N, not under N."""
     return ChildView.date_of_birth > floor

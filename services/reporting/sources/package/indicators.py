@@ -92,14 +92,12 @@ def _enrolled(c: Component, as_of: date, start: date, end: date):
 
 def _open_case(as_of: date):
     k = ProtectionCase
-    return exists().where(k.child_id == ChildView.child_id, k.opened_on <= as_of,
-                          or_(k.closed_on.is_(None), k.closed_on > as_of))
+    return q.among_few(k, k.opened_on <= as_of, or_(k.closed_on.is_(None), k.closed_on > as_of))
 
 
 def _open_referral(as_of: date, *extra):
     r = Referral
-    return exists().where(r.child_id == ChildView.child_id, r.referred_on <= as_of, open_on(as_of),
-                          r.protected.is_(False), *extra)
+    return q.among_few(r, r.referred_on <= as_of, open_on(as_of), r.protected.is_(False), *extra)
 
 
 MET_WHEN = {
