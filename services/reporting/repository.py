@@ -353,9 +353,10 @@ def card_valid_on(as_of: date):
 
 
 def among_few(model: type, *where: Any):
-    """The child has a row of ``model`` meeting ``where`` (not correlated to the child): for a table few
-    children have rows in (protection's, referrals), the set of those children is made once per
-    statement and each child only looked up in it (not each child searched for in the table)."""
+    """The child has a row of ``model`` meeting ``where`` (not correlated to the child): where few
+    children have such rows (protection's, referrals, screenings, a period's checks), the set of them
+    is made once per statement and each child only looked up in it, not searched for in the table
+    (where most children have one, the search per child costs less)."""
     return ChildView.child_id.in_(select(model.child_id).where(*where))
 
 

@@ -108,9 +108,8 @@ def _checks_and_screening(as_of: date, start: date, end: date) -> dict[str, Any]
     living = _living(as_of)
     aged_3_8 = and_(living, q.born_after(epi.add_months(as_of, -108)),
                     ChildView.date_of_birth <= epi.add_months(as_of, -36))
-    counted = {"aged_3_8": aged_3_8, "checked_3_8": and_(aged_3_8, exists().where(
-        HealthCheck.child_id == ChildView.child_id, HealthCheck.checked_on >= start,
-        HealthCheck.checked_on <= end))}
+    counted = {"aged_3_8": aged_3_8, "checked_3_8": and_(aged_3_8, q.among_few(
+        HealthCheck, HealthCheck.checked_on >= start, HealthCheck.checked_on <= end))}
     for kind in SCREENING_KINDS:
         if kind not in SUPPRESSED_SCREENINGS:
             counted.update(_screening(as_of, start, end, kind))
@@ -120,9 +119,8 @@ def _checks_and_screening(as_of: date, start: date, end: date) -> dict[str, Any]
 def _screening(as_of: date, start: date, end: date, kind: str) -> dict[str, Any]:
     s = HealthScreening
 
-    def screened(*extra):
-        return exists().where(s.child_id == ChildView.child_id, s.kind == kind, s.screened_on >= start,
-                              s.screened_on <= end, *extra)
+    def screened(*extra):  # a few children a period: the set of them, made once
+        return q.among_few(s, s.kind == kind, s.screened_on >= start, s.screened_on <= end, *extra)
 
     living = _living(as_of)
     return {f"screened_{kind}": and_(living, screened()),

@@ -81,7 +81,7 @@ def _measured(c: Component, as_of: date, start: date, end: date):
 
 def _checked(c: Component, as_of: date, start: date, end: date):
     h = HealthCheck
-    return exists().where(h.child_id == ChildView.child_id, h.checked_on >= start, h.checked_on <= end)
+    return q.among_few(h, h.checked_on >= start, h.checked_on <= end)
 
 
 def _enrolled(c: Component, as_of: date, start: date, end: date):
