@@ -9,7 +9,9 @@ is; ``BENCH_CONFIGS`` which database configurations run the end-to-end part (``s
 after which no new call is sent). ``BENCH_PROVINCE_CHILDREN`` is the size of the generated province
 whose report is timed (``BENCH_PROVINCE_BASELINE`` the size of the same run's baseline D, 0 skips
 the province part), ``BENCH_PROVINCE_SEED`` its seed, ``BENCH_PROVINCE_ROUNDS`` how many timed reports
-(after one warm-up) give its median. ``BENCH_MATCHING_NEWBORNS`` and ``BENCH_MATCHING_SEED`` are the
+of the whole province (after one warm-up) give its percentiles, ``BENCH_COMMUNE_REPORTS`` how many
+communes' reports, ``BENCH_CHILD_VIEWS`` how many child views; ``BENCH_PROVINCE_DB`` the PostgreSQL
+database it builds. ``BENCH_MATCHING_NEWBORNS`` and ``BENCH_MATCHING_SEED`` are the
 generated newborns ``bench.matching`` matches.
 
 Issue 19's figures (``bench.results``; also written to ``BENCH_JSON``, default ``var/bench.json``):
@@ -41,7 +43,10 @@ WARMUP_CALLS = 10  # per caller, before the timed writes
 PROVINCE_CHILDREN = int(os.environ.get("BENCH_PROVINCE_CHILDREN", 250_000))
 PROVINCE_BASELINE = int(os.environ.get("BENCH_PROVINCE_BASELINE", 7_000))
 PROVINCE_SEED = int(os.environ.get("BENCH_PROVINCE_SEED", 1))
-PROVINCE_ROUNDS = int(os.environ.get("BENCH_PROVINCE_ROUNDS", 1))
+PROVINCE_ROUNDS = int(os.environ.get("BENCH_PROVINCE_ROUNDS", 3))
+PROVINCE_DB = os.environ.get("BENCH_PROVINCE_DB", "ecd_bench_province")  # on BENCH_PG_URL's server
+COMMUNE_REPORTS = int(os.environ.get("BENCH_COMMUNE_REPORTS", 20))
+CHILD_VIEWS = int(os.environ.get("BENCH_CHILD_VIEWS", 500))
 MATCHING_NEWBORNS = int(os.environ.get("BENCH_MATCHING_NEWBORNS", 3000))  # bench.matching's generated set
 MATCHING_SEED = int(os.environ.get("BENCH_MATCHING_SEED", 31))  # held out: not used to estimate or tune
 DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "ecd_bench")

@@ -111,6 +111,7 @@ class CardPeriod(ReportingBase, PeriodMixin):
     """One health-insurance card of a child, valid from ``issued_on`` to ``valid_to`` inclusive."""
 
     __tablename__ = "card_periods"
+    __table_args__ = (Index("ix_card_periods_child_days", "child_id", "issued_on", "valid_to"),)  # covering
 
     issued_on = mapped_column(Date, nullable=False)
     valid_to = mapped_column(Date, nullable=False)
@@ -140,8 +141,10 @@ class HealthDose(ReportingBase, PeriodMixin):
 
     __tablename__ = "health_doses"
     # "has this child a valid dose N of this antigen": without it SQLite scans every child's doses of
-    # the antigen once per child (the province report grew with the square of its children)
-    __table_args__ = (Index("ix_health_doses_child_antigen", "child_id", "antigen"),)
+    # the antigen once per child (the province report grew with the square of its children); covering
+    # (every column the question reads), so it is answered from the index alone
+    __table_args__ = (Index("ix_health_doses_child_antigen_dose", "child_id", "antigen", "counts_as", "valid",
+                            "age_months", "given_on"),)
 
     record_id = mapped_column(String(80), nullable=False)
     antigen = mapped_column(String(32), nullable=False, index=True)
@@ -158,6 +161,10 @@ class HealthMeasurement(ReportingBase, PeriodMixin):
     prevalence (computed and not flagged), ``detail`` everything for the child view."""
 
     __tablename__ = "health_measurements"
+    # "the child's latest z-score of a reference in the period": one index search, read newest first,
+    # answered from the index alone
+    __table_args__ = (Index("ix_health_measurements_child_reference_day", "child_id", "reference",
+                            "measured_on", "record_id", "haz", "waz", "whz", "bmiz"),)
 
     record_id = mapped_column(String(80), nullable=False)
     measured_on = mapped_column(Date, nullable=False, index=True)
@@ -171,6 +178,8 @@ class HealthMeasurement(ReportingBase, PeriodMixin):
 
 class HealthScreening(ReportingBase, PeriodMixin):
     __tablename__ = "health_screenings"
+    __table_args__ = (Index("ix_health_screenings_child_kind_day", "child_id", "kind", "screened_on",
+                            "result"),)  # a report's look-ups, answered from the index alone
 
     record_id = mapped_column(String(80), nullable=False)
     kind = mapped_column(String(16), nullable=False)
@@ -180,6 +189,7 @@ class HealthScreening(ReportingBase, PeriodMixin):
 
 class HealthCheck(ReportingBase, PeriodMixin):
     __tablename__ = "health_checks"
+    __table_args__ = (Index("ix_health_checks_child_day", "child_id", "checked_on"),)  # covering
 
     record_id = mapped_column(String(80), nullable=False)
     checked_on = mapped_column(Date, nullable=False, index=True)
@@ -192,7 +202,9 @@ class EducationEnrolment(ReportingBase, PeriodMixin):
     __tablename__ = "education_enrolments"
     # Indicators look up one child's enrolments of one school year; a separate school_year index
     # made PostgreSQL AND it with the child's (reading every enrolment of the year per child).
-    __table_args__ = (Index("ix_education_enrolments_child_year", "child_id", "school_year"),)
+    # Covering: every column the look-ups read, so they are answered from the index alone.
+    __table_args__ = (Index("ix_education_enrolments_child_year_cover", "child_id", "school_year", "level",
+                            "start_date", "ended_on", "end_reason", "grade", "inclusive"),)
 
     record_id = mapped_column(String(80), nullable=False)
     school_code = mapped_column(String(32), nullable=False)
@@ -241,7 +253,8 @@ class ProtectionEpisode(ReportingBase, PeriodMixin):
     form) or an allowance (its category), from ``started_on`` until ``ended_on`` (exclusive)."""
 
     __tablename__ = "protection_episodes"
-    __table_args__ = (Index("ix_protection_episodes_child_kind", "child_id", "kind"),)
+    __table_args__ = (Index("ix_protection_episodes_child_kind_days", "child_id", "kind", "started_on",
+                            "ended_on", "detail"),)  # covering: a report's look-ups read the index alone
 
     record_id = mapped_column(String(80), nullable=False)
     kind = mapped_column(String(24), nullable=False)

@@ -98,20 +98,28 @@ def suppressed(by_commune: ByCommune, names: list[str], province: str, children:
 
 def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, children_counted: dict,
                    cases_counted: dict, groups: list[tuple[str, list[str]]],
-                   shown: frozenset[str] = frozenset()) -> Table:
+                   shown: frozenset[str] = frozenset(),
+                   derived: dict[str, tuple[str, str]] | None = None) -> Table:
     """Every commune of the area's province counted (children where they live on ``as_of``, cases
     where they were opened), added up and suppressed; the counts named in ``shown`` are not hidden
-    for being small, only to protect a small one (the composite's, beside its protected part)."""
+    for being small, only to protect a small one (the composite's, beside its protected part).
+    ``derived``: counts made as one counted less another (a part: its whole less the other part),
+    not by their own conditions in ``children_counted``."""
     province = province_of(area, units)
     province_column = columns[(area.map_version, "province")]
     commune_column = columns[(area.map_version, "commune")]
     by_commune: ByCommune = defaultdict(dict)
-    found = [repo.counts(province_column, province, as_of, children_counted, by=commune_column),
+    derived = derived or {}
+    asked = {name: condition for name, condition in children_counted.items() if name not in derived}
+    found = [repo.counts(province_column, province, as_of, asked, by=commune_column),
              repo.case_counts(province_column, province, cases_counted, commune_column)]
     for counted in found:
         for commune, values in counted.items():
             if commune is not None:
                 by_commune[commune].update(values)
-    names = [*children_counted, *cases_counted]
+    for name, (whole, part) in derived.items():
+        for values in by_commune.values():
+            values[name] = values.get(whole, 0) - values.get(part, 0)
+    names = [*children_counted, *cases_counted, *(name for name in derived if name not in children_counted)]
     return suppressed(by_commune, names, province, tree(province, area.map_version, units), groups,
                       protection.threshold(), (lambda name: name not in shown) if shown else None)

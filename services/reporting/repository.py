@@ -367,6 +367,14 @@ def card_valid_on(as_of: date):
                           CardPeriod.valid_to >= as_of)
 
 
+def among_few(model: type, *where: Any):
+    """The child has a row of ``model`` meeting ``where`` (not correlated to the child): where few
+    children have such rows (protection's, referrals, screenings, a period's checks), the set of them
+    is made once per statement and each child only looked up in it, not searched for in the table
+    (where most children have one, the search per child costs less)."""
+    return ChildView.child_id.in_(select(model.child_id).where(*where))
+
+
 def born_after(floor: date):
     """Strictly after ``floor``: a child born exactly N years before a date is N, not under N."""
     return ChildView.date_of_birth > floor

@@ -95,10 +95,18 @@ def make_engine(url: str) -> Engine:
                          connect_args={"options": POSTGRES_OPTIONS})
 
 
+SQLITE_MMAP_BYTES = 2 * 1024**3  # a province's reporting file (~0.8 GB at 250 k children) read in place
+SQLITE_CACHE_KIB = 64 * 1024  # per connection, grown as used (SQLite's default is 2 MB)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL; and reads served from memory: a province report at 250 k children makes millions of index
+    look-ups, and through SQLite's default 2 MB cache and read() calls it took 1.6 times as long."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
     cursor.close()
 
 
@@ -126,6 +134,18 @@ def add_missing_columns(engine: Engine, base: type[DeclarativeBase]) -> None:
                 if column.name not in present and column.nullable:
                     kind = column.type.compile(dialect=engine.dialect)
                     conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
+
+
+def add_missing_indexes(engine: Engine, base: type[DeclarativeBase]) -> None:
+    """Create the indexes a model gained on a table an earlier version created (``create_all`` makes
+    only missing tables); an index the model no longer names is left as it is."""
+    inspector = inspect(engine)
+    for table in base.metadata.sorted_tables:
+        if inspector.has_table(table.name):
+            present = {index["name"] for index in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in present:
+                    index.create(engine)
 
 
 def dialect_insert(session: Session) -> Any:
@@ -193,6 +213,7 @@ class Database(DependencyProvider):
             cooperative_psycopg()
         self.engine = make_engine(url)
         add_missing_columns(self.engine, self.base)
+        add_missing_indexes(self.engine, self.base)
         self.base.metadata.create_all(self.engine)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 

@@ -57,3 +57,23 @@ def test_a_registry_copy_made_before_names_gains_them_empty_at_start(tmp_path):
                                 "FROM known_children")).one()
     provider.stop()
     assert tuple(row) == ("012324000001", None, None, None, None)
+
+
+def test_a_reporting_table_made_before_its_covering_index_gains_it_at_start(tmp_path):
+    from services.reporting.orm import ReportingBase
+
+    url = f"sqlite:///{tmp_path}/reporting.db"
+    engine = create_engine(url)
+    with engine.begin() as conn:  # card periods as the version before issue 19 made them
+        conn.execute(text("CREATE TABLE card_periods (id INTEGER PRIMARY KEY, child_id VARCHAR(32), "
+                          "issued_on DATE NOT NULL, valid_to DATE NOT NULL)"))
+        conn.execute(text("CREATE INDEX ix_card_periods_child_id ON card_periods (child_id)"))
+    engine.dispose()
+    provider = Database(ReportingBase)
+    provider.container = Mock(config={DB_URL_KEY: url})
+    provider.setup()
+    with provider.engine.connect() as conn:
+        found = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                  "tbl_name = 'card_periods' ORDER BY name")).scalars().all()
+    provider.stop()
+    assert found == ["ix_card_periods_child_days", "ix_card_periods_child_id"]

@@ -58,8 +58,8 @@ def _entered_grade1(as_of: date, year: int):
 def _disabled(as_of: date):
     rule = schooling.indicator_rules()["disability"]
     s = HealthScreening
-    return exists().where(s.child_id == ChildView.child_id, s.kind == rule["screening_kind"],
-                          s.result.in_(rule["results"]), s.screened_on <= as_of)
+    return q.among_few(s, s.kind == rule["screening_kind"], s.result.in_(rule["results"]),
+                       s.screened_on <= as_of)
 
 
 def conditions(as_of: date, start: date, end: date) -> dict[str, Any]:

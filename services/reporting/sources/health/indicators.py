@@ -17,7 +17,7 @@ area's figure is read from that table.
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, not_, or_
+from sqlalchemy import and_, exists, not_, select
 from sqlalchemy.orm import aliased
 
 from services.reporting import repository as q
@@ -74,21 +74,17 @@ def _immunisation(as_of: date, start: date, end: date) -> dict[str, Any]:
 
 def _latest_beyond(reference: str, column: str, start: date, end: date, rule: dict | None):
     """The child's latest countable ``column`` z-score of ``reference`` in the period (passing
-    ``rule``'s cut-off when given)."""
-    m, later = aliased(HealthMeasurement), aliased(HealthMeasurement)
-
-    def countable(row, child_id=ChildView.child_id):
-        return and_(row.child_id == child_id, row.reference == reference,
-                    getattr(row, column).is_not(None), row.measured_on >= start, row.measured_on <= end)
-
-    if rule is None:
-        return exists().where(countable(m))
+    ``rule``'s cut-off when given): read as one look-up of the child's latest row (by day, then record
+    id), not as "a row with no later one" (which read the child's rows once per row)."""
+    m = aliased(HealthMeasurement)
     z = getattr(m, column)
-    beyond = z < rule["below"] if "below" in rule else z > rule["above"]
-    newer = exists().where(countable(later, m.child_id), or_(  # correlated to m, not to the view
-        later.measured_on > m.measured_on,
-        and_(later.measured_on == m.measured_on, later.record_id > m.record_id)))
-    return exists().where(countable(m), beyond, not_(newer))
+    countable = (m.child_id == ChildView.child_id, m.reference == reference, z.is_not(None),
+                 m.measured_on >= start, m.measured_on <= end)
+    if rule is None:
+        return exists().where(*countable)
+    latest = (select(z).where(*countable).order_by(m.measured_on.desc(), m.record_id.desc())
+              .limit(1).scalar_subquery())
+    return latest < rule["below"] if "below" in rule else latest > rule["above"]
 
 
 def _nutrition(as_of: date, start: date, end: date) -> dict[str, Any]:
@@ -112,9 +108,8 @@ def _checks_and_screening(as_of: date, start: date, end: date) -> dict[str, Any]
     living = _living(as_of)
     aged_3_8 = and_(living, q.born_after(epi.add_months(as_of, -108)),
                     ChildView.date_of_birth <= epi.add_months(as_of, -36))
-    counted = {"aged_3_8": aged_3_8, "checked_3_8": and_(aged_3_8, exists().where(
-        HealthCheck.child_id == ChildView.child_id, HealthCheck.checked_on >= start,
-        HealthCheck.checked_on <= end))}
+    counted = {"aged_3_8": aged_3_8, "checked_3_8": and_(aged_3_8, q.among_few(
+        HealthCheck, HealthCheck.checked_on >= start, HealthCheck.checked_on <= end))}
     for kind in SCREENING_KINDS:
         if kind not in SUPPRESSED_SCREENINGS:
             counted.update(_screening(as_of, start, end, kind))
@@ -124,9 +119,8 @@ def _checks_and_screening(as_of: date, start: date, end: date) -> dict[str, Any]
 def _screening(as_of: date, start: date, end: date, kind: str) -> dict[str, Any]:
     s = HealthScreening
 
-    def screened(*extra):
-        return exists().where(s.child_id == ChildView.child_id, s.kind == kind, s.screened_on >= start,
-                              s.screened_on <= end, *extra)
+    def screened(*extra):  # a few children a period: the set of them, made once
+        return q.among_few(s, s.kind == kind, s.screened_on >= start, s.screened_on <= end, *extra)
 
     living = _living(as_of)
     return {f"screened_{kind}": and_(living, screened()),

@@ -15,7 +15,7 @@ cells are hidden whichever area is asked for.
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_
+from sqlalchemy import and_, or_
 
 from services.reporting import repository as q
 from services.reporting.orm import ChildView, ProtectionCase, ProtectionEpisode
@@ -27,8 +27,8 @@ SC, CARE, ALLOWANCE = "special_circumstance", "alternative_care", "allowance"
 
 def _active(kind: str, as_of: date, *extra):
     e = ProtectionEpisode
-    return exists().where(e.child_id == ChildView.child_id, e.kind == kind, e.started_on <= as_of,
-                          or_(e.ended_on.is_(None), e.ended_on > as_of), *extra)
+    return q.among_few(e, e.kind == kind, e.started_on <= as_of,
+                       or_(e.ended_on.is_(None), e.ended_on > as_of), *extra)
 
 
 def _in_groups(groups: list[str]):
@@ -37,8 +37,8 @@ def _in_groups(groups: list[str]):
 
 def _served_case(as_of: date):
     c = ProtectionCase
-    return exists().where(c.child_id == ChildView.child_id, c.opened_on <= as_of, c.services != "",
-                          or_(c.closed_on.is_(None), c.closed_on > as_of))
+    return q.among_few(c, c.opened_on <= as_of, c.services != "",
+                       or_(c.closed_on.is_(None), c.closed_on > as_of))
 
 
 def child_conditions(as_of: date) -> dict[str, Any]:
