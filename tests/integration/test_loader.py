@@ -5,6 +5,7 @@ mid-file finished by running it again, every row stored once and none sent twice
 in flight at a crash.
 """
 
+import csv
 import json
 import os
 import signal
@@ -14,9 +15,11 @@ from pathlib import Path
 
 import pytest
 from nameko.testing.utils import get_extension
+from sqlalchemy import func, select
 
+from services.registry.orm import Record as RegistryRecord
 from tests.support.batch_sector import FakeHealthBatches, MemoryLedger
-from tests.support.factories import COMMUNE, make_growth
+from tests.support.factories import COMMUNE, make_birth, make_growth
 from tests.support.identities import trust_env
 from tests.support.processes import ROOT, wait_until
 from tools.run_platform import QUIET_EVENTLET
@@ -150,3 +153,25 @@ def test_a_load_whose_service_does_not_answer_stops_with_its_progress_saved(clea
     assert "health.record_growths: no answer after 2 tries (UnknownService" in err
     assert "progress saved: run the same command again to go on" in err
     assert saved_progress(path)["rows_done"] == 0
+
+
+def test_a_birth_file_loaded_into_the_real_registry_stores_the_good_births_and_returns_the_bad_one(
+        clean_infra, registry_container, registry_db, tmp_path):
+    births = [make_birth(record_id=f"hist-{n}") for n in range(1, 6)]
+    births[2]["date_of_birth"] = "2024-02-30"
+    columns = list(births[0])
+    path = tmp_path / "registry.register_birth.csv"
+    path.write_text(",".join(columns) + "\n" + "".join(
+        ",".join(str(birth[column]) for column in columns) + "\n" for birth in births))
+    code, out, _ = run_loader(clean_infra, tmp_path, path)
+    assert code == 0
+    assert "5 rows: 4 accepted, 0 pending, 1 refused (ValidationFailed 1)" in out
+    stored = registry_db.scalars(select(RegistryRecord.record_id).order_by(RegistryRecord.record_id))
+    assert list(stored) == ["hist-1", "hist-2", "hist-4", "hist-5"]
+    [refused] = list(csv.DictReader(path.with_name(f"{path.name}.refused.csv").open()))
+    assert (refused["line"], refused["record_id"], refused["error_type"]) == (
+        "4", "hist-3", "ValidationFailed")
+    assert json.loads(refused["error_fields"]) == {"date_of_birth": ["Not a valid date."]}
+    code, out, _ = run_loader(clean_infra, tmp_path, path, "--restart", run="again")
+    assert (code, "4 accepted" in out) == (0, True)  # answered again as they were: stored once
+    assert registry_db.scalar(select(func.count()).select_from(RegistryRecord)) == 4
