@@ -155,7 +155,8 @@ class BrokerLink:
             for position, envelope in messages:
                 self.producer.publish(envelope, routing_key=envelope["event_type"], delivery_mode=PERSISTENT,
                                       mandatory=True, headers={}, serializer="json",
-                                      message_id=envelope["event_id"], retry=False)
+                                      message_id=envelope["event_id"], retry=False,
+                                      timeout=self.confirm_timeout)  # a broker that stopped reading
                 window.published(position, envelope["event_id"])
             self._wait_for(window)
         except Exception:  # the broker went away, or did not answer in time: what it did not ack is unsent

@@ -77,7 +77,7 @@ def test_each_message_goes_out_as_consumers_expect_it():
     a_link(channel).publish_window([(position, envelope)])
     assert channel.published == [(envelope, {
         "routing_key": "birth_registered", "delivery_mode": 2, "mandatory": True, "headers": {},
-        "serializer": "json", "message_id": envelope["event_id"], "retry": False})]
+        "serializer": "json", "message_id": envelope["event_id"], "retry": False, "timeout": 5})]
 
 
 def test_a_returned_message_is_unrouted_a_nacked_one_unsent_and_the_others_sent():
