@@ -184,20 +184,21 @@ class BrokerLink:
             channel.events[event].add(self._to_window(name))
         self.window = ConfirmWindow()  # a new channel numbers from 1
 
-    def _to_window(self, name: str) -> Any:
+    def _to_window(self, name: str) -> Callable[..., None]:
         return lambda *args: getattr(self.window, name)(*args)
 
     def drop(self) -> None:
         """Forget the connection without talking to the broker (it failed, or may be mid-frame)."""
-        connection, self.connection, self.producer = self.connection, None, None
-        if connection is not None:
-            connection.collect()
+        self._let_go(lambda connection: connection.collect())
 
     def close(self) -> None:
         """Close the connection politely (the service stops)."""
+        self._let_go(lambda connection: connection.release())
+
+    def _let_go(self, end: Callable[[Connection], None]) -> None:
         connection, self.connection, self.producer = self.connection, None, None
         if connection is not None:
             try:
-                connection.release()
+                end(connection)
             except Exception:  # already gone: nothing left to close
                 _log.debug("closing the relay's broker connection", exc_info=True)
