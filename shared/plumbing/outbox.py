@@ -2,20 +2,22 @@
 
 A service's ORM declares ``class OutboxMessage(ServiceBase, OutboxMixin)``. Write paths call
 ``stage(session, OutboxMessage, envelope)`` before committing. ``OutboxRelay`` (a dependency
-provider) publishes unsent rows to ``<service>.events`` with publisher confirms and ``mandatory``
-set, so a message no queue would receive stays unsent instead of vanishing; only confirmed rows are
-marked sent. The table is also the service's ordered event log: ``events_since`` serves rebuilds.
+provider) publishes unsent rows to ``<service>.events`` with ``mandatory`` set, a window of them
+(``OUTBOX_CONFIRM_WINDOW``) before it waits for the broker's confirms (``shared.plumbing.confirms``,
+one connection per service process), so a message no queue would receive stays unsent instead of
+vanishing; only rows the broker acked and did not return are marked sent. The table is also the
+service's ordered event log: ``events_since`` serves rebuilds.
 
 The rule: no transaction stays open across broker I/O. A row goes unsent -> claimed (``claimed_until``,
 a lease, in a short transaction of its own) -> published -> marked sent (another short transaction);
-what the broker did not confirm is released for the 1-second timer. A row is staged already claimed
-by the worker that commits it, which publishes it right after the commit, so the timer leaves it
-alone; if that process dies first, the lease runs out and the timer (of this or another replica)
-publishes it. An event no queue would take is held back a few seconds before the timer tries it
-again. An event is therefore published at least once and normally once; consumers
-deduplicate on ``event_id``. Holding a SQLite write transaction across a publish froze whole
-processes (issue 13): another green thread's write then waited inside C for a lock whose holder
-could never run again.
+what the broker nacked, or did not confirm in time or before its connection went, is released for
+the 1-second timer, with the windows after it. A row is staged already claimed by the worker that
+commits it, which publishes it right after the commit, so the timer leaves it alone; if that process
+dies first, the lease runs out and the timer (of this or another replica) publishes it. An event no
+queue would take is held back a few seconds before the timer tries it again. An event is therefore
+published at least once and normally once; consumers deduplicate on ``event_id``. Holding a SQLite
+write transaction across a publish froze whole processes (issue 13): another green thread's write
+then waited inside C for a lock whose holder could never run again.
 """
 
 import logging
@@ -24,7 +26,6 @@ import signal
 from datetime import datetime, timedelta
 from typing import Any
 
-from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, func, or_, select, update
@@ -34,15 +35,20 @@ from shared.plumbing.config_keys import (
     AMQP_URI_KEY,
     FAULT_KILL_AFTER_COMMIT_KEY,
     OUTBOX_CLAIM_SECONDS_KEY,
+    OUTBOX_CONFIRM_TIMEOUT_SECONDS_KEY,
+    OUTBOX_CONFIRM_WINDOW_KEY,
     OUTBOX_RELAY_BATCH_KEY,
     OUTBOX_UNROUTED_RETRY_SECONDS_KEY,
 )
+from shared.plumbing.confirms import BrokerLink, Outcome
 from shared.plumbing.metrics import service_metrics
 from shared.rules.clock import utc_now
 
 _log = logging.getLogger(__name__)
 CLAIM_SECONDS = 10  # far longer than publishing a batch takes; how late a dead worker's event goes out
 UNROUTED_RETRY_SECONDS = 5  # an event no queue takes waits this long, so it cannot hog every tick
+CONFIRM_WINDOW = 200  # messages published before the relay waits for the broker's confirms
+CONFIRM_TIMEOUT_SECONDS = 5  # well inside the lease: no other relay takes the rows while we wait
 
 
 class OutboxMixin:
@@ -116,14 +122,15 @@ def settle(session: Session, model: type, sent: list[int], unrouted: list[int], 
 
 
 class OutboxRelay(DependencyProvider):
-    """Publish staged events with confirms; inject a ``Relay`` bound to the worker's session."""
+    """Publish staged events with confirms, a window at a time, on one broker connection per
+    service process; inject a ``Relay`` bound to the worker's session."""
 
     def setup(self) -> None:
         config = self.container.config
-        self.exchange = get_event_exchange(self.container.service_name, config)
-        self.publisher = Publisher(config[AMQP_URI_KEY], serializer="json", declare=[self.exchange],
-                                   mandatory=True, use_confirms=True)
+        self.link = BrokerLink(config[AMQP_URI_KEY], get_event_exchange(self.container.service_name, config),
+                               float(config.get(OUTBOX_CONFIRM_TIMEOUT_SECONDS_KEY, CONFIRM_TIMEOUT_SECONDS)))
         self.batch = int(config.get(OUTBOX_RELAY_BATCH_KEY, 500))
+        self.window = int(config.get(OUTBOX_CONFIRM_WINDOW_KEY, CONFIRM_WINDOW))
         self.lease = timedelta(seconds=float(config.get(OUTBOX_CLAIM_SECONDS_KEY, CLAIM_SECONDS)))
         self.unrouted_retry = timedelta(seconds=float(
             config.get(OUTBOX_UNROUTED_RETRY_SECONDS_KEY, UNROUTED_RETRY_SECONDS)))
@@ -131,12 +138,21 @@ class OutboxRelay(DependencyProvider):
         self.commits = 0
         self.metrics = service_metrics(self.container.service_name)
 
+    def stop(self) -> None:
+        self.link.close()
+
+    def kill(self) -> None:
+        self.link.drop()
+
     def get_dependency(self, worker_ctx) -> "Relay":
         return Relay(self)
 
-    def publish(self, envelope: dict[str, Any]) -> None:
-        self.publisher.publish(envelope, exchange=self.exchange, routing_key=envelope["event_type"])
-        self.metrics.events_published.labels(envelope["event_type"]).inc()
+    def publish(self, claimed: list[tuple[int, dict[str, Any]]]) -> Outcome:
+        outcome = self.link.publish(claimed, self.window)
+        envelopes = dict(claimed)
+        for position in outcome.sent:
+            self.metrics.events_published.labels(envelopes[position]["event_type"]).inc()
+        return outcome
 
     def after_commit(self) -> None:
         """Fault injection for kill tests: die between the commit and the publish."""
@@ -165,21 +181,15 @@ class Relay:
 
     def _publish(self, session: Session, model: type, claimed: list[tuple[int, dict]]) -> int:
         """Publish outside any transaction, then settle the rows in a short one."""
-        sent, unrouted, unsent = [], [], []
-        for index, (position, envelope) in enumerate(claimed):
-            try:
-                self.provider.publish(envelope)
-                sent.append(position)
-            except UndeliverableMessage:  # no queue bound for this type: keep it, go on
-                _log.warning("no queue bound for %s; kept in the outbox", envelope["event_type"])
-                unrouted.append(position)
-            except Exception:  # broker unreachable: the rest stay unsent for the timer
-                _log.warning("outbox relay stopped after %s messages", index, exc_info=True)
-                unsent += [later for later, _ in claimed[index:]]
-                break
-        if claimed:
-            settle(session, model, sent, unrouted, unsent, self.provider.unrouted_retry)
-        return len(sent)
+        if not claimed:
+            return 0
+        outcome = self.provider.publish(claimed)
+        if outcome.unrouted:
+            envelopes = dict(claimed)
+            unrouted = sorted({envelopes[position]["event_type"] for position in outcome.unrouted})
+            _log.warning("no queue bound for %s; kept in the outbox", ", ".join(unrouted))
+        settle(session, model, outcome.sent, outcome.unrouted, outcome.unsent, self.provider.unrouted_retry)
+        return len(outcome.sent)
 
     def measure_backlog(self, session: Session, model: type) -> int:
         count = backlog(session, model)

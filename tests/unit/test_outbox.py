@@ -6,11 +6,11 @@ from unittest.mock import Mock
 
 import eventlet
 import pytest
-from nameko.amqp.publish import UndeliverableMessage
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from services.registry.orm import OutboxMessage, RegistryBase
+from shared.plumbing.confirms import Outcome
 from shared.plumbing.db import make_engine
 from shared.plumbing.outbox import Relay, claim, stage
 from shared.rules.clock import utc_now
@@ -43,45 +43,36 @@ def states(engine) -> dict[int, tuple[bool, bool]]:
 
 
 def a_relay(publish) -> Relay:
+    """A relay whose broker answers with ``publish(claimed) -> Outcome``."""
     return Relay(Mock(publish=publish, batch=500, lease=LEASE, unrouted_retry=timedelta(seconds=5)))
 
 
 def test_the_relay_publishes_with_no_transaction_open_then_marks_the_rows_sent(engine):
     staged(engine, 2)
     open_while_publishing = []
+
+    def publish(claimed):
+        open_while_publishing.append(session.in_transaction())
+        return Outcome(sent=[position for position, _ in claimed])
+
     with Session(engine) as session:
-        relay = a_relay(lambda envelope: open_while_publishing.append(session.in_transaction()))
-        assert relay.relay(session, OutboxMessage) == 2
-    assert open_while_publishing == [False, False]
+        assert a_relay(publish).relay(session, OutboxMessage) == 2
+    assert open_while_publishing == [False]
     assert states(engine) == {1: (True, False), 2: (True, False)}
 
 
 def test_a_row_the_broker_would_not_route_waits_a_little_for_the_timer_and_the_rest_go_on(engine):
     staged(engine, 3)
-    routed = []
-
-    def publish(envelope):
-        routed.append(envelope)
-        if len(routed) == 1:
-            raise UndeliverableMessage()
-
     with Session(engine) as session:
-        assert a_relay(publish).relay(session, OutboxMessage) == 2
+        assert a_relay(lambda claimed: Outcome(sent=[2, 3], unrouted=[1])).relay(session, OutboxMessage) == 2
         assert claim(session, OutboxMessage, 500, LEASE) == []  # held back: it cannot fill every tick
     assert states(engine) == {1: (False, True), 2: (True, False), 3: (True, False)}
 
 
 def test_a_broker_that_goes_away_leaves_the_rest_unsent_and_unclaimed(engine):
     staged(engine, 3)
-    calls = []
-
-    def publish(envelope):
-        calls.append(envelope)
-        if len(calls) == 2:
-            raise ConnectionResetError("broker gone")
-
     with Session(engine) as session:
-        assert a_relay(publish).relay(session, OutboxMessage) == 1
+        assert a_relay(lambda claimed: Outcome(sent=[1], unsent=[2, 3])).relay(session, OutboxMessage) == 1
     assert states(engine) == {1: (True, False), 2: (False, False), 3: (False, False)}
 
 
