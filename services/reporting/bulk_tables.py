@@ -11,9 +11,11 @@ transaction: a reader waits for it, never sees a half-written table. PostgreSQL 
 """
 
 import json
+import logging
 from typing import Any
 
 from sqlalchemy import Index, MetaData, Table, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from shared.exceptions import ValidationFailed
@@ -21,6 +23,9 @@ from shared.exceptions import ValidationFailed
 NEW = "_rebuild"
 NEW_INDEX = "_rb"
 CHUNK = 20_000
+SWITCH_LOCK_TIMEOUT = "5s"  # how long the switch waits for the tables consumers are writing to
+SWITCH_ATTEMPTS = 5
+_log = logging.getLogger(__name__)
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -59,10 +64,25 @@ def write_new(session: Session, rows: dict[type, list[dict[str, Any]]]) -> int:
     return sum(map(len, rows.values()))
 
 
-def switch(session: Session, models: list[type]) -> None:
-    """The new tables take the old ones' names (and their indexes the old indexes' names), at once."""
+def switch(session: Session, models: list[type], attempts: int = SWITCH_ATTEMPTS) -> None:
+    """The new tables take the old ones' names (and their indexes the old indexes' names), at once.
+    Taking the tables' locks gives up after ``SWITCH_LOCK_TIMEOUT`` and tries again: consumers write
+    to them meanwhile, and a lock held while waiting for the next could deadlock with one of their
+    batches and throw the rebuild away."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _switch(session, models)
+        except OperationalError:
+            session.rollback()
+            if attempt == attempts:
+                raise
+            _log.info("rebuild: the tables were busy; switching again (%s of %s)", attempt + 1, attempts)
+
+
+def _switch(session: Session, models: list[type]) -> None:
     tables = [model.__table__ for model in models]
     names = ", ".join(f'"{table.name}"' for table in tables)
+    session.execute(text(f"SET LOCAL lock_timeout = '{SWITCH_LOCK_TIMEOUT}'"))
     session.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
     for table in tables:
         session.execute(text(f'DROP TABLE "{table.name}"'))

@@ -58,7 +58,6 @@ class Batch:
     store: SectorStore
     command: Command
     context: Context
-    claimed_until: Any
     earlier: dict[str, Any]  # records stored before this batch, by record_id
     seen: dict[str, Prior] = field(default_factory=dict)
     envelopes: list = field(default_factory=list)  # the events of the records stored, in order
@@ -75,11 +74,12 @@ def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Co
         lock_keys(session, [*(key for cmd in cmds for key in subjects(store.source, cmd)),
                             *store.also_locked_for(cmds)])
         begin_for_savepoints(session)
-        batch = Batch(store, command, context, relay.claim_until(),
+        batch = Batch(store, command, context,
                       store.records_among(list({cmd["record_id"] for cmd in cmds})))
         try:  # a racing twin shows at a SAVEPOINT's flush or at the commit
             answers = [refused or _write_one(batch, cmd) for cmd, refused in loaded]
-            rows = store.stage_events(batch.envelopes, batch.claimed_until) if batch.envelopes else []
+            # the lease starts now, not when the batch began: a long batch's rows are still this worker's
+            rows = store.stage_events(batch.envelopes, relay.claim_until()) if batch.envelopes else []
             session.commit()
         except IntegrityError:
             session.rollback()

@@ -25,8 +25,9 @@ from typing import Any
 
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Engine, Index, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from shared.plumbing.config_keys import DB_URL_KEY
@@ -145,7 +146,17 @@ def add_missing_indexes(engine: Engine, base: type[DeclarativeBase]) -> None:
             present = {index["name"] for index in inspector.get_indexes(table.name)}
             for index in table.indexes:
                 if index.name not in present:
-                    index.create(engine)
+                    _create_index(engine, index)
+
+
+def _create_index(engine: Engine, index: Index) -> None:
+    """Create ``index`` unless it exists by now: two replicas starting together both find it missing,
+    and the second's CREATE must not stop its start."""
+    try:
+        index.create(engine, checkfirst=True)
+    except (OperationalError, ProgrammingError, IntegrityError) as error:  # PostgreSQL's race: either
+        if "already exists" not in str(error.orig) and "pg_class_relname" not in str(error.orig):
+            raise
 
 
 def dialect_insert(session: Session) -> Any:

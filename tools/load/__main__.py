@@ -47,7 +47,9 @@ def parser() -> argparse.ArgumentParser:
                             "valid 24 h)")
     found.add_argument("--area", action="append", dest="areas",
                        help="a province code the development token covers (repeat; default: all)")
-    found.add_argument("--timeout", type=float, default=60, help="seconds to wait for a batch's answer")
+    found.add_argument("--timeout", type=float, default=300, help=(
+        "seconds to wait for a batch's answer (a busy registry takes minutes for 1,000 births; a batch sent "
+        "again while the first still runs waits on the same locks)"))
     found.add_argument("--retries", type=int, default=5, help="sends again of a batch without answer")
     found.add_argument("--restart", action="store_true", help="ignore the saved progress: from row 1")
     return found
