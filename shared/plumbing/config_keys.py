@@ -18,3 +18,6 @@ OUTBOX_UNROUTED_RETRY_SECONDS_KEY = "OUTBOX_UNROUTED_RETRY_SECONDS"  # how long 
 EVENT_BATCH_SIZE_KEY = "EVENT_BATCH_SIZE"
 EVENT_BATCH_WAIT_MS_KEY = "EVENT_BATCH_WAIT_MS"
 EVENT_PREFETCH_KEY = "EVENT_PREFETCH"
+# The province report keeps each commune's counts, recounted only where the data changed; "false" turns
+# it off (every report counts afresh).
+REPORT_COUNT_CACHE_KEY = "REPORT_COUNT_CACHE"
