@@ -98,10 +98,12 @@ def suppressed(by_commune: ByCommune, names: list[str], province: str, children:
 
 
 def children_counts(repo, map_version: str, province: tuple[str, str], commune_column: str, as_of: date,
-                    asked: dict, units: AdminUnits, period: tuple[date, date] | None) -> dict:
+                    asked: dict, units: AdminUnits, period: tuple[date, date] | None,
+                    outside: bool = False) -> dict:
     """Each commune's counts of the province's children: kept ones where the commune's data has not
     changed since (``count_cache``), when the repository keeps counts and the conditions' ``period``
-    is known (the conditions are made from it and ``as_of`` only)."""
+    is known (the conditions are made from it and ``as_of`` only). ``outside``: the children of the
+    area in no commune of its map too (counted each time, under their commune code or None)."""
     column, code = province
     if not getattr(repo, "keep_counts", False) or period is None:
         return repo.counts(column, code, as_of, asked, by=commune_column)
@@ -110,7 +112,10 @@ def children_counts(repo, map_version: str, province: tuple[str, str], commune_c
     counted, _ = count_cache.kept_counts(
         repo.session, map_version, communes, as_of, key,
         lambda stale: repo.counts(column, code, as_of, asked, by=commune_column, among=stale))
-    return counted
+    if outside:
+        counted.update(repo.counts(column, code, as_of, asked, by=commune_column, among=communes,
+                                   outside=True))
+    return {commune: values for commune, values in counted.items() if values}  # none lived there: absent
 
 
 def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, children_counted: dict,

@@ -248,12 +248,13 @@ class ReportingRepository:
         return dict(zip(("children", "registered", "processed_events"), row, strict=True))
 
     def counts(self, area_column: str, code: str, as_of: date, counted: dict[str, Any],
-               by: str | Any | tuple | None = None, among: list[str] | None = None
-               ) -> dict[Any, dict[str, int]]:
+               by: str | Any | tuple | None = None, among: list[str] | None = None,
+               outside: bool = False) -> dict[Any, dict[str, int]]:
         """Count the registered children living in the area on ``as_of``, once per condition in
         ``counted`` (one statement); grouped by ``by`` if given: a residence column's name, an
         expression over the child view (a breakdown's group label), or a tuple of them (the key is
-        then a tuple). ``among``: only the groups of ``by`` (a residence column's name) with these values."""
+        then a tuple). ``among``: only the groups of ``by`` (a residence column's name) with these values
+        (``outside``: only those with none of them, NULL included)."""
         keys = by if isinstance(by, tuple) else () if by is None else (by,)
         groups = [getattr(ResidencePeriod, key) if isinstance(key, str) else key for key in keys]
         columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
@@ -262,7 +263,8 @@ class ReportingRepository:
                  .join(ChildView, ChildView.child_id == ResidencePeriod.child_id)
                  .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of), counted_child()))
         if among is not None:
-            query = query.where(getattr(ResidencePeriod, by).in_(among))
+            column = getattr(ResidencePeriod, by)
+            query = query.where(or_(column.not_in(among), column.is_(None)) if outside else column.in_(among))
         if groups:
             query = query.group_by(*groups)
         rows = self.session.execute(query).all()
