@@ -97,18 +97,19 @@ def suppressed(by_commune: ByCommune, names: list[str], province: str, children:
     return suppress(Table(counts, children, groups), threshold, sensitive)
 
 
-def children_counts(repo, map_version: str, province: tuple[str, str], commune_column: str, as_of: date,
+def children_counts(repo, map_version: str, area: tuple[str, str], commune_column: str, as_of: date,
                     asked: dict, units: AdminUnits, period: tuple[date, date] | None,
                     outside: bool = False) -> dict:
-    """Each commune's counts of the province's children: kept ones where the commune's data has not
-    changed since (``count_cache``), when the repository keeps counts and the conditions' ``period``
-    is known (the conditions are made from it and ``as_of`` only). ``outside``: the children of the
-    area in no commune of its map too (counted each time, under their commune code or None)."""
-    column, code = province
+    """Each commune's counts of the area's children: kept ones where the commune's data has not changed
+    since (``count_cache``; a commune's counts do not depend on the area asked, so a province's, a
+    district's and a commune's reports share them), when the repository keeps counts and the
+    conditions' ``period`` is known (the conditions are made from it and ``as_of`` only). ``outside``:
+    the area's children in no commune of its map too (counted each time, under their code or None)."""
+    column, code = area
     if not getattr(repo, "keep_counts", False) or period is None:
         return repo.counts(column, code, as_of, asked, by=commune_column)
     communes = [commune.code for commune in units.communes_in(code, map_version)]
-    key = count_cache.statement_key(as_of, *period, asked, f"province_children|{map_version}|{code}")
+    key = count_cache.statement_key(as_of, *period, asked, f"children|{map_version}")
     counted, _ = count_cache.kept_counts(
         repo.session, map_version, communes, as_of, key,
         lambda stale: repo.counts(column, code, as_of, asked, by=commune_column, among=stale))
