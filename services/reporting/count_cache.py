@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, insert, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -51,13 +51,16 @@ def read_before_of(session: Session, child_ids: Iterable[str]) -> None:
     session.info.setdefault(BEFORE, set()).update(places_of(session, child_ids))
 
 
+def _dialect(session: Session) -> Any:
+    return {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
+
+
 def bump(session: Session, places: set[Place]) -> None:
     """Add one to each commune's data version (1 when it had none), in one statement."""
     if not places:
         return
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[session.get_bind().dialect.name]
     table = CommuneVersion.__table__
-    statement = dialect.insert(table).on_conflict_do_update(
+    statement = _dialect(session).insert(table).on_conflict_do_update(
         index_elements=["map_version", "commune_code"], set_={"version": table.c.version + 1})
     session.execute(statement, [{"map_version": m, "commune_code": c, "version": 1}
                                 for m, c in sorted(places)])
@@ -111,12 +114,15 @@ def kept_counts(session: Session, map_version: str, communes: list[str], as_of: 
 
 def keep(session: Session, map_version: str, key: str, as_of: date,
          counted: dict[str, tuple[int, dict[str, int]]]) -> None:
-    """Replace the communes' kept counts; drop every kept count older than ``KEPT_DAYS``."""
+    """Replace the communes' kept counts (an upsert: two reports may keep the same commune at once);
+    drop every kept count older than ``KEPT_DAYS``."""
     table = KeptCount.__table__
-    session.execute(delete(table).where(table.c.map_version == map_version, table.c.statement == key,
-                                        table.c.commune_code.in_(sorted(counted))))
     session.execute(delete(table).where(table.c.created_at < utc_now() - timedelta(days=KEPT_DAYS)))
-    session.execute(insert(table), [
+    statement = _dialect(session).insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["map_version", "commune_code", "statement"],
+        set_={name: statement.excluded[name] for name in ("as_of", "version", "counts", "created_at")})
+    session.execute(statement, [
         {"map_version": map_version, "commune_code": code, "statement": key, "as_of": as_of,
          "version": version, "counts": counts, "created_at": utc_now()}
         for code, (version, counts) in sorted(counted.items())])
