@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from services.reporting import count_cache
 from services.reporting.orm import Fact
 from services.reporting.repository import ReportingRepository
 from shared.contracts import load_fact
@@ -63,20 +64,26 @@ class BatchRepository(ReportingRepository):
         return [fact for fact in cached if fact.event_type in (*REFERRAL_EVENTS, VOIDED)]
 
     def save_view(self, values: dict[str, Any]) -> None:
+        count_cache.touch(self.session, [values["child_id"]], read_before=False)
         self.views[values["child_id"]] = {**values, "updated_at": utc_now()}
 
     def _replace(self, model: type, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:
+        count_cache.touch(self.session, [child_id], read_before=False)
         self.replaced[model][child_id] = rows
 
     def clear_child(self, child_id: str) -> None:
         """At once (``merging`` clears a group, then projects it): what was kept for it goes too."""
+        count_cache.read_before_of(self.session, [child_id])
         super().clear_child(child_id)
         self.views.pop(child_id, None)
         for by_child in self.replaced.values():
             by_child.pop(child_id, None)
 
     def flush(self) -> None:
-        """The kept views (one upsert) and rows (per table: one delete, one insert)."""
+        """The kept views (one upsert) and rows (per table: one delete, one insert), after reading
+        the communes their children lived in before (their data versions are bumped at commit)."""
+        written = {*self.views, *(child for by_child in self.replaced.values() for child in by_child)}
+        count_cache.read_before_of(self.session, written)
         if self.views:
             self.session.execute(self.writes.view, list(self.views.values()))
         for model, by_child in self.replaced.items():

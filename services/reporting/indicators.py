@@ -139,10 +139,11 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
         repo, area, as_of, units, COLUMNS, suppressed_conditions(as_of, start, end),
         protection_indicators.case_conditions(as_of, start, end),
         protection_indicators.groups() + package_indicators.groups(), package_indicators.SHOWN,
-        package_indicators.DERIVED)
+        package_indicators.DERIVED, (start, end))
     communes = (by_commune or "commune" in by) and area.level != "commune"
-    grouped = repo.counts(area.column, area.code, as_of, counted,
-                          by=COLUMNS[(area.map_version, "commune")] if communes else None)
+    grouped = province_cells.children_counts(repo, area.map_version, (area.column, area.code),
+                                             COLUMNS[(area.map_version, "commune")], as_of, counted, units,
+                                             (start, end), outside=True)
     plain = summed(grouped, counted)
     referred = referral_indicators.read(repo, area, as_of, start, end, units, COLUMNS)
     entered = programme_figures.read(repo.session, area, start, end)  # not child events: entered totals

@@ -331,3 +331,29 @@ class PublishedReport(ReportingBase):
     published_at = mapped_column(DateTime(timezone=True), nullable=False)
     freshness = mapped_column(JSON, nullable=True)
     report = mapped_column(JSON, nullable=False)
+
+
+class CommuneVersion(ReportingBase):
+    """A commune's data version on one map: bumped in the transaction of any projection write that
+    adds, changes or removes a row of a child placed in it (``count_cache``)."""
+
+    __tablename__ = "commune_versions"
+
+    map_version = mapped_column(String(8), primary_key=True)
+    commune_code = mapped_column(String(5), primary_key=True)
+    version = mapped_column(Integer, nullable=False, default=1)
+
+
+class KeptCount(ReportingBase):
+    """One commune's counts of one count statement (``statement``: its dates and condition names),
+    counted at the commune's data version ``version`` (``count_cache``)."""
+
+    __tablename__ = "kept_counts"
+
+    map_version = mapped_column(String(8), primary_key=True)
+    commune_code = mapped_column(String(5), primary_key=True)
+    statement = mapped_column(String(64), primary_key=True)
+    as_of = mapped_column(Date, nullable=False, index=True)
+    version = mapped_column(Integer, nullable=False)
+    counts = mapped_column(JSON, nullable=False)
+    created_at = mapped_column(DateTime(timezone=True), nullable=False, default=utc_now, index=True)

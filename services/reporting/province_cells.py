@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.reporting import count_cache
 from services.reporting.suppression import Node, Table, suppress
 from shared.rules import protection
 from shared.rules.admin_units import LEGACY, AdminUnits
@@ -96,22 +97,47 @@ def suppressed(by_commune: ByCommune, names: list[str], province: str, children:
     return suppress(Table(counts, children, groups), threshold, sensitive)
 
 
+def children_counts(repo, map_version: str, area: tuple[str, str], commune_column: str, as_of: date,
+                    asked: dict, units: AdminUnits, period: tuple[date, date] | None,
+                    outside: bool = False) -> dict:
+    """Each commune's counts of the area's children: kept ones where the commune's data has not changed
+    since (``count_cache``; a commune's counts do not depend on the area asked, so a province's, a
+    district's and a commune's reports share them), when the repository keeps counts and the
+    conditions' ``period`` is known (the conditions are made from it and ``as_of`` only). ``outside``:
+    the area's children in no commune of its map too (counted each time, under their code or None)."""
+    column, code = area
+    if not getattr(repo, "keep_counts", False) or period is None:
+        return repo.counts(column, code, as_of, asked, by=commune_column)
+    communes = [commune.code for commune in units.communes_in(code, map_version)]
+    key = count_cache.statement_key(as_of, *period, asked, f"children|{map_version}")
+    counted, _ = count_cache.kept_counts(
+        repo.session, map_version, communes, as_of, key,
+        lambda stale: repo.counts(column, code, as_of, asked, by=commune_column, among=stale))
+    if outside:
+        counted.update(repo.counts(column, code, as_of, asked, by=commune_column, among=communes,
+                                   outside=True))
+    return {commune: values for commune, values in counted.items() if values}  # none lived there: absent
+
+
 def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, children_counted: dict,
                    cases_counted: dict, groups: list[tuple[str, list[str]]],
                    shown: frozenset[str] = frozenset(),
-                   derived: dict[str, tuple[str, str]] | None = None) -> Table:
+                   derived: dict[str, tuple[str, str]] | None = None,
+                   period: tuple[date, date] | None = None) -> Table:
     """Every commune of the area's province counted (children where they live on ``as_of``, cases
     where they were opened), added up and suppressed; the counts named in ``shown`` are not hidden
     for being small, only to protect a small one (the composite's, beside its protected part).
     ``derived``: counts made as one counted less another (a part: its whole less the other part),
-    not by their own conditions in ``children_counted``."""
+    not by their own conditions in ``children_counted``. ``period``: the dates the conditions were made
+    for, when the communes' counts may be kept (``children_counts``)."""
     province = province_of(area, units)
     province_column = columns[(area.map_version, "province")]
     commune_column = columns[(area.map_version, "commune")]
     by_commune: ByCommune = defaultdict(dict)
     derived = derived or {}
     asked = {name: condition for name, condition in children_counted.items() if name not in derived}
-    found = [repo.counts(province_column, province, as_of, asked, by=commune_column),
+    found = [children_counts(repo, area.map_version, (province_column, province), commune_column, as_of,
+                             asked, units, period),
              repo.case_counts(province_column, province, cases_counted, commune_column)]
     for counted in found:
         for commune, values in counted.items():

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.reporting import bulk_tables, merging
+from services.reporting import bulk_tables, count_cache, merging
 from services.reporting.memory_repository import MemoryRepository
 from services.reporting.orm import Fact as FactRow
 from services.reporting.orm import IdentityLink, ProcessedEvent, SourcePosition
@@ -122,6 +122,7 @@ def rebuild(session: Session, fetches: dict[str, Fetch]) -> dict[str, Any]:
     project_all(logs.memory, admin_units())
     rows = tables(logs)
     written = bulk_tables.write_new(session, rows)
+    count_cache.forget_all(session)  # committed with the switch
     bulk_tables.switch(session, list(rows))
     return {"events": len(logs.processed), "rows": written, "refused": logs.refused,
             "positions": logs.positions}

@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, delete, exists, false, func, insert, not
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from services.reporting import count_cache
 from services.reporting.orm import (
     CardPeriod,
     ChildView,
@@ -77,8 +78,9 @@ class ReportingRepository:
     """``members``: while a merged child is re-projected, the ids its facts are recorded under (its
     own first); a child not in it is its own only id."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, keep_counts: bool = True) -> None:
         self.session = session
+        self.keep_counts = keep_counts  # a report keeps its communes' counts (``count_cache``)
         self.members: dict[str, list[str]] = {}
 
     def _ids(self, child_id: str):
@@ -145,6 +147,7 @@ class ReportingRepository:
 
     def clear_child(self, child_id: str) -> None:
         """Delete every row projected under ``child_id`` (its view, its periods, its source rows)."""
+        count_cache.touch(self.session, [child_id])
         self.session.execute(delete(ChildView).where(ChildView.child_id == child_id))
         for statement in self.writes.clear_periods.values():
             self.session.execute(statement, {"child": child_id})
@@ -187,6 +190,7 @@ class ReportingRepository:
 
     def save_view(self, values: dict[str, Any]) -> None:
         """Insert or update the child's row in one statement (no read first)."""
+        count_cache.touch(self.session, [values["child_id"]])
         self.session.execute(self.writes.view, {**values, "updated_at": utc_now()})
 
     def replace_residences(self, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:
@@ -206,6 +210,7 @@ class ReportingRepository:
 
     def _replace(self, model: type, child_id: str, rows: list[dict[str, Any]], first: bool) -> None:
         """``first``: the child's first fact of the source, so no earlier rows to delete."""
+        count_cache.touch(self.session, [child_id])
         if not first:
             self.session.execute(self.writes.clear_periods[model], {"child": child_id})
         if rows:
@@ -243,11 +248,13 @@ class ReportingRepository:
         return dict(zip(("children", "registered", "processed_events"), row, strict=True))
 
     def counts(self, area_column: str, code: str, as_of: date, counted: dict[str, Any],
-               by: str | Any | tuple | None = None) -> dict[Any, dict[str, int]]:
+               by: str | Any | tuple | None = None, among: list[str] | None = None,
+               outside: bool = False) -> dict[Any, dict[str, int]]:
         """Count the registered children living in the area on ``as_of``, once per condition in
         ``counted`` (one statement); grouped by ``by`` if given: a residence column's name, an
         expression over the child view (a breakdown's group label), or a tuple of them (the key is
-        then a tuple)."""
+        then a tuple). ``among``: only the groups of ``by`` (a residence column's name) with these values
+        (``outside``: only those with none of them, NULL included)."""
         keys = by if isinstance(by, tuple) else () if by is None else (by,)
         groups = [getattr(ResidencePeriod, key) if isinstance(key, str) else key for key in keys]
         columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
@@ -255,6 +262,9 @@ class ReportingRepository:
                  .select_from(ResidencePeriod)
                  .join(ChildView, ChildView.child_id == ResidencePeriod.child_id)
                  .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of), counted_child()))
+        if among is not None:
+            column = getattr(ResidencePeriod, by)
+            query = query.where(or_(column.not_in(among), column.is_(None)) if outside else column.in_(among))
         if groups:
             query = query.group_by(*groups)
         rows = self.session.execute(query).all()

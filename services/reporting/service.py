@@ -51,7 +51,7 @@ from shared.kit.access import guarded, require_area
 from shared.kit.identity import Caller, Identity
 from shared.plumbing import operations
 from shared.plumbing.batching import EventBatches
-from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY
+from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY, REPORT_COUNT_CACHE_KEY
 from shared.plumbing.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.plumbing.db import Database
 from shared.plumbing.event_logs import UNREACHABLE, EventLogs, fetch_page, unreachable
@@ -137,9 +137,12 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         units = admin_units()
         area = resolve_area(query["area_code"], query["as_of"], units)
         require_area(self.caller.identity, area.code, area.map_version, f"Area {area.code}")
-        return compute_indicators(ReportingRepository(self.db), area, query["as_of"],
-                                  query["period"]["start"], query["period"]["end"], units,
-                                  query["by_commune"], tuple(query["by"]), self.declared())
+        keep = str(self.config.get(REPORT_COUNT_CACHE_KEY, True)).lower() not in ("false", "0", "off", "no")
+        report = compute_indicators(ReportingRepository(self.db, keep), area, query["as_of"],
+                                    query["period"]["start"], query["period"]["end"], units,
+                                    query["by_commune"], tuple(query["by"]), self.declared())
+        self.db.commit()  # the communes' counts it kept (a short write after the read)
+        return report
 
     @guarded("publish:reports", expected_exceptions=(*EXPECTED, Forbidden))
     def publish_report(self, area_code: str, period: dict, as_of: str | None = None) -> dict:

@@ -20,3 +20,6 @@ EVENT_BATCH_WAIT_MS_KEY = "EVENT_BATCH_WAIT_MS"
 EVENT_PREFETCH_KEY = "EVENT_PREFETCH"
 OUTBOX_CONFIRM_WINDOW_KEY = "OUTBOX_CONFIRM_WINDOW"  # messages a relay publishes before it waits for confirms
 OUTBOX_CONFIRM_TIMEOUT_SECONDS_KEY = "OUTBOX_CONFIRM_TIMEOUT_SECONDS"  # how long it waits for them at most
+# The province report keeps each commune's counts, recounted only where the data changed; "false" turns
+# it off (every report counts afresh).
+REPORT_COUNT_CACHE_KEY = "REPORT_COUNT_CACHE"
