@@ -4,13 +4,10 @@ lists, a province's own indicator added by one entry, and every report saying ho
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
 from services.reporting import use_cases
 from services.reporting.catalogue import CatalogueError, catalogue
 from services.reporting.indicators import compute_indicators, conditions, resolve_area, suppressed_conditions
-from services.reporting.orm import ReportingBase
 from services.reporting.report_page import render_report
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.protection import indicators as protection_indicators
@@ -29,14 +26,6 @@ indicators:
     numerator: under6
     period: as_of
 """
-
-
-@pytest.fixture
-def session():
-    engine = create_engine("sqlite://")
-    ReportingBase.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
 
 
 def report(session, code="12", day=CURRENT_DAY, declared=None, by_commune=False):

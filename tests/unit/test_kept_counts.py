@@ -3,20 +3,8 @@
 report with kept counts equals the report counted afresh, on both maps, and after new events only the
 communes of the children they touched are recounted."""
 
-import pytest
-from sqlalchemy import create_engine
-from sqlalchemy.orm import Session
 
-from services.reporting.orm import ReportingBase
 from tests.support.kept_counts import check_kept_counts, spy_recounts
-
-
-@pytest.fixture
-def session():
-    engine = create_engine("sqlite://")
-    ReportingBase.metadata.create_all(engine)
-    with Session(engine) as session:
-        yield session
 
 
 def test_kept_counts_equal_fresh_counts_and_only_changed_communes_are_recounted(session, monkeypatch):
