@@ -4,7 +4,7 @@ provisional children every sector met before registration, the links between ids
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from services.registry.orm import (
     AuditEntry,
@@ -118,6 +118,17 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             ProvisionalChild.date_of_birth.between(born - timedelta(days=days), born + timedelta(days=days)))
         return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
 
+    def provisional_in_wards(self, wards: set[str | None], first: date, last: date) -> list[ProvisionalChild]:
+        """The live provisional children of any of ``wards`` born from ``first`` to ``last``, in one
+        query (a batch's blocks: ``batch_matching``); a ward of ``None`` is a NULL ward, as in
+        ``provisional_in_window``."""
+        named = [ward for ward in wards if ward is not None]
+        in_wards = or_(ProvisionalChild.ward.in_(named), *([ProvisionalChild.ward.is_(None)]
+                                                          if None in wards else []))
+        query = select(ProvisionalChild).where(ProvisionalChild.voided.is_(False), in_wards,
+                                               ProvisionalChild.date_of_birth.between(first, last))
+        return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
+
     def births_in_window(self, ward: str | None, born: date,
                          days: int) -> list[tuple[str, dict[str, Any]]]:
         """Blocking: children registered in a ward born within ``days`` of ``born``, with their birth."""
@@ -133,6 +144,16 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             return None
         record = self.get_record(child.birth_record_id)
         return load_fact(self.source, record.record_id, record.event_type, record.payload).payload
+
+    def birth_payloads(self, child_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """``birth_payload`` of each of ``child_ids`` that is registered, in one query."""
+        if not child_ids:
+            return {}
+        query = select(Child.child_id, Record.record_id, Record.event_type, Record.payload)
+        rows = self.session.execute(query.join(Record, Record.record_id == Child.birth_record_id)
+                                    .where(Child.child_id.in_(child_ids)))
+        return {child_id: load_fact(self.source, record_id, event_type, payload).payload
+                for child_id, record_id, event_type, payload in rows}
 
     # links ------------------------------------------------------------------------------------------
 
@@ -176,6 +197,22 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             MatchReview.status == "rejected",
             (MatchReview.provisional_id == child_id) | (MatchReview.child_id == child_id)))
         return {child if provisional == child_id else provisional for provisional, child in rows}
+
+    def rejected_among(self, child_ids: list[str]) -> dict[str, set[str]]:
+        """``rejected_with`` of each of ``child_ids``, in one query (ids with none are left out)."""
+        if not child_ids:
+            return {}
+        ids = set(child_ids)
+        rows = self.session.execute(select(MatchReview.provisional_id, MatchReview.child_id).where(
+            MatchReview.status == "rejected",
+            MatchReview.provisional_id.in_(ids) | MatchReview.child_id.in_(ids)))
+        rejected: dict[str, set[str]] = {}
+        for provisional, child in rows:
+            if provisional in ids:
+                rejected.setdefault(provisional, set()).add(child)
+            if child in ids:
+                rejected.setdefault(child, set()).add(provisional)
+        return rejected
 
     def close_review(self, review: MatchReview, status: str, by: str | None, record_id: str | None) -> None:
         review.status, review.closed_by, review.closed_record_id = status, by, record_id
