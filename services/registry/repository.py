@@ -1,6 +1,7 @@
 """The registry's store: the sector kit's records and outbox, the index of registered children, the
 provisional children every sector met before registration, the links between ids and the review queue."""
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -40,6 +41,16 @@ def ward_of(code: str, map_version: str, units: AdminUnits) -> str | None:
     return units.legacy_to_current.get(code) if map_version == LEGACY else code
 
 
+@dataclass
+class ChildrenAhead:
+    """The registered children a batch names, read at once: those found (held, and their birth
+    records, so the identity map keeps them), those absent, and those the batch adds."""
+
+    found: dict[str, Child]
+    absent: set[str]
+    birth_records: list[Record] = field(default_factory=list)
+
+
 class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
     source = "registry"
     link_model = IdentityLink
@@ -51,16 +62,42 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
     referral_position_model = ReferralPosition
     provisional_position_model = ProvisionalPosition
 
+    ahead: ChildrenAhead | None = None
+
+    def read_ahead(self, cmds: list[dict]) -> None:
+        """The children a batch names and their birth records, in two queries (its subjects are
+        locked: none of them can be registered or removed by another writer meanwhile)."""
+        ids = sorted({cmd["child_id"] for cmd in cmds if isinstance(cmd.get("child_id"), str)})
+        found = {child.child_id: child for child in self.session.scalars(
+            select(Child).where(Child.child_id.in_(ids)))} if ids else {}
+        records = list(self.session.scalars(select(Record).where(Record.record_id.in_(
+            [child.birth_record_id for child in found.values()])))) if found else []
+        self.ahead = ChildrenAhead(found, set(ids) - set(found), records)
+
+    def forget_read_ahead(self) -> None:
+        self.ahead = None
+
     def get_child(self, child_id: str) -> Child | None:
+        if self.ahead is not None and child_id in self.ahead.found:
+            return self.ahead.found[child_id]
+        if self.ahead is not None and child_id in self.ahead.absent:
+            return None
         return self.session.get(Child, child_id)
 
     def add_child(self, child_id: str, birth_record_id: str, date_of_birth: Any,
                   ward: str | None = None) -> None:
-        self.session.add(Child(child_id=child_id, birth_record_id=birth_record_id,
-                               date_of_birth=date_of_birth, ward=ward))
+        child = Child(child_id=child_id, birth_record_id=birth_record_id, date_of_birth=date_of_birth,
+                      ward=ward)
+        self.session.add(child)
+        if self.ahead is not None:
+            self.ahead.found[child_id] = child
+            self.ahead.absent.discard(child_id)
 
     def remove_child(self, child_id: str) -> None:
         child = self.get_child(child_id)
+        if self.ahead is not None:  # read again from the session from now on
+            self.ahead.found.pop(child_id, None)
+            self.ahead.absent.discard(child_id)
         if child is not None:
             self.session.delete(child)
 
