@@ -4,7 +4,7 @@ for each birth in turn, with what they are matched against read once for the who
 One-by-one matching reads, per birth, its block of provisional children, which of them were ever
 linked, the ids an officer rejected for it and the block's live links by rule (``twins_revealed``):
 several queries per birth. Here each is one query per batch (``Blocks``): the provisional children of
-the batch's wards born within the window of its earliest to its latest birth, and then, per birth,
+each ward of the batch born within the window of its earliest to its latest birth there, then, per birth,
 its block cut out of them in memory and scored with the same rules. What a birth's links and undone
 links change (a provisional child ever linked, a live link by rule) is read again for that
 provisional child before the next birth is decided, so every birth sees what it would have seen
@@ -70,10 +70,11 @@ def subjects(repo: RegistryRepository, child_ids: list[str]) -> dict[str, Subjec
 
 def blocks_of(repo: RegistryRepository, births: list[Subject]) -> Blocks:
     """The provisional children every birth of the batch may be, and their links, in a few queries."""
-    window = timedelta(days=blocking_window_days())
-    born = [sought.person.date_of_birth for sought in births]
-    rows = repo.provisional_in_wards({sought.ward for sought in births}, min(born) - window,
-                                     max(born) + window)
+    window, born = timedelta(days=blocking_window_days()), defaultdict(list)
+    for sought in births:
+        born[sought.ward].append(sought.person.date_of_birth)
+    rows = repo.provisional_in_spans({ward: (min(days) - window, max(days) + window)
+                                      for ward, days in born.items()})
     by_ward: dict[str | None, list[Any]] = defaultdict(list)
     for row in rows:
         by_ward[row.ward].append(row)

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from services.registry.orm import (
     AuditEntry,
@@ -155,15 +155,14 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             ProvisionalChild.date_of_birth.between(born - timedelta(days=days), born + timedelta(days=days)))
         return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
 
-    def provisional_in_wards(self, wards: set[str | None], first: date, last: date) -> list[ProvisionalChild]:
-        """The live provisional children of any of ``wards`` born from ``first`` to ``last``, in one
-        query (a batch's blocks: ``batch_matching``); a ward of ``None`` is a NULL ward, as in
-        ``provisional_in_window``."""
-        named = [ward for ward in wards if ward is not None]
-        in_wards = or_(ProvisionalChild.ward.in_(named), *([ProvisionalChild.ward.is_(None)]
-                                                          if None in wards else []))
-        query = select(ProvisionalChild).where(ProvisionalChild.voided.is_(False), in_wards,
-                                               ProvisionalChild.date_of_birth.between(first, last))
+    def provisional_in_spans(self, spans: dict[str | None, tuple[date, date]]) -> list[ProvisionalChild]:
+        """The live provisional children of each ward of ``spans`` born within its (first, last) span,
+        in one query (a batch's blocks: ``batch_matching``); a ward of ``None`` is a NULL ward, as
+        in ``provisional_in_window``."""
+        born = ProvisionalChild.date_of_birth
+        query = select(ProvisionalChild).where(ProvisionalChild.voided.is_(False), or_(*(
+            and_(ProvisionalChild.ward.is_(None) if ward is None else ProvisionalChild.ward == ward,
+                 born.between(first, last)) for ward, (first, last) in spans.items())))
         return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
 
     def births_in_window(self, ward: str | None, born: date,
