@@ -17,12 +17,13 @@ is matched one by one.
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from services.registry import matcher
 from services.registry.matcher import BY_RULE, LINK, REVIEW, Subject, person_of_birth, person_of_provisional
 from services.registry.repository import RegistryRepository, ward_of
+from shared.contracts import load_fact
 from shared.contracts.identity import RECORDED
 from shared.rules.admin_units import admin_units
 from shared.rules.matching import blocking_window_days
@@ -40,11 +41,11 @@ class Blocks:
     live_by_rule: set[str]  # provisional ids whose live link was made by the rule
     rejected: dict[str, set[str]] = field(default_factory=dict)  # by birth: ids an officer said are not it
 
-    def block(self, sought: Subject) -> list[Any]:
-        """``provisional_in_window`` for the birth, from memory."""
-        window, born = blocking_window_days(), sought.person.date_of_birth
-        return [row for row in self.by_ward.get(sought.ward, ())
-                if abs((row.date_of_birth - born).days) <= window]
+    def block(self, ward: str | None, born: date) -> list[Any]:
+        """``provisional_in_window`` for a birth, from memory (none: the birth has no candidate and
+        nothing to doubt, and its one-by-one matching would do nothing)."""
+        window = blocking_window_days()
+        return [row for row in self.by_ward.get(ward, ()) if abs((row.date_of_birth - born).days) <= window]
 
     def refresh(self, repo: RegistryRepository, provisional_ids: list[str]) -> None:
         """Read again what links and undone links may have changed for ``provisional_ids``."""
@@ -59,20 +60,35 @@ def by_rule(live: dict[str, dict[str, Any]], ids: set[str]) -> set[str]:
     return {p for p, link in live.items() if p in ids and link.get("linked_by") == BY_RULE}
 
 
-def subjects(repo: RegistryRepository, child_ids: list[str]) -> dict[str, Subject]:
-    """Each registered birth of ``child_ids`` as ``matcher.subject`` gives it, in one query."""
+@dataclass(frozen=True)
+class Birth:
+    """A birth of the batch as stored: where and when (its block), its payload loaded only if needed."""
+
+    child_id: str
+    ward: str | None
+    born: date
+    record_id: str
+    payload: dict[str, Any]
+
+    def subject(self, repo: RegistryRepository) -> Subject:
+        """What ``matcher.subject`` gives for it."""
+        birth = load_fact(repo.source, self.record_id, BIRTH, self.payload).payload
+        return Subject(person_of_birth(self.child_id, birth), self.ward, birth["commune_code"], False)
+
+
+def births_of(repo: RegistryRepository, child_ids: list[str]) -> dict[str, Birth]:
+    """Each registered birth of ``child_ids``, in one query."""
     units = admin_units()
-    return {child_id: Subject(person_of_birth(child_id, birth),
-                              ward_of(birth["commune_code"], birth["map_version"], units),
-                              birth["commune_code"], False)
-            for child_id, birth in repo.birth_payloads(child_ids).items()}
+    return {child_id: Birth(child_id, ward_of(payload["commune_code"], payload["map_version"], units),
+                            date.fromisoformat(payload["date_of_birth"]), record_id, payload)
+            for child_id, (record_id, payload) in repo.stored_births(child_ids).items()}
 
 
-def blocks_of(repo: RegistryRepository, births: list[Subject]) -> Blocks:
+def blocks_of(repo: RegistryRepository, births: list[Birth]) -> Blocks:
     """The provisional children every birth of the batch may be, and their links, in a few queries."""
     window, born = timedelta(days=blocking_window_days()), defaultdict(list)
-    for sought in births:
-        born[sought.ward].append(sought.person.date_of_birth)
+    for birth in births:
+        born[birth.ward].append(birth.born)
     rows = repo.provisional_in_spans({ward: (min(days) - window, max(days) + window)
                                       for ward, days in born.items()})
     by_ward: dict[str | None, list[Any]] = defaultdict(list)
@@ -81,7 +97,7 @@ def blocks_of(repo: RegistryRepository, births: list[Subject]) -> Blocks:
     ids = [row.provisional_id for row in rows]
     return Blocks(dict(by_ward), repo.ever_linked_among(ids), by_rule(repo.group_links(ids) if ids else {},
                                                                       set(ids)),
-                  repo.rejected_among([sought.person.id for sought in births]))
+                  repo.rejected_among([birth.child_id for birth in births]))
 
 
 def after_writes(service: Any, responses: list[dict]) -> None:
@@ -94,7 +110,7 @@ def after_writes(service: Any, responses: list[dict]) -> None:
         return
     repo = service.repository()
     try:
-        found = subjects(repo, sorted({response["child_id"] for response in births}))
+        found = births_of(repo, sorted({response["child_id"] for response in births}))
         blocks = blocks_of(repo, list(found.values())) if found else None
         repo.session.commit()  # nothing read stays open while links are written
     except Exception:  # the writes stand; matching runs one by one instead
@@ -103,10 +119,10 @@ def after_writes(service: Any, responses: list[dict]) -> None:
         one_by_one(service, births)
         return
     for at, response in enumerate(births):
-        sought = found.get(response["child_id"])
-        if sought is None:  # voided meanwhile: the one-by-one path says so (NotFound, logged)
+        birth = found.get(response["child_id"])
+        if birth is None:  # voided meanwhile: the one-by-one path says so (NotFound, logged)
             matcher.after_write(service, response)
-        elif not _looked(service, repo, blocks, sought, response):
+        elif blocks.block(birth.ward, birth.born) and not _looked(service, repo, blocks, birth, response):
             one_by_one(service, births[at + 1:])  # exact from here on: what it changed is read afresh
             return
 
@@ -116,17 +132,17 @@ def one_by_one(service: Any, responses: list[dict]) -> None:
         matcher.after_write(service, response)
 
 
-def _looked(service: Any, repo: RegistryRepository, blocks: Blocks, sought: Subject, response: dict) -> bool:
+def _looked(service: Any, repo: RegistryRepository, blocks: Blocks, birth: Birth, response: dict) -> bool:
     """Match one birth of the batch as ``matcher.after_write`` would; False if it failed (logged,
     rolled back): the rest of the batch then goes one by one."""
-    rows = blocks.block(sought)
+    rows = blocks.block(birth.ward, birth.born)
     ids = [row.provisional_id for row in rows]
     try:
         if blocks.live_by_rule.intersection(ids):  # a twin's label may be doubted: the one-by-one path
             matcher.after_write(service, response)
             blocks.refresh(repo, ids)
         else:
-            _decide(service, repo, blocks, sought, rows)
+            _decide(service, repo, blocks, birth.subject(repo), rows)
     except Exception:  # the write stands; find_matches can be asked again
         _log.exception("matching after %s not run", BIRTH)
         repo.session.rollback()

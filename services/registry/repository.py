@@ -181,15 +181,14 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
         record = self.get_record(child.birth_record_id)
         return load_fact(self.source, record.record_id, record.event_type, record.payload).payload
 
-    def birth_payloads(self, child_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """``birth_payload`` of each of ``child_ids`` that is registered, in one query."""
+    def stored_births(self, child_ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """The birth record id and payload, as stored, of each of ``child_ids`` that is registered,
+        in one query (``birth_payload`` loads one)."""
         if not child_ids:
             return {}
-        query = select(Child.child_id, Record.record_id, Record.event_type, Record.payload)
-        rows = self.session.execute(query.join(Record, Record.record_id == Child.birth_record_id)
-                                    .where(Child.child_id.in_(child_ids)))
-        return {child_id: load_fact(self.source, record_id, event_type, payload).payload
-                for child_id, record_id, event_type, payload in rows}
+        rows = self.session.execute(select(Child.child_id, Record.record_id, Record.payload).join(
+            Record, Record.record_id == Child.birth_record_id).where(Child.child_id.in_(child_ids)))
+        return {child_id: (record_id, payload) for child_id, record_id, payload in rows}
 
     # links ------------------------------------------------------------------------------------------
 
