@@ -7,6 +7,7 @@ from services.registry import domain
 from services.registry.repository import RegistryRepository, ward_of
 from shared.contracts.registry import ChildState, fold_child
 from shared.exceptions import Conflict, NotFound, ValidationFailed
+from shared.kit.batches import refuses_before_writing
 from shared.kit.records import Accepted, Answered, Context, json_safe
 
 
@@ -25,6 +26,7 @@ def _current_commune(state: ChildState) -> str | None:
     return state.residence.commune_code if state.residence else None
 
 
+@refuses_before_writing
 def register_birth(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accepted | Answered:
     """Register a birth (``birth_registered``; ``on_time`` = within 60 days)."""
     _raise_if(domain.check_birth(cmd, ctx.today, ctx.units))
@@ -44,6 +46,7 @@ def register_birth(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accepte
                             "days_to_registration": payload["days_to_registration"]})
 
 
+@refuses_before_writing
 def change_residence(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accepted:
     """Record a move to another commune (``residence_changed``), by a registrar of either end."""
     state = _living_child(repo, cmd["child_id"])
@@ -53,6 +56,7 @@ def change_residence(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accep
                     also_placed=tuple(filter(None, [_current_commune(state)])))
 
 
+@refuses_before_writing
 def issue_insurance_card(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accepted:
     """Record a health-insurance card (``insurance_card_issued``)."""
     state = _living_child(repo, cmd["child_id"])
@@ -61,6 +65,7 @@ def issue_insurance_card(repo: RegistryRepository, cmd: dict, ctx: Context) -> A
                     cmd["issued_on"], domain.card_payload(cmd))
 
 
+@refuses_before_writing
 def record_death(repo: RegistryRepository, cmd: dict, ctx: Context) -> Accepted:
     """Record a death (``death_recorded``)."""
     state = _living_child(repo, cmd["child_id"])

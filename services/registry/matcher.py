@@ -114,7 +114,7 @@ def look_for_matches(service: Any, child_id: str) -> dict[str, int]:
     to_link = [result for result in results if result.decision == LINK]
     linked = 0
     for result in to_link[:1] if sought.provisional else to_link:  # one live link per provisional id
-        linked += _link(service, *pair(sought, result.id), result.score)
+        linked += link_by_rule(service, *pair(sought, result.id), result.score)
     for result in results:
         if result.decision == REVIEW:
             provisional_id, target = pair(sought, result.id)
@@ -165,7 +165,7 @@ def _undo(service: Any, repo: RegistryRepository, link: dict[str, Any], sought: 
     return added
 
 
-def _link(service: Any, provisional_id: str, target: str, score: float) -> bool:
+def link_by_rule(service: Any, provisional_id: str, target: str, score: float) -> bool:
     record = {"record_id": f"auto-{provisional_id}-{target}", "provisional_id": provisional_id,
               "child_id": target, "score": score}
     try:

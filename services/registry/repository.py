@@ -1,10 +1,11 @@
 """The registry's store: the sector kit's records and outbox, the index of registered children, the
 provisional children every sector met before registration, the links between ids and the review queue."""
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from services.registry.orm import (
     AuditEntry,
@@ -40,6 +41,16 @@ def ward_of(code: str, map_version: str, units: AdminUnits) -> str | None:
     return units.legacy_to_current.get(code) if map_version == LEGACY else code
 
 
+@dataclass
+class ChildrenAhead:
+    """The registered children a batch names, read at once: those found (held, and their birth
+    records, so the identity map keeps them), those absent, and those the batch adds."""
+
+    found: dict[str, Child]
+    absent: set[str]
+    birth_records: list[Record] = field(default_factory=list)
+
+
 class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
     source = "registry"
     link_model = IdentityLink
@@ -51,16 +62,42 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
     referral_position_model = ReferralPosition
     provisional_position_model = ProvisionalPosition
 
+    ahead: ChildrenAhead | None = None
+
+    def read_ahead(self, cmds: list[dict]) -> None:
+        """The children a batch names and their birth records, in two queries (its subjects are
+        locked: none of them can be registered or removed by another writer meanwhile)."""
+        ids = sorted({cmd["child_id"] for cmd in cmds if isinstance(cmd.get("child_id"), str)})
+        found = {child.child_id: child for child in self.session.scalars(
+            select(Child).where(Child.child_id.in_(ids)))} if ids else {}
+        records = list(self.session.scalars(select(Record).where(Record.record_id.in_(
+            [child.birth_record_id for child in found.values()])))) if found else []
+        self.ahead = ChildrenAhead(found, set(ids) - set(found), records)
+
+    def forget_read_ahead(self) -> None:
+        self.ahead = None
+
     def get_child(self, child_id: str) -> Child | None:
+        if self.ahead is not None and child_id in self.ahead.found:
+            return self.ahead.found[child_id]
+        if self.ahead is not None and child_id in self.ahead.absent:
+            return None
         return self.session.get(Child, child_id)
 
     def add_child(self, child_id: str, birth_record_id: str, date_of_birth: Any,
                   ward: str | None = None) -> None:
-        self.session.add(Child(child_id=child_id, birth_record_id=birth_record_id,
-                               date_of_birth=date_of_birth, ward=ward))
+        child = Child(child_id=child_id, birth_record_id=birth_record_id, date_of_birth=date_of_birth,
+                      ward=ward)
+        self.session.add(child)
+        if self.ahead is not None:
+            self.ahead.found[child_id] = child
+            self.ahead.absent.discard(child_id)
 
     def remove_child(self, child_id: str) -> None:
         child = self.get_child(child_id)
+        if self.ahead is not None:  # read again from the session from now on
+            self.ahead.found.pop(child_id, None)
+            self.ahead.absent.discard(child_id)
         if child is not None:
             self.session.delete(child)
 
@@ -118,6 +155,16 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             ProvisionalChild.date_of_birth.between(born - timedelta(days=days), born + timedelta(days=days)))
         return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
 
+    def provisional_in_spans(self, spans: dict[str | None, tuple[date, date]]) -> list[ProvisionalChild]:
+        """The live provisional children of each ward of ``spans`` born within its (first, last) span,
+        in one query (a batch's blocks: ``batch_matching``); a ward of ``None`` is a NULL ward, as
+        in ``provisional_in_window``."""
+        born = ProvisionalChild.date_of_birth
+        query = select(ProvisionalChild).where(ProvisionalChild.voided.is_(False), or_(*(
+            and_(ProvisionalChild.ward.is_(None) if ward is None else ProvisionalChild.ward == ward,
+                 born.between(first, last)) for ward, (first, last) in spans.items())))
+        return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
+
     def births_in_window(self, ward: str | None, born: date,
                          days: int) -> list[tuple[str, dict[str, Any]]]:
         """Blocking: children registered in a ward born within ``days`` of ``born``, with their birth."""
@@ -133,6 +180,15 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             return None
         record = self.get_record(child.birth_record_id)
         return load_fact(self.source, record.record_id, record.event_type, record.payload).payload
+
+    def stored_births(self, child_ids: list[str]) -> dict[str, tuple[str, dict[str, Any]]]:
+        """The birth record id and payload, as stored, of each of ``child_ids`` that is registered,
+        in one query (``birth_payload`` loads one)."""
+        if not child_ids:
+            return {}
+        rows = self.session.execute(select(Child.child_id, Record.record_id, Record.payload).join(
+            Record, Record.record_id == Child.birth_record_id).where(Child.child_id.in_(child_ids)))
+        return {child_id: (record_id, payload) for child_id, record_id, payload in rows}
 
     # links ------------------------------------------------------------------------------------------
 
@@ -176,6 +232,22 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             MatchReview.status == "rejected",
             (MatchReview.provisional_id == child_id) | (MatchReview.child_id == child_id)))
         return {child if provisional == child_id else provisional for provisional, child in rows}
+
+    def rejected_among(self, child_ids: list[str]) -> dict[str, set[str]]:
+        """``rejected_with`` of each of ``child_ids``, in one query (ids with none are left out)."""
+        if not child_ids:
+            return {}
+        ids = set(child_ids)
+        rows = self.session.execute(select(MatchReview.provisional_id, MatchReview.child_id).where(
+            MatchReview.status == "rejected",
+            MatchReview.provisional_id.in_(ids) | MatchReview.child_id.in_(ids)))
+        rejected: dict[str, set[str]] = {}
+        for provisional, child in rows:
+            if provisional in ids:
+                rejected.setdefault(provisional, set()).add(child)
+            if child in ids:
+                rejected.setdefault(child, set()).add(provisional)
+        return rejected
 
     def close_review(self, review: MatchReview, status: str, by: str | None, record_id: str | None) -> None:
         review.status, review.closed_by, review.closed_record_id = status, by, record_id

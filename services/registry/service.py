@@ -10,7 +10,7 @@ needs ``link:identities``; the links are kit writes too (``links``), the matchin
 
 from nameko.timer import timer
 
-from services.registry import commands, links, matcher, reviews, schemas
+from services.registry import batch_matching, commands, links, matcher, reviews, schemas
 from services.registry.follow_provisional import follow_provisional_children
 from services.registry.orm import RegistryBase
 from services.registry.repository import RegistryRepository
@@ -106,6 +106,9 @@ class RegistryService(sector.SectorEndpoints):
 
     def after_write(self, response: dict) -> None:
         matcher.after_write(self, response)
+
+    def after_writes(self, responses: list[dict]) -> None:
+        batch_matching.after_writes(self, responses)
 
 
 take_referrals(RegistryService)

@@ -9,9 +9,18 @@ to the relay after the commit. Each command runs in a SAVEPOINT, so a record the
 (``Forbidden``) rolls back alone and is answered with its typed error as data; the others stand. A
 record id seen twice in one batch answers the second like a retry. A racing twin found at a flush
 or the commit (``IntegrityError``) makes the whole batch run once more, where replays answer it.
+
+A command marked ``refuses_before_writing`` (its refusals and its ``Answered`` come before it writes
+anything) runs without the SAVEPOINT: a refused record left nothing to undo. The store reads ahead
+what such a batch's commands read one by one (``SectorStore.read_ahead``), so the batch's rows go to
+the database in the flush at its commit, not one flush per record. Should the place check refuse a
+record after its command wrote, the batch is rolled back and run again with a SAVEPOINT per record.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from marshmallow import Schema
@@ -53,31 +62,42 @@ class Prior:
     response: dict
 
 
+def refuses_before_writing(command: Command) -> Command:
+    """Mark a command that writes nothing before it refuses a record or answers it (``Answered``):
+    in a batch it runs without a SAVEPOINT per record."""
+    command.refuses_before_writing = True
+    return command
+
+
 @dataclass
 class Batch:
     store: SectorStore
     command: Command
     context: Context
     earlier: dict[str, Any]  # records stored before this batch, by record_id
+    careful: bool  # a SAVEPOINT per record (a command not marked ``refuses_before_writing``)
     seen: dict[str, Prior] = field(default_factory=dict)
     envelopes: list = field(default_factory=list)  # the events of the records stored, in order
 
 
 def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Command, records: Any,
-               context: Context, limit: int = BATCH_MAX_RECORDS, retried: bool = False) -> list[dict]:
+               context: Context, limit: int = BATCH_MAX_RECORDS, retried: bool = False,
+               careful: bool | None = None) -> list[dict]:
     """Validate every record, then write the valid ones in one transaction and publish their events
     after its commit; answer each record, in order."""
     loaded = [_loaded(schema, data) for data in checked_batch(records, limit)]
     cmds = [cmd for cmd, _ in loaded if cmd is not None]
+    careful = not getattr(command, "refuses_before_writing", False) if careful is None else careful
     session = store.session
     with ending_open_transaction(session):
         lock_keys(session, [*(key for cmd in cmds for key in subjects(store.source, cmd)),
                             *store.also_locked_for(cmds)])
         begin_for_savepoints(session)
         batch = Batch(store, command, context,
-                      store.records_among(list({cmd["record_id"] for cmd in cmds})))
-        try:  # a racing twin shows at a SAVEPOINT's flush or at the commit
-            answers = [refused or _write_one(batch, cmd) for cmd, refused in loaded]
+                      store.records_among(list({cmd["record_id"] for cmd in cmds})), careful)
+        try:  # a racing twin shows at a flush or at the commit
+            with _reading_ahead(store, cmds, careful):
+                answers = [refused or _write_one(batch, cmd) for cmd, refused in loaded]
             # the lease starts now, not when the batch began: a long batch's rows are still this worker's
             rows = store.stage_events(batch.envelopes, relay.claim_until()) if batch.envelopes else []
             session.commit()
@@ -85,10 +105,27 @@ def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Co
             session.rollback()
             if retried:
                 raise
-            return write_many(store, relay, schema, command, records, context, limit, retried=True)
+            return write_many(store, relay, schema, command, records, context, limit, True, careful)
+        except _Redo:  # a record refused after its command wrote: a SAVEPOINT per record this time
+            session.rollback()
+            return write_many(store, relay, schema, command, records, context, limit, retried, True)
     if rows:
         relay.committed(session, store.outbox_model, rows)
     return answers
+
+
+@contextmanager
+def _reading_ahead(store: SectorStore, cmds: list[dict], careful: bool) -> Iterator[None]:
+    """What the commands read, read ahead while they run (not when each record has a SAVEPOINT: a
+    record rolled back alone would leave what it added in the store's reads)."""
+    if careful:
+        yield
+        return
+    store.read_ahead(cmds)
+    try:
+        yield
+    finally:
+        store.forget_read_ahead()
 
 
 def _loaded(schema: type[Schema], data: Any) -> tuple[dict | None, dict | None]:
@@ -105,7 +142,8 @@ def _write_one(batch: Batch, cmd: dict) -> dict:
     try:
         answer = _retried(batch, cmd, request)
         if answer is None:
-            answer = _in_savepoint(batch, lambda: _new_record(batch, cmd, request))
+            step = partial(_new_record, batch, cmd, request)
+            answer = _in_savepoint(batch, step) if batch.careful else _unsaved(step)
             batch.seen[record_id] = Prior(request, answer)
         return answer
     except REFUSED_ALONE as error:
@@ -140,7 +178,12 @@ def _new_record(batch: Batch, cmd: dict, request: dict) -> dict:
     if isinstance(result, Answered):
         raise _Unstored(result.response)
     if context.place_check is not None:
-        context.place_check(result.area_code, result.also_placed)
+        try:
+            context.place_check(result.area_code, result.also_placed)
+        except REFUSED_ALONE:
+            if not batch.careful:  # what the command wrote must be undone: only a SAVEPOINT can
+                raise _Redo() from None
+            raise
     envelope, response = store.add_record(cmd["record_id"], request, result, context.provenance)
     batch.envelopes.append(envelope)
     return response
@@ -152,6 +195,18 @@ class _Unstored(PlatformError):
     def __init__(self, response: dict) -> None:
         super().__init__("answered, nothing stored")
         self.response = response
+
+
+class _Redo(PlatformError):
+    """A record refused after its command wrote, in a batch without SAVEPOINTs: run it with them."""
+
+
+def _unsaved(step: Any) -> Any:
+    """Run ``step`` of a command that writes nothing before it refuses or answers: nothing to undo."""
+    try:
+        return step()
+    except _Unstored as answered:
+        return answered.response
 
 
 def _in_savepoint(batch: Batch, step: Any) -> Any:

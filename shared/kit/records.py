@@ -99,6 +99,13 @@ class SectorStore:
         """``also_locked`` for every command of a batch (a store whose keys need a read reads once)."""
         return [key for cmd in cmds for key in self.also_locked(cmd)]
 
+    def read_ahead(self, cmds: list[dict]) -> None:
+        """Read at once what a batch's commands (marked ``batches.refuses_before_writing``) would
+        read one record at a time, once their subjects are locked (nothing by default)."""
+
+    def forget_read_ahead(self) -> None:
+        """Drop what ``read_ahead`` read: the batch is over."""
+
     def stored_request(self, request: dict) -> dict:
         """What of a request the records table keeps to recognise a retry (all of it by default; a
         sector with secrets, e.g. protection's case notes, keeps a digest of them instead)."""

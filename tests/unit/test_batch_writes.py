@@ -1,16 +1,18 @@
-"""The kit's batch write on SQLite, this project's engine (one transaction, a SAVEPOINT per record),
-and the rule that every write RPC of every sector has its batch twin."""
+"""The kit's batch write on SQLite, this project's engine (one transaction, a SAVEPOINT per record, or
+none for a command marked ``refuses_before_writing``), and the rule that every write RPC of every
+sector has its batch twin."""
 
 from datetime import date
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session
 
 from shared.contracts import CONTRACTS
 from shared.contracts.batches import batch_rpc_name
 from shared.exceptions import Forbidden, ValidationFailed
 from shared.kit import batches
+from shared.kit.batches import refuses_before_writing
 from shared.kit.records import Accepted, Context
 from shared.kit.sector import write_rpcs
 from shared.plumbing.db import begin_for_savepoints, make_engine
@@ -59,6 +61,16 @@ def only_in_lai_chau(code, also) -> None:
 CONTEXT = Context(today=date(2026, 12, 6), units=admin_units(), place_check=only_in_lai_chau)
 
 
+@refuses_before_writing
+def weighing_unsaved(store, cmd, ctx) -> Accepted:
+    """The sample's rule, marked: it refuses before it writes, so a batch runs it without SAVEPOINTs."""
+    return sample_sector.record_weighing(store, cmd, ctx)
+
+
+BOTH_WAYS = pytest.mark.parametrize("command", [sample_sector.record_weighing, weighing_unsaved],
+                                    ids=["savepoint_per_record", "marked_refuses_before_writing"])
+
+
 def weighing(n: int, **overrides) -> dict:
     return {"record_id": f"weigh-{n}", "child_id": f"012324{n:06d}", "commune_code": "03388",
             "weight_kg": 8.4, "measured_on": "2025-01-15", **overrides}
@@ -75,11 +87,12 @@ def write_many(store, relay, records, command=sample_sector.record_weighing):
                               limit=10)
 
 
-def test_a_batch_stores_its_good_records_in_one_outbox_batch_and_answers_each_refusal(store):
+@BOTH_WAYS
+def test_a_batch_stores_its_good_records_in_one_outbox_batch_and_answers_each_refusal(store, command):
     relay = Relay()
     answers = write_many(store, relay, [
         weighing(1), weighing(2, weight_kg=-1), weighing(3, measured_on="2027-01-01"),
-        weighing(4, commune_code="00004"), weighing(5), weighing(1), weighing(5, weight_kg=9.9)])
+        weighing(4, commune_code="00004"), weighing(5), weighing(1), weighing(5, weight_kg=9.9)], command)
     assert [(a["record_id"], a["status"]) for a in answers] == [
         ("weigh-1", "accepted"), ("weigh-2", "refused"), ("weigh-3", "refused"), ("weigh-4", "refused"),
         ("weigh-5", "accepted"), ("weigh-1", "accepted"), ("weigh-5", "refused")]
@@ -97,17 +110,19 @@ def test_a_batch_stores_its_good_records_in_one_outbox_batch_and_answers_each_re
     assert relay.handed == [["weigh-1", "weigh-5"]]
 
 
-def test_the_same_batch_sent_again_stores_nothing_more_and_answers_the_same(store):
+@BOTH_WAYS
+def test_the_same_batch_sent_again_stores_nothing_more_and_answers_the_same(store, command):
     batch = [weighing(1), weighing(2, weight_kg=-1), weighing(3)]
-    first = write_many(store, Relay(), batch)
+    first = write_many(store, Relay(), batch, command)
     relay = Relay()
-    assert write_many(store, relay, batch) == first
+    assert write_many(store, relay, batch, command) == first
     assert (stored(store), relay.handed) == ((["weigh-1", "weigh-3"], 2), [])
 
 
+@BOTH_WAYS
 def test_a_twin_that_committed_after_the_batch_read_its_retries_is_answered_by_running_it_again(
-        store, monkeypatch):
-    [first] = write_many(store, Relay(), [weighing(1)])
+        store, monkeypatch, command):
+    [first] = write_many(store, Relay(), [weighing(1)], command)
     reads, real = [], store.records_among
 
     def first_read_misses(record_ids):  # as if weigh-1's twin had not committed yet
@@ -116,7 +131,7 @@ def test_a_twin_that_committed_after_the_batch_read_its_retries_is_answered_by_r
 
     monkeypatch.setattr(store, "records_among", first_read_misses)
     relay = Relay()
-    answers = write_many(store, relay, [weighing(2), weighing(1)])
+    answers = write_many(store, relay, [weighing(2), weighing(1)], command)
     assert (reads, answers[1]) == ([["weigh-1", "weigh-2"]] * 2, first)
     assert (stored(store), relay.handed) == ((["weigh-1", "weigh-2"], 2), [["weigh-2"]])
 
@@ -133,6 +148,39 @@ def test_what_a_refused_command_wrote_before_refusing_rolls_back_alone(store):
     answers = write_many(store, Relay(), [weighing(1), weighing(2, weight_kg=60.0)], write_then_refuse)
     assert [a["status"] for a in answers] == ["accepted", "refused"]
     assert stored(store) == (["side-weigh-1", "weigh-1"], 1)
+
+
+def statements_of(store, batch: list[dict]) -> tuple[list[dict], list[str]]:
+    """The batch's answers (``weighing_unsaved``), and the SQL statements it sent."""
+    sent: list[str] = []
+
+    def keep(conn, cursor, statement, *args) -> None:
+        sent.append(statement)
+
+    engine = store.session.get_bind()
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        return write_many(store, Relay(), batch, weighing_unsaved), sent
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+
+
+def test_a_marked_commands_batch_sends_no_savepoint_and_inserts_its_records_in_one_statement(store):
+    answers, sent = statements_of(store, [weighing(1), weighing(2, weight_kg=-1),
+                                          weighing(3, measured_on="2027-01-01"), weighing(4), weighing(5)])
+    assert [a["status"] for a in answers] == ["accepted", "refused", "refused", "accepted", "accepted"]
+    assert [s for s in sent if "SAVEPOINT" in s] == []
+    assert sum(s.startswith("INSERT INTO records") for s in sent) == 1
+    assert stored(store) == (["weigh-1", "weigh-4", "weigh-5"], 3)
+
+
+def test_a_record_outside_the_writers_areas_sends_a_marked_batch_round_again_with_savepoints(store):
+    """The place is checked after the command ran (it may have written): only a SAVEPOINT undoes that."""
+    answers, sent = statements_of(store, [weighing(1), weighing(2, commune_code="00004"), weighing(3)])
+    assert [a["status"] for a in answers] == ["accepted", "refused", "accepted"]
+    assert answers[1]["error"]["type"] == "Forbidden"
+    assert any(s.startswith("SAVEPOINT") for s in sent)  # the round again
+    assert stored(store) == (["weigh-1", "weigh-3"], 2)
 
 
 def test_a_batch_that_fails_after_its_first_records_stores_none_of_them(store):
