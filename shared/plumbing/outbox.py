@@ -91,11 +91,12 @@ def _claimable(model: type, now: datetime) -> Any:
     return (model.sent_at.is_(None), or_(model.claimed_until.is_(None), model.claimed_until < now))
 
 
-def claim(session: Session, model: type, limit: int, lease: timedelta) -> list[tuple[int, dict]]:
-    """Claim up to ``limit`` unsent, unclaimed rows for ``lease`` and commit at once. A look first
-    (a read) keeps an idle timer from opening a write transaction every second; the update checks
-    again, so two relays never both claim a row."""
-    now = utc_now()
+def claim(session: Session, model: type, limit: int, lease: timedelta, now: datetime | None = None
+          ) -> list[tuple[int, dict]]:
+    """Claim up to ``limit`` unsent, unclaimed rows until ``now + lease`` and commit at once. A look
+    first (a read) keeps an idle timer from opening a write transaction every second; the update
+    checks again, so two relays never both claim a row."""
+    now = now or utc_now()
     chosen = list(session.scalars(select(model.position).where(*_claimable(model, now))
                                   .order_by(model.position).limit(limit)))
     if not chosen:
@@ -109,16 +110,27 @@ def claim(session: Session, model: type, limit: int, lease: timedelta) -> list[t
 
 
 def settle(session: Session, model: type, sent: list[int], unrouted: list[int], unsent: list[int],
-           unrouted_retry: timedelta) -> None:
+           unrouted_retry: timedelta, held: dict[int, datetime] | None = None) -> None:
     """In one short transaction: mark what the broker confirmed sent, hold back for ``unrouted_retry``
-    what no queue would take (else 500 of them would fill every tick of the timer), release the rest."""
+    what no queue would take (else 500 of them would fill every tick of the timer), release the rest.
+    ``held``: each row's lease as this relay took it; a row whose lease ran out and that another relay
+    has claimed since is left to that relay (released here, a third relay would publish it again)."""
     now = utc_now()
-    for positions, values in ((sent, {"sent_at": now, "claimed_until": None}),
-                              (unrouted, {"claimed_until": now + unrouted_retry}),
+    if sent:
+        session.execute(update(model).where(model.position.in_(sent)).values(sent_at=now, claimed_until=None))
+    for positions, values in ((unrouted, {"claimed_until": now + unrouted_retry}),
                               (unsent, {"claimed_until": None})):
-        if positions:
-            session.execute(update(model).where(model.position.in_(positions)).values(**values))
+        for lease, group in _by_lease(positions, held or {}).items():
+            still_ours = () if lease is None else (model.claimed_until == lease,)
+            session.execute(update(model).where(model.position.in_(group), *still_ours).values(**values))
     session.commit()
+
+
+def _by_lease(positions: list[int], held: dict[int, datetime]) -> dict[datetime | None, list[int]]:
+    groups: dict[datetime | None, list[int]] = {}
+    for position in positions:
+        groups.setdefault(held.get(position), []).append(position)
+    return groups
 
 
 class OutboxRelay(DependencyProvider):
@@ -173,14 +185,19 @@ class Relay:
     def committed(self, session: Session, model: type, rows: list) -> int:
         """Publish the rows this worker just committed, claimed by it (the fast path)."""
         self.provider.after_commit()
-        return self._publish(session, model, [(row.position, row.envelope) for row in rows])
+        return self._publish(session, model, [(row.position, row.envelope) for row in rows],
+                             {row.position: row.claimed_until for row in rows})
 
     def relay(self, session: Session, model: type) -> int:
         """Publish unsent rows nobody holds (the timer); return how many the broker confirmed."""
-        return self._publish(session, model, claim(session, model, self.provider.batch, self.provider.lease))
+        now = utc_now()
+        claimed = claim(session, model, self.provider.batch, self.provider.lease, now)
+        until = now + self.provider.lease
+        return self._publish(session, model, claimed, {position: until for position, _ in claimed})
 
-    def _publish(self, session: Session, model: type, claimed: list[tuple[int, dict]]) -> int:
-        """Publish outside any transaction, then settle the rows in a short one."""
+    def _publish(self, session: Session, model: type, claimed: list[tuple[int, dict]],
+                 held: dict[int, datetime]) -> int:
+        """Publish outside any transaction, then settle the rows in a short one (``held``: the leases)."""
         if not claimed:
             return 0
         outcome = self.provider.publish(claimed)
@@ -188,7 +205,8 @@ class Relay:
             envelopes = dict(claimed)
             unrouted = sorted({envelopes[position]["event_type"] for position in outcome.unrouted})
             _log.warning("no queue bound for %s; kept in the outbox", ", ".join(unrouted))
-        settle(session, model, outcome.sent, outcome.unrouted, outcome.unsent, self.provider.unrouted_retry)
+        settle(session, model, outcome.sent, outcome.unrouted, outcome.unsent, self.provider.unrouted_retry,
+               held)
         return len(outcome.sent)
 
     def measure_backlog(self, session: Session, model: type) -> int:

@@ -132,7 +132,8 @@ def test_a_connection_cut_mid_window_leaves_the_unconfirmed_rows_unsent_and_the_
     positions = staged(registry_engine, envelopes)
     provider.link.opener = CutConnection(at=251)  # the first window (200) is confirmed, the second cut
     confirmed = relay_once(registry_engine, provider)
-    assert 200 <= confirmed < 250  # the second window's acks that came in before the cut count
+    # the second window's acks read before the cut count: none, some, or all 50 of those published
+    assert 200 <= confirmed <= 250
     assert unsent(registry_engine) == {position: False for position in positions[confirmed:]}  # released
     assert relay_once(registry_engine, provider) == 400 - confirmed  # the next tick, on a new connection
     assert unsent(registry_engine) == {}

@@ -121,3 +121,27 @@ def test_a_second_writer_waits_for_the_first_without_stopping_the_process(engine
     first.wait()
     second.wait()
     assert order == ["first wrote", "process still running", "first committed", "second committed"]
+
+
+def test_a_relay_whose_lease_ran_out_leaves_the_row_to_the_relay_that_claimed_it_since(engine):
+    staged(engine, 1)
+    second_lease = []
+
+    def publish_too_late(claimed):  # meanwhile the lease ran out and another relay took the row
+        with Session(engine) as other:
+            second_lease.append(claim(other, OutboxMessage, 500, LEASE, now=utc_now() + 2 * LEASE))
+        return Outcome(unsent=[position for position, _ in claimed])
+
+    with Session(engine) as session:
+        assert a_relay(publish_too_late).relay(session, OutboxMessage) == 0
+        assert [p for p, _ in second_lease[0]] == [1]
+        held_by_second = session.scalar(select(OutboxMessage.claimed_until))
+    assert held_by_second is not None  # not released: a third relay would publish it again
+    assert states(engine) == {1: (False, True)}
+
+
+def test_a_relay_releases_what_it_still_holds_when_the_broker_went_away(engine):
+    staged(engine, 2)
+    with Session(engine) as session:
+        a_relay(lambda claimed: Outcome(unrouted=[1], unsent=[2])).relay(session, OutboxMessage)
+    assert states(engine) == {1: (False, True), 2: (False, False)}
