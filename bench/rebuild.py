@@ -8,27 +8,24 @@ of the same columns (their text built beforehand, untimed): rows/s. ``figures()`
 ``{"rebuild_events_per_s": {value, unit, baseline, ratio}}``; ``python -m bench.rebuild`` prints it.
 """
 
-import io
 import json
 import os
-from datetime import date, datetime
 from time import perf_counter
 from typing import Any
 
-from sqlalchemy import JSON, Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
 from bench import settings
-from bench.copy_baseline import blocking_psycopg
 from bench.generated_events import fetches, logs_of, province_envelopes
 from services.reporting import bulk_tables, rebuild
+from services.reporting.copy_rows import blocking_psycopg, copy_text
 from services.reporting.orm import ReportingBase
 from shared.plumbing.db import make_engine
 from shared.rules.admin_units import admin_units
 
 CHILDREN = int(os.environ.get("BENCH_REBUILD_CHILDREN", "2000"))
 DATABASE = "ecd_bench_rebuild"
-ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def fresh_engine() -> Engine:
@@ -40,28 +37,6 @@ def fresh_engine() -> Engine:
     engine = make_engine(settings.PG_URL.rsplit("/", 1)[0] + f"/{DATABASE}")
     ReportingBase.metadata.create_all(engine)
     return engine
-
-
-def copy_value(value: Any, is_json: bool) -> str:
-    """One value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if is_json:
-        value = json.dumps(value, default=str)
-    elif isinstance(value, bool):
-        value = "t" if value else "f"
-    elif isinstance(value, date | datetime):
-        value = value.isoformat()
-    return str(value).translate(ESCAPES)
-
-
-def copy_text(table: Any, rows: list[dict[str, Any]]) -> tuple[str, io.StringIO]:
-    given = set().union(*(row.keys() for row in rows))
-    columns = [column for column in table.columns if column.name in given]
-    lines = ["\t".join(copy_value(row.get(c.name), isinstance(c.type, JSON)) for c in columns) + "\n"
-             for row in rows]
-    names = ", ".join(f'"{column.name}"' for column in columns)
-    return f'COPY "{table.name}" ({names}) FROM STDIN', io.StringIO("".join(lines))
 
 
 def copy_seconds(session: Session, rows: dict[type, list[dict[str, Any]]]) -> float:

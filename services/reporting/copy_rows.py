@@ -1,0 +1,80 @@
+"""Rows into a PostgreSQL table with ``COPY … FROM STDIN`` (the rebuild's new tables, issue 19).
+
+``copy_text`` writes rows in COPY's text format, one formatter per column chosen from its type once
+(JSON as ``json.dumps``, booleans as ``t``/``f``, NULL as ``\\N``, the rest as ``str``; backslash,
+tab and line ends escaped), so a value reaches its column as ``json_populate_recordset`` gave it
+before. psycopg2 refuses COPY while a wait callback is set, and eventlet sets one so that a query
+lets the service's other green threads run; ``copy_rows`` therefore COPYs ``CHUNK`` rows at a time
+with the callback off (``blocking_psycopg``: the service waits for that one chunk, as for any
+blocking call) and yields between chunks. The rows go over the session's own connection, inside
+its transaction.
+"""
+
+import io
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from psycopg2 import extensions
+from sqlalchemy import JSON, Boolean, Column, Table
+from sqlalchemy.orm import Session
+
+CHUNK = 20_000  # rows per COPY: ~0.1 s during which the service's other green threads wait
+NULL = "\\N"
+ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+Format = Callable[[Any], str]
+
+
+def escaped(value: Any) -> str:
+    return str(value).translate(ESCAPES)
+
+
+def as_json(value: Any) -> str:
+    return json.dumps(value, default=str).translate(ESCAPES)
+
+
+def as_boolean(value: Any) -> str:
+    return "t" if value else "f"
+
+
+def formatter(column: Column) -> Format:
+    if isinstance(column.type, JSON):
+        return as_json
+    if isinstance(column.type, Boolean):
+        return as_boolean
+    return escaped
+
+
+def copy_text(table: Table, rows: list[dict[str, Any]]) -> tuple[str, io.StringIO]:
+    """The COPY statement for the columns ``rows`` give, and the rows in its text format."""
+    given = set().union(*map(dict.keys, rows)) if rows else set()
+    columns = [column for column in table.columns if column.name in given]
+    formats = [(column.name, formatter(column)) for column in columns]
+    lines = ["\t".join([NULL if (value := row.get(name)) is None else form(value) for name, form in formats])
+             for row in rows]
+    names = ", ".join(f'"{column.name}"' for column in columns)
+    text = "\n".join(lines) + "\n" if lines else ""
+    return f'COPY "{table.name}" ({names}) FROM STDIN', io.StringIO(text)
+
+
+@contextmanager
+def blocking_psycopg() -> Iterator[None]:
+    """psycopg2 without eventlet's wait callback (COPY refuses it); the callback back afterwards."""
+    previous = extensions.get_wait_callback()
+    extensions.set_wait_callback(None)
+    try:
+        yield
+    finally:
+        extensions.set_wait_callback(previous)
+
+
+def copy_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """``rows`` into ``table`` in the session's transaction, ``CHUNK`` per COPY."""
+    cursor = session.connection().connection.dbapi_connection.cursor()
+    for start in range(0, len(rows), CHUNK):
+        statement, data = copy_text(table, rows[start:start + CHUNK])
+        with blocking_psycopg():
+            cursor.copy_expert(statement, data)
+        time.sleep(0)  # under eventlet, the service's other green threads run between chunks
