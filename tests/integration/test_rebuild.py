@@ -1,21 +1,33 @@
 """The reporting view rebuilt from the producers' event logs with COPY (issue 19) equals the view the
 same events built one at a time, and the service goes on applying events to the rebuilt tables."""
 
+from types import SimpleNamespace
+
 import pytest
-from nameko.testing.services import entrypoint_waiter
+from nameko.testing.services import entrypoint_waiter, replace_dependencies
+from psycopg2 import extensions
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
 from bench.generated_events import fetches, logs_of
 from services.reporting import rebuild
 from services.reporting.orm import ChildView, ReportingBase
+from services.reporting.service import ReportingService
 from services.reporting.use_cases import apply_event
+from shared.contracts import SOURCES
 from shared.plumbing.metrics import service_metrics
 from tests.support.event_streams import dump, province_stream
 from tests.support.factories import make_birth, make_birth_envelope
 from tests.support.hooks import call
 
 METRICS = service_metrics("reporting")
+
+
+def producer(log: list[dict]) -> SimpleNamespace:
+    """A producer's ``events_since`` as ``event_logs.fetch_page`` calls it, answering from ``log``."""
+    def call_async(position: int, limit: int) -> SimpleNamespace:
+        return SimpleNamespace(result=lambda: log[position:position + limit])
+    return SimpleNamespace(events_since=SimpleNamespace(call_async=call_async))
 
 
 @pytest.fixture
@@ -75,3 +87,20 @@ def test_rebuild_view_reads_every_producers_log_and_the_service_answers_from_the
         3, 0, {"registry": 3, "health": 0, "education": 0, "protection": 0})
     assert call(reporting_container, "view_stats") == {"children": 3, "registered": 3, "processed_events": 3}
     assert call(reporting_container, "child_view", births[0]["child_id"])["registered"] is True
+
+
+def test_the_running_service_rebuilds_with_copy_under_eventlet_to_the_view_its_consumer_built(
+        container_factory, service_config, reporting_db, stream):
+    container = container_factory(ReportingService, service_config("reporting"))
+    logs = logs_of(stream)
+    replace_dependencies(container, event_logs={source: producer(logs.get(source, [])) for source in SOURCES})
+    container.start()
+    for envelope in stream:
+        apply_event(reporting_db, envelope, METRICS)
+    built = dump(reporting_db)
+    reporting_db.commit()
+    assert extensions.get_wait_callback() is not None  # eventlet's: psycopg2 refuses COPY under it
+    done = call(container, "rebuild_view")
+    assert (done["events"], done["refused"]) == (len(stream), 0)
+    assert dump(reporting_db) == built
+    assert extensions.get_wait_callback() is not None
