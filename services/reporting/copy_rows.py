@@ -2,7 +2,7 @@
 
 ``copy_text`` writes rows in COPY's text format, one formatter per column chosen from its type once
 (JSON as ``json.dumps``, booleans as ``t``/``f``, NULL as ``\\N``, the rest as ``str``; backslash,
-tab and line ends escaped), so a value reaches its column as ``json_populate_recordset`` gave it
+tab and line ends escaped in text), so a value reaches its column as ``json_populate_recordset`` gave it
 before. psycopg2 refuses COPY while a wait callback is set, and eventlet sets one so that a query
 lets the service's other green threads run; ``copy_rows`` therefore COPYs ``CHUNK`` rows at a time
 with the callback off (``blocking_psycopg``: the service waits for that one chunk, as for any
@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from psycopg2 import extensions
-from sqlalchemy import JSON, Boolean, Column, Table
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer, Table
 from sqlalchemy.orm import Session
 
 CHUNK = 20_000  # rows per COPY: ~0.1 s during which the service's other green threads wait
@@ -28,11 +28,17 @@ Format = Callable[[Any], str]
 
 
 def escaped(value: Any) -> str:
-    return str(value).translate(ESCAPES)
+    """Text as COPY reads it: most has nothing to escape (printable, no backslash)."""
+    text = value if type(value) is str else str(value)
+    return text if text.isprintable() and "\\" not in text else text.translate(ESCAPES)
+
+
+ENCODE_JSON = json.JSONEncoder(default=str).encode  # made once: json.dumps(default=…) makes one a call
 
 
 def as_json(value: Any) -> str:
-    return json.dumps(value, default=str).translate(ESCAPES)
+    """JSON with only ASCII in it (``\\uXXXX``, ``\\n``): only its backslashes need escaping."""
+    return ENCODE_JSON(value).replace("\\", "\\\\")
 
 
 def as_boolean(value: Any) -> str:
@@ -40,10 +46,13 @@ def as_boolean(value: Any) -> str:
 
 
 def formatter(column: Column) -> Format:
+    """``str`` for numbers, dates and times (nothing in them to escape), else by type."""
     if isinstance(column.type, JSON):
         return as_json
     if isinstance(column.type, Boolean):
         return as_boolean
+    if isinstance(column.type, Integer | Float | Date | DateTime):
+        return str
     return escaped
 
 
