@@ -136,14 +136,14 @@ def plain(python_type: type) -> Convert:
 
 
 def refined(field: fields.String) -> Convert:
-    """A string of a contract's own class (a school year): its ``_deserialize``, which reads the
-    value alone (no contract field's reads the rest of the data)."""
+    """A string of a contract's own class (a school year): its ``_deserialize`` given the value
+    alone; one that wanted the rest of the data, or refuses the value, is left to marshmallow."""
     def load_refined(value: Any) -> Any:
         if type(value) is not str:
             raise Doubt
         try:
             return field._deserialize(value, field.name, None)
-        except ValidationError as error:
+        except Exception as error:  # noqa: BLE001 - whatever it is, marshmallow's load says it
             raise Doubt from error
     return load_refined
 
