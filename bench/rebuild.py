@@ -1,10 +1,11 @@
 """Rebuilding reporting from the producers' logs (issue 19), against PostgreSQL's own COPY.
 
-A generated province (``BENCH_REBUILD_CHILDREN`` children, seed 3) becomes the four sectors' logs
-(``bench.generated_events``); ``services.reporting.rebuild`` reads them, projects every child and
-writes and switches the new tables, timed as a whole: events/s. The baseline, measured in the same
-run on the same database: ``COPY … FROM STDIN`` of the very rows the rebuild wrote, into fresh tables
-of the same columns (their text built beforehand, untimed): rows/s. ``figures()`` answers
+A generated province (``BENCH_REBUILD_CHILDREN`` children, seed 3, in the database
+``BENCH_REBUILD_DB``) becomes the four sectors' logs (``bench.generated_events``);
+``services.reporting.rebuild`` reads them, projects every child and writes and switches the new
+tables, timed as a whole: events/s. The baseline, measured in the same run on the same database:
+``COPY … FROM STDIN`` of the very rows the rebuild wrote, into fresh tables of the same columns
+(their text built beforehand, untimed): rows/s. ``figures()`` answers
 ``{"rebuild_events_per_s": {value, unit, baseline, ratio, note}}``, the note saying where the time
 went and the ratio a rebuild that did nothing but COPY its rows would reach (it writes ~3 rows per
 event); ``python -m bench.rebuild`` prints it.
@@ -27,7 +28,7 @@ from shared.plumbing.db import make_engine
 from shared.rules.admin_units import admin_units
 
 CHILDREN = int(os.environ.get("BENCH_REBUILD_CHILDREN", "2000"))
-DATABASE = "ecd_bench_rebuild"
+DATABASE = os.environ.get("BENCH_REBUILD_DB", "ecd_bench_rebuild")
 
 
 def fresh_engine() -> Engine:
