@@ -50,8 +50,9 @@ def plan(schema: Schema) -> Callable[[dict], dict] | None:
     if not mirrored:
         return None
     try:
-        steps = [(field.data_key or name, field.attribute or name, field.required, field.load_default,
-                  whole_field(field)) for name, field in schema.load_fields.items()]
+        steps = [(name if field.data_key is None else field.data_key, field.attribute or name,
+                  field.required, field.load_default, whole_field(field))
+                 for name, field in schema.load_fields.items()]
     except NotMirrored:
         return None
     if any("." in attribute for _, attribute, *_ in steps):
