@@ -1,16 +1,13 @@
 """New tables written in bulk, then put in the old ones' place (the rebuild, issue 19).
 
-``write_new`` creates ``<table>_rebuild`` beside each table (its columns, no index yet), sends its
-rows as one JSON document per 20,000 that PostgreSQL unpacks itself (``json_populate_recordset``: a
-COPY-class write, one statement and no per-row work on either side; COPY proper cannot run here, as
-psycopg2 refuses it under the wait callback that lets eventlet run the service's other green
-threads meanwhile), then builds the indexes under provisional names, and commits: the service still
-reads and writes the old tables.
+``write_new`` creates ``<table>_rebuild`` beside each table (its columns, no index yet), COPYs its
+rows into it (``copy_rows``: 20,000 rows per COPY, each with eventlet's wait callback off, which
+psycopg2's COPY refuses, the service's other green threads running between two), then builds the
+indexes under provisional names, and commits: the service still reads and writes the old tables.
 ``switch`` then locks the old tables, drops them and renames the new ones and their indexes, in one
 transaction: a reader waits for it, never sees a half-written table. PostgreSQL only.
 """
 
-import json
 import logging
 from typing import Any
 
@@ -18,25 +15,14 @@ from sqlalchemy import Index, MetaData, Table, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from services.reporting.copy_rows import copy_rows
 from shared.exceptions import ValidationFailed
 
 NEW = "_rebuild"
 NEW_INDEX = "_rb"
-CHUNK = 20_000
 SWITCH_LOCK_TIMEOUT = "5s"  # how long the switch waits for the tables consumers are writing to
 SWITCH_ATTEMPTS = 5
 _log = logging.getLogger(__name__)
-
-
-def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """The rows, ``CHUNK`` at a time, each chunk one statement with one parameter: the rows as JSON,
-    unpacked by the server (``json_populate_recordset``), so nothing is built or sent per row."""
-    given = set().union(*(row.keys() for row in rows)) if rows else set()
-    names = ", ".join(f'"{column.name}"' for column in table.columns if column.name in given)
-    statement = text(f'INSERT INTO "{table.name}" ({names}) SELECT {names} '
-                     f'FROM json_populate_recordset(NULL::"{table.name}", :rows)')
-    for start in range(0, len(rows), CHUNK):
-        session.execute(statement, {"rows": json.dumps(rows[start:start + CHUNK], default=str)})
 
 
 def new_table(session: Session, table: Table) -> Table:
@@ -55,10 +41,10 @@ def write_new(session: Session, rows: dict[type, list[dict[str, Any]]]) -> int:
                                            "database is not PostgreSQL."]})
     for model, model_rows in rows.items():
         table = model.__table__
-        copy = new_table(session, table)
-        insert_rows(session, copy, model_rows)
+        new = new_table(session, table)
+        copy_rows(session, new, model_rows)
         for index in table.indexes:
-            Index(f"{index.name}{NEW_INDEX}", *(copy.c[c.name] for c in index.columns),
+            Index(f"{index.name}{NEW_INDEX}", *(new.c[c.name] for c in index.columns),
                   unique=index.unique).create(session.connection())
     session.commit()
     return sum(map(len, rows.values()))

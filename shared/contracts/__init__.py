@@ -13,7 +13,7 @@ from typing import Any
 
 from marshmallow import Schema
 
-from shared.contracts import education, health, identity, protection, referrals, registry
+from shared.contracts import education, fast_load, health, identity, protection, referrals, registry
 from shared.contracts.facts import Fact
 from shared.contracts.fields import strict
 from shared.exceptions import ValidationFailed
@@ -48,4 +48,4 @@ def payload_schema(source: str, event_type: str) -> Schema:
 
 def load_fact(source: str, record_id: str, event_type: str, payload: dict[str, Any]) -> Fact:
     """Rebuild a fact from a stored JSON payload (dates back to ``date`` objects)."""
-    return Fact(source, record_id, event_type, payload_schema(source, event_type).load(payload))
+    return Fact(source, record_id, event_type, fast_load.load(payload_schema(source, event_type), payload))

@@ -15,7 +15,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from shared.contracts import is_known_source, payload_schema
+from shared.contracts import fast_load, is_known_source, payload_schema
 from shared.contracts.fields import Count, Identifier, digits, strict
 from shared.exceptions import ValidationFailed, flatten_marshmallow_errors
 from shared.rules.clock import new_id, utc_now
@@ -79,9 +79,10 @@ def make_envelope(
 
 
 def load_envelope(body: Any) -> dict[str, Any]:
-    """Validate an incoming envelope and its payload; dates come back as ``date`` objects."""
+    """Validate an incoming envelope and its payload; dates come back as ``date`` objects. Loaded
+    through ``fast_load``: marshmallow's answer, sooner when the envelope is plainly valid."""
     try:
-        envelope = strict(EnvelopeSchema).load(body)
+        envelope = fast_load.load(strict(EnvelopeSchema), body)
     except ValidationError as error:
         raise ValidationFailed(flatten_marshmallow_errors(error.messages)) from error
     if envelope["schema_version"] != SCHEMA_VERSION:
@@ -90,7 +91,7 @@ def load_envelope(body: Any) -> dict[str, Any]:
             f"version {SCHEMA_VERSION})."]})
     schema = payload_schema(envelope["source"], envelope["event_type"])
     try:
-        envelope["payload"] = schema.load(envelope["payload"])
+        envelope["payload"] = fast_load.load(schema, envelope["payload"])
     except ValidationError as error:
         raise ValidationFailed(flatten_marshmallow_errors(error.messages, "payload.")) from error
     return envelope

