@@ -1,0 +1,102 @@
+"""One caller's ``register_birth`` against a bare nameko no-op RPC, in the same run, and where a single
+write spends its time.
+
+``python -m bench.single_write [--calls N] [--sqlite-only] [--profile sqlite|postgresql|none]``.
+The registry (``bench.batch_writes.Registry``: in this process, its events drained by a sink queue)
+and ``bench.noop_service`` run as nameko containers in this process, called one call at a time from
+one ``ClusterRpcProxy`` each; so the ratio compares two RPCs that pay the same round trip and the
+same process. ``--profile`` then runs ``--calls`` more births under cProfile (caller and service
+share this thread) and prints the functions by cumulative time. The bench's own figure
+(``make bench``) runs each service as a process of its own and waits for reporting: read the ratio.
+"""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import io  # noqa: E402
+import pstats  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from nameko.containers import ServiceContainer  # noqa: E402
+from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
+
+from bench.batch_writes import AMQP_URI, Registry, births, drop_postgres, fresh_postgres  # noqa: E402
+from bench.noop_service import NoopService  # noqa: E402
+from tests.support.factories import make_birth_envelope  # noqa: E402
+
+
+def noop_rate(calls: int) -> float:
+    container = ServiceContainer(NoopService, {"AMQP_URI": AMQP_URI})
+    container.start()
+    payload = make_birth_envelope()
+    try:
+        with ClusterRpcProxy({"AMQP_URI": AMQP_URI}, timeout=60) as rpc:
+            for _ in range(50):
+                rpc.bench_noop.ping(payload)
+            started = time.perf_counter()
+            for _ in range(calls):
+                rpc.bench_noop.ping(payload)
+            return calls / (time.perf_counter() - started)
+    finally:
+        container.stop()
+
+
+def birth_rate(registry: Registry, calls: int, tag: str) -> float:
+    records = births(calls, tag)
+    started = time.perf_counter()
+    for record in records:
+        registry.rpc.register_birth(record)
+    return calls / (time.perf_counter() - started)
+
+
+def profiled(registry: Registry, calls: int, lines: int) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    rate = birth_rate(registry, calls, "profiled")
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(lines)
+    stats.sort_stats("tottime").print_stats(25)
+    return f"{calls} births under cProfile: {rate:.0f}/s\n{out.getvalue()}"
+
+
+def measure(url: str, calls: int, profile: bool, lines: int) -> tuple[float, str]:
+    with Registry(url) as registry:
+        for record in births(50, "warm-up"):
+            registry.rpc.register_birth(record)
+        rate = birth_rate(registry, calls, "timed")
+        return rate, profiled(registry, calls, lines) if profile else ""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=500)
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--profile", choices=("sqlite", "postgresql", "none"), default="none")
+    parser.add_argument("--lines", type=int, default=60)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        urls = {"sqlite": f"sqlite:///{Path(folder) / 'registry.db'}"}
+        if not args.sqlite_only:
+            urls["postgresql"] = fresh_postgres()
+        try:
+            for backend, url in urls.items():
+                noop = noop_rate(args.calls)
+                rate, profile = measure(url, args.calls, args.profile == backend, args.lines)
+                print(f"{backend}: register_birth {rate:.0f} births/s, no-op RPC {noop:.0f} calls/s, "
+                      f"ratio {rate / noop:.2f}", flush=True)
+                if profile:
+                    print(profile, flush=True)
+        finally:
+            if not args.sqlite_only:
+                drop_postgres()
+
+
+if __name__ == "__main__":
+    main()
