@@ -118,6 +118,19 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             ProvisionalChild.date_of_birth.between(born - timedelta(days=days), born + timedelta(days=days)))
         return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
 
+    def any_provisional_in_window(self, ward: str, born: date, days: int) -> bool:
+        """Whether ``provisional_in_window`` would find anyone (one indexed look, no rows read)."""
+        query = select(ProvisionalChild.provisional_id).where(
+            ProvisionalChild.voided.is_(False), ProvisionalChild.ward == ward,
+            ProvisionalChild.date_of_birth.between(born - timedelta(days=days), born + timedelta(days=days)))
+        return self.session.scalar(query.limit(1)) is not None
+
+    def birth_block(self, child_id: str) -> tuple[str | None, date] | None:
+        """A registered child's ward and date of birth (where its matching looks), or None."""
+        row = self.session.execute(select(Child.ward, Child.date_of_birth).where(
+            Child.child_id == child_id)).first()
+        return None if row is None else (row.ward, row.date_of_birth)
+
     def births_in_window(self, ward: str | None, born: date,
                          days: int) -> list[tuple[str, dict[str, Any]]]:
         """Blocking: children registered in a ward born within ``days`` of ``born``, with their birth."""
