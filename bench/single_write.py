@@ -1,13 +1,18 @@
 """One caller's ``register_birth`` against a bare nameko no-op RPC, in the same run, and where a single
 write spends its time.
 
-``python -m bench.single_write [--calls N] [--sqlite-only] [--profile sqlite|postgresql|none]``.
-The registry (``bench.batch_writes.Registry``: in this process, its events drained by a sink queue)
+``python -m bench.single_write [--calls N] [--sqlite-only] [--profile sqlite|postgresql|none]``:
+the registry (``bench.batch_writes.Registry``: in this process, its events drained by a sink queue)
 and ``bench.noop_service`` run as nameko containers in this process, called one call at a time from
 one ``ClusterRpcProxy`` each; so the ratio compares two RPCs that pay the same round trip and the
 same process. ``--profile`` then runs ``--calls`` more births under cProfile (caller and service
-share this thread) and prints the functions by cumulative time. The bench's own figure
-(``make bench``) runs each service as a process of its own and waits for reporting: read the ratio.
+share this thread) and prints the functions by cumulative time.
+
+``python -m bench.single_write --end-to-end [--calls N] [--rounds R] [--sqlite-only]``: ``make
+bench``'s figure C alone, as it measures it (``bench.endtoend``: registry, education and reporting
+as processes of their own, births from one caller until reporting has applied them all), each
+round beside a round of the no-op RPC process (``bench.run``'s baseline B); medians of ``R``
+rounds. The shared machine is noisy: read the ratio, whose two sides alternate.
 """
 
 import eventlet
@@ -18,6 +23,7 @@ import argparse  # noqa: E402
 import cProfile  # noqa: E402
 import io  # noqa: E402
 import pstats  # noqa: E402
+import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -74,13 +80,46 @@ def measure(url: str, calls: int, profile: bool, lines: int) -> tuple[float, str
         return rate, profiled(registry, calls, lines) if profile else ""
 
 
+def end_to_end(keys: list[str], calls: int, rounds: int) -> None:
+    """Births from one caller through registry -> outbox -> broker -> reporting, against the no-op
+    RPC process, alternating, in each configuration of ``keys``."""
+    from bench import endtoend
+    from bench.configs import CONFIGURATIONS
+    from bench.run import noop_rpc_rate
+    from bench.settings import CONFIG_BUDGET
+
+    workdir = Path(tempfile.mkdtemp(prefix="ecd-single-write-"))
+    for key in keys:
+        folder = workdir / key
+        folder.mkdir()
+        outcome, budget = endtoend.Outcome(CONFIGURATIONS[key], folder), endtoend.Budget(CONFIG_BUDGET)
+        noops = []
+        with endtoend.running_platform(outcome.configuration, folder, budget):
+            applied = endtoend.rate(outcome, budget, "births 1", "registry", "register_birth",
+                                    endtoend.births(100, "warm-up"), 1, 0)
+            outcome.rates.clear()
+            for round_ in range(rounds):
+                noops.append(noop_rpc_rate(workdir))
+                applied = endtoend.rate(outcome, budget, "births 1", "registry", "register_birth",
+                                        endtoend.births(calls, f"round-{round_}"), 1, applied)
+        births_rate, noop = statistics.median(outcome.rates["births 1"]), statistics.median(noops)
+        print(f"{key}: register_birth -> reporting, 1 caller {births_rate:.0f} births/s "
+              f"({', '.join(f'{r:.0f}' for r in outcome.rates['births 1'])}); no-op RPC {noop:.0f} calls/s "
+              f"({', '.join(f'{r:.0f}' for r in noops)}); ratio {births_rate / noop:.2f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=500)
     parser.add_argument("--sqlite-only", action="store_true")
     parser.add_argument("--profile", choices=("sqlite", "postgresql", "none"), default="none")
     parser.add_argument("--lines", type=int, default=60)
+    parser.add_argument("--end-to-end", action="store_true")
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    if args.end_to_end:
+        end_to_end(["sqlite"] if args.sqlite_only else ["sqlite", "postgresql"], args.calls, args.rounds)
+        return
     with tempfile.TemporaryDirectory() as folder:
         urls = {"sqlite": f"sqlite:///{Path(folder) / 'registry.db'}"}
         if not args.sqlite_only:

@@ -31,7 +31,7 @@ from typing import Any
 
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, func, or_, select, update
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, func, or_, select, text, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.plumbing.config_keys import (
@@ -111,11 +111,23 @@ def claim(session: Session, model: type, limit: int, lease: timedelta) -> list[t
     return sorted((position, envelope) for position, envelope in claimed)
 
 
+def relaxed(session: Session) -> None:
+    """Commit this transaction without waiting for the disk (PostgreSQL's ``synchronous_commit``
+    off, for it alone): what it records is only a note of progress, which a database crash may
+    lose at most the last fraction of a second of (an event then goes out again: consumers
+    deduplicate; a claim lapses), never a record or an event. The writer's next commit no longer
+    queues behind this one's flush. SQLite (WAL, ``synchronous=NORMAL``) never waits for it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 def settle(session: Session, model: type, sent: list[int], unrouted: list[int], unsent: list[int],
            unrouted_retry: timedelta) -> None:
     """In one short transaction: mark what the broker confirmed sent, hold back for ``unrouted_retry``
-    what no queue would take (else 500 of them would fill every tick of the timer), release the rest."""
+    what no queue would take (else 500 of them would fill every tick of the timer), release the rest.
+    PostgreSQL commits it without waiting for its WAL flush (``relaxed``)."""
     now = utc_now()
+    relaxed(session)
     for positions, values in ((sent, {"sent_at": now, "claimed_until": None}),
                               (unrouted, {"claimed_until": now + unrouted_retry}),
                               (unsent, {"claimed_until": None})):
