@@ -98,14 +98,35 @@ def end_to_end(keys: list[str], calls: int, rounds: int) -> None:
             applied = endtoend.rate(outcome, budget, "births 1", "registry", "register_birth",
                                     endtoend.births(100, "warm-up"), 1, 0)
             outcome.rates.clear()
+            answered = []
             for round_ in range(rounds):
                 noops.append(noop_rpc_rate(workdir))
-                applied = endtoend.rate(outcome, budget, "births 1", "registry", "register_birth",
-                                        endtoend.births(calls, f"round-{round_}"), 1, applied)
+                applied, answered_rate = one_round(outcome, budget, calls, f"round-{round_}", applied)
+                answered.append(answered_rate)
         births_rate, noop = statistics.median(outcome.rates["births 1"]), statistics.median(noops)
         print(f"{key}: register_birth -> reporting, 1 caller {births_rate:.0f} births/s "
-              f"({', '.join(f'{r:.0f}' for r in outcome.rates['births 1'])}); no-op RPC {noop:.0f} calls/s "
-              f"({', '.join(f'{r:.0f}' for r in noops)}); ratio {births_rate / noop:.2f}", flush=True)
+              f"({listed(outcome.rates['births 1'])}; answered alone {listed(answered)}); no-op RPC "
+              f"{noop:.0f} calls/s ({listed(noops)}); ratio {births_rate / noop:.2f}", flush=True)
+
+
+def one_round(outcome, budget, calls: int, tag: str, applied: int) -> tuple[int, float]:
+    """``bench.endtoend.rate`` for births from 1 caller, also timing the calls alone (until the
+    last answer, not until reporting has applied them): which side holds the figure back."""
+    from bench import endtoend
+    from bench.calls import send
+
+    records = endtoend.births(calls, tag)
+    started = time.perf_counter()
+    tally = send(endtoend.RPC, "registry", "register_birth", records, 1, budget.deadline, 60)
+    answered = calls / (time.perf_counter() - started)
+    endtoend.require_complete(tally, "births 1")
+    applied = endtoend.await_reporting(applied, calls, budget, "births 1")
+    outcome.rates.setdefault("births 1", []).append(calls / (time.perf_counter() - started))
+    return applied, answered
+
+
+def listed(rates: list[float]) -> str:
+    return ", ".join(f"{rate:.0f}" for rate in rates)
 
 
 def main() -> None:
