@@ -105,6 +105,9 @@ def pair(sought: Subject, candidate_id: str) -> tuple[str, str]:
 def look_for_matches(service: Any, child_id: str) -> dict[str, int]:
     """Score ``child_id`` against its candidates; link, queue for review, or leave apart."""
     repo = service.repository()
+    if is_personal_id(child_id) and nobody_to_match(repo, child_id):
+        repo.session.commit()
+        return {"linked": 0, "reviews": 0}
     if not is_personal_id(child_id) and repo.ever_linked_among([child_id]):
         return {"linked": 0, "reviews": 0}
     sought, results, found = scored(repo, child_id, automatic=True)
@@ -123,6 +126,18 @@ def look_for_matches(service: Any, child_id: str) -> dict[str, int]:
                                        side.commune_code, sought.ward)
     repo.session.commit()
     return {"linked": linked, "reviews": reviews}
+
+
+def nobody_to_match(repo: RegistryRepository, child_id: str) -> bool:
+    """A registered birth whose block (its ward, the window around its birthday) holds no live
+    provisional child: no candidate to score and no link by rule to doubt (``twins_revealed`` looks
+    at the same block), so the birth itself need not be read. Most births: two indexed looks instead
+    of five queries. A child not found, or without a ward, takes the full path (which says why)."""
+    block = repo.birth_block(child_id)
+    if block is None or block[0] is None:
+        return False
+    ward, born = block
+    return not repo.any_provisional_in_window(ward, born, blocking_window_days())
 
 
 def twins_revealed(repo: RegistryRepository, sought: Subject) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 
 from services.registry.orm import (
     AuditEntry,
@@ -34,6 +34,16 @@ from shared.rules.clock import utc_now
 OPEN = "open"
 PROVISIONAL_FIELDS = ("full_name", "sex", "date_of_birth", "date_of_birth_estimated", "mother_name",
                       "mother_id", "commune_code", "map_version", "recorded_on")
+
+
+# Matching's first look after every birth, built once as plain (Core) statements: on two shared
+# cores, building and compiling an ORM query took longer than SQLite took to answer it.
+_CHILDREN, _PROVISIONAL = Child.__table__.c, ProvisionalChild.__table__.c
+BIRTH_BLOCK = select(_CHILDREN.ward, _CHILDREN.date_of_birth).where(
+    _CHILDREN.child_id == bindparam("child_id"))
+ANY_PROVISIONAL_IN_WINDOW = select(_PROVISIONAL.provisional_id).where(
+    _PROVISIONAL.voided.is_(False), _PROVISIONAL.ward == bindparam("ward"),
+    _PROVISIONAL.date_of_birth.between(bindparam("earliest"), bindparam("latest"))).limit(1)
 
 
 def ward_of(code: str, map_version: str, units: AdminUnits) -> str | None:
@@ -164,6 +174,17 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
             and_(ProvisionalChild.ward.is_(None) if ward is None else ProvisionalChild.ward == ward,
                  born.between(first, last)) for ward, (first, last) in spans.items())))
         return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
+
+    def any_provisional_in_window(self, ward: str, born: date, days: int) -> bool:
+        """Whether ``provisional_in_window`` would find anyone (one indexed look, no rows read)."""
+        window = timedelta(days=days)
+        return self.session.execute(ANY_PROVISIONAL_IN_WINDOW, {
+            "ward": ward, "earliest": born - window, "latest": born + window}).first() is not None
+
+    def birth_block(self, child_id: str) -> tuple[str | None, date] | None:
+        """A registered child's ward and date of birth (where its matching looks), or None."""
+        row = self.session.execute(BIRTH_BLOCK, {"child_id": child_id}).first()
+        return None if row is None else (row.ward, row.date_of_birth)
 
     def births_in_window(self, ward: str | None, born: date,
                          days: int) -> list[tuple[str, dict[str, Any]]]:

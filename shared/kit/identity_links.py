@@ -10,9 +10,10 @@ with the number of children ever linked in the province.
 """
 
 from collections.abc import Iterable
+from functools import cache
 from typing import Any
 
-from sqlalchemy import JSON, String, or_, select
+from sqlalchemy import JSON, Select, String, Table, bindparam, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.contracts import load_fact
@@ -34,6 +35,14 @@ class IdentityLinkMixin:
     payload: Mapped[dict] = mapped_column(JSON)
 
 
+@cache
+def _touching_statement(table: Table) -> Select:
+    """``LinkedIds._touching``'s query, built once per links table: every write reads its child's
+    links first, and building an ORM query of link objects cost more than SQLite took to answer."""
+    return select(table).where(or_(table.c.provisional_id.in_(bindparam("as_provisional", expanding=True)),
+                                   table.c.child_id.in_(bindparam("as_child", expanding=True))))
+
+
 class LinkedIds:
     """Group-scoped reads of a store's links table (``link_model``, on ``session``)."""
 
@@ -48,9 +57,10 @@ class LinkedIds:
             "child_id": payload["child_id"], "event_type": event_type, "payload": payload})
 
     def _touching(self, ids: set[str]) -> list[Any]:
-        model = self.link_model
-        return list(self.session.scalars(select(model).where(
-            or_(model.provisional_id.in_(ids), model.child_id.in_(ids)))))
+        """The rows (read-only, by column name) naming any of ``ids`` on either side."""
+        ids = sorted(ids)
+        return list(self.session.execute(_touching_statement(self.link_model.__table__),
+                                         {"as_provisional": ids, "as_child": ids}))
 
     def link_rows(self, ids: Iterable[str]) -> list[Any]:
         """The link and unlink rows of the group of ids ever linked with ``ids``."""

@@ -239,9 +239,10 @@ def subjects(source: str, cmd: dict[str, Any]) -> list[str]:
 
 def write(store: SectorStore, relay: Any, schema: type[Schema], command: Command, data: Any,
           context: Context, retried: bool = False) -> dict:
-    """Validate, replay or run ``command``, commit record + event together, then publish the event
-    (after the commit: no transaction is open while the relay talks to the broker). A replay, an
-    answer or a refusal ends its transaction before the caller is answered."""
+    """Validate, replay or run ``command``, commit record + event together, then hand the event to
+    the relay, which publishes it once the caller has its answer (no transaction is open while it
+    talks to the broker; the outbox row already guarantees the event goes out). A replay, an answer
+    or a refusal ends its transaction before the caller is answered."""
     cmd = load(schema, data)
     with ending_open_transaction(store.session):
         lock_keys(store.session, [*subjects(store.source, cmd), *store.also_locked(cmd)])

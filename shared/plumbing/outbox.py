@@ -12,8 +12,10 @@ The rule: no transaction stays open across broker I/O. A row goes unsent -> clai
 a lease, in a short transaction of its own) -> published -> marked sent (another short transaction);
 what the broker nacked, or did not confirm in time or before its connection went, is released for
 the 1-second timer, with the windows after it. A row is staged already claimed by the worker that
-commits it, which publishes it right after the commit, so the timer leaves it alone; if that process
-dies first, the lease runs out and the timer (of this or another replica) publishes it. An event no
+commits it, which publishes it once nameko has answered the worker's caller (``worker_result``: the
+answer never waits for the broker, and every event the worker committed goes out in one window and
+one settling transaction), so the timer leaves it alone; if that process dies first, the lease runs
+out and the timer (of this or another replica) publishes it. An event no
 queue would take is held back a few seconds before the timer tries it again. An event is therefore
 published at least once and normally once; consumers deduplicate on ``event_id``. Holding a SQLite
 write transaction across a publish froze whole processes (issue 13): another green thread's write
@@ -23,12 +25,28 @@ then waited inside C for a lock whose holder could never run again.
 import logging
 import os
 import signal
+from contextlib import suppress
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from nameko.extensions import DependencyProvider
 from nameko.standalone.events import get_event_exchange
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Integer,
+    String,
+    Table,
+    Update,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.plumbing.config_keys import (
@@ -109,20 +127,34 @@ def claim(session: Session, model: type, limit: int, lease: timedelta, now: date
     return sorted((position, envelope) for position, envelope in claimed)
 
 
+def relaxed(session: Session) -> None:
+    """Commit this transaction without waiting for the disk (PostgreSQL's ``synchronous_commit``
+    off, for it alone): what it records is only a note of progress, which a database crash may
+    lose at most the last fraction of a second of (an event then goes out again: consumers
+    deduplicate; a claim lapses), never a record or an event. The writer's next commit no longer
+    queues behind this one's flush. SQLite (WAL, ``synchronous=NORMAL``) never waits for it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
 def settle(session: Session, model: type, sent: list[int], unrouted: list[int], unsent: list[int],
            unrouted_retry: timedelta, held: dict[int, datetime] | None = None) -> None:
     """In one short transaction: mark what the broker confirmed sent, hold back for ``unrouted_retry``
     what no queue would take (else 500 of them would fill every tick of the timer), release the rest.
     ``held``: each row's lease as this relay took it; a row whose lease ran out and that another relay
-    has claimed since is left to that relay (released here, a third relay would publish it again)."""
+    has claimed since is left to that relay (released here, a third relay would publish it again).
+    PostgreSQL commits it without waiting for its WAL flush (``relaxed``)."""
     now = utc_now()
+    relaxed(session)
+    marking, holding, holding_ours = _settling(model.__table__)
     if sent:
-        session.execute(update(model).where(model.position.in_(sent)).values(sent_at=now, claimed_until=None))
-    for positions, values in ((unrouted, {"claimed_until": now + unrouted_retry}),
-                              (unsent, {"claimed_until": None})):
+        session.execute(marking, {"positions": sent, "at": now})
+    for positions, until in ((unrouted, now + unrouted_retry), (unsent, None)):
         for lease, group in _by_lease(positions, held or {}).items():
-            still_ours = () if lease is None else (model.claimed_until == lease,)
-            session.execute(update(model).where(model.position.in_(group), *still_ours).values(**values))
+            if lease is None:
+                session.execute(holding, {"positions": group, "until": until})
+            else:
+                session.execute(holding_ours, {"positions": group, "until": until, "lease": lease})
     session.commit()
 
 
@@ -131,6 +163,17 @@ def _by_lease(positions: list[int], held: dict[int, datetime]) -> dict[datetime 
     for position in positions:
         groups.setdefault(held.get(position), []).append(position)
     return groups
+
+
+@cache
+def _settling(table: Table) -> tuple[Update, Update, Update]:
+    """``settle``'s statements on ``table`` (mark sent; hold until, or release; the same for rows
+    still under a given lease), built once: a worker settles after every write, and building an ORM
+    update cost more than running it."""
+    chosen = table.c.position.in_(bindparam("positions", expanding=True))
+    holding = update(table).where(chosen).values(claimed_until=bindparam("until"))
+    return (update(table).where(chosen).values(sent_at=bindparam("at"), claimed_until=None), holding,
+            holding.where(table.c.claimed_until == bindparam("lease")))
 
 
 class OutboxRelay(DependencyProvider):
@@ -149,6 +192,7 @@ class OutboxRelay(DependencyProvider):
         self.kill_after = int(config.get(FAULT_KILL_AFTER_COMMIT_KEY) or 0)
         self.commits = 0
         self.metrics = service_metrics(self.container.service_name)
+        self.relays: dict = {}  # worker -> its Relay, holding what it committed until it has answered
 
     def stop(self) -> None:
         self.link.close()
@@ -157,7 +201,18 @@ class OutboxRelay(DependencyProvider):
         self.link.drop()
 
     def get_dependency(self, worker_ctx) -> "Relay":
-        return Relay(self)
+        relay = self.relays[worker_ctx] = Relay(self, after_answer=True)
+        return relay
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None) -> None:
+        """Publish what the worker committed: nameko has sent its answer by now (an RPC's reply, an
+        event's ack) and tears the worker down, closing its session, only after this."""
+        relay = self.relays.pop(worker_ctx, None)
+        if relay is not None:
+            relay.publish_handed()
+
+    def worker_teardown(self, worker_ctx) -> None:
+        self.relays.pop(worker_ctx, None)
 
     def publish(self, claimed: list[tuple[int, dict[str, Any]]]) -> Outcome:
         outcome = self.link.publish(claimed, self.window)
@@ -175,18 +230,48 @@ class OutboxRelay(DependencyProvider):
 
 
 class Relay:
-    def __init__(self, provider: OutboxRelay) -> None:
+    """A worker's relay: what it commits is published once it has answered (``after_answer``, as
+    ``OutboxRelay`` makes it), or at once (a relay made outside a worker)."""
+
+    def __init__(self, provider: OutboxRelay, after_answer: bool = False) -> None:
         self.provider = provider
+        self.after_answer = after_answer
+        self.handed: dict[tuple[int, type], tuple[Session, dict[int, dict], dict[int, datetime]]] = {}
 
     def claim_until(self) -> datetime:
         """The lease a worker stages its own rows with (it publishes them after its commit)."""
         return utc_now() + self.provider.lease
 
     def committed(self, session: Session, model: type, rows: list) -> int:
-        """Publish the rows this worker just committed, claimed by it (the fast path)."""
+        """The rows this worker just committed, claimed by it (the fast path): published once the
+        worker has answered (``publish_handed``), or now for a relay outside a worker; returns how
+        many the broker confirmed now."""
         self.provider.after_commit()
-        return self._publish(session, model, [(row.position, row.envelope) for row in rows],
-                             {row.position: row.claimed_until for row in rows})
+        claimed = [(row.position, row.envelope) for row in rows]  # read now: a rollback expires rows
+        leases = {row.position: row.claimed_until for row in rows}
+        if not self.after_answer:
+            return self._publish(session, model, claimed, leases)
+        _, envelopes, held = self.handed.setdefault((id(session), model), (session, {}, {}))
+        envelopes.update(claimed)
+        held.update(leases)
+        return 0
+
+    def publish_handed(self) -> int:
+        """Publish what ``committed`` was handed, in position order, a window and a settling
+        transaction per table; what fails stays claimed until its lease runs out, then the timer
+        publishes it (the worker's caller has its answer: nothing may raise to it, or to nameko)."""
+        handed, self.handed = self.handed, {}
+        sent = 0
+        for (_, model), (session, claimed, held) in handed.items():
+            try:
+                if session.in_transaction():  # what the worker left open is not ours to commit
+                    session.rollback()
+                sent += self._publish(session, model, sorted(claimed.items()), held)
+            except Exception:
+                _log.warning("%s committed events left to the timer", len(claimed), exc_info=True)
+                with suppress(Exception):  # a connection gone: the session's close discards it
+                    session.rollback()
+        return sent
 
     def relay(self, session: Session, model: type) -> int:
         """Publish unsent rows nobody holds (the timer); return how many the broker confirmed."""

@@ -141,7 +141,8 @@ class SectorContract:
 
     @staticmethod
     def delivered(tap) -> list[str]:
-        """The event ids the tap holds now (the relay publishes with confirms before it answers)."""
+        """The event ids the tap holds now (the relay publishes with confirms before the worker
+        ends, which ``call`` waits for)."""
         event_ids = []
         while True:
             try:
