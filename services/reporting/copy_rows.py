@@ -31,8 +31,9 @@ Format = Callable[[Any], str]
 
 def escaped(value: Any) -> str:
     """Text as COPY reads it: most has nothing to escape (printable, no backslash)."""
-    text = value if type(value) is str else str(value)
-    return text if text.isprintable() and "\\" not in text else text.translate(ESCAPES)
+    if type(value) is not str:  # str() would store another text than the insert path: say so instead
+        raise TypeError(f"a {type(value).__name__} in a text column")
+    return value if value.isprintable() and "\\" not in value else value.translate(ESCAPES)
 
 
 ENCODE_JSON = json.JSONEncoder(default=str).encode  # made once: json.dumps(default=…) makes one a call
@@ -44,6 +45,8 @@ def as_json(value: Any) -> str:
 
 
 def as_boolean(value: Any) -> str:
+    if type(value) is not bool:  # "false" would be true here
+        raise TypeError(f"a {type(value).__name__} in a boolean column")
     return "t" if value else "f"
 
 

@@ -130,6 +130,7 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+            gc.collect()
 
 
 class Laps:

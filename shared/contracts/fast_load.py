@@ -25,6 +25,9 @@ from shared.contracts.fields import Count, Identifier, Text
 
 Convert = Callable[[Any], Any]
 HOOKS = ("pre_load", "post_load", "validates", "validates_schema")
+SCHEMA_STEPS = ("load", "_do_load", "_deserialize", "_invoke_field_validators")  # a plan stands in for these
+FIELD_STEPS = ("deserialize", "_validate", "_validate_missing")
+_planning: set[type] = set()  # schema classes whose plan is being made (one nesting itself: no plan)
 
 
 class Doubt(Exception):
@@ -46,15 +49,20 @@ def load(schema: Schema, data: Any) -> Any:
 def plan(schema: Schema) -> Callable[[dict], dict] | None:
     """The schema's load as one function, or None when marshmallow's load has more to it."""
     mirrored = (not any(schema._hooks[hook] for hook in HOOKS) and schema.unknown == RAISE
-                and not schema.many and not schema.partial and schema.dict_class is dict)
+                and not schema.many and not schema.partial and schema.dict_class is dict
+                and all(getattr(type(schema), step) is getattr(Schema, step) for step in SCHEMA_STEPS)
+                and type(schema) not in _planning)
     if not mirrored:
         return None
+    _planning.add(type(schema))
     try:
         steps = [(name if field.data_key is None else field.data_key, field.attribute or name,
                   field.required, field.load_default, whole_field(field))
                  for name, field in schema.load_fields.items()]
     except NotMirrored:
         return None
+    finally:
+        _planning.discard(type(schema))
     if any("." in attribute for _, attribute, *_ in steps):
         return None
     known = frozenset(key for key, *_ in steps)
@@ -83,7 +91,8 @@ class NotMirrored(Exception):
 
 def whole_field(field: fields.Field) -> Convert:
     """One field's deserialize: null, conversion, then its validators."""
-    if field.pre_load or field.post_load:
+    if field.pre_load or field.post_load or any(
+            getattr(type(field), step) is not getattr(fields.Field, step) for step in FIELD_STEPS):
         raise NotMirrored
     convert, validators, allow_none = converter(field), tuple(field.validators), field.allow_none
 
@@ -123,7 +132,7 @@ def converter(field: fields.Field) -> Convert:
         return listing(whole_field(field.inner))
     if kind is fields.Nested and not field.many and field.unknown in (None, RAISE):
         return nested(field.schema)
-    if issubclass(kind, fields.String) and kind.deserialize is fields.Field.deserialize:
+    if issubclass(kind, fields.String):  # its deserialize and validation are Field's (whole_field)
         return refined(field)
     raise NotMirrored
 

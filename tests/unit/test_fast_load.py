@@ -7,6 +7,8 @@ from collections import defaultdict
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from marshmallow import Schema, ValidationError
+from marshmallow import fields as fields_module
 
 from shared.contracts import CONTRACTS, fast_load, payload_schema
 from shared.contracts.events import EnvelopeSchema
@@ -74,3 +76,37 @@ def test_a_payload_with_one_field_broken_gets_the_answer_marshmallow_gives(kind,
 def test_an_envelope_with_one_field_broken_gets_the_answer_marshmallow_gives(envelope):
     schema = strict(EnvelopeSchema)
     assert fast_answer(schema, envelope) == marshmallow_answer(schema, envelope)
+
+
+class UpperCode(fields_module.String):
+    """A string field that refuses lower case in its own ``_validate``."""
+
+    def _validate(self, value):
+        super()._validate(value)
+        if value != value.upper():
+            raise ValidationError("upper only")
+
+
+class CodeSchema(Schema):
+    code = UpperCode(required=True)
+
+
+class OverriddenLoad(Schema):
+    a = fields_module.String()
+
+    def load(self, data, **kwargs):
+        return {"overridden": True}
+
+
+class Tree(Schema):
+    name = fields_module.String(required=True)
+    child = fields_module.Nested(lambda: Tree(), allow_none=True)
+
+
+@pytest.mark.parametrize(("schema", "data"), [
+    (CodeSchema(), {"code": "abc"}),
+    (OverriddenLoad(), {"a": "x"}),
+    (Tree(), {"name": "root", "child": {"name": "leaf", "child": None}}),
+], ids=["a field's own _validate", "a schema's own load", "a schema nesting itself"])
+def test_a_schema_or_field_that_steps_in_where_the_plan_would_is_left_to_marshmallow(schema, data):
+    assert fast_answer(schema, data) == marshmallow_answer(schema, data)
