@@ -261,12 +261,15 @@ class Relay:
         transaction per table; what fails stays claimed until its lease runs out, then the timer
         publishes it (the worker's caller has its answer: nothing may raise to it, or to nameko)."""
         handed, self.handed = self.handed, {}
-        sent = 0
+        sent, now = 0, utc_now()
         for (_, model), (session, claimed, held) in handed.items():
+            # a lease the worker's later work outlasted is the timer's now: publishing too sends it twice
+            ours = sorted((position, envelope) for position, envelope in claimed.items()
+                          if held.get(position) is None or held[position] > now)
             try:
                 if session.in_transaction():  # what the worker left open is not ours to commit
                     session.rollback()
-                sent += self._publish(session, model, sorted(claimed.items()), held)
+                sent += self._publish(session, model, ours, held)
             except Exception:
                 _log.warning("%s committed events left to the timer", len(claimed), exc_info=True)
                 with suppress(Exception):  # a connection gone: the session's close discards it

@@ -77,6 +77,19 @@ def test_events_a_broker_failure_kept_from_going_out_stay_claimed_for_the_timer_
     assert states(engine) == {1: (False, True), 2: (False, True)}  # the timer's once the lease runs out
 
 
+def test_events_whose_lease_the_workers_later_work_outlasted_are_left_to_the_timer_not_sent_twice(engine):
+    published = []
+    relay = worker_relay(confirming(published))
+    with Session(engine, expire_on_commit=False) as session:
+        on_time = committed(session, 1)
+        outlasted = [stage(session, OutboxMessage, make_birth_envelope(), utc_now() - timedelta(seconds=1))]
+        session.commit()
+        relay.committed(session, OutboxMessage, on_time + outlasted)
+        assert relay.publish_handed() == 1
+    assert published == [[1]]
+    assert states(engine) == {1: (True, False), 2: (False, True)}  # 2: the timer claims it (or did)
+
+
 def test_what_the_worker_left_uncommitted_is_rolled_back_not_committed_by_the_settle(engine):
     relay = worker_relay(confirming([]))
     with Session(engine, expire_on_commit=False) as session:
