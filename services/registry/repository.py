@@ -61,6 +61,9 @@ class ChildrenAhead:
     birth_records: list[Record] = field(default_factory=list)
 
 
+WARDS_PER_QUERY = 200  # a batch's blocks read in one query (SQLite's expression depth is 1,000)
+
+
 class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
     source = "registry"
     link_model = IdentityLink
@@ -169,11 +172,14 @@ class RegistryRepository(LinkedIds, ReferralStore, SectorStore):
         """The live provisional children of each ward of ``spans`` born within its (first, last) span,
         in one query (a batch's blocks: ``batch_matching``); a ward of ``None`` is a NULL ward, as
         in ``provisional_in_window``."""
-        born = ProvisionalChild.date_of_birth
-        query = select(ProvisionalChild).where(ProvisionalChild.voided.is_(False), or_(*(
-            and_(ProvisionalChild.ward.is_(None) if ward is None else ProvisionalChild.ward == ward,
-                 born.between(first, last)) for ward, (first, last) in spans.items())))
-        return list(self.session.scalars(query.order_by(ProvisionalChild.provisional_id)))
+        born, blocks, found = ProvisionalChild.date_of_birth, list(spans.items()), []
+        for start in range(0, len(blocks), WARDS_PER_QUERY):  # SQLite refuses an OR 1,000 terms deep
+            some = blocks[start:start + WARDS_PER_QUERY]
+            query = select(ProvisionalChild).where(ProvisionalChild.voided.is_(False), or_(*(
+                and_(ProvisionalChild.ward.is_(None) if ward is None else ProvisionalChild.ward == ward,
+                     born.between(first, last)) for ward, (first, last) in some)))
+            found += self.session.scalars(query)
+        return sorted(found, key=lambda row: row.provisional_id)
 
     def any_provisional_in_window(self, ward: str, born: date, days: int) -> bool:
         """Whether ``provisional_in_window`` would find anyone (one indexed look, no rows read)."""

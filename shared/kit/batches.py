@@ -24,7 +24,9 @@ from functools import partial
 from typing import Any
 
 from marshmallow import Schema
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from shared.contracts.batches import BATCH_MAX_RECORDS, refusal
 from shared.contracts.fields import load
@@ -78,6 +80,10 @@ class Batch:
     careful: bool  # a SAVEPOINT per record (a command not marked ``refuses_before_writing``)
     seen: dict[str, Prior] = field(default_factory=dict)
     envelopes: list = field(default_factory=list)  # the events of the records stored, in order
+    added: int = 0  # rows added to the session so far (``_counting_rows``)
+
+    def count_added(self, session: Session, instance: Any) -> None:
+        self.added += 1
 
 
 def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Command, records: Any,
@@ -96,7 +102,7 @@ def write_many(store: SectorStore, relay: Any, schema: type[Schema], command: Co
         batch = Batch(store, command, context,
                       store.records_among(list({cmd["record_id"] for cmd in cmds})), careful)
         try:  # a racing twin shows at a flush or at the commit
-            with _reading_ahead(store, cmds, careful):
+            with _reading_ahead(store, cmds, careful), _counting_rows(batch):
                 answers = [refused or _write_one(batch, cmd) for cmd, refused in loaded]
             # the lease starts now, not when the batch began: a long batch's rows are still this worker's
             rows = store.stage_events(batch.envelopes, relay.claim_until()) if batch.envelopes else []
@@ -128,6 +134,19 @@ def _reading_ahead(store: SectorStore, cmds: list[dict], careful: bool) -> Itera
         store.forget_read_ahead()
 
 
+@contextmanager
+def _counting_rows(batch: Batch) -> Iterator[None]:
+    """``batch.added`` counts the rows the commands add to the session meanwhile."""
+    if batch.careful:
+        yield
+        return
+    event.listen(batch.store.session, "after_attach", batch.count_added)
+    try:
+        yield
+    finally:
+        event.remove(batch.store.session, "after_attach", batch.count_added)
+
+
 def _loaded(schema: type[Schema], data: Any) -> tuple[dict | None, dict | None]:
     """``(command, None)``, or ``(None, the record's refusal)``."""
     try:
@@ -143,7 +162,7 @@ def _write_one(batch: Batch, cmd: dict) -> dict:
         answer = _retried(batch, cmd, request)
         if answer is None:
             step = partial(_new_record, batch, cmd, request)
-            answer = _in_savepoint(batch, step) if batch.careful else _unsaved(step)
+            answer = _in_savepoint(batch, step) if batch.careful else _unsaved(batch, step)
             batch.seen[record_id] = Prior(request, answer)
         return answer
     except REFUSED_ALONE as error:
@@ -178,12 +197,7 @@ def _new_record(batch: Batch, cmd: dict, request: dict) -> dict:
     if isinstance(result, Answered):
         raise _Unstored(result.response)
     if context.place_check is not None:
-        try:
-            context.place_check(result.area_code, result.also_placed)
-        except REFUSED_ALONE:
-            if not batch.careful:  # what the command wrote must be undone: only a SAVEPOINT can
-                raise _Redo() from None
-            raise
+        context.place_check(result.area_code, result.also_placed)
     envelope, response = store.add_record(cmd["record_id"], request, result, context.provenance)
     batch.envelopes.append(envelope)
     return response
@@ -201,12 +215,21 @@ class _Redo(PlatformError):
     """A record refused after its command wrote, in a batch without SAVEPOINTs: run it with them."""
 
 
-def _unsaved(step: Any) -> Any:
-    """Run ``step`` of a command that writes nothing before it refuses or answers: nothing to undo."""
+def _unsaved(batch: Batch, step: Any) -> Any:
+    """Run ``step`` of a command that writes nothing before it refuses or answers: nothing to undo.
+    Its promise is checked, not trusted: a record refused (by the place check, or by a command
+    edited to write first) after the step added a row sends the batch round again with SAVEPOINTs."""
+    added = batch.added
     try:
         return step()
     except _Unstored as answered:
+        if batch.added != added:
+            raise _Redo() from None
         return answered.response
+    except REFUSED_ALONE:
+        if batch.added != added:
+            raise _Redo() from None
+        raise
 
 
 def _in_savepoint(batch: Batch, step: Any) -> Any:

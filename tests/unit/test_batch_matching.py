@@ -1,6 +1,7 @@
 """A batch of births is matched exactly as the same births sent one by one: the same links, undone
 links and reviews (``services.registry.batch_matching`` against ``matcher.after_write``), on SQLite."""
 
+from datetime import date
 from unittest.mock import Mock
 
 import pytest
@@ -8,7 +9,8 @@ from nameko.testing.services import worker_factory
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.registry.orm import IdentityLink, MatchReview, RegistryBase
+from services.registry.orm import IdentityLink, MatchReview, ProvisionalChild, RegistryBase
+from services.registry.repository import RegistryRepository
 from services.registry.service import RegistryService
 from shared.plumbing.db import make_engine
 from tests.support.factories import make_birth, make_provisional_child
@@ -99,3 +101,19 @@ def test_a_batch_of_births_links_undoes_and_reviews_exactly_as_the_births_sent_o
         (reviews[0][2], 10.5016, "open"),  # Mai's boy label with her girl label, before the births
         (hoa, 10.5016, "open"), (hoa, 17.2553, "open"), (lan, 17.2553, "open"), (lan, 10.5016, "open"),
         (first_thu["child_id"], 17.2553, "open"), (huong, 17.2553, "open")]
+
+
+def test_a_batch_spread_over_a_thousand_wards_reads_their_blocks_in_several_queries(tmp_path):
+    """SQLite refuses an expression 1,000 terms deep: one OR over every ward of such a batch failed."""
+    engine, session, _ = a_registry(tmp_path / "wards.db")
+    born = date(2024, 3, 1)
+    session.add_all([ProvisionalChild(provisional_id=f"P{n:04d}", source="health", record_id=f"r{n}",
+                                      sex="female", date_of_birth=born, commune_code=f"{n:05d}",
+                                      map_version="2025", ward=f"{n:05d}", recorded_on=born)
+                     for n in (0, 999)])
+    session.commit()
+    spans = {f"{n:05d}": (born, born) for n in range(1000)}
+    found = RegistryRepository(session).provisional_in_spans(spans)
+    assert [row.provisional_id for row in found] == ["P0000", "P0999"]
+    session.close()
+    engine.dispose()

@@ -174,13 +174,50 @@ def test_a_marked_commands_batch_sends_no_savepoint_and_inserts_its_records_in_o
     assert stored(store) == (["weigh-1", "weigh-4", "weigh-5"], 3)
 
 
-def test_a_record_outside_the_writers_areas_sends_a_marked_batch_round_again_with_savepoints(store):
-    """The place is checked after the command ran (it may have written): only a SAVEPOINT undoes that."""
+def test_a_record_outside_the_writers_areas_leaves_a_marked_batch_without_savepoints_when_it_wrote_nothing(
+        store):
     answers, sent = statements_of(store, [weighing(1), weighing(2, commune_code="00004"), weighing(3)])
     assert [a["status"] for a in answers] == ["accepted", "refused", "accepted"]
     assert answers[1]["error"]["type"] == "Forbidden"
-    assert any(s.startswith("SAVEPOINT") for s in sent)  # the round again
+    assert [s for s in sent if "SAVEPOINT" in s] == []
     assert stored(store) == (["weigh-1", "weigh-3"], 2)
+
+
+def with_side_row(store, cmd) -> None:
+    store.session.add(Record(record_id=f"side-{cmd['record_id']}", child_id=cmd["child_id"],
+                             event_type="side", request={}, payload={}, response={}))
+
+
+@refuses_before_writing
+def weighing_too_heavy_after_a_side_row(store, cmd, ctx) -> Accepted:
+    """A marked rule that breaks its promise: a heavy child's side row is added, then refused."""
+    if cmd["weight_kg"] > 50:
+        with_side_row(store, cmd)
+        raise ValidationFailed({"weight_kg": ["Too heavy for a child."]})
+    return sample_sector.record_weighing(store, cmd, ctx)
+
+
+@refuses_before_writing
+def weighing_with_a_side_row(store, cmd, ctx) -> Accepted:
+    """A marked rule that writes a side row for every record: the place check comes after it."""
+    with_side_row(store, cmd)
+    return sample_sector.record_weighing(store, cmd, ctx)
+
+
+@pytest.mark.parametrize(("command", "refused", "kept"), [
+    (weighing_too_heavy_after_a_side_row, weighing(2, weight_kg=60), ["weigh-1", "weigh-3"]),
+    (weighing_with_a_side_row, weighing(2, commune_code="00004"),
+     ["side-weigh-1", "side-weigh-3", "weigh-1", "weigh-3"]),
+], ids=["refused_by_the_command", "refused_by_the_place_check"])
+def test_a_record_refused_after_its_marked_command_wrote_sends_the_batch_round_again_with_savepoints(
+        store, command, refused, kept):
+    """The mark is checked, not trusted: only a SAVEPOINT undoes what the command wrote."""
+    sent = []
+    event.listen(store.session.get_bind(), "before_cursor_execute", lambda *args: sent.append(args[2]))
+    answers = write_many(store, Relay(), [weighing(1), refused, weighing(3)], command)
+    assert [a["status"] for a in answers] == ["accepted", "refused", "accepted"]
+    assert any(s.startswith("SAVEPOINT") for s in sent)  # the round again
+    assert stored(store) == (kept, 2)
 
 
 def test_a_batch_that_fails_after_its_first_records_stores_none_of_them(store):
