@@ -299,30 +299,31 @@ class ReportingRepository:
                  .order_by(ChildView.date_of_birth, ChildView.child_id))
         return list(self.session.scalars(query))
 
-    def case_counts(self, area_column: str, code: str, counted: dict[str, Any], by: str
-                    ) -> dict[str | None, dict[str, int]]:
-        """Count protection cases opened in the area (where they were opened), once per condition in
-        ``counted``, grouped by the case's commune column ``by`` (one statement)."""
-        return self.placed_counts(ProtectionCase, area_column, code, counted, by)
-
-    def placed_counts(self, model: type, area_column: str, code: str, counted: dict[str, Any], by: str
-                      ) -> dict[str | None, dict[str, int]]:
-        """Count the rows of a placed table (``PlacedMixin``) in the area, once per condition in
-        ``counted``, grouped by its commune column ``by`` (one statement)."""
+    def placed_counts(self, model: type, area_column: str, code: str, counted: dict[str, Any], by: str,
+                      among: list[str] | None = None) -> dict[str | None, dict[str, int]]:
+        """Count the rows of a placed table (``PlacedMixin``: protection cases where they were opened,
+        referrals where they were made) in the area, once per condition in ``counted``, grouped by its
+        commune column ``by`` (one statement); ``among``: only these communes."""
         group = getattr(model, by)
         columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
         query = select(group, *columns).where(getattr(model, area_column) == code).group_by(group)
+        if among is not None:
+            query = query.where(group.in_(among))
         return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in self.session.execute(query)}
 
-    def completions(self, area_column: str, code: str, start: date, end: date, by: str
-                    ) -> list[tuple[str | None, int]]:
+    def completions(self, area_column: str, code: str, start: date, end: date, by: str,
+                    among: list[str] | None = None, outside: bool = False) -> list[tuple[str | None, int]]:
         """(commune, days from referral to completion) of each referral placed in the area and
-        completed within the period, protection's left out (a median is never suppressed)."""
+        completed within the period, protection's left out (a median is never suppressed);
+        ``among``: only in these communes of column ``by`` (``outside``: only in none of them)."""
         r = Referral
         query = select(getattr(r, by), r.referred_on, r.closed_on).where(
             getattr(r, area_column) == code, r.state == referrals.COMPLETED, r.referred_on.is_not(None),
             r.protected.is_(False),
             r.closed_on >= start, r.closed_on <= end)
+        if among is not None:
+            column = getattr(r, by)
+            query = query.where(or_(column.not_in(among), column.is_(None)) if outside else column.in_(among))
         return [(commune, (closed - sent).days) for commune, sent, closed in self.session.execute(query)]
 
 
