@@ -41,6 +41,12 @@ def _placed_rows(model: type, ids: list[str]) -> Any:
                   model.current_province, model.current_commune).where(model.child_id.in_(ids))
 
 
+def places_placed(placed: dict[str, Any]) -> set[Place]:
+    """The places of a row placed on both maps (``registry.projection.placement``'s columns)."""
+    columns = ("legacy_province", "legacy_district", "legacy_commune", "current_province", "current_commune")
+    return _places_of_row(tuple(placed.get(column) for column in columns), admin_units())
+
+
 def _places_of_row(row: Any, units: AdminUnits) -> set[Place]:
     """A row's communes on both maps, and the ``outside`` place of its province (and legacy district)
     when its commune is not one of theirs."""
