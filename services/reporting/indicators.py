@@ -159,7 +159,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
     report.update(breakdowns.sections(
         repo, area, as_of, list(by), counted, suppressed_conditions(as_of, start, end), protected,
         listed, lambda counts, table, node: figures(listed, counts, Cut(table, node),
-                                                    referred.figures(node)), units, COLUMNS))
+                                                    referred.figures(node)), units, COLUMNS, (start, end)))
     if communes:
         zero = dict.fromkeys(counted, 0)
         report["communes"] = [

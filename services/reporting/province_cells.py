@@ -125,6 +125,49 @@ def children_counts(repo, map_version: str, area: tuple[str, str], commune_colum
     return {commune: values for commune, values in counted.items() if values}  # none lived there: absent
 
 
+def grouped_counts(repo, map_version: str, area: tuple[str, str], commune_column: str, as_of: date,
+                   asked: dict, label: tuple[str, Any], units: AdminUnits, period: tuple[date, date] | None,
+                   outside: bool = False) -> dict[tuple[str | None, Any], dict[str, int]]:
+    """The area's children counts by (commune, group of ``label``: its name and expression, a
+    breakdown's dimension or a residence column), each commune's kept as ``children_counts`` keeps them;
+    ``outside``: the area's children in no commune of it too, under the commune None."""
+    column, code = area
+    if not keeps(repo, period):
+        return repo.counts(column, code, as_of, asked, by=(commune_column, label[1]))
+    communes = sorted(codes(units, code, map_version))
+    key = count_cache.statement_key(as_of, *period, asked, f"grouped|{label[0]}|{map_version}")
+
+    def count(among: list[str], beyond: bool = False) -> dict[str | None, dict[str, int]]:
+        found: dict[str | None, dict[str, int]] = defaultdict(dict)
+        grouped = repo.counts(column, code, as_of, asked, by=(commune_column, label[1]), among=among,
+                              outside=beyond)
+        for (commune, group), values in grouped.items():
+            flat = found[None if beyond else commune]
+            for name, value in values.items():
+                cell = f"{'' if group is None else group}\t{name}"
+                flat[cell] = flat.get(cell, 0) + value
+        return found
+
+    kept, _ = count_cache.kept_counts(repo.session, map_version, communes, as_of, key, count)
+    if outside and column != commune_column:
+        kept[None] = kept_outside(repo, map_version, code, as_of, key, lambda: count(communes, True)[None])
+    found: dict[tuple[str | None, Any], dict[str, int]] = defaultdict(dict)
+    for commune, flat in kept.items():
+        for cell, value in flat.items():
+            group, name = cell.split("\t", 1)
+            found[(commune, group or None)][name] = value
+    return dict(found)
+
+
+def by_group(grouped: dict[tuple[str | None, Any], dict[str, int]]) -> dict[Any, dict[str, int]]:
+    """``grouped_counts``' counts added up over the communes, by group."""
+    found: dict[Any, dict[str, int]] = defaultdict(dict)
+    for (_, group), values in grouped.items():
+        for name, value in values.items():
+            found[group][name] = found[group].get(name, 0) + value
+    return dict(found)
+
+
 def kept_outside(repo, map_version: str, code: str, as_of: date, key: str, count: Callable[[], dict]
                  ) -> dict:
     """What an area holds in none of its communes (``count``), kept under the area's own place."""

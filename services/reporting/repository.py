@@ -253,8 +253,8 @@ class ReportingRepository:
         """Count the registered children living in the area on ``as_of``, once per condition in
         ``counted`` (one statement); grouped by ``by`` if given: a residence column's name, an
         expression over the child view (a breakdown's group label), or a tuple of them (the key is
-        then a tuple). ``among``: only the groups of ``by`` (a residence column's name) with these values
-        (``outside``: only those with none of them, NULL included)."""
+        then a tuple). ``among``: only the groups of ``by``'s first (a residence column's name) with these
+        values (``outside``: only those with none of them, NULL included)."""
         keys = by if isinstance(by, tuple) else () if by is None else (by,)
         groups = [getattr(ResidencePeriod, key) if isinstance(key, str) else key for key in keys]
         columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
@@ -263,7 +263,7 @@ class ReportingRepository:
                  .join(ChildView, ChildView.child_id == ResidencePeriod.child_id)
                  .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of), counted_child()))
         if among is not None:
-            column = getattr(ResidencePeriod, by)
+            column = groups[0]
             query = query.where(or_(column.not_in(among), column.is_(None)) if outside else column.in_(among))
         if groups:
             query = query.group_by(*groups)
