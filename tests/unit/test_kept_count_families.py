@@ -1,8 +1,9 @@
 """Every family of counts the province report keeps besides the children's (protection cases where they
 were opened, referrals where they were made and their days to completion, programme figures, the
-breakdowns and a legacy province's districts) changes with a write exactly as the report counted
-afresh does: after a warm report kept its counts, one write, and the report with kept counts equals the
-one counted afresh (both maps, by commune, district and every breakdown) and shows the write."""
+breakdowns and a legacy province's districts, children in no commune of the province) changes with a
+write exactly as the report counted afresh does: after a warm report kept its counts, one write, and
+the report with kept counts equals the one counted afresh (both maps, by commune, district and every
+breakdown) and shows the write."""
 
 import json
 from datetime import date
@@ -115,3 +116,16 @@ def test_new_children_change_the_kept_breakdowns_and_districts_as_the_fresh_ones
     kept = after_write(session, warm)
     assert "breakdowns" in changed(warm, kept, NOW)
     assert {"breakdowns", "districts"} <= changed(warm, kept, LEGACY_DAY)
+
+
+def test_a_child_moved_to_no_commune_of_the_province_changes_the_kept_report_as_the_fresh_one(session, warm):
+    child = living_elsewhere(session)
+    repo = ReportingRepository(session)
+    rows = [{column.name: getattr(row, column.name) for column in ResidencePeriod.__table__.columns
+             if column.name != "id"} | {"legacy_commune": None, "current_commune": None}
+            for row in repo.rows_of(ResidencePeriod, child)]
+    repo.replace_residences(child, rows, first=False)
+    session.commit()
+    kept = after_write(session, warm)
+    assert "communes" in changed(warm, kept, NOW)  # it left its commune, not the province:
+    assert not changed(warm, kept, NOW) & {"under5_registered", "under6_insurance_card_coverage"}
