@@ -25,7 +25,8 @@ from sqlalchemy import case, func, or_
 
 from services.reporting.catalogue import Indicator
 from services.reporting.orm import ChildView
-from services.reporting.province_cells import _add_up, marked, province_of
+from services.reporting.province_cells import _add_up, grouped_counts, marked, province_of
+from services.reporting.province_cells import by_group as added_by_group
 from services.reporting.sources.education.indicators import _disabled
 from services.reporting.suppression import Node, Table, suppress
 from shared.contracts.registry import POVERTY, SEXES
@@ -126,6 +127,14 @@ class Request:
     protected: Table
     columns: dict
     allowed: dict[str, tuple[str, ...]] | None = None  # per figure, the dimensions it may be broken by
+    period: tuple[date, date] | None = None  # the conditions' dates, when counts may be kept
+
+    def grouped(self, repo, area: tuple[str, str], counted: dict[str, Any], dimension: "Dimension",
+                units: AdminUnits, outside: bool = False) -> dict[tuple[str | None, Any], dict[str, int]]:
+        """``counted`` in ``area`` by (commune, the dimension's group), communes' counts kept."""
+        map_version = self.area.map_version
+        return grouped_counts(repo, map_version, area, self.columns[(map_version, "commune")], self.as_of,
+                              counted, (dimension.name, dimension.label), units, self.period, outside)
 
     @property
     def node(self) -> Node:
@@ -153,8 +162,8 @@ def _figures(repo, request: Request, dimension: Dimension, units: AdminUnits) ->
     by_group = {group: {} for group in dimension.groups}
     if open_ids:
         counted = {n: request.plain[n] for n in _names(open_ids.values())}
-        grouped = repo.counts(request.area.column, request.area.code, request.as_of, counted,
-                              by=dimension.label)
+        grouped = added_by_group(request.grouped(repo, (request.area.column, request.area.code), counted,
+                                                 dimension, units, outside=True))
         for group in dimension.groups:
             counts = grouped.get(group, dict.fromkeys(counted, 0))
             by_group[group].update({i: typed(counts[num], counts[den] if den else None)
@@ -189,8 +198,7 @@ def _suppressed_parts(repo, request: Request, dimension: Dimension, names: list[
     map_version = request.area.map_version
     conditions = {**request.plain, **request.sensitive}
     counted = {name: conditions[name] for name in names}
-    grouped = repo.counts(columns[(map_version, "province")], province, request.as_of, counted,
-                          by=(columns[(map_version, "commune")], dimension.label))
+    grouped = request.grouped(repo, (columns[(map_version, "province")], province), counted, dimension, units)
     by_commune: dict[str, dict[str, int]] = defaultdict(dict)
     for (commune, group), values in grouped.items():
         if commune is None:
@@ -221,26 +229,31 @@ def breakable(listed: list[Indicator], plain: dict[str, Any]) -> list[Indicator]
 
 def sections(repo, area: Any, as_of: date, by: list[str], plain: dict[str, Any], sensitive: dict[str, Any],
              protected: Table, listed: list[Indicator], figures_at: FiguresAt, units: AdminUnits,
-             columns: dict) -> dict[str, Any]:
+             columns: dict, period: tuple[date, date] | None = None) -> dict[str, Any]:
     """The report's parts ``by`` asks for besides the communes: ``districts`` (a legacy province's),
     ``breakdowns`` (the dimensions', of the figures the catalogue ``listed`` allows each).
-    ``figures_at(counts, table, node)`` is the report's figures of a node."""
+    ``figures_at(counts, table, node)`` is the report's figures of a node; ``period``: the conditions'
+    dates, when each commune's counts may be kept (``province_cells.grouped_counts``)."""
     check_places(by, area.level, area.map_version)
     found: dict[str, Any] = {}
     if "district" in by:
-        found["districts"] = by_district(repo, area, as_of, plain, protected, figures_at, units)
+        found["districts"] = by_district(repo, area, as_of, plain, protected, figures_at, units, period)
     if any(name in DIMENSIONS for name in by):
         chosen = breakable(listed, plain)
         request = Request(area, as_of, {i.id: (i.numerator, i.denominator) for i in chosen}, plain,
-                          sensitive, protected, columns, {i.id: i.breakdowns for i in chosen})
+                          sensitive, protected, columns, {i.id: i.breakdowns for i in chosen}, period)
         found["breakdowns"] = break_down(repo, request, by, units)
     return found
 
 
 def by_district(repo, area: Any, as_of: date, plain: dict[str, Any], protected: Table,
-                figures_at: FiguresAt, units: AdminUnits) -> list[dict[str, Any]]:
-    """Every legacy district of the province (zeros included), as the communes are listed."""
-    grouped = repo.counts(area.column, area.code, as_of, plain, by="legacy_district")
+                figures_at: FiguresAt, units: AdminUnits, period: tuple[date, date] | None = None
+                ) -> list[dict[str, Any]]:
+    """Every legacy district of the province (zeros included), as the communes are listed (each
+    commune's counts by district kept, ``province_cells.grouped_counts``)."""
+    grouped = added_by_group(grouped_counts(
+        repo, LEGACY, (area.column, area.code), "legacy_commune", as_of, plain,
+        ("legacy_district", "legacy_district"), units, period, outside=True))
     zero = dict.fromkeys(plain, 0)
     codes = sorted({c.district_code for c in units.communes_in(area.code, LEGACY)})
     return [{"code": code, "name": units.area_name(code, LEGACY), "indicators": figures_at(

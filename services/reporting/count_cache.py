@@ -1,10 +1,13 @@
 """Counts kept per commune, recounted only where the data changed. Every projection write marks the
 child it touches (``touch``); when the transaction commits, the communes the touched children lived in
-before the write and after it, on both maps, get their data version bumped (``bump_touched``, one
-listener on every session: one piece for every write path). A report reads the versions first, takes the
-kept counts of the communes whose version is unchanged, recounts the others in one statement and keeps
-them with the version it read: a concurrent bump can only cause a later recount, never a stale count.
-Kept counts older than ``KEPT_DAYS`` days (by when they were counted) are dropped when counts are kept.
+before the write and after it, and those where their protection cases and referrals were placed, on both
+maps, get their data version bumped (``bump_touched``, one listener on every session: one piece for every
+write path); a programme entry's write marks its communes (``mark``). A province's or district's children
+and rows placed in no commune of it are kept under a place of their own (``outside``). A report reads the
+versions first, takes the kept counts of the communes whose version is unchanged, recounts the others in
+one statement and keeps them with the version it read: a concurrent bump can only cause a later recount,
+never a stale count. Kept counts older than ``KEPT_DAYS`` days (by when they were counted) are dropped
+when counts are kept.
 """
 
 import hashlib
@@ -13,13 +16,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import delete, event, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from services.reporting.orm import CommuneVersion, KeptCount, ResidencePeriod
+from services.reporting.orm import CommuneVersion, KeptCount, ProtectionCase, Referral, ResidencePeriod
 from shared import rules
-from shared.rules.admin_units import LEGACY
+from shared.rules.admin_units import LEGACY, AdminUnits, admin_units
 from shared.rules.clock import utc_now
 
 KEPT_DAYS = 30
@@ -28,15 +31,52 @@ Place = tuple[str, str]  # (map version, commune code)
 TOUCHED, BEFORE = "count_cache_touched", "count_cache_before"
 
 
+def outside(area_code: str) -> str:
+    """The place of an area's children (or placed rows) in none of its communes: ``-`` and its code."""
+    return f"-{area_code}"
+
+
+def _placed_rows(model: type, ids: list[str]) -> Any:
+    return select(model.legacy_province, model.legacy_district, model.legacy_commune,
+                  model.current_province, model.current_commune).where(model.child_id.in_(ids))
+
+
+def places_placed(placed: dict[str, Any]) -> set[Place]:
+    """The places of a row placed on both maps (``registry.projection.placement``'s columns)."""
+    columns = ("legacy_province", "legacy_district", "legacy_commune", "current_province", "current_commune")
+    return _places_of_row(tuple(placed.get(column) for column in columns), admin_units())
+
+
+def _places_of_row(row: Any, units: AdminUnits) -> set[Place]:
+    """A row's communes on both maps, and the ``outside`` place of its province (and legacy district)
+    when its commune is not one of theirs."""
+    legacy_province, legacy_district, legacy_commune, current_province, current_commune = row
+    found: set[Place] = set()
+    for map_version, areas, commune in ((LEGACY, (legacy_province, legacy_district), legacy_commune),
+                                        (CURRENT, (current_province,), current_commune)):
+        if commune:
+            found.add((map_version, commune))
+        unit = units.commune_on_map(commune, map_version) if commune else None
+        for area in filter(None, areas):
+            if unit is None or area not in (unit.province_code, unit.district_code):
+                found.add((map_version, outside(area)))
+    return found
+
+
 def places_of(session: Session, child_ids: Iterable[str]) -> set[Place]:
-    """The communes, on both maps, of every residence row of ``child_ids``."""
+    """The places, on both maps, of every residence, protection case and referral row of ``child_ids``
+    (one statement)."""
     ids = sorted(set(child_ids))
     if not ids:
         return set()
-    rows = session.execute(select(ResidencePeriod.legacy_commune, ResidencePeriod.current_commune)
-                           .where(ResidencePeriod.child_id.in_(ids)))
-    return {place for legacy, current in rows
-            for place in ((LEGACY, legacy), (CURRENT, current)) if place[1]}
+    query = union_all(*(_placed_rows(model, ids) for model in (ResidencePeriod, ProtectionCase, Referral)))
+    units = admin_units()
+    return {place for row in session.execute(query) for place in _places_of_row(row, units)}
+
+
+def mark(session: Session, places: Iterable[Place]) -> None:
+    """Places whose data this transaction changes besides children's rows (programme entries)."""
+    session.info.setdefault(BEFORE, set()).update(places)
 
 
 def touch(session: Session, child_ids: Iterable[str], read_before: bool = True) -> None:

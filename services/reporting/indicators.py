@@ -146,7 +146,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
                                              (start, end), outside=True)
     plain = summed(grouped, counted)
     referred = referral_indicators.read(repo, area, as_of, start, end, units, COLUMNS)
-    entered = programme_figures.read(repo.session, area, start, end)  # not child events: entered totals
+    entered = programme_figures.read_kept(repo, area, as_of, start, end, units)  # entered totals
     report = {
         "area": area.describe(),
         "as_of": as_of.isoformat(),
@@ -159,7 +159,7 @@ def compute_indicators(repo: ReportingRepository, area: Area, as_of: date, start
     report.update(breakdowns.sections(
         repo, area, as_of, list(by), counted, suppressed_conditions(as_of, start, end), protected,
         listed, lambda counts, table, node: figures(listed, counts, Cut(table, node),
-                                                    referred.figures(node)), units, COLUMNS))
+                                                    referred.figures(node)), units, COLUMNS, (start, end)))
     if communes:
         zero = dict.fromkeys(counted, 0)
         report["communes"] = [

@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from services.reporting import count_cache
+from services.reporting.orm import ProtectionCase
 from services.reporting.suppression import Node, Table, suppress
 from shared.rules import protection
 from shared.rules.admin_units import LEGACY, AdminUnits
@@ -97,26 +98,114 @@ def suppressed(by_commune: ByCommune, names: list[str], province: str, children:
     return suppress(Table(counts, children, groups), threshold, sensitive)
 
 
+def keeps(repo, period: tuple[date, date] | None) -> bool:
+    """Whether a report's counts may be kept: the repository keeps counts and the conditions' ``period``
+    is known (the conditions are made from it and ``as_of`` only)."""
+    return getattr(repo, "keep_counts", False) and period is not None
+
+
 def children_counts(repo, map_version: str, area: tuple[str, str], commune_column: str, as_of: date,
                     asked: dict, units: AdminUnits, period: tuple[date, date] | None,
                     outside: bool = False) -> dict:
     """Each commune's counts of the area's children: kept ones where the commune's data has not changed
     since (``count_cache``; a commune's counts do not depend on the area asked, so a province's, a
-    district's and a commune's reports share them), when the repository keeps counts and the
-    conditions' ``period`` is known (the conditions are made from it and ``as_of`` only). ``outside``:
-    the area's children in no commune of its map too (counted each time, under their code or None)."""
+    district's and a commune's reports share them), when counts may be kept (``keeps``). ``outside``:
+    the area's children in no commune of its map too (under None; kept under the area's own place)."""
     column, code = area
-    if not getattr(repo, "keep_counts", False) or period is None:
+    if not keeps(repo, period):
         return repo.counts(column, code, as_of, asked, by=commune_column)
-    communes = [commune.code for commune in units.communes_in(code, map_version)]
+    communes = sorted(codes(units, code, map_version))
     key = count_cache.statement_key(as_of, *period, asked, f"children|{map_version}")
     counted, _ = count_cache.kept_counts(
         repo.session, map_version, communes, as_of, key,
         lambda stale: repo.counts(column, code, as_of, asked, by=commune_column, among=stale))
-    if outside:
-        counted.update(repo.counts(column, code, as_of, asked, by=commune_column, among=communes,
-                                   outside=True))
+    if outside and column != commune_column:  # a commune's children are all in it
+        counted[None] = kept_outside(repo, map_version, code, as_of, key, lambda: _added(
+            repo.counts(column, code, as_of, asked, by=commune_column, among=communes, outside=True)))
     return {commune: values for commune, values in counted.items() if values}  # none lived there: absent
+
+
+def grouped_counts(repo, map_version: str, area: tuple[str, str], commune_column: str, as_of: date,
+                   asked: dict, label: tuple[str, Any], units: AdminUnits, period: tuple[date, date] | None,
+                   outside: bool = False) -> dict[tuple[str | None, Any], dict[str, int]]:
+    """The area's children counts by (commune, group of ``label``: its name and expression, a
+    breakdown's dimension or a residence column), each commune's kept as ``children_counts`` keeps them;
+    ``outside``: the area's children in no commune of it too, under the commune None."""
+    column, code = area
+    if not keeps(repo, period):
+        return repo.counts(column, code, as_of, asked, by=(commune_column, label[1]))
+    communes = sorted(codes(units, code, map_version))
+    key = count_cache.statement_key(as_of, *period, asked, f"grouped|{label[0]}|{map_version}")
+
+    def count(among: list[str], beyond: bool = False) -> dict[str | None, dict[str, int]]:
+        found: dict[str | None, dict[str, int]] = defaultdict(dict)
+        grouped = repo.counts(column, code, as_of, asked, by=(commune_column, label[1]), among=among,
+                              outside=beyond)
+        for (commune, group), values in grouped.items():
+            flat = found[None if beyond else commune]
+            for name, value in values.items():
+                cell = f"{'' if group is None else group}\t{name}"
+                flat[cell] = flat.get(cell, 0) + value
+        return found
+
+    kept, _ = count_cache.kept_counts(repo.session, map_version, communes, as_of, key, count)
+    if outside and column != commune_column:
+        kept[None] = kept_outside(repo, map_version, code, as_of, key, lambda: count(communes, True)[None])
+    found: dict[tuple[str | None, Any], dict[str, int]] = defaultdict(dict)
+    for commune, flat in kept.items():
+        for cell, value in flat.items():
+            group, name = cell.split("\t", 1)
+            found[(commune, group or None)][name] = value
+    return dict(found)
+
+
+def by_group(grouped: dict[tuple[str | None, Any], dict[str, int]]) -> dict[Any, dict[str, int]]:
+    """``grouped_counts``' counts added up over the communes, by group."""
+    found: dict[Any, dict[str, int]] = defaultdict(dict)
+    for (_, group), values in grouped.items():
+        for name, value in values.items():
+            found[group][name] = found[group].get(name, 0) + value
+    return dict(found)
+
+
+def kept_outside(repo, map_version: str, code: str, as_of: date, key: str, count: Callable[[], dict]
+                 ) -> dict:
+    """What an area holds in none of its communes (``count``), kept under the area's own place."""
+    place = count_cache.outside(code)
+    kept, _ = count_cache.kept_counts(repo.session, map_version, [place], as_of, key,
+                                      lambda _: {place: count()})
+    return kept[place]
+
+
+def codes(units: AdminUnits, code: str, map_version: str) -> set[str]:
+    return {commune.code for commune in units.communes_in(code, map_version)}
+
+
+def _added(grouped: dict) -> dict[str, int]:
+    """Groups' counts added up (nothing when there is no group)."""
+    found: dict[str, int] = {}
+    for values in grouped.values():
+        for name, count in values.items():
+            found[name] = found.get(name, 0) + count
+    return found
+
+
+def placed_counts(repo, model: type, map_version: str, province: str, columns: dict, as_of: date,
+                  counted: dict, units: AdminUnits, period: tuple[date, date] | None, kind: str) -> ByCommune:
+    """Each commune of the province's counts of the rows of a placed table (protection cases, referrals),
+    where they were placed: kept as children's counts are, when they may be (``keeps``)."""
+    province_column, commune_column = columns[(map_version, "province")], columns[(map_version, "commune")]
+
+    def count(among: list[str] | None) -> ByCommune:
+        found = repo.placed_counts(model, province_column, province, counted, commune_column, among)
+        return {commune: values for commune, values in found.items() if commune is not None}
+
+    if not keeps(repo, period):
+        return count(None)
+    key = count_cache.statement_key(as_of, *period, counted, f"{kind}|{map_version}")
+    communes = sorted(codes(units, province, map_version))
+    kept, _ = count_cache.kept_counts(repo.session, map_version, communes, as_of, key, count)
+    return {commune: values for commune, values in kept.items() if values}
 
 
 def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, children_counted: dict,
@@ -138,7 +227,8 @@ def province_table(repo, area, as_of: date, units: AdminUnits, columns: dict, ch
     asked = {name: condition for name, condition in children_counted.items() if name not in derived}
     found = [children_counts(repo, area.map_version, (province_column, province), commune_column, as_of,
                              asked, units, period),
-             repo.case_counts(province_column, province, cases_counted, commune_column)]
+             placed_counts(repo, ProtectionCase, area.map_version, province, columns, as_of, cases_counted,
+                           units, period, "cases")]
     for counted in found:
         for commune, values in counted.items():
             if commune is not None:

@@ -253,8 +253,8 @@ class ReportingRepository:
         """Count the registered children living in the area on ``as_of``, once per condition in
         ``counted`` (one statement); grouped by ``by`` if given: a residence column's name, an
         expression over the child view (a breakdown's group label), or a tuple of them (the key is
-        then a tuple). ``among``: only the groups of ``by`` (a residence column's name) with these values
-        (``outside``: only those with none of them, NULL included)."""
+        then a tuple). ``among``: only the groups of ``by``'s first (a residence column's name) with these
+        values (``outside``: only those with none of them, NULL included)."""
         keys = by if isinstance(by, tuple) else () if by is None else (by,)
         groups = [getattr(ResidencePeriod, key) if isinstance(key, str) else key for key in keys]
         columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
@@ -263,7 +263,7 @@ class ReportingRepository:
                  .join(ChildView, ChildView.child_id == ResidencePeriod.child_id)
                  .where(getattr(ResidencePeriod, area_column) == code, in_force_on(as_of), counted_child()))
         if among is not None:
-            column = getattr(ResidencePeriod, by)
+            column = groups[0]
             query = query.where(or_(column.not_in(among), column.is_(None)) if outside else column.in_(among))
         if groups:
             query = query.group_by(*groups)
@@ -299,30 +299,31 @@ class ReportingRepository:
                  .order_by(ChildView.date_of_birth, ChildView.child_id))
         return list(self.session.scalars(query))
 
-    def case_counts(self, area_column: str, code: str, counted: dict[str, Any], by: str
-                    ) -> dict[str | None, dict[str, int]]:
-        """Count protection cases opened in the area (where they were opened), once per condition in
-        ``counted``, grouped by the case's commune column ``by`` (one statement)."""
-        return self.placed_counts(ProtectionCase, area_column, code, counted, by)
-
-    def placed_counts(self, model: type, area_column: str, code: str, counted: dict[str, Any], by: str
-                      ) -> dict[str | None, dict[str, int]]:
-        """Count the rows of a placed table (``PlacedMixin``) in the area, once per condition in
-        ``counted``, grouped by its commune column ``by`` (one statement)."""
+    def placed_counts(self, model: type, area_column: str, code: str, counted: dict[str, Any], by: str,
+                      among: list[str] | None = None) -> dict[str | None, dict[str, int]]:
+        """Count the rows of a placed table (``PlacedMixin``: protection cases where they were opened,
+        referrals where they were made) in the area, once per condition in ``counted``, grouped by its
+        commune column ``by`` (one statement); ``among``: only these communes."""
         group = getattr(model, by)
         columns = [func.count().filter(condition).label(name) for name, condition in counted.items()]
         query = select(group, *columns).where(getattr(model, area_column) == code).group_by(group)
+        if among is not None:
+            query = query.where(group.in_(among))
         return {row[0]: dict(zip(counted, row[1:], strict=True)) for row in self.session.execute(query)}
 
-    def completions(self, area_column: str, code: str, start: date, end: date, by: str
-                    ) -> list[tuple[str | None, int]]:
+    def completions(self, area_column: str, code: str, start: date, end: date, by: str,
+                    among: list[str] | None = None, outside: bool = False) -> list[tuple[str | None, int]]:
         """(commune, days from referral to completion) of each referral placed in the area and
-        completed within the period, protection's left out (a median is never suppressed)."""
+        completed within the period, protection's left out (a median is never suppressed);
+        ``among``: only in these communes of column ``by`` (``outside``: only in none of them)."""
         r = Referral
         query = select(getattr(r, by), r.referred_on, r.closed_on).where(
             getattr(r, area_column) == code, r.state == referrals.COMPLETED, r.referred_on.is_not(None),
             r.protected.is_(False),
             r.closed_on >= start, r.closed_on <= end)
+        if among is not None:
+            column = getattr(r, by)
+            query = query.where(or_(column.not_in(among), column.is_(None)) if outside else column.in_(among))
         return [(commune, (closed - sent).days) for commune, sent, closed in self.session.execute(query)]
 
 

@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.reporting import count_cache
 from services.reporting.orm import AuditEntry
 from services.reporting.sources.programme import store
 from services.reporting.sources.programme.tables import ProgrammeEntry, ProgrammeRecord
@@ -107,12 +108,13 @@ def _store(session: Session, cmd: dict[str, Any], period: programme.Period, who:
         if before is not None and before.value == value:
             answer["unchanged"].append(code)
             continue
+        placed = placement(cmd["commune_code"], map_version, units)
         entry = ProgrammeEntry(
             record_id=cmd["record_id"], map_version=map_version, period=period.code,
             period_start=period.start, period_end=period.end, figure=code, value=value,
             version=before.version + 1 if before else 1, entered_by=who.user_id,
-            entered_system=who.system, reason=cmd["reason"],
-            **placement(cmd["commune_code"], map_version, units), commune_code=cmd["commune_code"])
+            entered_system=who.system, reason=cmd["reason"], **placed, commune_code=cmd["commune_code"])
+        count_cache.mark(session, count_cache.places_placed(placed))  # its communes' kept counts go
         session.add(entry)
         session.flush()
         if before is not None:

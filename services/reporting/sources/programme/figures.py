@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from services.reporting import count_cache
+from services.reporting.province_cells import codes, keeps, kept_outside
 from services.reporting.sources.programme import store
 from shared.rules import programme
-from shared.rules.admin_units import CURRENT
+from shared.rules.admin_units import CURRENT, AdminUnits
 
 if TYPE_CHECKING:
     from services.reporting.indicators import Area
@@ -50,14 +52,56 @@ def commune_column(map_version: str) -> str:
     return "current_commune" if map_version == CURRENT else "legacy_commune"
 
 
-def read(session: Session, area: "Area", start: date, end: date) -> ProgrammeFigures:
+Entered = dict[str, dict[str, Any]]  # entered commune -> {"at": its commune on the map, "values": ...}
+
+
+def entered(rows: list[tuple[str, str | None, str, programme.Period, int]], start: date, end: date
+            ) -> Entered:
+    """Each entered commune's figures for the period (``store.placed_in``'s rows) and where it lies."""
     entries: dict[str, dict[str, dict[programme.Period, int]]] = defaultdict(lambda: defaultdict(dict))
     placed: dict[str, str | None] = {}
-    for commune, where, figure, period, value in store.placed_in(
-            session, area.column, area.code, start, end, commune_column(area.map_version)):
+    for commune, where, figure, period, value in rows:
         entries[commune][figure][period] = value
         placed[commune] = where
     values = {commune: {code: programme.combine(code, periods, start, end)
                         for code, periods in figures.items()} for commune, figures in entries.items()}
-    values = {commune: {k: v for k, v in found.items() if v is not None} for commune, found in values.items()}
-    return ProgrammeFigures(values, placed)
+    return {commune: {"at": placed[commune], "values": {k: v for k, v in found.items() if v is not None}}
+            for commune, found in values.items()}
+
+
+def figures_of(found: Entered) -> ProgrammeFigures:
+    return ProgrammeFigures({commune: entry["values"] for commune, entry in found.items()},
+                            {commune: entry["at"] for commune, entry in found.items()})
+
+
+def read(session: Session, area: "Area", start: date, end: date) -> ProgrammeFigures:
+    rows = store.placed_in(session, area.column, area.code, start, end, commune_column(area.map_version))
+    return figures_of(entered(rows, start, end))
+
+
+def read_kept(repo: Any, area: "Area", as_of: date, start: date, end: date, units: AdminUnits
+              ) -> ProgrammeFigures:
+    """``read``, each commune's entries kept as the children's counts are (``province_cells``): read
+    again only for the communes a programme write changed since, when counts may be kept."""
+    if not keeps(repo, (start, end)):
+        return read(repo.session, area, start, end)
+    column = commune_column(area.map_version)
+
+    def read_among(among: list[str], outside: bool = False) -> Entered:
+        return entered(store.placed_in(repo.session, area.column, area.code, start, end, column, among,
+                                       outside), start, end)
+
+    def by_place(among: list[str]) -> dict[str, Entered]:
+        found: dict[str, Entered] = defaultdict(dict)
+        for commune, entry in read_among(among).items():
+            found[entry["at"]][commune] = entry
+        return found
+
+    communes = sorted(codes(units, area.code, area.map_version))
+    key = count_cache.statement_key(as_of, start, end, ["entries"], f"programme|{area.map_version}")
+    kept, _ = count_cache.kept_counts(repo.session, area.map_version, communes, as_of, key, by_place)
+    found = {commune: entry for place in kept.values() for commune, entry in place.items()}
+    if area.column != column:
+        found.update(kept_outside(repo, area.map_version, area.code, as_of, key,
+                                  lambda: read_among(communes, outside=True)))
+    return figures_of(found)

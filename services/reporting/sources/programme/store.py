@@ -4,7 +4,7 @@ entries for a report period."""
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from services.reporting.sources.programme.tables import ProgrammeEntry, ProgrammeRecord
@@ -31,13 +31,18 @@ def record(session: Session, record_id: str) -> ProgrammeRecord | None:
 
 
 def placed_in(session: Session, column: str, code: str, start: date, end: date,
-              by: str) -> list[tuple[str, str | None, str, Period, int]]:
+              by: str, among: list[str] | None = None, outside: bool = False
+              ) -> list[tuple[str, str | None, str, Period, int]]:
     """The current entries placed in the area (``column`` = ``code``) whose period meets
-    ``start``-``end``: (entered commune, its code in column ``by``, figure, period, value)."""
+    ``start``-``end``: (entered commune, its code in column ``by``, figure, period, value); ``among``:
+    only those placed in these communes of column ``by`` (``outside``: in none of them)."""
     e = ProgrammeEntry
     query = select(e.commune_code, getattr(e, by), e.figure, e.period, e.period_start, e.period_end,
                    e.value).where(getattr(e, column) == code, e.replaced_by.is_(None),
                                   e.period_start <= end, e.period_end >= start)
+    if among is not None:
+        placed = getattr(e, by)
+        query = query.where(or_(placed.not_in(among), placed.is_(None)) if outside else placed.in_(among))
     return [(commune, placed, figure, Period(period, first, last), value)
             for commune, placed, figure, period, first, last, value in session.execute(query)]
 

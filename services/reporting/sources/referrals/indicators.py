@@ -28,8 +28,18 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, or_
 
+from services.reporting import count_cache
 from services.reporting.orm import Referral
-from services.reporting.province_cells import Cut, province_of, suppressed, tree
+from services.reporting.province_cells import (
+    Cut,
+    codes,
+    keeps,
+    kept_outside,
+    placed_counts,
+    province_of,
+    suppressed,
+    tree,
+)
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.referrals import network as referral_network
 from services.reporting.suppression import Node, Table
@@ -129,18 +139,42 @@ def read(repo: ReportingRepository, area: "Area", as_of: date, start: date, end:
     """Count the referrals of every commune of the area's province (one statement), suppress, and
     read the area's completion times (one more)."""
     province = province_of(area, units)
-    commune_column = columns[(area.map_version, "commune")]
     names = counted(as_of, start, end)
-    by_commune = repo.placed_counts(Referral, columns[(area.map_version, "province")], province, names,
-                                    commune_column)
-    table = suppressed({c: v for c, v in by_commune.items() if c is not None}, list(names), province,
-                       tree(province, area.map_version, units), groups(), protection.threshold(),
-                       sensitive_names().__contains__)
-    days: dict[str | None, list[int]] = defaultdict(list)
-    for commune, taken in repo.completions(area.column, area.code, start, end, commune_column):
-        days[None].append(taken)
-        days[commune].append(taken)
-    return ReferralFigures(table, area.map_version, (area.level, area.code), dict(days))
+    by_commune = placed_counts(repo, Referral, area.map_version, province, columns, as_of, names, units,
+                               (start, end), "referrals")
+    table = suppressed(by_commune, list(names), province, tree(province, area.map_version, units), groups(),
+                       protection.threshold(), sensitive_names().__contains__)
+    days = completion_days(repo, area, as_of, start, end, units, columns[(area.map_version, "commune")])
+    return ReferralFigures(table, area.map_version, (area.level, area.code), days)
+
+
+def completion_days(repo: ReportingRepository, area: "Area", as_of: date, start: date, end: date,
+                    units: AdminUnits, commune_column: str) -> dict[str | None, list[int]]:
+    """The days to completion of the area's referrals completed in the period, by commune (None: all
+    of them), each commune's kept as counts are (``province_cells.placed_counts``) when they may be."""
+    def by_commune(rows) -> dict[str | None, list[int]]:
+        found: dict[str | None, list[int]] = defaultdict(list)
+        for commune, taken in rows:
+            found[commune].append(taken)
+        return found
+
+    def read(**among) -> list[tuple[str | None, int]]:
+        return repo.completions(area.column, area.code, start, end, commune_column, **among)
+
+    if not keeps(repo, (start, end)):
+        found = by_commune(read())
+    else:
+        communes = sorted(codes(units, area.code, area.map_version))
+        key = count_cache.statement_key(as_of, start, end, ["days"], f"completions|{area.map_version}")
+        kept, _ = count_cache.kept_counts(
+            repo.session, area.map_version, communes, as_of, key,
+            lambda stale: {c: {"days": sorted(d)} for c, d in by_commune(read(among=stale)).items()})
+        found = defaultdict(list, {c: kept[c]["days"] for c in communes if kept[c]})
+        if area.column != commune_column:
+            found[count_cache.outside(area.code)] = kept_outside(
+                repo, area.map_version, area.code, as_of, key,
+                lambda: {"days": sorted(t for _, t in read(among=communes, outside=True))})["days"]
+    return {**found, None: sorted(t for days in found.values() for t in days)}
 
 
 def _sector_pairs(as_of: date) -> list[dict[str, Any]]:
