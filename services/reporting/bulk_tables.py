@@ -9,6 +9,7 @@ transaction: a reader waits for it, never sees a half-written table. PostgreSQL 
 """
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Index, MetaData, Table, text
@@ -50,14 +51,16 @@ def write_new(session: Session, rows: dict[type, list[dict[str, Any]]]) -> int:
     return sum(map(len, rows.values()))
 
 
-def switch(session: Session, models: list[type], attempts: int = SWITCH_ATTEMPTS) -> None:
+def switch(session: Session, models: list[type], attempts: int = SWITCH_ATTEMPTS,
+           also: Callable[[Session], None] | None = None) -> None:
     """The new tables take the old ones' names (and their indexes the old indexes' names), at once.
     Taking the tables' locks gives up after ``SWITCH_LOCK_TIMEOUT`` and tries again: consumers write
     to them meanwhile, and a lock held while waiting for the next could deadlock with one of their
-    batches and throw the rebuild away."""
+    batches and throw the rebuild away. ``also`` runs in the switch's transaction once the tables are
+    locked, on every attempt (a rollback undoes what an earlier attempt did)."""
     for attempt in range(1, attempts + 1):
         try:
-            return _switch(session, models)
+            return _switch(session, models, also)
         except OperationalError:
             session.rollback()
             if attempt == attempts:
@@ -65,11 +68,13 @@ def switch(session: Session, models: list[type], attempts: int = SWITCH_ATTEMPTS
             _log.info("rebuild: the tables were busy; switching again (%s of %s)", attempt + 1, attempts)
 
 
-def _switch(session: Session, models: list[type]) -> None:
+def _switch(session: Session, models: list[type], also: Callable[[Session], None] | None) -> None:
     tables = [model.__table__ for model in models]
     names = ", ".join(f'"{table.name}"' for table in tables)
     session.execute(text(f"SET LOCAL lock_timeout = '{SWITCH_LOCK_TIMEOUT}'"))
     session.execute(text(f"LOCK TABLE {names} IN ACCESS EXCLUSIVE MODE"))
+    if also is not None:  # no report is between counting the old tables and keeping what it counted
+        also(session)
     for table in tables:
         session.execute(text(f'DROP TABLE "{table.name}"'))
         session.execute(text(f'ALTER TABLE "{table.name}{NEW}" RENAME TO "{table.name}"'))

@@ -13,6 +13,7 @@ when counts are kept.
 import hashlib
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from services.reporting.orm import CommuneVersion, KeptCount, ProtectionCase, Referral, ResidencePeriod
-from shared import rules
+from shared import contracts, rules
 from shared.rules.admin_units import LEGACY, AdminUnits, admin_units
 from shared.rules.clock import utc_now
 
@@ -124,13 +125,15 @@ def forget_touched(session: Session) -> None:
 
 
 def _code_and_rules() -> str:
-    """A fingerprint of what turns data into counts: reporting's code and catalogue, and the rules and
-    their data. A new version (or a province's changed rule file) never reads counts kept by the last."""
+    """A fingerprint of what turns data into counts: reporting's code and catalogue, the contracts
+    (e.g. the breakdowns' groups), the rules and their data, and the administrative units' dataset. A
+    new version (or a province's changed rule file) never reads counts kept by the last."""
     digest = hashlib.sha1()
-    for folder in (Path(__file__).parent, Path(rules.__file__).parent):
+    for folder in (Path(__file__).parent, Path(contracts.__file__).parent, Path(rules.__file__).parent):
         for path in sorted(folder.rglob("*")):
             if path.suffix in (".py", ".yaml", ".yml") and path.is_file():
                 digest.update(path.read_bytes())
+    digest.update(version("vietnamadminunits").encode())  # the administrative units' dataset
     return digest.hexdigest()[:12]
 
 

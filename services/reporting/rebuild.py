@@ -158,8 +158,7 @@ def rebuild(session: Session, fetches: dict[str, Fetch]) -> dict[str, Any]:
         laps.lap("project")
         written = bulk_tables.write_new(session, rows)
         laps.lap("write")
-    count_cache.forget_all(session)  # committed with the switch
-    bulk_tables.switch(session, list(rows))
+    bulk_tables.switch(session, list(rows), also=count_cache.forget_all)  # committed with the switch
     laps.lap("switch")
     return {"events": len(logs.processed), "rows": written, "refused": logs.refused,
             "positions": logs.positions, "seconds": laps.seconds}

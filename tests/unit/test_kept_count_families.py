@@ -129,3 +129,33 @@ def test_a_child_moved_to_no_commune_of_the_province_changes_the_kept_report_as_
     kept = after_write(session, warm)
     assert "communes" in changed(warm, kept, NOW)  # it left its commune, not the province:
     assert not changed(warm, kept, NOW) & {"under5_registered", "under6_insurance_card_coverage"}
+
+
+HANOI = Identity("officer-01", "tests", ("province_officer",), ("01",), "monitoring", "tests",
+                 date(2026, 7, 1))
+SESSIONS = {"staff_trained": 12, "staff_total": 40, "parents_trained": 150, "parents_total": 600}
+
+
+def hanoi_2025(session, keep: bool) -> dict:
+    units = admin_units()
+    report = compute_indicators(ReportingRepository(session, keep_counts=keep),
+                                resolve_area("01", date(2025, 12, 31), units), date(2025, 12, 31),
+                                date(2025, 1, 1), date(2025, 12, 31), units, by=("commune",))
+    report.pop("freshness")
+    session.commit()
+    return json.loads(json.dumps(report, sort_keys=True, default=str))
+
+
+def test_programme_entries_of_one_code_on_both_maps_stay_two_communes_kept_or_counted_afresh(session):
+    """00103 was Xuân La (merged into ward 00611) and is now ward Tây Hồ: two communes, one code."""
+    def enter(record_id, period, sessions, reason=None):
+        values = {**SESSIONS, "communication_sessions": sessions}
+        record_figures(session, {"record_id": record_id, "commune_code": "00103", "period": period,
+                                 "values": values, "reason": reason}, HANOI, date(2026, 7, 1), admin_units())
+    enter("p1", "2025-H1", 4)  # on the legacy map: Xuân La
+    enter("p2", "2025-H2", 7)  # on the 2025 map: Tây Hồ
+    hanoi_2025(session, keep=True)
+    enter("p3", "2025-H2", 9, reason="typo")
+    kept, fresh = hanoi_2025(session, keep=True), hanoi_2025(session, keep=False)
+    assert kept == fresh
+    assert kept["indicators"]["communication_sessions"]["value"] == 13

@@ -27,8 +27,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ProgrammeFigures:
-    values: dict[str, dict[str, int]]  # entered commune -> figure -> its value for the period
-    placed: dict[str, str | None]  # entered commune -> the commune of the area's map it lies in
+    values: dict[str, dict[str, int]]  # entered commune (map:code) -> figure -> its value for the period
+    placed: dict[str, str | None]  # entered commune (map:code) -> the commune of the area's map it lies in
 
     def communes(self, commune: str | None = None) -> list[dict[str, int]]:
         return [v for code, v in self.values.items() if commune is None or self.placed[code] == commune]

@@ -34,11 +34,12 @@ def placed_in(session: Session, column: str, code: str, start: date, end: date,
               by: str, among: list[str] | None = None, outside: bool = False
               ) -> list[tuple[str, str | None, str, Period, int]]:
     """The current entries placed in the area (``column`` = ``code``) whose period meets
-    ``start``-``end``: (entered commune, its code in column ``by``, figure, period, value); ``among``:
-    only those placed in these communes of column ``by`` (``outside``: in none of them)."""
+    ``start``-``end``: (entered commune as ``map:code``, its code in column ``by``, figure, period,
+    value) — a code names different communes on the two maps; ``among``: only those placed in these
+    communes of column ``by`` (``outside``: in none of them)."""
     e = ProgrammeEntry
-    query = select(e.commune_code, getattr(e, by), e.figure, e.period, e.period_start, e.period_end,
-                   e.value).where(getattr(e, column) == code, e.replaced_by.is_(None),
+    query = select(e.map_version + ":" + e.commune_code, getattr(e, by), e.figure, e.period, e.period_start,
+                   e.period_end, e.value).where(getattr(e, column) == code, e.replaced_by.is_(None),
                                   e.period_start <= end, e.period_end >= start)
     if among is not None:
         placed = getattr(e, by)
