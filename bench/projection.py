@@ -5,9 +5,9 @@ Reporting runs as a ``nameko run`` process (catch-up off) on a fresh database of
 (``bench.configs``); the bench publishes a stream of envelopes to the exchanges reporting's handlers
 listen on (``<source>.events``, routing key the event type, as nameko dispatches them; no confirms, so
 publishing is never the bottleneck) and times from the first publish until ``processed_events`` holds
-them all. Two streams: ``birth_registered`` envelopes of distinct children (``PROJECTION_EVENTS``),
+them all (after one warm-up event). Two streams: ``birth_registered`` envelopes of distinct children (``PROJECTION_EVENTS``),
 and a generated province's mix (``tests.support.event_streams.province_stream``, ``PROJECTION_CHILDREN``
-children). ``PROJECTION_PROFILE=DIR`` runs reporting under cProfile and writes ``DIR/<config>-<stream>.prof``.
+children; ``PROJECTION_STREAMS`` picks them). ``PROJECTION_PROFILE=DIR`` runs reporting under cProfile and writes ``DIR/<config>-<stream>.prof``.
 
     python -m bench.projection   # BENCH_CONFIGS=sqlite,postgresql AMQP_URI=amqp://.../vhost
 """
@@ -15,6 +15,7 @@ children). ``PROJECTION_PROFILE=DIR`` runs reporting under cProfile and writes `
 import cProfile  # noqa: F401  (the profiled process runs it as ``-m cProfile``)
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -41,6 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EVENTS = int(os.environ.get("PROJECTION_EVENTS", 5000))
 CHILDREN = int(os.environ.get("PROJECTION_CHILDREN", 1000))
 PROFILE = os.environ.get("PROJECTION_PROFILE", "")
+SAMPLER = os.environ.get("PROJECTION_PYSPY", "")  # a py-spy binary: sample reporting while it applies
+STREAMS = os.environ.get("PROJECTION_STREAMS", "births,province")
 POLL_SECONDS = 0.2
 
 
@@ -49,7 +52,8 @@ def births(count: int) -> list[dict]:
 
 
 def streams() -> dict[str, list[dict]]:
-    return {"births": births(EVENTS), "province": province_stream(CHILDREN)}
+    makers = {"births": lambda: births(EVENTS), "province": lambda: province_stream(CHILDREN)}
+    return {name: makers[name]() for name in STREAMS.split(",")}
 
 
 def start_reporting(url: str, folder: Path, profile: Path | None) -> subprocess.Popen:
@@ -63,6 +67,15 @@ def start_reporting(url: str, folder: Path, profile: Path | None) -> subprocess.
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
     wait_ready(RPC, "reporting", "view_stats", timeout=60)
     return process
+
+
+def sample(pid: int, output: Path) -> subprocess.Popen:
+    """py-spy recording ``pid`` (raw, collapsed stacks) until it is sent SIGINT."""
+    sampler = subprocess.Popen([SAMPLER, "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
+                                "--nonblocking", "-o", str(output)], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    time.sleep(1)  # attached before the first event is published
+    return sampler
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -101,18 +114,30 @@ def processed(url: str, target: int, timeout: float) -> None:
         engine.dispose()
 
 
+def warm_up(url: str) -> None:
+    """One event applied before the clock starts: its batch loads the admin units (~1.5 s, once per
+    process), which is start-up, not the rate."""
+    publish(births(1))
+    processed(url, 1, settings.CALL_TIMEOUT)
+
+
 def rate(configuration: Configuration, name: str, envelopes: list[dict], folder: Path) -> float:
     """Events/s reporting applied ``envelopes`` at, on a fresh database of ``configuration``."""
     purge(settings.AMQP_URI, [ReportingService])
     url = configuration.databases(folder / f"{configuration.key}-{name}")["reporting"]
     profile = Path(PROFILE) / f"{configuration.key}-{name}.prof" if PROFILE else None
     process = start_reporting(url, folder, profile)
+    warm_up(url)
+    sampler = sample(process.pid, folder / f"{configuration.key}-{name}.pyspy.txt") if SAMPLER else None
     try:
         started = time.perf_counter()
         publish(envelopes)
-        processed(url, len(envelopes), settings.CALL_TIMEOUT)
+        processed(url, len(envelopes) + 1, settings.CALL_TIMEOUT)
         return len(envelopes) / (time.perf_counter() - started)
     finally:
+        if sampler:
+            sampler.send_signal(signal.SIGINT)
+            sampler.wait(timeout=60)
         stop(process)
         purge(settings.AMQP_URI, [ReportingService])
 
