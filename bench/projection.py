@@ -5,9 +5,11 @@ Reporting runs as a ``nameko run`` process (catch-up off) on a fresh database of
 (``bench.configs``); the bench publishes a stream of envelopes to the exchanges reporting's handlers
 listen on (``<source>.events``, routing key the event type, as nameko dispatches them; no confirms, so
 publishing is never the bottleneck) and times from the first publish until ``processed_events`` holds
-them all (after one warm-up event). Two streams: ``birth_registered`` envelopes of distinct children (``PROJECTION_EVENTS``),
-and a generated province's mix (``tests.support.event_streams.province_stream``, ``PROJECTION_CHILDREN``
-children; ``PROJECTION_STREAMS`` picks them). ``PROJECTION_PROFILE=DIR`` runs reporting under cProfile and writes ``DIR/<config>-<stream>.prof``.
+them all (after one warm-up event). Two streams: ``birth_registered`` envelopes of distinct children
+(``PROJECTION_EVENTS``), and a generated province's mix (``tests.support.event_streams.province_stream``,
+``PROJECTION_CHILDREN`` children); ``PROJECTION_STREAMS`` picks them. ``PROJECTION_PROFILE=DIR`` runs
+reporting under cProfile (``DIR/<config>-<stream>.prof``); ``PROJECTION_PYSPY=<py-spy binary>`` samples
+it while it applies (``<logs>/<config>-<stream>.pyspy.txt``, collapsed stacks).
 
     python -m bench.projection   # BENCH_CONFIGS=sqlite,postgresql AMQP_URI=amqp://.../vhost
 """
@@ -57,9 +59,9 @@ def streams() -> dict[str, list[dict]]:
 
 
 def start_reporting(url: str, folder: Path, profile: Path | None) -> subprocess.Popen:
-    environment = {**os.environ, "PYTHONWARNINGS": QUIET_EVENTLET, **trust_env(), "AMQP_URI": settings.AMQP_URI,
-                   "REPORTING_DB_URL": url, "CATCH_UP_INTERVAL": "0", "LOG_LEVEL": "WARNING",
-                   "REPORTING_WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.WEB_PORT}"}
+    environment = {**os.environ, "PYTHONWARNINGS": QUIET_EVENTLET, **trust_env(),
+                   "AMQP_URI": settings.AMQP_URI, "REPORTING_DB_URL": url, "CATCH_UP_INTERVAL": "0",
+                   "LOG_LEVEL": "WARNING", "REPORTING_WEB_SERVER_ADDRESS": f"127.0.0.1:{settings.WEB_PORT}"}
     wrapper = ["-m", "cProfile", "-o", str(profile)] if profile else []
     command = [sys.executable, *wrapper, "-m", "nameko", "run", "--config", "services/reporting/config.yml",
                "services.reporting.service"]
@@ -150,8 +152,9 @@ def main() -> int:
     for configuration in chosen(settings.CONFIGS):
         for name, envelopes in made.items():
             events_per_s = rate(configuration, name, envelopes, folder)
-            print(f"{configuration.key:<10} {name:<9} {len(envelopes):>6} events {events_per_s:>8,.0f} events/s"
-                  f"  ratio to consume {events_per_s / consume:.4f}", flush=True)
+            print(f"{configuration.key:<10} {name:<9} {len(envelopes):>6} events "
+                  f"{events_per_s:>8,.0f} events/s  ratio to consume {events_per_s / consume:.4f}",
+                  flush=True)
     return 0
 
 
