@@ -67,7 +67,11 @@ def start_reporting(url: str, folder: Path, profile: Path | None) -> subprocess.
                "services.reporting.service"]
     log = open(folder / "reporting.log", "a")
     process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT)
-    wait_ready(RPC, "reporting", "view_stats", timeout=60)
+    try:
+        wait_ready(RPC, "reporting", "view_stats", timeout=120)
+    except BaseException:
+        stop(process)
+        raise
     return process
 
 
