@@ -8,23 +8,48 @@ batch projects at once (a child re-projected with its linked ids reads them as b
 and the views and rows the projections write are kept, the last of each child and table winning, until
 ``flush`` clears those children's rows of each table with one statement and inserts the new ones with
 one more. No projection reads projected rows (only facts and links), so keeping them is safe.
+
+The batch's facts and views are written with statements that return their keys (``Batched``): given
+many rows, SQLAlchemy sends an ``ON CONFLICT`` insert as one multi-row statement only when it returns
+something; without, psycopg2 sent it row by row, one round trip each (PostgreSQL, 4,000 births through
+the broker: those two statements were 13 % of reporting's samples).
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from services.reporting import count_cache
-from services.reporting.orm import Fact
-from services.reporting.repository import ReportingRepository
+from services.reporting.orm import ChildView, Fact
+from services.reporting.repository import ReportingRepository, Writes
 from shared.contracts import load_fact
 from shared.contracts.facts import VOIDED
 from shared.contracts.facts import Fact as ChildFact
 from shared.contracts.identity import RECORDED
 from shared.contracts.referrals import EVENTS as REFERRAL_EVENTS
 from shared.rules.clock import utc_now
+
+
+@dataclass(frozen=True)
+class Batched:
+    """The fact insert and the view upsert, each returning its key: sent as multi-row statements."""
+
+    fact: Any
+    view: Any
+
+
+BATCHED: dict[str, Batched] = {}
+
+
+def batched(dialect_name: str, writes: Writes) -> Batched:
+    """Built once per dialect (``writes`` is that dialect's)."""
+    if dialect_name not in BATCHED:
+        BATCHED[dialect_name] = Batched(fact=writes.fact.returning(Fact.__table__.c.record_id),
+                                        view=writes.view.returning(ChildView.__table__.c.child_id))
+    return BATCHED[dialect_name]
 
 
 class BatchRepository(ReportingRepository):
@@ -41,6 +66,15 @@ class BatchRepository(ReportingRepository):
             for row in self.session.scalars(select(Fact).where(Fact.child_id.in_(child_ids))):
                 self.preloaded[row.child_id].append(
                     load_fact(row.source, row.record_id, row.event_type, row.payload))
+
+    @property
+    def batched(self) -> Batched:
+        return batched(self.session.get_bind().dialect.name, self.writes)
+
+    def add_facts(self, rows: list[dict[str, Any]]) -> None:
+        """Store many facts in one statement (a fact already stored stays as it was)."""
+        if rows:
+            self.session.execute(self.batched.fact, rows)
 
     def _cached(self, child_id: str) -> list[ChildFact] | None:
         return None if child_id in self.members else self.preloaded.get(child_id)
@@ -85,7 +119,7 @@ class BatchRepository(ReportingRepository):
         written = {*self.views, *(child for by_child in self.replaced.values() for child in by_child)}
         count_cache.read_before_of(self.session, written)
         if self.views:
-            self.session.execute(self.writes.view, list(self.views.values()))
+            self.session.execute(self.batched.view, list(self.views.values()))
         for model, by_child in self.replaced.items():
             table = model.__table__
             self.session.execute(delete(table).where(table.c.child_id.in_(sorted(by_child))))
