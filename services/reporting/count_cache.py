@@ -99,12 +99,15 @@ def _dialect(session: Session) -> Any:
 
 
 def bump(session: Session, places: set[Place]) -> None:
-    """Add one to each commune's data version (1 when it had none), in one statement."""
+    """Add one to each commune's data version (1 when it had none), in one statement (it returns the
+    keys: only then does SQLAlchemy send an ``ON CONFLICT`` insert of many rows as one statement, not
+    one round trip a row on PostgreSQL)."""
     if not places:
         return
     table = CommuneVersion.__table__
     statement = _dialect(session).insert(table).on_conflict_do_update(
-        index_elements=["map_version", "commune_code"], set_={"version": table.c.version + 1})
+        index_elements=["map_version", "commune_code"], set_={"version": table.c.version + 1}
+    ).returning(table.c.commune_code)
     session.execute(statement, [{"map_version": m, "commune_code": c, "version": 1}
                                 for m, c in sorted(places)])
 
