@@ -14,6 +14,7 @@ replicas) both finish, and applying an entry twice is a no-op.
 
 import logging
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
 import eventlet
@@ -53,19 +54,24 @@ class EventLogs(DependencyProvider):
         return tuple((source, self.method) for source in self.sources)
 
     def get_dependency(self, worker_ctx) -> dict[str, ServiceProxy]:
-        as_service = AsService(worker_ctx, self.signer.token())
+        as_service = AsService(worker_ctx, self.signer.token)  # signed only by a worker that calls
         return {source: ServiceProxy(as_service, source, self.rpc_reply_listener)
                 for source in self.sources}
 
 
 class AsService:
-    """A worker's context with the service's own token in place of its caller's, for the proxies."""
+    """A worker's context with the service's own token in place of its caller's, for the proxies; the
+    token is signed when a proxy first sends a call (most workers, e.g. every event handler, never do)."""
 
-    def __init__(self, worker_ctx: Any, token: str | None) -> None:
-        self._worker_ctx, self._token = worker_ctx, token
+    def __init__(self, worker_ctx: Any, token: Callable[[], str | None]) -> None:
+        self._worker_ctx, self._sign = worker_ctx, token
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._worker_ctx, name)
+
+    @cached_property
+    def _token(self) -> str | None:
+        return self._sign()
 
     @property
     def context_data(self) -> dict[str, Any]:
