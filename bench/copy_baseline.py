@@ -13,14 +13,12 @@ import io
 import json
 import statistics
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from psycopg2 import extensions
 from sqlalchemy import create_engine
 
 from bench import settings
 from bench.results import Figure, figure
+from services.reporting.copy_rows import blocking_psycopg
 from tests.support.factories import make_birth_envelope
 
 FACTS_LIKE = ("CREATE TEMPORARY TABLE bench_copy_facts (source varchar(32), record_id varchar(80), "
@@ -37,16 +35,6 @@ def fact_lines(rows: int) -> io.StringIO:
         buffer.write(f"registry\tcopy-{n}\t{n:012d}\tbirth_registered\t{payload}\n")
     buffer.seek(0)
     return buffer
-
-
-@contextmanager
-def blocking_psycopg() -> Iterator[None]:
-    previous = extensions.get_wait_callback()
-    extensions.set_wait_callback(None)
-    try:
-        yield
-    finally:
-        extensions.set_wait_callback(previous)
 
 
 def copy_seconds(url: str, rows: int) -> float:
