@@ -21,6 +21,8 @@ import socket  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 from datetime import date, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -133,6 +135,21 @@ def drop_postgres() -> None:
     admin.dispose()
 
 
+@contextmanager
+def registry_databases(sqlite_only: bool) -> Iterator[dict[str, str]]:
+    """The registry's database URLs for a run, by backend: a SQLite file, and a fresh PostgreSQL
+    database unless ``sqlite_only`` (dropped afterwards)."""
+    with tempfile.TemporaryDirectory() as folder:
+        urls = {"sqlite": f"sqlite:///{Path(folder) / 'registry.db'}"}
+        if not sqlite_only:
+            urls["postgresql"] = fresh_postgres()
+        try:
+            yield urls
+        finally:
+            if not sqlite_only:
+                drop_postgres()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--singles", type=int, default=300)
@@ -145,21 +162,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.without_matcher:
         RegistryService.after_write = lambda self, response: None
-    with tempfile.TemporaryDirectory() as folder:
-        urls = {"sqlite": f"sqlite:///{Path(folder) / 'registry.db'}"}
-        if not args.sqlite_only:
-            urls["postgresql"] = fresh_postgres()
-        try:
-            for backend, url in urls.items():
-                figures = measure(url, args.singles, args.batched, args.batch, args.profile == backend)
-                print(f"{backend}: register_birth one by one {figures['one_by_one']:.0f} births/s; "
-                      f"register_births ({args.batch} a call) {figures['in_batches']:.0f} births/s; "
-                      f"ratio {figures['in_batches'] / figures['one_by_one']:.1f}", flush=True)
-                if "profile" in figures:
-                    print(figures["profile"], flush=True)
-        finally:
-            if not args.sqlite_only:
-                drop_postgres()
+    with registry_databases(args.sqlite_only) as urls:
+        for backend, url in urls.items():
+            figures = measure(url, args.singles, args.batched, args.batch, args.profile == backend)
+            print(f"{backend}: register_birth one by one {figures['one_by_one']:.0f} births/s; "
+                  f"register_births ({args.batch} a call) {figures['in_batches']:.0f} births/s; "
+                  f"ratio {figures['in_batches'] / figures['one_by_one']:.1f}", flush=True)
+            if "profile" in figures:
+                print(figures["profile"], flush=True)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ from pathlib import Path  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
-from bench.batch_writes import AMQP_URI, Registry, births, drop_postgres, fresh_postgres  # noqa: E402
+from bench.batch_writes import AMQP_URI, Registry, births, registry_databases  # noqa: E402
 from bench.noop_service import NoopService  # noqa: E402
 from tests.support.factories import make_birth_envelope  # noqa: E402
 
@@ -141,21 +141,14 @@ def main() -> None:
     if args.end_to_end:
         end_to_end(["sqlite"] if args.sqlite_only else ["sqlite", "postgresql"], args.calls, args.rounds)
         return
-    with tempfile.TemporaryDirectory() as folder:
-        urls = {"sqlite": f"sqlite:///{Path(folder) / 'registry.db'}"}
-        if not args.sqlite_only:
-            urls["postgresql"] = fresh_postgres()
-        try:
-            for backend, url in urls.items():
-                noop = noop_rate(args.calls)
-                rate, profile = measure(url, args.calls, args.profile == backend, args.lines)
-                print(f"{backend}: register_birth {rate:.0f} births/s, no-op RPC {noop:.0f} calls/s, "
-                      f"ratio {rate / noop:.2f}", flush=True)
-                if profile:
-                    print(profile, flush=True)
-        finally:
-            if not args.sqlite_only:
-                drop_postgres()
+    with registry_databases(args.sqlite_only) as urls:
+        for backend, url in urls.items():
+            noop = noop_rate(args.calls)
+            rate, profile = measure(url, args.calls, args.profile == backend, args.lines)
+            print(f"{backend}: register_birth {rate:.0f} births/s, no-op RPC {noop:.0f} calls/s, "
+                  f"ratio {rate / noop:.2f}", flush=True)
+            if profile:
+                print(profile, flush=True)
 
 
 if __name__ == "__main__":

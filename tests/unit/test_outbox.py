@@ -9,9 +9,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from services.registry.orm import OutboxMessage, RegistryBase
+from services.registry.orm import OutboxMessage
 from shared.plumbing.confirms import Outcome
-from shared.plumbing.db import make_engine
 from shared.plumbing.outbox import Relay, claim, stage
 from shared.rules.clock import utc_now
 from tests.support.factories import make_birth_envelope
@@ -20,11 +19,8 @@ LEASE = timedelta(seconds=10)
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path}/registry.db")
-    RegistryBase.metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+def engine(registry_engine):
+    return registry_engine
 
 
 def staged(engine, count: int, claimed_until=None) -> list[int]:
