@@ -98,3 +98,18 @@ def test_each_operator_user_imports_a_secret_tools_access_prints_with_username_a
         data = secrets[user["spec"]["importCredentialsSecret"]["name"]]
         assert (sorted(data), base64.b64decode(data["username"]).decode()) == (
             ["password", "username"], user["metadata"]["name"])
+
+
+def test_each_database_secret_tools_access_prints_is_the_basic_auth_of_the_role_named_as_its_service(
+        tmp_path, monkeypatch):
+    """CloudNativePG's managed role reads a kubernetes.io/basic-auth Secret whose username is the role."""
+    monkeypatch.setenv("BROKER_USER_PREFIX", "ecd-")
+    secrets = {m["metadata"]["name"]: m for m in kubernetes.manifests(tmp_path) if m["kind"] == "Secret"}
+    for service in SERVICES:
+        secret = secrets[f"ecd-{service}-db"]
+        assert (secret["type"], secret["metadata"]["labels"]) == ("kubernetes.io/basic-auth",
+                                                                  {"cnpg.io/reload": "true"})
+        assert base64.b64decode(secret["data"]["username"]).decode() == service
+        assert len(base64.b64decode(secret["data"]["password"])) == 32
+    again = {m["metadata"]["name"]: m for m in kubernetes.manifests(tmp_path) if m["kind"] == "Secret"}
+    assert again["ecd-health-db"]["data"] == secrets["ecd-health-db"]["data"]  # made once, then reused
