@@ -246,7 +246,9 @@ def test_prod_runs_two_replicas_of_everything_keeps_one_up_and_autoscales_report
     documents = rendered("prod")
     replicas = {name: deployment["spec"]["replicas"] for name, deployment in deployments("prod").items()}
     assert replicas == dict.fromkeys(SERVICES, 2)
-    assert {b["spec"].get("minAvailable") for b in of_kind(documents, "PodDisruptionBudget")} == {1}
+    budgets = {b["metadata"]["name"]: b["spec"] for b in of_kind(documents, "PodDisruptionBudget")}
+    assert {name: budgets[name].get("minAvailable") for name in SERVICES} == dict.fromkeys(SERVICES, 1)
+    assert budgets["rabbitmq"]["maxUnavailable"] == 1  # a quorum queue keeps its majority through a drain
     scaled = {h["spec"]["scaleTargetRef"]["name"]: h["spec"]["minReplicas"]
               for h in of_kind(documents, "HorizontalPodAutoscaler")}
     assert scaled == {"reporting": 2, "registry": 2}
