@@ -67,8 +67,10 @@ notes-key: install  # make notes-key ACTION=new (a new key first), then ACTION=r
 access: install  # make access ACTION="system add his --sector health"; default: broker apply
 	$(PY) -m tools.access $(or $(ACTION),broker apply)
 
-k8s:
-	kubectl kustomize deploy/k8s/overlays/dev > /dev/null && echo "deploy/k8s/overlays/dev renders"
+k8s: install  # renders both overlays with the virtualenv's kubectl (validated by tests/unit/test_k8s_manifests.py)
+	for overlay in dev prod; do \
+		$(VENV)/bin/kubectl kustomize deploy/k8s/overlays/$$overlay > /dev/null || exit 1; \
+		echo "deploy/k8s/overlays/$$overlay renders"; done
 
 clean:  # the SQLite files of make run, and the virtualenv (make run/test rebuild it)
 	rm -rf var .pytest_cache .hypothesis .venv

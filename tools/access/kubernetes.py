@@ -2,7 +2,8 @@
 
 ``deploy/k8s/base`` runs each service as its own broker user (``RABBIT_PASSWORD`` from the Secret
 ``ecd-<service>-amqp``), with its own signing key for calls to other services' event logs (the Secret
-``ecd-<service>-signing-key``) and the trusted issuers' public keys (the ConfigMap
+``ecd-<service>-signing-key``), as its own database role (the basic-auth Secret ``ecd-<service>-db``
+that CloudNativePG's managed role takes its password from) and the trusted issuers' public keys (the ConfigMap
 ``ecd-token-issuers``: ``issuers.json`` and the JWKS files it names), and each sector system added
 with ``system add`` has its ``ecd-system-<name>-amqp``. This prints all of them from
 ``var/access/`` (made where missing, as ``make run`` does), to pipe into ``kubectl apply -n ecd -f -``
@@ -48,6 +49,16 @@ def _trusted_files(issuers_file: Path) -> dict[str, str]:
             **{Path(name).name: (issuers_file.parent / name).read_text(encoding="utf-8") for name in named}}
 
 
+def _database_secret(store: PasswordStore, service: str) -> dict:
+    """``service``'s database role: username and password, in the form CloudNativePG's managed roles read
+    (``kubernetes.io/basic-auth``), reloaded by the operator when the password changes."""
+    password = store.credentials(f"database-{service}").password
+    secret = _secret(f"ecd-{service}-db", {"username": service, "password": password})
+    secret["type"] = "kubernetes.io/basic-auth"
+    secret["metadata"]["labels"] = {"cnpg.io/reload": "true"}
+    return secret
+
+
 def manifests(folder: Path | None = None) -> list[dict]:
     folder = folder or access_dir()
     issuers = ensure_trust(folder)
@@ -58,9 +69,10 @@ def manifests(folder: Path | None = None) -> list[dict]:
     keys = [_secret(f"ecd-{service}-signing-key",
                     {"key.pem": service_key_file(folder, service).read_text(encoding="ascii")})
             for service in SERVICES]
+    databases = [_database_secret(store, service) for service in SERVICES]
     trust = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": ISSUERS_CONFIG_MAP},
              "data": _trusted_files(issuers)}
-    return [*broker, *keys, trust]
+    return [*broker, *keys, *databases, trust]
 
 
 def _resource(kind: str, name: str, spec: dict) -> dict:
