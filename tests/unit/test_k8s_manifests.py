@@ -209,6 +209,7 @@ def test_every_container_runs_non_root_on_a_read_only_root_with_requests_and_lim
     for deployment in deployments(overlay).values():
         spec = pod(deployment)
         assert spec["securityContext"]["runAsNonRoot"] is True
+        assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
         for container in spec["containers"] + spec["initContainers"]:
             assert container["securityContext"]["readOnlyRootFilesystem"] is True
             assert container["securityContext"]["allowPrivilegeEscalation"] is False
@@ -244,8 +245,8 @@ def test_every_deployment_has_a_disruption_budget_selecting_its_pods(overlay):
 
 def test_prod_runs_two_replicas_of_everything_keeps_one_up_and_autoscales_reporting_and_the_registry():
     documents = rendered("prod")
-    replicas = {name: deployment["spec"]["replicas"] for name, deployment in deployments("prod").items()}
-    assert replicas == dict.fromkeys(SERVICES, 2)
+    replicas = {name: deployment["spec"].get("replicas") for name, deployment in deployments("prod").items()}
+    assert replicas == {**dict.fromkeys(SERVICES, 2), "registry": None, "reporting": None}
     budgets = {b["metadata"]["name"]: b["spec"] for b in of_kind(documents, "PodDisruptionBudget")}
     assert {name: budgets[name].get("minAvailable") for name in SERVICES} == dict.fromkeys(SERVICES, 1)
     assert budgets["rabbitmq"]["maxUnavailable"] == 1  # a quorum queue keeps its majority through a drain
