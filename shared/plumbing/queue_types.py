@@ -60,16 +60,19 @@ def queue_arguments(queue_type: str, dead_letter_to: tuple[str, str] | None = No
 
 
 def explain_mismatch(refusal: BaseException, queue_type: str, vhost: str) -> QueueTypeMismatch | None:
-    """What to do, when the broker refused a declaration because the queue has another type."""
-    found = _CURRENT_TYPE.search(str(refusal))
-    if found is None:
+    """What to do, when the broker refused a declaration because the queue has another type. (The
+    broker cuts its reply at 255 characters: with a long queue name, the type it has may be cut off.)"""
+    text = str(refusal)
+    if "inequivalent arg 'x-queue-type'" not in text:
         return None
-    current = CLASSIC if found.group(1) in ("none", CLASSIC) else found.group(1)
-    queue = re.search(r"for queue '([^']*)'", str(refusal))
+    found = _CURRENT_TYPE.search(text)
+    current = found.group(1) if found else next(t for t in QUEUE_TYPES if t != queue_type)
+    current = CLASSIC if current == "none" else current
+    queue = re.search(r"for queue '([^']*)('?)", text)
+    name = (queue.group(1) + ("" if queue.group(2) else "...")) if queue else "?"
     return QueueTypeMismatch(
-        f"{QUEUE_TYPE_KEY}={queue_type}, but queue {queue.group(1) if queue else '?'!r} on virtual host "
-        f"{vhost!r} is a {current} queue, and RabbitMQ cannot change a queue's type in place. Either "
-        f"point every service at a new virtual host (AMQP_URI), or stop every service, let the queues "
-        f"drain (the handler, retry and dead-letter queues empty; replay dead letters first), delete "
-        f"them (rabbitmqctl delete_queue -p {vhost} NAME) and start again; or set "
-        f"{QUEUE_TYPE_KEY}={current} to keep them.")
+        f"{QUEUE_TYPE_KEY}={queue_type}, but queue '{name}' on virtual host '{vhost}' is a {current} "
+        f"queue, and RabbitMQ cannot change a queue's type in place. Either point every service at a "
+        f"new virtual host (AMQP_URI), or stop every service, let the queues drain (the handler, retry "
+        f"and dead-letter queues empty; replay dead letters first), delete them (rabbitmqctl "
+        f"delete_queue -p {vhost} NAME) and start again; or set {QUEUE_TYPE_KEY}={current} to keep them.")

@@ -97,6 +97,14 @@ def test_a_quorum_queue_where_classic_is_asked_for_is_named_quorum():
                                     "is a quorum queue")
 
 
+def test_a_refusal_cut_short_by_the_broker_still_says_what_to_do():
+    cut = PreconditionFailed("Queue.declare: (406) PRECONDITION_FAILED - inequivalent arg 'x-queue-type' "
+                             "for queue 'evt-protection-special_circumstance_rec")
+    assert str(explain_mismatch(cut, "quorum", "prod")).startswith(
+        "QUEUE_TYPE=quorum, but queue 'evt-protection-special_circumstance_rec...' on virtual host 'prod' "
+        "is a classic queue, and RabbitMQ cannot change a queue's type in place.")
+
+
 def test_a_refusal_about_another_argument_is_left_as_the_broker_said_it():
     other = PreconditionFailed("inequivalent arg 'x-message-ttl' for queue 'q' in vhost '/'")
     assert explain_mismatch(other, "quorum", "/") is None
