@@ -11,8 +11,9 @@ the setting existed. nameko's RPC reply queues (``rpc.reply-<svc>-<uuid>``: one 
 once it is gone) stay classic whatever the setting: a reply lost with a node is a caller's timeout and
 retry, and replicating a queue that dies with its process buys nothing. A queue that dead-letters
 (the retry queues) dead-letters at least once on quorum (``x-dead-letter-strategy``, which needs
-``x-overflow: reject-publish``): a message expiring while the handler queue's leader is elsewhere is
-kept until that queue confirms it, where classic dead-lettering (and quorum's default) may drop it.
+``x-overflow: reject-publish``): a message expiring while the handler queue cannot take it (a node
+lost) is kept until that queue confirms it, where classic dead-lettering (and quorum's default) may
+drop it.
 There is no ``x-delivery-limit``: a message whose consumer was killed is redelivered however often
 that happens (nothing is dropped; a handler that raises is retried then dead-lettered by
 ``shared.plumbing.consumer`` with its error, which a broker's limit would not record). A queue's
