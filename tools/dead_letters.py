@@ -5,7 +5,8 @@ queue, then how many there are ("0 dead letters in reporting.dead-letter" when a
 ``replay`` moves every message back to the handler queue it came from, with its attempt
 count reset, after the cause (a bug, a missing reference) has been fixed. Replaying is safe because
 the consumers are idempotent. It goes through the service's retry exchange (never the default
-exchange), so the service's own broker user may run it.
+exchange), so the service's own broker user may run it. ``QUEUE_TYPE`` must be the services' (the
+dead-letter queue is declared with its arguments).
 """
 
 import argparse
@@ -28,6 +29,7 @@ with warnings.catch_warnings():
         dead_letter_queue_name,
         retry_exchange,
     )
+    from shared.plumbing.queue_types import InvalidQueueType, configured_queue_type
 
 
 def _messages(conn: Connection, queue: Queue):
@@ -38,10 +40,10 @@ def _messages(conn: Connection, queue: Queue):
         yield message
 
 
-def list_dead_letters(amqp_uri: str, service: str) -> list[dict]:
+def list_dead_letters(amqp_uri: str, service: str, queue_type: str) -> list[dict]:
     with Connection(amqp_uri) as conn:
         found = []
-        for message in _messages(conn, dead_letter_queue(service)):
+        for message in _messages(conn, dead_letter_queue(service, queue_type)):
             body = json.loads(message.body)
             headers = message.headers or {}
             found.append({"event_type": body.get("event_type"), "event_id": body.get("event_id"),
@@ -50,12 +52,12 @@ def list_dead_letters(amqp_uri: str, service: str) -> list[dict]:
     return found  # closing the channel with them unacked puts every message back
 
 
-def replay_dead_letters(amqp_uri: str, service: str) -> int:
+def replay_dead_letters(amqp_uri: str, service: str, queue_type: str) -> int:
     replayed = 0
     exchange = retry_exchange(service)
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         producer = conn.Producer()
-        for message in _messages(conn, dead_letter_queue(service)):
+        for message in _messages(conn, dead_letter_queue(service, queue_type)):
             headers = {k: v for k, v in (message.headers or {}).items()
                        if k not in (ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER)}
             target = message.headers[QUEUE_HEADER]
@@ -75,18 +77,23 @@ def main() -> int:
     parser.add_argument("--service", default="reporting")
     args = parser.parse_args()
     amqp_uri = os.environ.get("AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")
+    try:
+        queue_type = configured_queue_type(os.environ)
+    except InvalidQueueType as invalid:
+        print(invalid, file=sys.stderr)
+        return 2
     problem = broker_problem(amqp_uri)
     if problem:
         print(problem, file=sys.stderr)
         return 2
     if args.action == "list":
-        found = list_dead_letters(amqp_uri, args.service)
+        found = list_dead_letters(amqp_uri, args.service, queue_type)
         for entry in found:
             print(json.dumps(entry, ensure_ascii=False))
         plural = "" if len(found) == 1 else "s"
         print(f"{len(found)} dead letter{plural} in {dead_letter_queue_name(args.service)}")
     else:
-        print(f"replayed {replay_dead_letters(amqp_uri, args.service)} message(s)")
+        print(f"replayed {replay_dead_letters(amqp_uri, args.service, queue_type)} message(s)")
     return 0
 
 

@@ -23,3 +23,5 @@ OUTBOX_CONFIRM_TIMEOUT_SECONDS_KEY = "OUTBOX_CONFIRM_TIMEOUT_SECONDS"  # how lon
 # The province report keeps each commune's counts, recounted only where the data changed; "false" turns
 # it off (every report counts afresh).
 REPORT_COUNT_CACHE_KEY = "REPORT_COUNT_CACHE"
+# classic (default) or quorum: the type of every durable queue (shared/plumbing/queue_types.py)
+QUEUE_TYPE_KEY = "QUEUE_TYPE"

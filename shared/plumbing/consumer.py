@@ -10,7 +10,10 @@ republish goes through it: never through the default exchange, which delivers in
 and so is writable by an administrator only (see ``tools/access``). A body that cannot even
 be decoded (not JSON) goes to the dead-letter queue at once: no retry can mend it. The original
 delivery is acked only after that republish is confirmed. Handlers must be idempotent (reporting's
-are: see its processed-events table), because a delivery can always be repeated.
+are: see its processed-events table), because a delivery can always be repeated. All of these queues
+take their arguments from ``shared.plumbing.queue_types`` (``QUEUE_TYPE``: classic or quorum), and
+the retry and dead-letter queues are declared when the handlers start consuming, so a queue of the
+wrong type stops the service at start.
 """
 
 import logging
@@ -31,6 +34,7 @@ from shared.plumbing.config_keys import (
 )
 from shared.plumbing.entrypoints import PromptQueueConsumer
 from shared.plumbing.metrics import service_metrics
+from shared.plumbing.queue_types import configured_queue_type, queue_arguments
 
 _log = logging.getLogger(__name__)
 ATTEMPTS_HEADER = "x-ecd-attempts"
@@ -62,17 +66,17 @@ def retry_exchange(service: str) -> Exchange:
     return Exchange(retry_exchange_name(service), type="direct", durable=True)
 
 
-def retry_queue(queue_name: str, service: str) -> Queue:
+def retry_queue(queue_name: str, service: str, queue_type: str) -> Queue:
     """Where a failed message waits (it expires) before it dead-letters back into ``queue_name``."""
     exchange = retry_exchange(service)
     return Queue(f"{queue_name}.retry", exchange=exchange, routing_key=f"{queue_name}.retry", durable=True,
-                 queue_arguments={"x-dead-letter-exchange": exchange.name,
-                                  "x-dead-letter-routing-key": queue_name})
+                 queue_arguments=queue_arguments(queue_type, dead_letter_to=(exchange.name, queue_name)))
 
 
-def dead_letter_queue(service: str) -> Queue:
+def dead_letter_queue(service: str, queue_type: str) -> Queue:
     name = dead_letter_queue_name(service)
-    return Queue(name, exchange=retry_exchange(service), routing_key=name, durable=True)
+    return Queue(name, exchange=retry_exchange(service), routing_key=name, durable=True,
+                 queue_arguments=queue_arguments(queue_type))
 
 
 def describe(exc: BaseException) -> str:
@@ -88,12 +92,13 @@ def publish_confirmed(amqp_uri: str, queue: Queue, body: Any, headers: dict, **o
                                 declare=[queue], headers=headers, delivery_mode=2, **options)
 
 
-def with_retry_binding(queue: Queue, service: str) -> Queue:
+def with_retry_binding(queue: Queue, service: str, queue_type: str) -> Queue:
     """nameko's handler queue, also bound to the service's retry exchange under its own name (where
     its retry queue dead-letters to, and where ``make dead-letters ACTION=replay`` publishes)."""
     return Queue(queue.name, durable=queue.durable, auto_delete=queue.auto_delete, exclusive=queue.exclusive,
                  bindings=[binding(queue.exchange, routing_key=queue.routing_key),
-                           binding(retry_exchange(service), routing_key=queue.name)])
+                           binding(retry_exchange(service), routing_key=queue.name)],
+                 queue_arguments=queue_arguments(queue_type))
 
 
 class ParkingQueueConsumer(PromptQueueConsumer):
@@ -110,6 +115,13 @@ class ParkingQueueConsumer(PromptQueueConsumer):
             consumer.on_decode_error = partial(provider.park_undecodable, self)
         return consumers
 
+    def declare_companions(self, channel) -> None:
+        """Each handler's retry queue and the service's dead-letter queue, before its own queue."""
+        queues = {queue.name: queue for provider in self._providers
+                  for queue in (provider.retry_queue, provider.dead_letter_queue)}
+        for queue in queues.values():
+            queue(channel).declare()
+
 
 class ReliableEventHandler(EventHandler):
     queue_consumer = ParkingQueueConsumer()
@@ -121,9 +133,10 @@ class ReliableEventHandler(EventHandler):
         self.retry_limit = int(config.get(EVENT_RETRY_LIMIT_KEY, 5))
         self.retry_delay_ms = int(config.get(EVENT_RETRY_DELAY_MS_KEY, 2000))
         service = self.container.service_name
-        self.queue = with_retry_binding(self.queue, service)
-        self.retry_queue = retry_queue(self.queue.name, service)
-        self.dead_letter_queue = dead_letter_queue(service)
+        queue_type = configured_queue_type(config)
+        self.queue = with_retry_binding(self.queue, service, queue_type)
+        self.retry_queue = retry_queue(self.queue.name, service, queue_type)
+        self.dead_letter_queue = dead_letter_queue(service, queue_type)
         self.metrics = service_metrics(self.container.service_name)
 
     def handle_message_processed(self, message, result=None, exc_info=None) -> None:
@@ -195,6 +208,7 @@ class DeadLetters(DependencyProvider):
     def setup(self) -> None:
         self.amqp_uri = self.container.config[AMQP_URI_KEY]
         self.service = self.container.service_name
+        self.dead_letter_queue = dead_letter_queue(self.service, configured_queue_type(self.container.config))
         self.metrics = service_metrics(self.service)
 
     def get_dependency(self, worker_ctx) -> Any:
@@ -204,7 +218,7 @@ class DeadLetters(DependencyProvider):
         queue = handler_queue_name(source, event_type, self.service,
                                    handler_method_name(source, event_type))
         headers = {ATTEMPTS_HEADER: 1, ERROR_HEADER: describe(exc), QUEUE_HEADER: queue}
-        publish_confirmed(self.amqp_uri, dead_letter_queue(self.service), envelope, headers,
+        publish_confirmed(self.amqp_uri, self.dead_letter_queue, envelope, headers,
                           serializer="json")
         self.metrics.events_consumed.labels(str(event_type)[:64], "dead_lettered").inc()
         _log.warning("event %s from %s's log dead-lettered: %s", event_type, source, describe(exc))

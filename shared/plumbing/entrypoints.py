@@ -11,12 +11,17 @@ keys: ``tools.access``) is dropped with a warning instead of killing the service
 A refusal's reply also carries what a caller in any language reads without knowing Python:
 ``error.reason`` (the message) and, for ``ValidationFailed``, ``error.errors`` (field -> messages),
 beside nameko's own ``exc_type``, ``exc_path``, ``exc_args`` and ``value``.
+
+The RPC queue ``rpc-<service>`` is declared with the configured type's arguments (``QUEUE_TYPE``,
+``shared.plumbing.queue_types``), and a consumer whose queue exists with another type stops the
+service at start with what to do, not with the broker's bare 406.
 """
 
 import logging
 from typing import Any
 
-from amqp.exceptions import AccessRefused
+from amqp.exceptions import AccessRefused, PreconditionFailed
+from kombu import Connection, Queue
 from nameko.amqp.publish import Publisher
 from nameko.constants import (
     AMQP_SSL_CONFIG_KEY,
@@ -28,6 +33,8 @@ from nameko.constants import (
 from nameko.messaging import QueueConsumer
 from nameko.rpc import ReplyListener, Responder, Rpc, RpcConsumer, get_rpc_exchange
 
+from shared.plumbing.queue_types import configured_queue_type, explain_mismatch, queue_arguments
+
 _log = logging.getLogger(__name__)
 DRAIN_SECONDS = 0.1
 
@@ -35,6 +42,24 @@ DRAIN_SECONDS = 0.1
 class PromptQueueConsumer(QueueConsumer):
     def consume(self, *args: Any, **kwargs: Any) -> Any:
         return super().consume(*args, safety_interval=DRAIN_SECONDS, **kwargs)
+
+    def get_consumers(self, consumer_cls, channel):
+        """nameko's, with a queue of the wrong type explained (the declarations happen here)."""
+        try:
+            self.declare_companions(channel)
+            return super().get_consumers(consumer_cls, channel)
+        except PreconditionFailed as refusal:
+            config = self.container.config
+            mismatch = explain_mismatch(refusal, configured_queue_type(config),
+                                        Connection(config[AMQP_URI_CONFIG_KEY]).virtual_host)
+            if mismatch is None:
+                raise
+            _log.error("%s", mismatch)
+            raise mismatch from refusal
+
+    def declare_companions(self, channel: Any) -> None:
+        """Queues the providers do not consume from but publish to (none here): declared at start
+        too, so that a queue of the wrong type is found then, not at the first publish."""
 
     def unregister_provider(self, provider: Any) -> None:
         """nameko's, except for a stop that comes while the consumers are still starting (a
@@ -73,6 +98,15 @@ class ReadableResponder(Responder):
 
 class PromptRpcConsumer(RpcConsumer):
     queue_consumer = PromptQueueConsumer()
+
+    def setup(self) -> None:
+        """nameko's, its queue declared with the configured type's arguments."""
+        if self.queue is None:
+            super().setup()
+            queue_type = configured_queue_type(self.container.config)
+            self.queue = Queue(self.queue.name, exchange=self.queue.exchange,
+                               routing_key=self.queue.routing_key, durable=True,
+                               queue_arguments=queue_arguments(queue_type))
 
     def handle_result(self, message: Any, result: Any, exc_info: Any) -> tuple:
         """nameko's, answering through ``ReadableResponder``."""

@@ -1,4 +1,5 @@
-"""A RabbitMQ restart in the middle of the traffic loses no event and counts none twice."""
+"""A RabbitMQ restart in the middle of the traffic loses no event and counts none twice, on classic
+queues and on quorum queues (``QUEUE_TYPE``)."""
 
 import shutil
 import subprocess
@@ -6,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from shared.plumbing.queue_types import QUEUE_TYPES
 from tests.support.factories import make_birth
 from tests.support.identities import cluster_proxy
 from tests.support.processes import wait_ready, wait_until
@@ -29,6 +31,7 @@ def can_control_local_broker() -> bool:
 
 @pytest.mark.skipif(not can_control_local_broker(),
                     reason="needs control of the local RabbitMQ node (rabbitmqctl), e.g. not a container")
+@pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_restarting_the_broker_mid_stream_loses_nothing(platform):
     processes, config, _ = platform
     if urlsplit(config["AMQP_URI"]).port != 5672:

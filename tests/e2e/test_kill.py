@@ -1,4 +1,5 @@
-"""Nothing lost, nothing counted twice: 1,000 registrations while processes are SIGKILLed."""
+"""Nothing lost, nothing counted twice: 1,000 registrations while processes are SIGKILLed, on classic
+queues and on quorum queues (``QUEUE_TYPE``)."""
 
 from datetime import date, timedelta
 
@@ -8,6 +9,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
 from services.registry.orm import OutboxMessage
+from shared.plumbing.queue_types import QUEUE_TYPES
 from tests.support.factories import make_birth
 from tests.support.identities import cluster_proxy
 from tests.support.processes import wait_ready, wait_until
@@ -50,6 +52,7 @@ def assert_exactly_all_projected(config):
         "numerator": 666, "denominator": 1000, "value": 0.666}
 
 
+@pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_reporting_killed_twice_while_registering_still_holds_exactly_1000(platform):
     processes, config, _ = platform
     reporting = processes["reporting"]
@@ -65,6 +68,7 @@ def test_reporting_killed_twice_while_registering_still_holds_exactly_1000(platf
     assert_exactly_all_projected(config)
 
 
+@pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_registry_killed_between_commit_and_publish_still_delivers_exactly_1000(platform,
                                                                              clean_infra):
     processes, config, _ = platform
@@ -109,6 +113,7 @@ def register_in_batches(config, records, on_timeout) -> list[dict]:
     return answers
 
 
+@pytest.mark.parametrize("queue_type", QUEUE_TYPES)
 def test_a_batch_replayed_after_a_crash_stores_nothing_twice(platform, clean_infra):
     """The registry dies between committing its second batch and publishing it; the caller sends
     that batch again to the restarted registry, which answers it from its records."""

@@ -2,23 +2,23 @@
 
 import json
 
-from kombu import Connection, Consumer, Exchange, Queue
+from kombu import Connection, Consumer, Exchange
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import text
 
-from shared.plumbing.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue_name
+from shared.plumbing.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue
 from tests.support.factories import make_birth, make_birth_envelope
 from tests.support.hooks import call
 
 BIRTH_QUEUE = "evt-registry-birth_registered--reporting.handle_registry_birth_registered"
 
 
-def next_dead_letter(amqp_uri: str):
+def next_dead_letter(amqp_uri: str, queue_type: str = "classic"):
     """The next parked message, raw (its body may not even be JSON); waits on the broker."""
     received = []
     with Connection(amqp_uri) as conn:
-        queue = Queue(dead_letter_queue_name("reporting"), durable=True)
+        queue = dead_letter_queue("reporting", queue_type)
         with Consumer(conn.channel(), queues=[queue], on_message=received.append, prefetch_count=1):
             conn.drain_events(timeout=10)
         received[0].ack()
@@ -26,13 +26,28 @@ def next_dead_letter(amqp_uri: str):
 
 
 def test_an_envelope_of_another_version_is_dead_lettered_not_read_as_version_1(reporting_container):
+    assert_retried_then_dead_lettered(reporting_container, "classic")
+
+
+def test_on_quorum_queues_an_event_is_retried_and_dead_lettered_alike(container_factory, service_config):
+    """The retry queue's messages expire and dead-letter (at least once) back into the quorum handler
+    queue, and the third failure lands in the quorum dead-letter queue."""
+    from services.reporting.service import ReportingService
+
+    reporting = container_factory(ReportingService, service_config("reporting", EVENT_RETRY_LIMIT=2,
+                                                                   QUEUE_TYPE="quorum"))
+    reporting.start()
+    assert_retried_then_dead_lettered(reporting, "quorum")
+
+
+def assert_retried_then_dead_lettered(reporting_container, queue_type: str) -> None:
     config = reporting_container.config
     newer = dict(make_birth_envelope(), schema_version=2)
     attempts = []
     with entrypoint_waiter(reporting_container, "handle_registry_birth_registered",
                            callback=lambda *_: attempts.append(1) or len(attempts) == 3):
         event_dispatcher(config)("registry", "birth_registered", newer)
-    message = next_dead_letter(config["AMQP_URI"])
+    message = next_dead_letter(config["AMQP_URI"], queue_type)
     assert (json.loads(message.body)["event_id"], message.headers[ATTEMPTS_HEADER]) == (
         newer["event_id"], 3)
     assert "schema_version: Envelope version 2 is not read here" in message.headers[ERROR_HEADER]

@@ -166,7 +166,7 @@ def test_an_operator_can_list_and_replay_dead_letters(reporting_container):
         (poison["event_id"], 3, "evt-registry-birth_registered--reporting.handle_registry_birth_registered")]
     assert "payload.on_time" in listed[0]["error"]
     with three_attempts():  # replayed with its attempts reset: three more tries, then parked again
-        assert replay_dead_letters(config["AMQP_URI"], "reporting") == 1
+        assert replay_dead_letters(config["AMQP_URI"], "reporting", "classic") == 1
     assert [e["attempts"] for e in wait_for_dead_letters(config["AMQP_URI"])] == [3]
 
 
@@ -179,4 +179,4 @@ def wait_for_dead_letters(amqp_uri):
         message = queue.get(block=True, timeout=10)  # blocks until it arrives, no sleep
         message.requeue()
         queue.close()
-    return list_dead_letters(amqp_uri, "reporting")
+    return list_dead_letters(amqp_uri, "reporting", "classic")

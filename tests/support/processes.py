@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from tests.support.identities import cluster_proxy, trust_env
 from tools.run_platform import QUIET_EVENTLET
 
@@ -80,3 +82,15 @@ def wait_ready(config: dict, service: str, probe: str, *args: Any, timeout: floa
             return False
 
     wait_until(answers, timeout, f"{service} to answer {probe}")
+
+
+def wait_healthy(address: str, timeout: float = 60) -> None:
+    """Until the service at ``address`` (host:port) says ``/healthz`` ok: every queue consumer of it
+    consumes (answering an RPC says only that its RPC consumer does)."""
+    def healthy() -> bool:
+        try:
+            return requests.get(f"http://{address}/healthz", timeout=2).text == "ok"
+        except requests.ConnectionError:
+            return False
+
+    wait_until(healthy, timeout, f"{address}/healthz ok")
