@@ -2,11 +2,12 @@
 
 ``list`` prints each parked message (event type, event id, attempts, error) and leaves it in the
 queue, then how many there are ("0 dead letters in reporting.dead-letter" when all is well);
-``replay`` moves every message back to the handler queue it came from, with its attempt
-count reset, after the cause (a bug, a missing reference) has been fixed. Replaying is safe because
-the consumers are idempotent. It goes through the service's retry exchange (never the default
-exchange), so the service's own broker user may run it. ``QUEUE_TYPE`` must be the services' (the
-dead-letter queue is declared with its arguments).
+``replay`` moves every message back to the handler queue it came from, with its attempt count
+reset (and the broker's own dead-lettering headers dropped: a quorum queue parks there what its
+consumers took ``DELIVERY_LIMIT`` times without finishing), after the cause (a bug, a missing
+reference) has been fixed. Replaying is safe because the consumers are idempotent. It goes through
+the service's retry exchange (never the default exchange), so the service's own broker user may run
+it. ``QUEUE_TYPE`` must be the services' (the dead-letter queue is declared with its arguments).
 """
 
 import argparse
@@ -29,7 +30,7 @@ with warnings.catch_warnings():
         dead_letter_queue_name,
         retry_exchange,
     )
-    from shared.plumbing.queue_types import InvalidQueueType, configured_queue_type
+    from shared.plumbing.queue_types import DELIVERY_LIMIT, InvalidQueueType, configured_queue_type
 
 
 def _messages(conn: Connection, queue: Queue):
@@ -40,6 +41,21 @@ def _messages(conn: Connection, queue: Queue):
         yield message
 
 
+def parked_from(headers: dict) -> str | None:
+    """The handler queue a dead letter came from: ours names it; the broker's (a quorum queue's
+    delivery limit) says it in ``x-death``."""
+    deaths = headers.get("x-death") or [{}]
+    return headers.get(QUEUE_HEADER) or deaths[0].get("queue")
+
+
+def broker_reason(headers: dict) -> str | None:
+    deaths = headers.get("x-death") or []
+    if deaths and deaths[0].get("reason") == "delivery_limit":
+        return (f"taken {DELIVERY_LIMIT} times and never finished: each consumer that took it stopped "
+                "(a message that kills its process?); read the service's log before replaying")
+    return deaths[0].get("reason") if deaths else None
+
+
 def list_dead_letters(amqp_uri: str, service: str, queue_type: str) -> list[dict]:
     with Connection(amqp_uri) as conn:
         found = []
@@ -47,8 +63,8 @@ def list_dead_letters(amqp_uri: str, service: str, queue_type: str) -> list[dict
             body = json.loads(message.body)
             headers = message.headers or {}
             found.append({"event_type": body.get("event_type"), "event_id": body.get("event_id"),
-                          "attempts": headers.get(ATTEMPTS_HEADER), "queue": headers.get(QUEUE_HEADER),
-                          "error": headers.get(ERROR_HEADER)})
+                          "attempts": headers.get(ATTEMPTS_HEADER), "queue": parked_from(headers),
+                          "error": headers.get(ERROR_HEADER) or broker_reason(headers)})
     return found  # closing the channel with them unacked puts every message back
 
 
@@ -59,8 +75,8 @@ def replay_dead_letters(amqp_uri: str, service: str, queue_type: str) -> int:
         producer = conn.Producer()
         for message in _messages(conn, dead_letter_queue(service, queue_type)):
             headers = {k: v for k, v in (message.headers or {}).items()
-                       if k not in (ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER)}
-            target = message.headers[QUEUE_HEADER]
+                       if k not in (ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER) and not k.startswith("x-")}
+            target = parked_from(message.headers)
             conn.default_channel.queue_declare(target, passive=True)  # raises if it is gone
             conn.default_channel.queue_bind(target, exchange.name, routing_key=target)  # bound by start too
             producer.publish(message.body, exchange=exchange, routing_key=target,

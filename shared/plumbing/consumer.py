@@ -34,7 +34,7 @@ from shared.plumbing.config_keys import (
 )
 from shared.plumbing.entrypoints import PromptQueueConsumer
 from shared.plumbing.metrics import service_metrics
-from shared.plumbing.queue_types import configured_queue_type, queue_arguments
+from shared.plumbing.queue_types import configured_queue_type, handler_queue_arguments, queue_arguments
 
 _log = logging.getLogger(__name__)
 ATTEMPTS_HEADER = "x-ecd-attempts"
@@ -94,11 +94,13 @@ def publish_confirmed(amqp_uri: str, queue: Queue, body: Any, headers: dict, **o
 
 def with_retry_binding(queue: Queue, service: str, queue_type: str) -> Queue:
     """nameko's handler queue, also bound to the service's retry exchange under its own name (where
-    its retry queue dead-letters to, and where ``make dead-letters ACTION=replay`` publishes)."""
+    its retry queue dead-letters to, and where ``make dead-letters ACTION=replay`` publishes); on
+    quorum, parking in the service's dead-letter queue what no consumer ever finished."""
+    parked_at = (retry_exchange_name(service), dead_letter_queue_name(service))
     return Queue(queue.name, durable=queue.durable, auto_delete=queue.auto_delete, exclusive=queue.exclusive,
                  bindings=[binding(queue.exchange, routing_key=queue.routing_key),
                            binding(retry_exchange(service), routing_key=queue.name)],
-                 queue_arguments=queue_arguments(queue_type))
+                 queue_arguments=handler_queue_arguments(queue_type, parked_at))
 
 
 class ParkingQueueConsumer(PromptQueueConsumer):

@@ -127,5 +127,16 @@ class PromptRpc(Rpc):
 class PromptReplyListener(ReplyListener):
     queue_consumer = PromptQueueConsumer()
 
+    def setup(self) -> None:
+        """nameko's, its reply queue exclusive to the connection. nameko declares it durable with
+        ``x-expires``, so it lives on one broker node and outlives its connection; when that node is
+        lost, redeclaring it fails ("home node ... is down") and the consumer, which the service's RPC
+        queue shares, retries forever: the replica answers nothing until the node is back. An exclusive
+        queue goes with its connection and is made again on the node the consumer reconnects to (a
+        reply in flight is lost: the caller's timeout, then its retry)."""
+        super().setup()
+        self.queue = Queue(self.queue.name, exchange=self.queue.exchange, routing_key=self.queue.routing_key,
+                           durable=False, exclusive=True)
+
 
 rpc = PromptRpc.decorator

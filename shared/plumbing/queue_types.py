@@ -14,9 +14,11 @@ retry, and replicating a queue that dies with its process buys nothing. A queue 
 ``x-overflow: reject-publish``): a message expiring while the handler queue cannot take it (a node
 lost) is kept until that queue confirms it, where classic dead-lettering (and quorum's default) may
 drop it.
-There is no ``x-delivery-limit``: a message whose consumer was killed is redelivered however often
-that happens (nothing is dropped; a handler that raises is retried then dead-lettered by
-``shared.plumbing.consumer`` with its error, which a broker's limit would not record). A queue's
+A quorum handler queue parks a message its consumers took ``DELIVERY_LIMIT`` times without ever
+acking it (each took it and died: a message that kills its process) in the service's dead-letter
+queue, where ``make dead-letters`` lists and replays it; RabbitMQ 4 sets a limit of 20 on every quorum
+queue by itself and, with no dead-letter target, DROPS the message there. A handler that raises is
+retried then dead-lettered by ``shared.plumbing.consumer`` with its error, as on classic. A queue's
 type cannot change in place: ``explain_mismatch`` turns the broker's refusal into what to do.
 """
 
@@ -27,6 +29,7 @@ from typing import Any
 from shared.plumbing.config_keys import QUEUE_TYPE_KEY
 
 CLASSIC, QUORUM = "classic", "quorum"
+DELIVERY_LIMIT = 20  # RabbitMQ 4's own default for quorum queues, set here so 3.x behaves the same
 QUEUE_TYPES = (CLASSIC, QUORUM)
 _CURRENT_TYPE = re.compile(r"inequivalent arg 'x-queue-type'.*current is (?:the value )?'?(\w+)")
 
@@ -58,6 +61,14 @@ def queue_arguments(queue_type: str, dead_letter_to: tuple[str, str] | None = No
         if queue_type == QUORUM:
             arguments |= {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
     return arguments
+
+
+def handler_queue_arguments(queue_type: str, parked_at: tuple[str, str]) -> dict[str, Any]:
+    """A handler queue's arguments: on quorum, a message delivered ``DELIVERY_LIMIT`` times and
+    never acked goes to ``parked_at`` (exchange, routing key: the service's dead-letter queue)."""
+    if queue_type != QUORUM:
+        return queue_arguments(queue_type)
+    return queue_arguments(QUORUM, dead_letter_to=parked_at) | {"x-delivery-limit": DELIVERY_LIMIT}
 
 
 def explain_mismatch(refusal: BaseException, queue_type: str, vhost: str) -> QueueTypeMismatch | None:

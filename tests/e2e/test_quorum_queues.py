@@ -10,8 +10,8 @@ import pytest
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection
 
-from shared.plumbing.consumer import dead_letter_queue_name, retry_queue
-from shared.plumbing.queue_types import QUEUE_TYPES, queue_arguments
+from shared.plumbing.consumer import dead_letter_queue_name, retry_exchange_name, retry_queue
+from shared.plumbing.queue_types import QUEUE_TYPES, handler_queue_arguments, queue_arguments
 from tests.conftest import free_port
 from tests.support.processes import ServiceProcess, wait_until
 from tools.access.declarations import platform_declarations
@@ -28,7 +28,8 @@ def platform_queues(services: tuple[str, ...], queue_type: str) -> dict[str, dic
         found["rpc"][f"rpc-{service.name}"] = queue_arguments(queue_type)
         found["dead-letter"][dead_letter_queue_name(service.name)] = queue_arguments(queue_type)
         for handler in service.handlers:
-            found["handler"][handler.queue] = queue_arguments(queue_type)
+            found["handler"][handler.queue] = handler_queue_arguments(
+                queue_type, (retry_exchange_name(service.name), dead_letter_queue_name(service.name)))
             retry = retry_queue(handler.queue, service.name, queue_type)
             found["retry"][retry.name] = retry.queue_arguments
     return found

@@ -2,26 +2,35 @@
 
 import json
 
-from kombu import Connection, Consumer, Exchange
+from kombu import Connection, Consumer, Exchange, Queue
 from nameko.standalone.events import event_dispatcher
 from nameko.testing.services import entrypoint_waiter
 from sqlalchemy import text
 
-from shared.plumbing.consumer import ATTEMPTS_HEADER, ERROR_HEADER, QUEUE_HEADER, dead_letter_queue
+from shared.plumbing.consumer import (
+    ATTEMPTS_HEADER,
+    ERROR_HEADER,
+    QUEUE_HEADER,
+    dead_letter_queue,
+    with_retry_binding,
+)
+from shared.plumbing.queue_types import DELIVERY_LIMIT
 from tests.support.factories import make_birth, make_birth_envelope
 from tests.support.hooks import call
+from tools.dead_letters import list_dead_letters, replay_dead_letters
 
 BIRTH_QUEUE = "evt-registry-birth_registered--reporting.handle_registry_birth_registered"
 
 
-def next_dead_letter(amqp_uri: str, queue_type: str = "classic"):
-    """The next parked message, raw (its body may not even be JSON); waits on the broker."""
+def next_dead_letter(amqp_uri: str, queue_type: str = "classic", keep: bool = False):
+    """The next parked message, raw (its body may not even be JSON); waits on the broker. ``keep``
+    puts it back."""
     received = []
     with Connection(amqp_uri) as conn:
         queue = dead_letter_queue("reporting", queue_type)
         with Consumer(conn.channel(), queues=[queue], on_message=received.append, prefetch_count=1):
             conn.drain_events(timeout=10)
-        received[0].ack()
+        received[0].reject(requeue=True) if keep else received[0].ack()
     return received[0]
 
 
@@ -90,3 +99,33 @@ def test_catch_up_dead_letters_a_log_entry_it_can_never_apply_and_reads_on(
         "Bống", BIRTH_QUEUE)
     assert "payload.nickname: Unknown field." in message.headers[ERROR_HEADER]
     assert call(reporting, "catch_up")["registry"]["read"] == 0
+
+
+def test_on_quorum_a_message_taken_to_the_delivery_limit_and_never_finished_is_parked_then_replayed(
+        clean_infra):
+    """A message that kills every consumer taking it: RabbitMQ 4 would drop it at its own limit; the
+    platform's handler queue parks it in the dead-letter queue, where the tool names its queue and why."""
+    amqp_uri = clean_infra.amqp_uri
+    handler = with_retry_binding(Queue(BIRTH_QUEUE, exchange=Exchange("registry.events", type="topic"),
+                                       routing_key="birth_registered"), "reporting", "quorum")
+    body = json.dumps(make_birth_envelope())
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        channel = conn.channel()
+        dead_letter_queue("reporting", "quorum")(channel).declare()
+        conn.Producer().publish(body, exchange=Exchange("registry.events", type="topic"),
+                                routing_key="birth_registered", declare=[handler],
+                                content_type="application/json", delivery_mode=2)
+        for _ in range(DELIVERY_LIMIT + 1):  # each taken, then given back unfinished (as a killed consumer)
+            handler(channel).get(no_ack=False).reject(requeue=True)
+        assert handler(channel).get(no_ack=False) is None
+    next_dead_letter(amqp_uri, "quorum", keep=True)  # the broker dead-letters it asynchronously
+    (parked,) = list_dead_letters(amqp_uri, "reporting", "quorum")
+    assert parked == {"event_type": "birth_registered", "event_id": json.loads(body)["event_id"],
+                      "attempts": None, "queue": BIRTH_QUEUE,
+                      "error": f"taken {DELIVERY_LIMIT} times and never finished: each consumer that took it "
+                               "stopped (a message that kills its process?); read the service's log before "
+                               "replaying"}
+    assert replay_dead_letters(amqp_uri, "reporting", "quorum") == 1
+    with Connection(amqp_uri) as conn:
+        replayed = handler(conn.channel()).get(no_ack=True)
+        assert (replayed.body, {k for k in replayed.headers if k.startswith("x-death")}) == (body, set())

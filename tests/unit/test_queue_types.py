@@ -70,8 +70,14 @@ def test_a_services_rpc_and_handler_queues_take_the_configured_type(container_fa
     container.start()
     queues = {extension.queue.name: extension.queue.queue_arguments for extension in container.extensions
               if getattr(extension, "queue", None) is not None}
-    expected = queue_arguments(queue_type)
-    assert queues == {"rpc-tiny": expected, "evt-registry-birth_registered--tiny.handle": expected}
+    assert queues == {"rpc-tiny": queue_arguments(queue_type),
+                      "evt-registry-birth_registered--tiny.handle": HANDLER_ARGUMENTS[queue_type]}
+
+
+HANDLER_ARGUMENTS = {"classic": {}, "quorum": {
+    "x-queue-type": "quorum", "x-delivery-limit": 20, "x-dead-letter-exchange": "tiny.retry",
+    "x-dead-letter-routing-key": "tiny.dead-letter", "x-dead-letter-strategy": "at-least-once",
+    "x-overflow": "reject-publish"}}
 
 
 def test_a_service_with_an_unknown_queue_type_does_not_start(container_factory):
