@@ -2,6 +2,8 @@
 (alembic's ``compare_metadata``: tables, columns with their types and nullability, indexes, unique
 constraints, foreign keys), and ways to make a database as an earlier version would have."""
 
+import importlib
+
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -11,6 +13,8 @@ from shared.plumbing.migrate import SERVICES, schema_of
 from shared.plumbing.migrations import Schema, alembic_config
 
 SCHEMAS = [schema_of(service) for service in SERVICES]
+for _service in SERVICES:  # the models as the running service has them, whatever else it imports
+    importlib.import_module(f"services.{_service}.service")
 
 
 def drift(engine: Engine, schema: Schema) -> list:
