@@ -21,8 +21,13 @@ import yaml
 from alembic import command
 
 from shared.plumbing.config_keys import DB_URL_KEY
-from shared.plumbing.db import make_engine
 from shared.plumbing.migrations import Schema, alembic_config, service_revisions, upgrade_to_head
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # eventlet's deprecation notice, printed when it is imported
+    from nameko.cli.main import setup_yaml_parser
+
+    from shared.plumbing.db import make_engine
 
 SERVICES = ("registry", "health", "education", "protection", "reporting")
 
@@ -34,9 +39,6 @@ def schema_of(service: str) -> Schema:
 
 def database_url(service: str) -> str:
     """The service's ``DB_URL``, from its ``config.yml`` with the environment substituted."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # eventlet's deprecation notice, printed when nameko is imported
-        from nameko.cli.main import setup_yaml_parser
     setup_yaml_parser()
     config = Path(importlib.import_module(f"services.{service}").__file__).with_name("config.yml")
     return yaml.safe_load(config.read_text("utf-8"))[DB_URL_KEY]
@@ -79,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         try:
             done = migrate(service)
         except Exception as error:
-            print(f"{service}: the database upgrade failed: {type(error).__name__}: {error}", file=sys.stderr)
+            why = str(error).splitlines()[0]
+            print(f"{service}: the database upgrade failed: {type(error).__name__}: {why}", file=sys.stderr)
             return 1
         print(f"{service}: database {done}", flush=True)
     return 0
