@@ -15,7 +15,15 @@ from sqlalchemy import create_engine, text
 from shared.plumbing.db import cooperative_psycopg, make_engine
 from shared.plumbing.migrations import BASELINE, service_revisions, upgrade_to_head
 from tests.support.infra import DB_PREFIX
-from tests.support.migrations import SCHEMAS, drift, drop_everything, revision_of, run_revisions, tables
+from tests.support.migrations import (
+    SCHEMAS,
+    drift,
+    drop_everything,
+    make_before_migrations,
+    revision_of,
+    run_revisions,
+    tables,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -65,7 +73,7 @@ def test_a_database_at_each_earlier_revision_upgraded_at_start_equals_the_models
 
 @pytest.mark.parametrize("schema", SCHEMAS, ids=by_service)
 def test_a_database_made_before_migrations_is_adopted_and_equals_the_models(database, schema):
-    schema.base.metadata.create_all(database)
+    make_before_migrations(database, schema)
     done = upgrade_to_head(database, schema)
     assert (done, drift(database, schema), revision_of(database)) == (
         "adopted", [], service_revisions(schema)[-1])

@@ -7,10 +7,10 @@ import importlib
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, inspect
+from sqlalchemy import Engine, MetaData, inspect, text
 
 from shared.plumbing.migrate import SERVICES, schema_of
-from shared.plumbing.migrations import Schema, alembic_config
+from shared.plumbing.migrations import BASELINE, Schema, alembic_config
 
 SCHEMAS = [schema_of(service) for service in SERVICES]
 for _service in SERVICES:  # the models as the running service has them, whatever else it imports
@@ -33,6 +33,15 @@ def run_revisions(engine: Engine, schema: Schema, target: str, downgrade: bool =
     """Run the revisions themselves (never ``create_all``) up, or down, to ``target``."""
     with engine.begin() as conn:
         (command.downgrade if downgrade else command.upgrade)(alembic_config(schema, conn), target)
+
+
+def make_before_migrations(engine: Engine, schema: Schema) -> None:
+    """The database every deployment made before migrations: the baseline's tables (what the last
+    ``create_all`` made; ``create_all`` of today's models would hold later revisions' changes too)
+    and no version table."""
+    run_revisions(engine, schema, BASELINE)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
 
 
 def tables(engine: Engine) -> list[str]:

@@ -15,7 +15,14 @@ from sqlalchemy import text
 
 from shared.plumbing.db import make_engine
 from shared.plumbing.migrations import BASELINE, service_revisions, upgrade_to_head
-from tests.support.migrations import SCHEMAS, drift, revision_of, run_revisions, tables
+from tests.support.migrations import (
+    SCHEMAS,
+    drift,
+    make_before_migrations,
+    revision_of,
+    run_revisions,
+    tables,
+)
 
 
 @pytest.fixture
@@ -49,7 +56,7 @@ def test_a_database_at_each_earlier_revision_upgraded_at_start_equals_the_models
 
 @pytest.mark.parametrize("schema", SCHEMAS, ids=by_service)
 def test_a_database_made_before_migrations_is_adopted_and_equals_the_models(database, schema):
-    schema.base.metadata.create_all(database)
+    make_before_migrations(database, schema)
     done = upgrade_to_head(database, schema)
     assert (done, drift(database, schema), revision_of(database)) == (
         "adopted", [], service_revisions(schema)[-1])
