@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
 .PHONY: install run demo test test-unit test-integration test-contract test-e2e fuzz lint broker bench k8s clean \
-	dead-letters notes-key access load
+	dead-letters notes-key access load migrate migration
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { \
@@ -66,6 +66,14 @@ notes-key: install  # make notes-key ACTION=new (a new key first), then ACTION=r
 
 access: install  # make access ACTION="system add his --sector health"; default: broker apply
 	$(PY) -m tools.access $(or $(ACTION),broker apply)
+
+migrate: install  # every service's database (or SERVICE=registry) to its newest revision, as make run does
+	$(PY) -m shared.plumbing.migrate $(or $(SERVICE),$(SERVICES))
+
+migration: install  # make migration SERVICE=registry MESSAGE="children gain a nickname": the next revision
+	@test -n "$(SERVICE)" -a -n "$(MESSAGE)" || { echo 'make migration SERVICE=<service> MESSAGE="..."'; exit 2; }
+	$(PY) -m shared.plumbing.migrate --new-revision "$(MESSAGE)" $(SERVICE)
+	$(VENV)/bin/ruff format -q services/$(SERVICE)/migrations/versions
 
 k8s: install  # renders both overlays with the virtualenv's kubectl (validated by tests/unit/test_k8s_manifests.py)
 	for overlay in dev prod; do \

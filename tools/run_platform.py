@@ -3,7 +3,9 @@
 Before starting anything it checks what would make a service fail: the broker must accept the login and
 virtual host in ``AMQP_URI`` (``tools.broker_check`` says which of the two it refused, or that nothing
 listens, and never prints the password), and each service's port must be free. It says exactly what is
-wrong and exits 2 otherwise. Reporting starts first, so its queues exist before the registry publishes.
+wrong and exits 2 otherwise; so it does when a service's database cannot be upgraded to its newest
+revision (``python -m shared.plumbing.migrate``, run for every service before any starts). Reporting
+starts first, so its queues exist before the registry publishes.
 "platform up" is printed only when every service answers ``/healthz``; if one exits before or after
 that, all stop and the exit status is 1. Ctrl-C or one SIGTERM (to this process or its whole group)
 stops them all. Each service keeps its embedded SQLite file under ``var/`` unless ``<SERVICE>_DB_URL``
@@ -120,6 +122,18 @@ def wait_healthy(service: str, process: subprocess.Popen) -> str | None:
     return f"{service} did not answer /healthz within {START_TIMEOUT} s"
 
 
+def upgrade_databases() -> str | None:
+    """Upgrade every service's database to its newest revision, as a Kubernetes init container does
+    (``python -m shared.plumbing.migrate``, with this environment: ``<SERVICE>_DB_URL``); None once
+    done, else why not."""
+    result = subprocess.run([sys.executable, "-m", "shared.plumbing.migrate", *SERVICES], cwd=ROOT,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        return (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
+    print("databases: " + ", ".join(result.stdout.split("\n")[:-1]).replace(": database", ""), flush=True)
+    return None
+
+
 def trust_tokens() -> None:
     """Make the embedded default's keys if missing, and point every service at them (unless the
     environment names its own issuers file or service keys)."""
@@ -145,6 +159,10 @@ def main() -> int:
               file=sys.stderr)
         return 2
     (ROOT / "var").mkdir(exist_ok=True)
+    problem = upgrade_databases()
+    if problem:
+        print(f"Cannot start the platform: {problem}", file=sys.stderr)
+        return 2
     trust_tokens()
     processes: dict[str, subprocess.Popen] = {}
     stopping = False

@@ -10,7 +10,7 @@ without calling the registry.
 from nameko.web.handlers import http
 
 from services.education import commands, referral_rules, roster_csv, schemas
-from services.education.orm import EducationBase
+from services.education.migrations import SCHEMA
 from services.education.repository import EducationStore
 from shared.contracts.fields import load
 from shared.kit import sector
@@ -27,7 +27,7 @@ class EducationService(sector.SectorEndpoints):
     name = "education"
     referral_conditions = referral_rules.CONDITIONS
 
-    db = Database(EducationBase)
+    db = Database(SCHEMA)
     audited_reads = {"enrolments_for": "child_id"}
 
     record_enrolment = write_rpc(schemas.RecordEnrolmentSchema, commands.record_enrolment)

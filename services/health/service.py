@@ -10,7 +10,7 @@ retried, then dead-lettered, never dropped), so it answers without calling the r
 from nameko.web.handlers import http
 
 from services.health import commands, due_csv, referral_rules, schemas
-from services.health.orm import HealthBase
+from services.health.migrations import SCHEMA
 from services.health.repository import HealthStore
 from shared.contracts.fields import load
 from shared.kit import sector
@@ -29,7 +29,7 @@ class HealthService(sector.SectorEndpoints):
     name = "health"
     referral_conditions = referral_rules.CONDITIONS
 
-    db = Database(HealthBase)
+    db = Database(SCHEMA)
 
     record_vaccination = write_rpc(schemas.RecordVaccinationSchema, commands.record_vaccination)
     record_growth = write_rpc(schemas.RecordGrowthSchema, commands.record_growth)

@@ -10,8 +10,8 @@ birth and death and allowance categories against age.
 """
 
 from services.protection import commands, reads, referral_rules, schemas
+from services.protection.migrations import SCHEMA
 from services.protection.notes import NotesCipher
-from services.protection.orm import ProtectionBase
 from services.protection.repository import ProtectionStore
 from shared.contracts.fields import load
 from shared.contracts.protection import EPISODES
@@ -39,7 +39,7 @@ class ProtectionService(sector.SectorEndpoints):
     name = "protection"
     referral_conditions = referral_rules.CONDITIONS
 
-    db = Database(ProtectionBase)
+    db = Database(SCHEMA)
     cipher = NotesCipher()
 
     open_case = protected_write(schemas.OpenCaseSchema, commands.open_case)

@@ -30,7 +30,7 @@ class Child(RegistryBase):
     birth_record_id: Mapped[str] = mapped_column(String(80))
     date_of_birth = mapped_column(Date, index=True)
     # the 2025 ward of the birth's commune, for matching (nullable: a database made before it gains
-    # the column at start; children registered before then are not matched to provisional ids)
+    # the column when adopted; children registered before then are not matched to provisional ids)
     ward: Mapped[str | None] = mapped_column(String(5), nullable=True, index=True)
 
 

@@ -12,7 +12,7 @@ from nameko.timer import timer
 
 from services.registry import batch_matching, commands, links, matcher, reviews, schemas
 from services.registry.follow_provisional import follow_provisional_children
-from services.registry.orm import RegistryBase
+from services.registry.migrations import SCHEMA
 from services.registry.repository import RegistryRepository
 from shared.contracts.fields import load
 from shared.contracts.identity import LINKED, RECORDED, UNLINKED
@@ -31,7 +31,7 @@ LINK = "link:identities"
 class RegistryService(sector.SectorEndpoints):
     name = "registry"
 
-    db = Database(RegistryBase)
+    db = Database(SCHEMA)
     audited_reads = {"get_child": "child_id"}
 
     register_birth = write_rpc(schemas.RegisterBirthSchema, commands.register_birth, sensitive_arguments=(

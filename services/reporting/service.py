@@ -30,7 +30,8 @@ from services.reporting.catalogue import CATALOGUE_EXTRA_KEY, Catalogue, catalog
 from services.reporting.dashboard import dashboard_response
 from services.reporting.dashboard_missing import missing_response
 from services.reporting.indicators import compute_indicators, resolve_area
-from services.reporting.orm import AuditEntry, ChildView, ReportingBase
+from services.reporting.migrations import SCHEMA
+from services.reporting.orm import AuditEntry, ChildView
 from services.reporting.report_page import HTML
 from services.reporting.repository import ReportingRepository
 from services.reporting.sources.education.view import education_section
@@ -72,7 +73,7 @@ RETIRED_QUEUES = tuple(
 class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoints):
     name = "reporting"
 
-    db = Database(ReportingBase)
+    db = Database(SCHEMA)
     event_logs = EventLogs(SOURCES)
     park = DeadLetters()
     batches = EventBatches()

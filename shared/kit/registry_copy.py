@@ -70,8 +70,8 @@ class RegistryFactMixin:
 class KnownChildMixin:
     """What a sector needs of a registered child: birth date, sex, where it lives now, alive or not;
     and, for the lists people print, its name, registration date, carer and village. Those four are
-    nullable: a database made before them gains the columns at start
-    (``shared.plumbing.db.add_missing_columns``), and a row already there stays empty until the
+    nullable: a database made before them gains the columns when it is adopted
+    (``shared.plumbing.migrations.adopt``), and a row already there stays empty until the
     child's next registry event refolds it."""
 
     __tablename__ = "known_children"

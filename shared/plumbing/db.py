@@ -1,7 +1,7 @@
 """Database dependency provider: SQLAlchemy 2, one session per worker, cooperative under eventlet.
 
-``Database(Base)`` reads ``DB_URL`` from the container config in ``setup()``, builds the engine and
-creates the service's tables (adding a nullable column a newer model has to an older table), hands
+``Database(schema)`` reads ``DB_URL`` from the container config in ``setup()``, builds the engine,
+upgrades the service's database to its newest revision (``shared.plumbing.migrations``), hands
 each worker a fresh ``Session`` and closes it after the worker. The embedded default is a SQLite
 file per service under ``var/``; PostgreSQL is one URL away.
 
@@ -25,12 +25,12 @@ from typing import Any
 
 from eventlet.semaphore import Semaphore
 from nameko.extensions import DependencyProvider
-from sqlalchemy import Engine, Index, create_engine, event, inspect, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from shared.plumbing.config_keys import DB_URL_KEY
+from shared.plumbing.migrations import Schema, upgrade_to_head
 
 _log = logging.getLogger(__name__)
 SQLITE_BUSY_SECONDS = 10  # only another process (a CLI tool, a test) can hold the lock now
@@ -100,6 +100,11 @@ SQLITE_MMAP_BYTES = 2 * 1024**3  # a province's reporting file (~0.8 GB at 250 k
 SQLITE_CACHE_KIB = 64 * 1024  # per connection, grown as used (SQLite's default is 2 MB)
 
 
+def sqlite_writers(engine: Engine) -> SqliteWriters | None:
+    """The writer lock of a SQLite engine made by ``make_engine`` (None for any other engine)."""
+    return _SQLITE_WRITERS.get(engine)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL; and reads served from memory: a province report at 250 k children makes millions of index
     look-ups, and through SQLite's default 2 MB cache and read() calls it took 1.6 times as long."""
@@ -120,43 +125,6 @@ def cooperative_psycopg() -> None:
         from eventlet.support.psycopg2_patcher import make_psycopg_green
 
         make_psycopg_green()
-
-
-def add_missing_columns(engine: Engine, base: type[DeclarativeBase]) -> None:
-    """Add the nullable columns a model gained to a table an earlier version created (no data to
-    move; anything else needs a migration)."""
-    inspector = inspect(engine)
-    with engine.begin() as conn:
-        for table in base.metadata.sorted_tables:
-            if not inspector.has_table(table.name):
-                continue
-            present = {column["name"] for column in inspector.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in present and column.nullable:
-                    kind = column.type.compile(dialect=engine.dialect)
-                    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}'))
-
-
-def add_missing_indexes(engine: Engine, base: type[DeclarativeBase]) -> None:
-    """Create the indexes a model gained on a table an earlier version created (``create_all`` makes
-    only missing tables); an index the model no longer names is left as it is."""
-    inspector = inspect(engine)
-    for table in base.metadata.sorted_tables:
-        if inspector.has_table(table.name):
-            present = {index["name"] for index in inspector.get_indexes(table.name)}
-            for index in table.indexes:
-                if index.name not in present:
-                    _create_index(engine, index)
-
-
-def _create_index(engine: Engine, index: Index) -> None:
-    """Create ``index`` unless it exists by now: two replicas starting together both find it missing,
-    and the second's CREATE must not stop its start."""
-    try:
-        index.create(engine, checkfirst=True)
-    except (OperationalError, ProgrammingError, IntegrityError) as error:  # PostgreSQL's race: either
-        if "already exists" not in str(error.orig) and "pg_class_relname" not in str(error.orig):
-            raise
 
 
 def dialect_insert(session: Session) -> Any:
@@ -211,10 +179,12 @@ def lock_key(session: Session, key: str) -> None:
 
 
 class Database(DependencyProvider):
-    """Inject a SQLAlchemy ``Session`` bound to the service's own database."""
+    """Inject a SQLAlchemy ``Session`` bound to the service's own database, upgraded to its newest
+    revision at setup (``Schema``); a bare declarative base (a test's sample service, no revisions)
+    gets its tables as its models say."""
 
-    def __init__(self, base: type[DeclarativeBase]) -> None:
-        self.base = base
+    def __init__(self, schema: Schema | type[DeclarativeBase]) -> None:
+        self.schema = schema
         self.engine: Engine | None = None
         self.sessions: dict = {}
 
@@ -223,9 +193,10 @@ class Database(DependencyProvider):
         if url.startswith("postgresql"):
             cooperative_psycopg()
         self.engine = make_engine(url)
-        add_missing_columns(self.engine, self.base)
-        add_missing_indexes(self.engine, self.base)
-        self.base.metadata.create_all(self.engine)
+        if isinstance(self.schema, Schema):
+            upgrade_to_head(self.engine, self.schema)
+        else:
+            self.schema.metadata.create_all(self.engine)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
 
     def get_dependency(self, worker_ctx) -> Session:

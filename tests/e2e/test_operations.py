@@ -1,6 +1,7 @@
 """What an operator meets: a group SIGTERM stops all five at once, and a platform that cannot start
 says why instead of "platform up" (nothing listening, a refused login, a missing virtual host: each
-with its fix, never with the password); the demo says to start the platform instead of a traceback;
+with its fix, never with the password; a database it cannot upgrade, naming the service); the demo
+says to start the platform instead of a traceback;
 ``make dead-letters`` says how many there are, 0 included."""
 
 import os
@@ -104,6 +105,17 @@ def test_a_broker_that_is_not_there_stops_the_start_saying_make_broker(clean_inf
     assert result.stderr == (
         f"Cannot start the platform:\n  Nothing listens at {shown(uri)} (ConnectionRefusedError: [Errno "
         "111] Connection refused): start a RabbitMQ with `make broker`, or point AMQP_URI at yours.\n")
+
+
+def test_a_database_that_cannot_be_upgraded_stops_the_start_naming_the_service(clean_infra, tmp_path):
+    env = platform_env(clean_infra, tmp_path, HEALTH_DB_URL=f"postgresql+psycopg2://postgres@127.0.0.1:"
+                                                             f"{free_port()}/health")
+    result = subprocess.run([sys.executable, "-m", "tools.run_platform"], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert (result.returncode, "platform up" in result.stdout) == (2, False)
+    assert result.stderr.startswith("Cannot start the platform: health: the database upgrade failed: "
+                                    "OperationalError: (psycopg2.OperationalError) connection to server at "
+                                    '"127.0.0.1", port ')
 
 
 def test_the_demo_with_a_wrong_password_names_the_login_and_hides_the_password(clean_infra):

@@ -94,7 +94,8 @@ def create_service_databases(infra: Infrastructure) -> None:
 
 
 def reset_databases(infra: Infrastructure) -> None:
-    """Empty every table the services created (they create their own tables at start)."""
+    """Empty every table the services created (they upgrade their databases at start), keeping the
+    revision the tables are at."""
     for service in SERVICE_DATABASES:
         engine = create_engine(infra.db_url(service))
         with engine.begin() as conn:
@@ -102,7 +103,8 @@ def reset_databases(infra: Infrastructure) -> None:
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = "
                 "current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'"))
             tables = conn.execute(text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'")).scalars().all()  # the revision its tables are at
             if tables:
                 conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY"))
         engine.dispose()

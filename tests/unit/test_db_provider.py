@@ -1,17 +1,18 @@
-"""The database provider gives each worker a session and never leaves one open behind it."""
+"""The database provider gives each worker a session and never leaves one open behind it; at start it
+adopts a database an earlier version made (before migrations), bringing it to the baseline."""
 
 from unittest.mock import Mock
 
 from sqlalchemy import create_engine, text
 
-from services.health.orm import HealthBase
-from services.registry.orm import RegistryBase
+from services.health.migrations import SCHEMA as HEALTH
+from services.registry.migrations import SCHEMA as REGISTRY
 from shared.plumbing.config_keys import DB_URL_KEY
 from shared.plumbing.db import Database
 
 
 def test_a_killed_container_closes_the_sessions_its_workers_left_open(tmp_path):
-    provider = Database(RegistryBase)
+    provider = Database(REGISTRY)
     provider.container = Mock(config={DB_URL_KEY: f"sqlite:///{tmp_path}/registry.db"})
     provider.setup()
     session = provider.get_dependency("a worker killed after its reply, before its teardown")
@@ -30,7 +31,7 @@ def test_an_outbox_made_before_claims_gains_its_claim_column_at_start(tmp_path):
         conn.execute(text("INSERT INTO outbox_messages (event_id, event_type, envelope) "
                           "VALUES ('e1', 'x', '{}')"))
     engine.dispose()
-    provider = Database(RegistryBase)
+    provider = Database(REGISTRY)
     provider.container = Mock(config={DB_URL_KEY: url})
     provider.setup()
     with provider.engine.connect() as conn:
@@ -49,7 +50,7 @@ def test_a_registry_copy_made_before_names_gains_them_empty_at_start(tmp_path):
         conn.execute(text("INSERT INTO known_children (child_id, date_of_birth, sex, legacy_commune) "
                           "VALUES ('012324000001', '2024-03-01', 'female', '03388')"))
     engine.dispose()
-    provider = Database(HealthBase)
+    provider = Database(HEALTH)
     provider.container = Mock(config={DB_URL_KEY: url})
     provider.setup()
     with provider.engine.connect() as conn:
@@ -60,7 +61,7 @@ def test_a_registry_copy_made_before_names_gains_them_empty_at_start(tmp_path):
 
 
 def test_a_reporting_table_made_before_its_covering_index_gains_it_at_start(tmp_path):
-    from services.reporting.orm import ReportingBase
+    from services.reporting.migrations import SCHEMA as REPORTING
 
     url = f"sqlite:///{tmp_path}/reporting.db"
     engine = create_engine(url)
@@ -69,7 +70,7 @@ def test_a_reporting_table_made_before_its_covering_index_gains_it_at_start(tmp_
                           "issued_on DATE NOT NULL, valid_to DATE NOT NULL)"))
         conn.execute(text("CREATE INDEX ix_card_periods_child_id ON card_periods (child_id)"))
     engine.dispose()
-    provider = Database(ReportingBase)
+    provider = Database(REPORTING)
     provider.container = Mock(config={DB_URL_KEY: url})
     provider.setup()
     with provider.engine.connect() as conn:

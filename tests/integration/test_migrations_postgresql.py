@@ -1,0 +1,116 @@
+"""Every service's revisions make exactly its models' schema on the real PostgreSQL: from an empty
+database, from each earlier revision, and from a database made before migrations (adopted); the
+baseline downgrades to nothing. Two upgrades at once (two replicas starting) upgrade the database once,
+under the advisory lock; ``python -m shared.plumbing.migrate`` upgrades the database the service's
+environment names, and says which service it could not upgrade."""
+
+import os
+import subprocess
+import sys
+
+import eventlet
+import pytest
+from sqlalchemy import create_engine, text
+
+from shared.plumbing.db import cooperative_psycopg, make_engine
+from shared.plumbing.migrations import BASELINE, service_revisions, upgrade_to_head
+from tests.support.infra import DB_PREFIX
+from tests.support.migrations import (
+    SCHEMAS,
+    drift,
+    drop_everything,
+    make_before_migrations,
+    revision_of,
+    run_revisions,
+    tables,
+)
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(scope="module")
+def database_url(infra):
+    """A database of its own, so dropping every table touches no other test's."""
+    name = f"{DB_PREFIX}_migrations"
+    admin = create_engine(infra.pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield infra.pg_url.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def database(database_url):
+    engine = make_engine(database_url)
+    drop_everything(engine)
+    yield engine
+    engine.dispose()
+
+
+def by_service(schema):
+    return schema.service
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=by_service)
+def test_an_empty_database_upgraded_by_the_revisions_equals_the_models(database, schema):
+    run_revisions(database, schema, "head")
+    assert (drift(database, schema), revision_of(database)) == ([], service_revisions(schema)[-1])
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=by_service)
+def test_a_database_at_each_earlier_revision_upgraded_at_start_equals_the_models(database, schema):
+    head = service_revisions(schema)[-1]
+    for revision in service_revisions(schema):
+        drop_everything(database)
+        run_revisions(database, schema, revision)
+        done = upgrade_to_head(database, schema)
+        assert (done, drift(database, schema), revision_of(database)) == (
+            "current" if revision == head else "upgraded", [], head)
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=by_service)
+def test_a_database_made_before_migrations_is_adopted_and_equals_the_models(database, schema):
+    make_before_migrations(database, schema)
+    done = upgrade_to_head(database, schema)
+    assert (done, drift(database, schema), revision_of(database)) == (
+        "adopted", [], service_revisions(schema)[-1])
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=by_service)
+def test_the_baseline_downgrades_to_an_empty_database(database, schema):
+    run_revisions(database, schema, BASELINE)
+    run_revisions(database, schema, "base", downgrade=True)
+    assert (tables(database), revision_of(database)) == (["alembic_version"], None)
+
+
+def test_two_upgrades_at_once_upgrade_the_database_once(database, database_url):
+    """Two replicas starting together: each green thread's statements yield to the other's, so
+    without the lock both find the database empty and the second CREATE TABLE fails."""
+    cooperative_psycopg()
+    registry = next(schema for schema in SCHEMAS if schema.service == "registry")
+    engines = [make_engine(database_url) for _ in range(2)]
+    upgrades = [eventlet.spawn(upgrade_to_head, engine, registry) for engine in engines]
+    done = sorted(upgrade.wait() for upgrade in upgrades)
+    for engine in engines:
+        engine.dispose()
+    assert (done, drift(database, registry)) == (["created", "current"], [])
+
+
+def test_the_command_upgrades_each_service_database_named_in_its_environment(database, database_url):
+    environment = {**os.environ, "REGISTRY_DB_URL": database_url, "PYTHONWARNINGS": "ignore"}
+    run = subprocess.run([sys.executable, "-m", "shared.plumbing.migrate", "registry"], cwd=ROOT,
+                         env=environment, capture_output=True, text=True, timeout=60)
+    registry = next(schema for schema in SCHEMAS if schema.service == "registry")
+    assert (run.returncode, run.stdout, drift(database, registry)) == (0, "registry: database created\n", [])
+
+
+def test_the_command_says_which_service_it_could_not_upgrade(tmp_path):
+    environment = {**os.environ, "HEALTH_DB_URL": "postgresql+psycopg2://postgres@127.0.0.1:1/none",
+                   "PYTHONWARNINGS": "ignore"}
+    run = subprocess.run([sys.executable, "-m", "shared.plumbing.migrate", "health"], cwd=ROOT,
+                         env=environment, capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stdout, run.stderr.startswith("health: the database upgrade failed: "
+                                                                "OperationalError: ")) == (1, "", True)
