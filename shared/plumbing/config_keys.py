@@ -23,3 +23,4 @@ OUTBOX_CONFIRM_TIMEOUT_SECONDS_KEY = "OUTBOX_CONFIRM_TIMEOUT_SECONDS"  # how lon
 # The province report keeps each commune's counts, recounted only where the data changed; "false" turns
 # it off (every report counts afresh).
 REPORT_COUNT_CACHE_KEY = "REPORT_COUNT_CACHE"
+QUEUE_DEPTH_INTERVAL_KEY = "QUEUE_DEPTH_INTERVAL"  # seconds between reads of the queues' depth; 0 = off
