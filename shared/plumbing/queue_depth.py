@@ -13,7 +13,7 @@ service lacks, and costs the broker one lookup per queue; the labels are the que
 import logging
 
 import eventlet
-from amqp.exceptions import ChannelError
+from amqp.exceptions import NotFound
 from eventlet.event import Event
 from kombu import Connection
 from nameko.events import EventHandler
@@ -64,8 +64,8 @@ class QueueDepths(DependencyProvider):
                 return
             try:
                 self.measure()
-            except Exception as error:  # the broker is away: the next tick tries again
-                _log.info("could not read queue depths: %s", type(error).__name__)
+            except Exception as error:  # the broker is away, or refused: the next tick tries again
+                _log.warning("could not read queue depths: %s", error)
 
     def measure(self) -> dict[str, int]:
         depths = {}
@@ -74,7 +74,7 @@ class QueueDepths(DependencyProvider):
             for name in self.queue_names():
                 try:
                     depths[name] = channel.queue_declare(queue=name, passive=True).message_count
-                except ChannelError:  # not declared (yet): it holds nothing; the channel is closed
+                except NotFound:  # not declared (yet): it holds nothing; the broker closed the channel
                     depths[name] = 0
                     channel = conn.channel()
         for name, count in depths.items():
