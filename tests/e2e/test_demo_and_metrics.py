@@ -151,6 +151,8 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
         ports[name] = f"127.0.0.1:{free_port()}"
         others[name] = ServiceProcess(name, {**env, f"{name.upper()}_WEB_SERVER_ADDRESS": ports[name]},
                                       tmp_path).start()
+    for name in others:  # an RPC each, so their labelled RPC series exist for promtool to read
+        wait_ready(config, name, "events_since", 0, 1)
     with cluster_proxy(config, timeout=30) as rpc:
         demo_commune.load(rpc.registry)
         demo.wait_for_projection(rpc.reporting, demo_commune.EVENT_COUNT)
@@ -174,6 +176,8 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
         for process in others.values():
             process.stop()
     assert {name: lint_metrics(text) for name, text in texts.items()} == {name: "" for name in ports}
+    assert [name for name in others if f'ecd_rpc_requests_total{{method="events_since",outcome="ok",'
+            f'service="{name}"}}' not in texts[name]] == []
     registry, reporting = texts["registry"], texts["reporting"]
     assert 'ecd_rpc_requests_total{method="register_birth",outcome="ok",service="registry"} 13.0' in registry
     assert 'ecd_events_published_total{event_type="birth_registered",service="registry"} 13.0' in registry
