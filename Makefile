@@ -28,6 +28,7 @@ demo: install
 
 test: install
 	bash tools/chromium.sh
+	bash tools/prometheus.sh
 	$(PY) -m pytest -q -rs
 
 test-unit: install

@@ -25,6 +25,7 @@ from shared.plumbing.event_logs import (
     follow_or_skip,
     record_id_of,
 )
+from shared.plumbing.metrics import count_catch_ups
 from shared.plumbing.timers import configured_timer
 from shared.rules.admin_units import admin_units
 
@@ -63,7 +64,9 @@ def follow_provisional_children(service: type) -> None:
 
     def catch_up_provisional_children(self) -> dict:
         """Keep (and match) the sectors' provisional children the registry missed, from their logs."""
-        return {source: catch_up_from(self, source) for source in SECTORS}
+        results = {source: catch_up_from(self, source) for source in SECTORS}
+        count_catch_ups(self.name, results)
+        return results
 
     def catch_up_periodically(self) -> None:
         catch_up_provisional_children(self)

@@ -56,7 +56,7 @@ from shared.plumbing.config_keys import CATCH_UP_INTERVAL_KEY, REPORT_COUNT_CACH
 from shared.plumbing.consumer import DeadLetters, RetiredQueues, add_event_handlers
 from shared.plumbing.db import Database
 from shared.plumbing.event_logs import UNREACHABLE, EventLogs, fetch_page, unreachable
-from shared.plumbing.metrics import RpcMetrics, service_metrics
+from shared.plumbing.metrics import RpcMetrics, count_catch_ups, service_metrics
 from shared.plumbing.timers import configured_timer
 from shared.rules.admin_units import admin_units
 from shared.rules.clock import today, vietnam_today
@@ -204,6 +204,7 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
                 self.db.rollback()
                 results[name] = unreachable(name, error)
                 use_cases.note_unreachable(self.db, name, results[name]["unreachable"])
+        count_catch_ups(self.name, results)
         return results
 
     @guarded("operate", expected_exceptions=EXPECTED)

@@ -18,6 +18,7 @@ handlers' workers (``shared.plumbing.batching``); catch-up applies a log page as
 """
 
 import logging
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -59,7 +60,8 @@ def apply_events(session: Session, bodies: list[dict | None], metrics: ServiceMe
     for outcome, counted in (("applied", fresh), ("duplicate", duplicates)):
         for envelope, _ in counted:
             metrics.events_consumed.labels(envelope["event_type"], outcome).inc()
-    metrics.batch_size.observe(len(bodies))
+    measure_lag(metrics, [envelope for envelope, _ in fresh])
+    metrics.batch_events.labels().observe(len(bodies))
     return len(fresh)
 
 
@@ -100,7 +102,24 @@ def _apply(session: Session, envelope: dict, body: dict, metrics: ServiceMetrics
         _project(repo, source, event_type, child_id, envelope["payload"])
     session.commit()
     metrics.events_consumed.labels(event_type, "applied").inc()
+    measure_lag(metrics, [envelope])
     return True
+
+
+def measure_lag(metrics: ServiceMetrics, applied: list[dict]) -> None:
+    """``ecd_projection_lag_seconds{source}``: how old the newest event just applied from each source
+    was (its ``recorded_at``). Set only when something is applied (or a catch-up finds nothing
+    missing: 0), so it does not grow while nothing new comes; a projection that stopped applying shows
+    in ``ecd_queue_messages`` instead."""
+    newest: dict[str, datetime] = {}
+    for envelope in applied:
+        recorded = envelope.get("recorded_at")
+        recorded = datetime.fromisoformat(recorded) if isinstance(recorded, str) else recorded
+        if isinstance(recorded, datetime) and recorded.tzinfo is not None:
+            newest[envelope["source"]] = max(recorded, newest.get(envelope["source"], recorded))
+    now = utc_now()
+    for source, recorded in newest.items():
+        metrics.projection_lag.labels(source).set(max((now - recorded).total_seconds(), 0.0))
 
 
 def _project(repo: ReportingRepository, source: str, event_type: str, child_id: str, payload: dict) -> None:
@@ -123,6 +142,8 @@ def catch_up(session: Session, source: str, fetch: Fetch, metrics: ServiceMetric
                         lambda envelopes: apply_events(session, envelopes, metrics))
     repo.save_log_check(source, started, result["applied"], None)
     session.commit()
+    if not result["applied"]:  # read to its end, nothing missing: the projection is level with it
+        metrics.projection_lag.labels(source).set(0)
     return result
 
 

@@ -49,6 +49,7 @@ from shared.plumbing.event_logs import (
     follow_or_skip,
     record_id_of,
 )
+from shared.plumbing.metrics import count_catch_ups
 from shared.plumbing.timers import configured_timer
 from shared.rules.admin_units import LEGACY, AdminUnits, admin_units
 
@@ -203,8 +204,10 @@ def follow_registry(service: type) -> None:
 
     def catch_up_from_registry(self) -> dict:
         """Copy the registry events this sector missed (read from the registry's event log)."""
-        return catch_up_registry(self.repository(), partial(fetch_page, self.registry_log[REGISTRY]),
-                                 self.park)
+        result = catch_up_registry(self.repository(), partial(fetch_page, self.registry_log[REGISTRY]),
+                                   self.park)
+        count_catch_ups(self.name, {REGISTRY: result})
+        return result
 
     def catch_up_periodically(self) -> None:
         catch_up_from_registry(self)

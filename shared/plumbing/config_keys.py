@@ -25,3 +25,4 @@ OUTBOX_CONFIRM_TIMEOUT_SECONDS_KEY = "OUTBOX_CONFIRM_TIMEOUT_SECONDS"  # how lon
 REPORT_COUNT_CACHE_KEY = "REPORT_COUNT_CACHE"
 # classic (default) or quorum: the type of every durable queue (shared/plumbing/queue_types.py)
 QUEUE_TYPE_KEY = "QUEUE_TYPE"
+QUEUE_DEPTH_INTERVAL_KEY = "QUEUE_DEPTH_INTERVAL"  # seconds between reads of the queues' depth; 0 = off

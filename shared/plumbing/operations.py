@@ -13,6 +13,7 @@ from nameko.web.handlers import http
 
 from shared.plumbing.lifecycle import PromptShutdown
 from shared.plumbing.metrics import metrics_text
+from shared.plumbing.queue_depth import QueueDepths
 
 
 class Readiness(DependencyProvider):
@@ -31,6 +32,7 @@ class Readiness(DependencyProvider):
 class OperationsEndpoints:
     lifecycle = PromptShutdown()
     readiness = Readiness()
+    queue_depths = QueueDepths()
 
     @http("GET", "/metrics")
     def get_metrics(self, request) -> tuple:

@@ -26,7 +26,7 @@ import logging
 import os
 import signal
 from contextlib import suppress
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -59,7 +59,7 @@ from shared.plumbing.config_keys import (
     OUTBOX_UNROUTED_RETRY_SECONDS_KEY,
 )
 from shared.plumbing.confirms import BrokerLink, Outcome
-from shared.plumbing.metrics import service_metrics
+from shared.plumbing.metrics import oldest_age_seconds, service_metrics
 from shared.rules.clock import utc_now
 
 _log = logging.getLogger(__name__)
@@ -101,8 +101,13 @@ def events_since(session: Session, model: type, position: int, limit: int, only:
     return [{"position": row.position, "envelope": row.envelope} for row in rows]
 
 
-def backlog(session: Session, model: type) -> int:
-    return session.scalar(select(func.count()).select_from(model).where(model.sent_at.is_(None)))
+def backlog(session: Session, model: type) -> tuple[int, datetime | None]:
+    """How many rows are unsent, and when the oldest of them was staged (None: none is)."""
+    count, oldest = session.execute(select(func.count(), func.min(model.created_at))
+                                    .where(model.sent_at.is_(None))).one()
+    if oldest is not None and oldest.tzinfo is None:  # SQLite hands back naive UTC
+        oldest = oldest.replace(tzinfo=UTC)
+    return count, oldest
 
 
 def _claimable(model: type, now: datetime) -> Any:
@@ -298,7 +303,9 @@ class Relay:
         return len(outcome.sent)
 
     def measure_backlog(self, session: Session, model: type) -> int:
-        count = backlog(session, model)
-        self.provider.metrics.outbox_backlog.set(count)
+        """Set ``ecd_outbox_messages`` and ``ecd_outbox_oldest_unsent_age_seconds``; return the count."""
+        count, oldest = backlog(session, model)
+        self.provider.metrics.outbox_messages.labels().set(count)
+        self.provider.metrics.outbox_oldest_age.labels().set(oldest_age_seconds(oldest, utc_now()))
         session.commit()
         return count

@@ -21,7 +21,7 @@ def platform(clean_infra, tmp_path, queue_type):
            "REPORTING_DB_URL": clean_infra.db_url("reporting"),
            "REGISTRY_WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
            "REPORTING_WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
-           "EVENT_RETRY_DELAY_MS": "100", "CATCH_UP_INTERVAL": "0"}
+           "EVENT_RETRY_DELAY_MS": "100", "CATCH_UP_INTERVAL": "0", "QUEUE_DEPTH_INTERVAL": "1"}
     processes = {name: ServiceProcess(name, env, tmp_path) for name in ("reporting", "registry")}
     config = {"AMQP_URI": clean_infra.amqp_uri}
     processes["reporting"].start()

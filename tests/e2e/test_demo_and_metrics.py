@@ -1,5 +1,6 @@
 """What an operator and a provincial officer see: the demo's indicators and its summary after
-``make run`` (on PostgreSQL, and on the embedded SQLite as a newcomer runs it), /metrics on every port."""
+``make run`` (on PostgreSQL, and on the embedded SQLite as a newcomer runs it), /metrics on every port
+(clean by ``promtool check metrics``)."""
 
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from tests.support.factories import make_birth
 from tests.support.identities import bearer, cluster_proxy, token
 from tests.support.platform import SERVICES, platform_env, platform_running, sqlite_urls
 from tests.support.processes import ROOT, ServiceProcess, wait_ready, wait_until
+from tests.support.prometheus import lint_metrics
 from tools import demo, demo_commune
 
 pytestmark = pytest.mark.e2e
@@ -149,6 +151,8 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
         ports[name] = f"127.0.0.1:{free_port()}"
         others[name] = ServiceProcess(name, {**env, f"{name.upper()}_WEB_SERVER_ADDRESS": ports[name]},
                                       tmp_path).start()
+    for name in others:  # an RPC each, so their labelled RPC series exist for promtool to read
+        wait_ready(config, name, "events_since", 0, 1)
     with cluster_proxy(config, timeout=30) as rpc:
         demo_commune.load(rpc.registry)
         demo.wait_for_projection(rpc.reporting, demo_commune.EVENT_COUNT)
@@ -164,18 +168,25 @@ def test_every_service_serves_healthz_and_its_metrics(platform, tmp_path):
         # queue consumer is ready, which for a service started just now may be a little later.
         for name in ports:
             wait_until(lambda n=name: scrape(n, "healthz") == "ok", 60, f"{name} /healthz ok")
+        for name in ports:  # the dead-letter queue's depth: read on every service's first tick
+            wait_until(lambda n=name: f'ecd_queue_messages{{queue="{n}.dead-letter",service="{n}"}} 0.0'
+                       in scrape(n), 30, f"{name}'s queue depths")
         texts = {name: scrape(name) for name in ports}
-        for name in ports:
-            assert f"{name}_outbox_backlog" in texts[name]
     finally:
         for process in others.values():
             process.stop()
+    assert {name: lint_metrics(text) for name, text in texts.items()} == {name: "" for name in ports}
+    assert [name for name in others if f'ecd_rpc_requests_total{{method="events_since",outcome="ok",'
+            f'service="{name}"}}' not in texts[name]] == []
     registry, reporting = texts["registry"], texts["reporting"]
-    assert 'registry_rpc_calls_total{method="register_birth",outcome="ok"} 13.0' in registry
-    assert 'registry_events_published_total{event_type="birth_registered"} 13.0' in registry
-    assert 'registry_rpc_latency_seconds_count{method="register_birth"} 13.0' in registry
-    assert 'reporting_events_consumed_total{event_type="birth_registered",outcome="applied"} 13.0' \
-        in reporting
+    assert 'ecd_rpc_requests_total{method="register_birth",outcome="ok",service="registry"} 13.0' in registry
+    assert 'ecd_events_published_total{event_type="birth_registered",service="registry"} 13.0' in registry
+    assert 'ecd_rpc_duration_seconds_count{method="register_birth",service="registry"} 13.0' in registry
+    assert 'ecd_outbox_messages{service="registry"} 0.0' in registry
+    assert 'ecd_outbox_oldest_unsent_age_seconds{service="registry"} 0.0' in registry
+    assert ('ecd_events_consumed_total{event_type="birth_registered",outcome="applied",service="reporting"} '
+            '13.0') in reporting
+    assert 'ecd_projection_lag_seconds{source="registry"}' in reporting
 
 
 def test_make_demo_after_make_run_prints_every_figure_checked_and_exits_0(clean_infra, tmp_path):

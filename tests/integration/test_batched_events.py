@@ -15,6 +15,8 @@ from tests.integration.test_poison_events import next_dead_letter
 from tests.support.factories import make_birth_envelope
 from tests.support.hooks import call
 
+REPORTING = {"service": "reporting"}
+
 BIRTHS = 500
 REDELIVERED = 50
 BATCHED = {"EVENT_BATCH_SIZE": 50, "EVENT_BATCH_WAIT_MS": 50, "EVENT_PREFETCH": 100, "max_workers": 60}
@@ -36,9 +38,9 @@ def publish(amqp_uri: str, envelopes: list[dict]) -> None:
 
 
 def batches() -> tuple[float, float]:
-    """(transactions, events in them) of ``reporting_batch_size`` so far."""
-    return (REGISTRY.get_sample_value("reporting_batch_size_count") or 0,
-            REGISTRY.get_sample_value("reporting_batch_size_sum") or 0)
+    """(transactions, events in them) of reporting's ``ecd_projection_batch_events`` so far."""
+    return (REGISTRY.get_sample_value("ecd_projection_batch_events_count", REPORTING) or 0,
+            REGISTRY.get_sample_value("ecd_projection_batch_events_sum", REPORTING) or 0)
 
 
 def handled(container, count: int):

@@ -17,6 +17,8 @@ from shared.exceptions import ValidationFailed
 from shared.plumbing.metrics import service_metrics
 from tests.support.event_streams import dump, province_stream
 
+REPORTING = {"service": "reporting"}
+
 METRICS = service_metrics("reporting")
 
 
@@ -95,7 +97,7 @@ def test_a_poison_event_fails_alone_and_the_others_of_its_batch_are_applied(stre
 
 
 def batch_count() -> float:
-    return REGISTRY.get_sample_value("reporting_batch_size_count") or 0
+    return REGISTRY.get_sample_value("ecd_projection_batch_events_count", REPORTING) or 0
 
 
 def test_catch_up_applies_each_page_of_a_log_in_one_transaction(stream):

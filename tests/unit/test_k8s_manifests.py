@@ -308,7 +308,8 @@ def test_prometheus_scrapes_each_service_rabbitmq_and_postgresql(overlay):
     services = named(documents, "ServiceMonitor", "ecd-services")["spec"]
     expression, = services["selector"]["matchExpressions"]
     assert sorted(expression["values"]) == sorted(SERVICES)
-    assert services["endpoints"] == [{"port": "http", "path": "/metrics", "interval": "30s"}]
+    assert services["endpoints"] == [
+        {"port": "http", "path": "/metrics", "interval": "30s", "honorLabels": True}]
     for service in of_kind(documents, "Service"):
         assert [p["name"] for p in service["spec"]["ports"]] == ["http"]
     assert named(documents, "ServiceMonitor", "rabbitmq")["spec"]["endpoints"][0]["port"] == "prometheus"

@@ -1,0 +1,32 @@
+"""``ecd_queue_messages``: each consuming service reads the depth of its own queues from the real broker
+(passive declares): every event handler queue it consumes and its dead-letter queue, one series each."""
+
+from kombu import Connection
+from prometheus_client import REGISTRY
+
+from services.reporting.service import ReportingService
+from shared.plumbing.consumer import dead_letter_queue
+from shared.plumbing.queue_depth import QueueDepths
+from tools.access.declarations import platform_declarations
+
+
+def queue_depths(container) -> QueueDepths:
+    return next(extension for extension in container.extensions if isinstance(extension, QueueDepths))
+
+
+def test_reporting_reads_its_dead_letters_waiting_and_each_handler_queue_it_consumes(container_factory,
+                                                                                   service_config):
+    container = container_factory(ReportingService, service_config("reporting", QUEUE_DEPTH_INTERVAL=0))
+    container.start()
+    with Connection(service_config("reporting")["AMQP_URI"]) as conn:
+        parked = conn.Producer().publish
+        for number in range(3):
+            parked({"event": number}, exchange=dead_letter_queue("reporting").exchange,
+                   routing_key="reporting.dead-letter", declare=[dead_letter_queue("reporting")],
+                   serializer="json", retry=True)
+    depths = queue_depths(container).measure()
+    handler_queues = {handler.queue for service in platform_declarations() if service.name == "reporting"
+                      for handler in service.handlers}
+    assert depths == {"reporting.dead-letter": 3, **{queue: 0 for queue in handler_queues}}
+    assert REGISTRY.get_sample_value("ecd_queue_messages", {"service": "reporting",
+                                                            "queue": "reporting.dead-letter"}) == 3
