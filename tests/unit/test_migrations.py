@@ -6,6 +6,7 @@ table its running service has (``python -m shared.plumbing.migrate`` imports no 
 tests/integration/test_migrations_postgresql.py.)"""
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from shared.plumbing import db
 from shared.plumbing.db import make_engine
 from shared.plumbing.migrations import BASELINE, service_revisions, upgrade_to_head
 from tests.support.migrations import (
@@ -82,6 +84,22 @@ def test_a_database_at_head_is_left_as_it_is(database):
     with database.begin() as conn:
         conn.execute(text("CREATE TABLE kept_by_hand (id INTEGER PRIMARY KEY)"))
     assert (upgrade_to_head(database, schema), "kept_by_hand" in tables(database)) == ("current", True)
+
+
+def test_a_database_at_head_starts_while_another_process_holds_its_write_lock(tmp_path, monkeypatch):
+    """A CLI tool or a bench writing to the file: a service finding its database current needs no
+    write lock, so it starts instead of failing with 'database is locked' after the busy timeout."""
+    monkeypatch.setattr(db, "SQLITE_BUSY_SECONDS", 0.1)
+    engine = make_engine(f"sqlite:///{tmp_path}/service.db")
+    upgrade_to_head(engine, SCHEMAS[0])
+    writer = sqlite3.connect(tmp_path / "service.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        assert upgrade_to_head(engine, SCHEMAS[0]) == "current"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        engine.dispose()
 
 
 def test_a_database_made_before_a_not_null_column_is_not_adopted(database):
