@@ -74,9 +74,14 @@ def scripts(schema: Schema) -> ScriptDirectory:
 
 
 def upgrade_to_head(engine: Engine, schema: Schema) -> str:
-    """Bring the database to the newest revision; what it did: created, adopted, upgraded or current."""
+    """Bring the database to the newest revision; what it did: created, adopted, upgraded or current.
+    A database at head is read without the lock (a SQLite file another process writes to, a long
+    upgrade running elsewhere do not hold up a start that has nothing to do); any other, under it."""
+    head = scripts(schema).get_current_head()
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return "current"
     with migration_lock(engine, schema.service) as conn:
-        head = scripts(schema).get_current_head()
         current = MigrationContext.configure(conn).get_current_revision()
         if current == head:
             return "current"
