@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import DefaultClause, text
 
 from shared.plumbing import db
 from shared.plumbing.db import make_engine
@@ -100,6 +100,14 @@ def test_a_database_at_head_starts_while_another_process_holds_its_write_lock(tm
         writer.execute("ROLLBACK")
         writer.close()
         engine.dispose()
+
+
+def test_a_server_default_a_model_gains_without_a_revision_is_drift(database, monkeypatch):
+    registry = next(schema for schema in SCHEMAS if schema.service == "registry")
+    run_revisions(database, registry, "head")
+    column = registry.base.metadata.tables["outbox_messages"].c.event_type
+    monkeypatch.setattr(column, "server_default", DefaultClause("unknown"))
+    assert [difference[0][0] for difference in drift(database, registry)] == ["modify_default"]
 
 
 def test_a_database_made_before_a_not_null_column_is_not_adopted(database):
