@@ -53,6 +53,7 @@ class Schema:
     def context_options(self, connection: Connection) -> dict[str, Any]:
         """What ``env.py`` and the drift test configure alembic's context with."""
         return {"target_metadata": self.base.metadata, "include_name": self.counts, "compare_type": True,
+                "compare_server_default": True,  # alembic's default leaves a DEFAULT a model gained unseen
                 "render_as_batch": connection.dialect.name == "sqlite"}
 
 
