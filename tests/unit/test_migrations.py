@@ -110,6 +110,17 @@ def test_a_server_default_a_model_gains_without_a_revision_is_drift(database, mo
     assert [difference[0][0] for difference in drift(database, registry)] == ["modify_default"]
 
 
+def test_a_database_a_newer_version_upgraded_stops_the_start_saying_so(database):
+    """The previous image started again after a release's revision ran (a rollback, an old pod
+    rescheduled mid-rollout): the operator reads what happened, not alembic's 'Can't locate'."""
+    upgrade_to_head(database, SCHEMAS[0])
+    with database.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(RuntimeError, match="^registry: the database is at revision 0099, newer than this "
+                                           "version's newest, 0001: run the version that upgraded it"):
+        upgrade_to_head(database, SCHEMAS[0])
+
+
 def test_a_database_made_before_a_not_null_column_is_not_adopted(database):
     registry = next(schema for schema in SCHEMAS if schema.service == "registry")
     with database.begin() as conn:  # children as no version made them: birth_record_id is NOT NULL
