@@ -90,6 +90,10 @@ def upgrade_to_head(engine: Engine, schema: Schema) -> str:
             schema.base.metadata.create_all(conn)
             _stamp(conn, schema, head)
             return "created"
+        if current is not None and current not in service_revisions(schema):
+            raise RuntimeError(f"{schema.service}: the database is at revision {current}, newer than this "
+                               f"version's newest, {head}: run the version that upgraded it, or restore "
+                               "the backup taken before that upgrade")
         done = "upgraded"
         if current is None:
             adopt(conn, schema)
