@@ -80,4 +80,24 @@ def _switch(session: Session, models: list[type], also: Callable[[Session], None
         session.execute(text(f'ALTER TABLE "{table.name}{NEW}" RENAME TO "{table.name}"'))
         for index in table.indexes:
             session.execute(text(f'ALTER INDEX "{index.name}{NEW_INDEX}" RENAME TO "{index.name}"'))
+        _restore_key_names(session, table)
     session.commit()
+
+
+PRIMARY_KEY = text("SELECT conname FROM pg_constraint WHERE conrelid = CAST(:table AS regclass) "
+                   "AND contype = 'p'")
+SERIAL_SEQUENCE = text("SELECT pg_get_serial_sequence(:table, :column)")
+
+
+def _restore_key_names(session: Session, table: Table) -> None:
+    """Give the renamed table's primary key and id sequence the names the migrations made (PostgreSQL
+    named them after ``<table>_rebuild``): a later revision finds them by those names."""
+    key = session.execute(PRIMARY_KEY, {"table": table.name}).scalar()
+    wanted = table.primary_key.name or f"{table.name}_pkey"
+    if key is not None and key != wanted:
+        session.execute(text(f'ALTER TABLE "{table.name}" RENAME CONSTRAINT "{key}" TO "{wanted}"'))
+    for column in table.primary_key.columns:
+        sequence = session.execute(SERIAL_SEQUENCE, {"table": table.name, "column": column.name}).scalar()
+        wanted = f"{table.name}_{column.name}_seq"
+        if sequence is not None and sequence.rsplit(".", 1)[-1] != wanted:  # schema-qualified, quoted
+            session.execute(text(f'ALTER SEQUENCE {sequence} RENAME TO "{wanted}"'))

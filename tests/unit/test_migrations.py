@@ -6,13 +6,15 @@ table its running service has (``python -m shared.plumbing.migrate`` imports no 
 tests/integration/test_migrations_postgresql.py.)"""
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import DefaultClause, text
 
+from shared.plumbing import db
 from shared.plumbing.db import make_engine
 from shared.plumbing.migrations import BASELINE, service_revisions, upgrade_to_head
 from tests.support.migrations import (
@@ -82,6 +84,41 @@ def test_a_database_at_head_is_left_as_it_is(database):
     with database.begin() as conn:
         conn.execute(text("CREATE TABLE kept_by_hand (id INTEGER PRIMARY KEY)"))
     assert (upgrade_to_head(database, schema), "kept_by_hand" in tables(database)) == ("current", True)
+
+
+def test_a_database_at_head_starts_while_another_process_holds_its_write_lock(tmp_path, monkeypatch):
+    """A CLI tool or a bench writing to the file: a service finding its database current needs no
+    write lock, so it starts instead of failing with 'database is locked' after the busy timeout."""
+    monkeypatch.setattr(db, "SQLITE_BUSY_SECONDS", 0.1)
+    engine = make_engine(f"sqlite:///{tmp_path}/service.db")
+    upgrade_to_head(engine, SCHEMAS[0])
+    writer = sqlite3.connect(tmp_path / "service.db", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        assert upgrade_to_head(engine, SCHEMAS[0]) == "current"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        engine.dispose()
+
+
+def test_a_server_default_a_model_gains_without_a_revision_is_drift(database, monkeypatch):
+    registry = next(schema for schema in SCHEMAS if schema.service == "registry")
+    run_revisions(database, registry, "head")
+    column = registry.base.metadata.tables["outbox_messages"].c.event_type
+    monkeypatch.setattr(column, "server_default", DefaultClause("unknown"))
+    assert [difference[0][0] for difference in drift(database, registry)] == ["modify_default"]
+
+
+def test_a_database_a_newer_version_upgraded_stops_the_start_saying_so(database):
+    """The previous image started again after a release's revision ran (a rollback, an old pod
+    rescheduled mid-rollout): the operator reads what happened, not alembic's 'Can't locate'."""
+    upgrade_to_head(database, SCHEMAS[0])
+    with database.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+    with pytest.raises(RuntimeError, match="^registry: the database is at revision 0099, newer than this "
+                                           "version's newest, 0001: run the version that upgraded it"):
+        upgrade_to_head(database, SCHEMAS[0])
 
 
 def test_a_database_made_before_a_not_null_column_is_not_adopted(database):

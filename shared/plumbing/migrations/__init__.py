@@ -53,6 +53,7 @@ class Schema:
     def context_options(self, connection: Connection) -> dict[str, Any]:
         """What ``env.py`` and the drift test configure alembic's context with."""
         return {"target_metadata": self.base.metadata, "include_name": self.counts, "compare_type": True,
+                "compare_server_default": True,  # alembic's default leaves a DEFAULT a model gained unseen
                 "render_as_batch": connection.dialect.name == "sqlite"}
 
 
@@ -74,9 +75,14 @@ def scripts(schema: Schema) -> ScriptDirectory:
 
 
 def upgrade_to_head(engine: Engine, schema: Schema) -> str:
-    """Bring the database to the newest revision; what it did: created, adopted, upgraded or current."""
+    """Bring the database to the newest revision; what it did: created, adopted, upgraded or current.
+    A database at head is read without the lock (a SQLite file another process writes to, a long
+    upgrade running elsewhere do not hold up a start that has nothing to do); any other, under it."""
+    head = scripts(schema).get_current_head()
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return "current"
     with migration_lock(engine, schema.service) as conn:
-        head = scripts(schema).get_current_head()
         current = MigrationContext.configure(conn).get_current_revision()
         if current == head:
             return "current"
@@ -84,6 +90,10 @@ def upgrade_to_head(engine: Engine, schema: Schema) -> str:
             schema.base.metadata.create_all(conn)
             _stamp(conn, schema, head)
             return "created"
+        if current is not None and current not in service_revisions(schema):
+            raise RuntimeError(f"{schema.service}: the database is at revision {current}, newer than this "
+                               f"version's newest, {head}: run the version that upgraded it, or restore "
+                               "the backup taken before that upgrade")
         done = "upgraded"
         if current is None:
             adopt(conn, schema)
