@@ -7,6 +7,7 @@ from prometheus_client import REGISTRY
 from services.reporting.service import ReportingService
 from shared.plumbing.consumer import dead_letter_queue
 from shared.plumbing.queue_depth import QueueDepths
+from shared.plumbing.queue_types import configured_queue_type
 from tools.access.declarations import platform_declarations
 
 
@@ -18,11 +19,12 @@ def test_reporting_reads_its_dead_letters_waiting_and_each_handler_queue_it_cons
                                                                                    service_config):
     container = container_factory(ReportingService, service_config("reporting", QUEUE_DEPTH_INTERVAL=0))
     container.start()
+    dead_letters = dead_letter_queue("reporting", configured_queue_type(service_config("reporting")))
     with Connection(service_config("reporting")["AMQP_URI"]) as conn:
         parked = conn.Producer().publish
         for number in range(3):
-            parked({"event": number}, exchange=dead_letter_queue("reporting").exchange,
-                   routing_key="reporting.dead-letter", declare=[dead_letter_queue("reporting")],
+            parked({"event": number}, exchange=dead_letters.exchange,
+                   routing_key="reporting.dead-letter", declare=[dead_letters],
                    serializer="json", retry=True)
     depths = queue_depths(container).measure()
     handler_queues = {handler.queue for service in platform_declarations() if service.name == "reporting"
