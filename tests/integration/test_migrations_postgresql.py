@@ -23,6 +23,7 @@ from services.reporting.orm import (
     ResidencePeriod,
     SourcePosition,
 )
+from shared.plumbing import migrations
 from shared.plumbing.db import cooperative_psycopg, make_engine
 from shared.plumbing.migrations import BASELINE, service_revisions, upgrade_to_head
 from tests.support.infra import DB_PREFIX
@@ -168,3 +169,21 @@ def test_an_empty_database_made_at_start_is_the_one_the_revisions_make_name_for_
     made_by_revisions = catalog()
     drop_everything(database)
     assert (upgrade_to_head(database, schema), catalog()) == ("created", made_by_revisions)
+
+
+def test_an_upgrade_queued_behind_a_long_transaction_gives_way_then_says_why(database, monkeypatch):
+    """An ALTER waiting for a table a report reads would hold every later reader of that table behind
+    it: each attempt gives up after LOCK_TIMEOUT_MS, and the last says what holds the tables."""
+    registry = next(schema for schema in SCHEMAS if schema.service == "registry")
+    make_before_migrations(database, registry)
+    with database.begin() as conn:  # a nullable column the adoption adds: an ALTER TABLE
+        conn.execute(text("ALTER TABLE children DROP COLUMN ward"))
+    monkeypatch.setattr(migrations, "LOCK_TIMEOUT_MS", 50)
+    monkeypatch.setattr(migrations, "LOCK_ATTEMPTS", 2)
+    with database.connect() as report:
+        report.execute(text("SELECT count(*) FROM children"))  # its transaction stays open
+        with pytest.raises(RuntimeError, match="^registry: the upgrade could not lock its tables in 2 "
+                                               "attempts of 50 ms: a long transaction holds them"):
+            upgrade_to_head(database, registry)
+        report.execute(text("SELECT count(*) FROM children"))  # not held up behind a queued ALTER
+    assert (upgrade_to_head(database, registry), drift(database, registry)) == ("adopted", [])

@@ -28,11 +28,18 @@ from alembic.operations.ops import AddColumnOp, CreateIndexOp, CreateTableOp, Mi
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase
 
 ENVIRONMENT = Path(__file__).parent  # env.py and script.py.mako, for every service
 BASELINE = "0001"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's error code when lock_timeout ran out
 LOCK_KEY = "ecd-migrate:{service}"
+# PostgreSQL: how long one statement of an upgrade waits for a table's lock, and how often the whole
+# upgrade is tried. An ALTER queued behind a long transaction (a province report) blocks every reader of
+# that table behind it; giving up and trying again lets them through.
+LOCK_TIMEOUT_MS = 5000
+LOCK_ATTEMPTS = 6
 _log = logging.getLogger(__name__)
 
 
@@ -82,6 +89,21 @@ def upgrade_to_head(engine: Engine, schema: Schema) -> str:
     with engine.connect() as conn:
         if MigrationContext.configure(conn).get_current_revision() == head:
             return "current"
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            return _upgrade_under_lock(engine, schema, head)
+        except OperationalError as error:
+            if getattr(error.orig, "pgcode", None) != LOCK_NOT_AVAILABLE:
+                raise
+            _log.warning("%s: the upgrade waited %d ms for a table another transaction holds (attempt %d "
+                         "of %d)", schema.service, LOCK_TIMEOUT_MS, attempt, LOCK_ATTEMPTS)
+    raise RuntimeError(f"{schema.service}: the upgrade could not lock its tables in {LOCK_ATTEMPTS} attempts "
+                       f"of {LOCK_TIMEOUT_MS} ms: a long transaction holds them (a report, a rebuild, a "
+                       "session left open: pg_stat_activity); it gave way each time so readers were not "
+                       "held up behind it. Start again once that transaction ends")
+
+
+def _upgrade_under_lock(engine: Engine, schema: Schema, head: str) -> str:
     with migration_lock(engine, schema.service) as conn:
         current = MigrationContext.configure(conn).get_current_revision()
         if current == head:
@@ -113,6 +135,8 @@ def migration_lock(engine: Engine, service: str) -> Iterator[Connection]:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
                          {"key": LOCK_KEY.format(service=service)})
+            # set after the advisory lock: waiting for another replica's upgrade is not timed
+            conn.execute(text(f"SET LOCAL lock_timeout = {int(LOCK_TIMEOUT_MS)}"))
         elif conn.dialect.name == "sqlite":
             _hold_sqlite_writers(conn)
             conn.exec_driver_sql("BEGIN IMMEDIATE")
