@@ -28,5 +28,6 @@ def test_a_quorum_handler_queue_made_before_the_delivery_limit_stops_the_start(c
                                      arguments=queue_arguments("quorum"))
     container = container_factory(Tiny, config)
     with eventlet.Timeout(20, AssertionError("the start still waits on the refused declaration")):
-        with pytest.raises(RuntimeError, match="x-dead-letter-exchange"):
-            container.start()
+        with pytest.raises(RuntimeError, match="has another 'x-dead-letter-exchange' than this version"):
+            container.start()  # nameko's start returns; the failed consumer then stops the container
+            container.wait()
