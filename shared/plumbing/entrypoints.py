@@ -18,6 +18,7 @@ service at start with what to do, not with the broker's bare 406.
 """
 
 import logging
+import uuid
 from typing import Any
 
 from amqp.exceptions import AccessRefused, PreconditionFailed
@@ -31,7 +32,7 @@ from nameko.constants import (
     SERIALIZER_CONFIG_KEY,
 )
 from nameko.messaging import QueueConsumer
-from nameko.rpc import ReplyListener, Responder, Rpc, RpcConsumer, get_rpc_exchange
+from nameko.rpc import RPC_REPLY_QUEUE_TEMPLATE, ReplyListener, Responder, Rpc, RpcConsumer, get_rpc_exchange
 
 from shared.plumbing.queue_types import configured_queue_type, explain_mismatch, queue_arguments
 
@@ -45,6 +46,8 @@ class PromptQueueConsumer(QueueConsumer):
 
     def get_consumers(self, consumer_cls, channel):
         """nameko's, with a queue of the wrong type explained (the declarations happen here)."""
+        for provider in self._providers:  # a reply queue is made anew on each connection
+            getattr(provider, "renew_queue", lambda: None)()
         try:
             self.declare_companions(channel)
             return super().get_consumers(consumer_cls, channel)
@@ -135,7 +138,15 @@ class PromptReplyListener(ReplyListener):
         queue goes with its connection and is made again on the node the consumer reconnects to (a
         reply in flight is lost: the caller's timeout, then its retry)."""
         super().setup()
-        self.queue = Queue(self.queue.name, exchange=self.queue.exchange, routing_key=self.queue.routing_key,
+        self.renew_queue()
+
+    def renew_queue(self) -> None:
+        """A reply queue of a new name, exclusive to the connection being made: the old one may still
+        be held by a connection the broker has not yet seen drop (its heartbeat timeout), and
+        redeclaring it would be refused (405 RESOURCE_LOCKED) until then, stalling the RPC queue too."""
+        self.routing_key = str(uuid.uuid4())
+        self.queue = Queue(RPC_REPLY_QUEUE_TEMPLATE.format(self.container.service_name, self.routing_key),
+                           exchange=get_rpc_exchange(self.container.config), routing_key=self.routing_key,
                            durable=False, exclusive=True)
 
 

@@ -31,6 +31,7 @@ from shared.plumbing.config_keys import QUEUE_TYPE_KEY
 CLASSIC, QUORUM = "classic", "quorum"
 DELIVERY_LIMIT = 20  # RabbitMQ 4's own default for quorum queues, set here so 3.x behaves the same
 QUEUE_TYPES = (CLASSIC, QUORUM)
+_OTHER_ARGUMENT = re.compile(r"inequivalent arg '([^']+)' for queue '([^']*)'?")
 _CURRENT_TYPE = re.compile(r"inequivalent arg 'x-queue-type'.*current is (?:the value )?'?(\w+)")
 
 
@@ -76,7 +77,7 @@ def explain_mismatch(refusal: BaseException, queue_type: str, vhost: str) -> Que
     broker cuts its reply at 255 characters: with a long queue name, the type it has may be cut off.)"""
     text = str(refusal)
     if "inequivalent arg 'x-queue-type'" not in text:
-        return None
+        return _other_argument(text, vhost)
     found = _CURRENT_TYPE.search(text)
     current = found.group(1) if found else next(t for t in QUEUE_TYPES if t != queue_type)
     current = CLASSIC if current == "none" else current
@@ -88,3 +89,17 @@ def explain_mismatch(refusal: BaseException, queue_type: str, vhost: str) -> Que
         f"new virtual host (AMQP_URI), or stop every service, let the queues drain (the handler, retry "
         f"and dead-letter queues empty; replay dead letters first), delete them (rabbitmqctl "
         f"delete_queue -p {vhost} NAME) and start again; or set {QUEUE_TYPE_KEY}={current} to keep them.")
+
+
+def _other_argument(text: str, vhost: str) -> QueueTypeMismatch | None:
+    """A queue made by an earlier version with other arguments (a delivery limit, a dead-letter
+    target): stopping the start says so, where retrying the declaration would wait for ever."""
+    found = _OTHER_ARGUMENT.search(text)
+    if found is None:
+        return None
+    argument, queue = found.groups()
+    return QueueTypeMismatch(
+        f"queue '{queue}' on virtual host '{vhost}' has another '{argument}' than this version declares "
+        f"({text.split(' - ', 1)[-1]}), and RabbitMQ cannot change a queue's arguments in place. Stop "
+        f"every service, let the queue drain (replay dead letters first), delete it (rabbitmqctl "
+        f"delete_queue -p {vhost} NAME) and start again, or point every service at a new virtual host.")

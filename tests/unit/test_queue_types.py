@@ -111,6 +111,15 @@ def test_a_refusal_cut_short_by_the_broker_still_says_what_to_do():
         "is a classic queue, and RabbitMQ cannot change a queue's type in place.")
 
 
-def test_a_refusal_about_another_argument_is_left_as_the_broker_said_it():
-    other = PreconditionFailed("inequivalent arg 'x-message-ttl' for queue 'q' in vhost '/'")
-    assert explain_mismatch(other, "quorum", "/") is None
+def test_a_refusal_about_another_argument_names_it_and_says_what_to_do():
+    other = PreconditionFailed("Queue.declare: (406) PRECONDITION_FAILED - inequivalent arg "
+                               "'x-delivery-limit' for queue 'q' in vhost '/': received '20' but current "
+                               "is '30'")
+    assert str(explain_mismatch(other, "quorum", "/")).startswith(
+        "queue 'q' on virtual host '/' has another 'x-delivery-limit' than this version declares "
+        "(inequivalent arg 'x-delivery-limit' for queue 'q' in vhost '/': received '20' but current is "
+        "'30'), and RabbitMQ cannot change a queue's arguments in place.")
+
+
+def test_a_refusal_that_is_not_about_arguments_is_left_as_the_broker_said_it():
+    assert explain_mismatch(PreconditionFailed("unknown delivery tag 7"), "quorum", "/") is None
