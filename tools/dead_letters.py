@@ -16,6 +16,7 @@ import os
 import sys
 import warnings
 
+from amqp.exceptions import NotFound
 from kombu import Connection, Queue
 
 from tools.broker_check import broker_problem
@@ -34,9 +35,15 @@ with warnings.catch_warnings():
 
 
 def _messages(conn: Connection, queue: Queue):
+    """The queue's messages, unacked; declared passively, so the tool needs no ``QUEUE_TYPE`` to
+    read a quorum queue (a declaration with other arguments is refused), and finds none in a queue
+    no service has made yet."""
     channel = conn.channel()
     bound = queue(channel)
-    bound.declare()
+    try:
+        bound.queue_declare(passive=True)
+    except NotFound:
+        return
     while (message := bound.get(no_ack=False)) is not None:
         yield message
 
@@ -51,8 +58,9 @@ def parked_from(headers: dict) -> str | None:
 def broker_reason(headers: dict) -> str | None:
     deaths = headers.get("x-death") or []
     if deaths and deaths[0].get("reason") == "delivery_limit":
-        return (f"taken {DELIVERY_LIMIT} times and never finished: each consumer that took it stopped "
-                "(a message that kills its process?); read the service's log before replaying")
+        return (f"taken {DELIVERY_LIMIT} times and never finished: each consumer gave it back unfinished "
+                "(restarts, a scale-in, a retry the broker refused, or a message that kills its process); "
+                "read the service's log before replaying")
     return deaths[0].get("reason") if deaths else None
 
 

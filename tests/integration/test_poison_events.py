@@ -119,12 +119,12 @@ def test_on_quorum_a_message_taken_to_the_delivery_limit_and_never_finished_is_p
             handler(channel).get(no_ack=False).reject(requeue=True)
         assert handler(channel).get(no_ack=False) is None
     next_dead_letter(amqp_uri, "quorum", keep=True)  # the broker dead-letters it asynchronously
-    (parked,) = list_dead_letters(amqp_uri, "reporting", "quorum")
+    (parked,) = list_dead_letters(amqp_uri, "reporting", "classic")  # passive: whatever QUEUE_TYPE says
     assert parked == {"event_type": "birth_registered", "event_id": json.loads(body)["event_id"],
                       "attempts": None, "queue": BIRTH_QUEUE,
-                      "error": f"taken {DELIVERY_LIMIT} times and never finished: each consumer that took it "
-                               "stopped (a message that kills its process?); read the service's log before "
-                               "replaying"}
+                      "error": f"taken {DELIVERY_LIMIT} times and never finished: each consumer gave it back "
+                               "unfinished (restarts, a scale-in, a retry the broker refused, or a message "
+                               "that kills its process); read the service's log before replaying"}
     assert replay_dead_letters(amqp_uri, "reporting", "quorum") == 1
     with Connection(amqp_uri) as conn:
         replayed = handler(conn.channel()).get(no_ack=True)
