@@ -24,7 +24,7 @@ from shared.exceptions import PlatformError
 
 RPC_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 BATCH_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
-CONSUMED_OUTCOMES = "applied, duplicate, retried, dead_lettered"
+CONSUMED_OUTCOMES = ("applied", "duplicate", "retried", "dead_lettered")
 
 
 class ServiceLabelled:
@@ -49,7 +49,8 @@ def _collectors() -> dict[str, Any]:
         "events_published": Counter("ecd_events_published_total", "Events the broker confirmed, by type.",
                                     ["service", "event_type"]),
         "events_consumed": Counter("ecd_events_consumed_total", "Events consumed, by type and outcome "
-                                   f"({CONSUMED_OUTCOMES}).", ["service", "event_type", "outcome"]),
+                                   f"({', '.join(CONSUMED_OUTCOMES)}).",
+                                   ["service", "event_type", "outcome"]),
         "outbox_messages": Gauge("ecd_outbox_messages", "Outbox messages not yet published.", ["service"]),
         "outbox_oldest_age": Gauge("ecd_outbox_oldest_unsent_age_seconds",
                                    "Age of the oldest outbox message not yet published (0 when none).",
