@@ -37,6 +37,13 @@ class ServiceLabelled:
     def labels(self, *values: str) -> Any:
         return self.collector.labels(self.service, *values)
 
+    def remove(self, *values: str) -> None:
+        """Drop the series (it is no longer scraped at all); nothing if it was never made."""
+        try:
+            self.collector.remove(self.service, *values)
+        except KeyError:
+            pass
+
 
 @cache
 def _collectors() -> dict[str, Any]:
