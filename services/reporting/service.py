@@ -283,9 +283,10 @@ class ReportingService(operations.OperationsEndpoints, programme.ProgrammeEndpoi
         self.caller.use_header(request.headers.get("Authorization"))
         return missing_response(request.args, self.children_missing_package)
 
-    def _project(self, body: dict) -> None:
-        """Apply the body in the batch being gathered (``shared.plumbing.batching``)."""
-        self.batches(body, partial(use_cases.apply_batch, self.db, metrics=service_metrics(self.name)))
+    def _project(self, body: dict) -> str | None:
+        """Apply the body in the batch being gathered (``shared.plumbing.batching``); ALREADY_APPLIED
+        when it had been."""
+        return self.batches(body, partial(use_cases.apply_batch, self.db, metrics=service_metrics(self.name)))
 
 
 

@@ -14,7 +14,9 @@ cannot hold reporting behind for ever.
 ``apply_events`` applies many events in ONE transaction, each still exactly once
 (``batch_projection``); ``apply_batch`` falls back to one transaction per event when a batch fails,
 so a poison event fails alone and the others are applied. The consumer gathers batches from the
-handlers' workers (``shared.plumbing.batching``); catch-up applies a log page as one batch.
+handlers' workers (``shared.plumbing.batching``); catch-up applies a log page as one batch. The
+handlers count what they consumed (``ecd_events_consumed_total``, in ``shared.plumbing.consumer``):
+an event already applied comes back to its handler as ``ALREADY_APPLIED``.
 """
 
 import logging
@@ -31,6 +33,7 @@ from services.reporting.sources.referrals import projection as referrals
 from shared.contracts.events import load_envelope
 from shared.contracts.identity import is_link_event
 from shared.contracts.referrals import is_referral_event
+from shared.plumbing.consumer import ALREADY_APPLIED
 from shared.plumbing.db import ending_open_transaction
 from shared.plumbing.event_logs import Fetch, Park, follow_log
 from shared.plumbing.metrics import ServiceMetrics
@@ -50,36 +53,39 @@ def apply_event(session: Session, body: dict | None, metrics: ServiceMetrics) ->
 def apply_events(session: Session, bodies: list[dict | None], metrics: ServiceMetrics) -> int:
     """Apply ``bodies`` in ONE transaction; returns how many were applied (the others had been, or
     came twice). Raises if any cannot be applied: the transaction then ends with nothing stored."""
+    return sum(apply_events_each(session, bodies, metrics))
+
+
+def apply_events_each(session: Session, bodies: list[dict | None], metrics: ServiceMetrics) -> list[bool]:
+    """``apply_events``, answering for each body whether it was applied (False: it was there)."""
     with ending_open_transaction(session):
         events = [(load_envelope(body), body) for body in bodies]
         repo = BatchRepository(session)
-        fresh, duplicates = batch_projection.claim(repo, events)
+        fresh, _ = batch_projection.claim(repo, events)
         if fresh:
             batch_projection.project(repo, fresh)
         session.commit()
-    for outcome, counted in (("applied", fresh), ("duplicate", duplicates)):
-        for envelope, _ in counted:
-            metrics.events_consumed.labels(envelope["event_type"], outcome).inc()
     measure_lag(metrics, [envelope for envelope, _ in fresh])
     metrics.batch_events.labels().observe(len(bodies))
-    return len(fresh)
+    taken = {id(event) for event in fresh}
+    return [id(event) in taken for event in events]
 
 
 def apply_batch(session: Session, bodies: list[dict | None], metrics: ServiceMetrics
-                ) -> list[Exception | None]:
-    """``apply_events``; if the batch fails, each event in its own transaction: each one's failure
-    (None: applied, or applied before) in its place, for its handler to retry or park alone."""
+                ) -> list[Exception | str | None]:
+    """``apply_events``; if the batch fails, each event in its own transaction. For each body in its
+    place: its failure, for its handler to retry or park alone; ``ALREADY_APPLIED`` if it had been
+    applied (the consumer counts it a duplicate); None once applied."""
     try:
-        apply_events(session, bodies, metrics)
-        return [None] * len(bodies)
+        applied = apply_events_each(session, bodies, metrics)
+        return [None if each else ALREADY_APPLIED for each in applied]
     except Exception as error:  # any failure: the one-by-one path finds which event it was
         _log.info("a batch of %s events failed (%s); applying them one by one", len(bodies),
                   type(error).__name__)  # a database error's text carries the rows' data
-    outcomes: list[Exception | None] = []
+    outcomes: list[Exception | str | None] = []
     for body in bodies:
         try:
-            apply_event(session, body, metrics)
-            outcomes.append(None)
+            outcomes.append(None if apply_event(session, body, metrics) else ALREADY_APPLIED)
         except Exception as error:
             outcomes.append(error)
     return outcomes
@@ -90,7 +96,6 @@ def _apply(session: Session, envelope: dict, body: dict, metrics: ServiceMetrics
     source, event_type, child_id = envelope["source"], envelope["event_type"], envelope["child_id"]
     if not repo.claim_event(envelope["event_id"], event_type, source, envelope.get("recorded_at")):
         session.rollback()
-        metrics.events_consumed.labels(event_type, "duplicate").inc()
         return False
     group = merging.lock_group(repo, merging.involved(envelope))
     repo.add_fact(source, envelope["payload"]["record_id"], child_id, event_type, body["payload"])
@@ -101,7 +106,6 @@ def _apply(session: Session, envelope: dict, body: dict, metrics: ServiceMetrics
     else:
         _project(repo, source, event_type, child_id, envelope["payload"])
     session.commit()
-    metrics.events_consumed.labels(event_type, "applied").inc()
     measure_lag(metrics, [envelope])
     return True
 

@@ -127,7 +127,8 @@ def take_referrals(service: type) -> None:
     service._copy_referral_event = _copy_referral_event
     if rules_raised_by(service.name):
         raise_automatic_referrals(service)
-    service.referral_logs = EventLogs(others, method=REFERRAL_LOG)
+    # not in ecd_catch_up_runs_total: by source, it would add to the registry copy's own catch-ups
+    service.referral_logs = EventLogs(others, method=REFERRAL_LOG, counted=False)
     service.referral_events_since = guarded("read:event_log", expected_exceptions=EXPECTED)(
         referral_events_since)
     service.park = DeadLetters()

@@ -23,7 +23,7 @@ from nameko.extensions import DependencyProvider
 
 from shared.plumbing.config_keys import EVENT_BATCH_SIZE_KEY, EVENT_BATCH_WAIT_MS_KEY
 
-ApplyAll = Callable[[list[Any]], list[Exception | None]]
+ApplyAll = Callable[[list[Any]], list[Any]]  # each body's failure (an Exception) or its result
 
 
 @dataclass
@@ -36,7 +36,8 @@ class Gathering:
 
 
 class EventBatches(DependencyProvider):
-    """Inject ``join(body, apply_all)``: ``apply_all(bodies)`` answers each body's failure or None."""
+    """Inject ``join(body, apply_all)``: ``apply_all(bodies)`` answers each body's failure (an
+    Exception, raised in that body's worker) or its result (returned to that worker)."""
 
     def setup(self) -> None:
         config = self.container.config
@@ -44,11 +45,11 @@ class EventBatches(DependencyProvider):
         self.wait = int(config.get(EVENT_BATCH_WAIT_MS_KEY, 50)) / 1000
         self.open: Gathering | None = None
 
-    def get_dependency(self, worker_ctx) -> Callable[[Any, ApplyAll], None]:
+    def get_dependency(self, worker_ctx) -> Callable[[Any, ApplyAll], Any]:
         return self.join
 
-    def join(self, body: Any, apply_all: ApplyAll) -> None:
-        """Apply ``body`` in a batch; raise what its own apply raised."""
+    def join(self, body: Any, apply_all: ApplyAll) -> Any:
+        """Apply ``body`` in a batch; raise what its own apply raised, else return its result."""
         if self.open is None:
             return self._lead(body, apply_all)
         gathering, joined = self.open, Event()
@@ -57,11 +58,12 @@ class EventBatches(DependencyProvider):
         if len(gathering.bodies) >= self.size:
             self.open = None
             gathering.full.send()
-        failure = joined.wait()
-        if failure is not None:
-            raise failure
+        outcome = joined.wait()
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
-    def _lead(self, body: Any, apply_all: ApplyAll) -> None:
+    def _lead(self, body: Any, apply_all: ApplyAll) -> Any:
         gathering = self.open = Gathering([body], [None])
         if self.size > 1:
             with eventlet.Timeout(self.wait, False):
@@ -75,7 +77,8 @@ class EventBatches(DependencyProvider):
                         ] * len(gathering.bodies)
             raise
         finally:
-            for joined, failure in zip(gathering.waiting[1:], outcomes[1:], strict=True):
-                joined.send(failure)
-        if outcomes[0] is not None:
+            for joined, outcome in zip(gathering.waiting[1:], outcomes[1:], strict=True):
+                joined.send(outcome)
+        if isinstance(outcomes[0], Exception):
             raise outcomes[0]
+        return outcomes[0]

@@ -33,7 +33,7 @@ from shared.plumbing.config_keys import (
     EVENT_RETRY_LIMIT_KEY,
 )
 from shared.plumbing.entrypoints import PromptQueueConsumer
-from shared.plumbing.metrics import service_metrics
+from shared.plumbing.metrics import CONSUMED_OUTCOMES, service_metrics
 from shared.plumbing.queue_types import configured_queue_type, handler_queue_arguments, queue_arguments
 
 _log = logging.getLogger(__name__)
@@ -41,6 +41,12 @@ ATTEMPTS_HEADER = "x-ecd-attempts"
 ERROR_HEADER = "x-ecd-error"
 QUEUE_HEADER = "x-ecd-queue"  # the handler queue a dead letter came from, for replay
 ERROR_MAX = 1000
+ALREADY_APPLIED = "already applied"  # what a handler returns for an event it had applied before
+
+
+def consumed_outcome(result: Any) -> str:
+    """A handler worker that ended without error: ``duplicate`` if it said the event was there already."""
+    return "duplicate" if result == ALREADY_APPLIED else "applied"
 
 
 def handler_queue_name(source: str, event_type: str, service: str, method: str) -> str:
@@ -140,9 +146,15 @@ class ReliableEventHandler(EventHandler):
         self.retry_queue = retry_queue(self.queue.name, service, queue_type)
         self.dead_letter_queue = dead_letter_queue(service, queue_type)
         self.metrics = service_metrics(self.container.service_name)
+        for outcome in CONSUMED_OUTCOMES:  # born at 0: increase() sees the first dead letter too
+            self.metrics.events_consumed.labels(self.event_type, outcome)
 
     def handle_message_processed(self, message, result=None, exc_info=None) -> None:
-        if exc_info is not None:
+        """Every handler's outcome is counted here, once: applied (or duplicate) when its worker
+        ended without error, retried or dead-lettered when it raised."""
+        if exc_info is None:
+            self.metrics.events_consumed.labels(self.event_type, consumed_outcome(result)).inc()
+        else:
             try:
                 self._park(message, exc_info[1])
             except Exception:  # could not park it: leave it unacked, the broker redelivers later
@@ -184,16 +196,17 @@ def add_event_handlers(service: type, pairs, apply: str, doc: str) -> None:
     """Give ``service`` one reliable handler ``handle_<source>_<event_type>`` per pair, each passing
     the body to the method named ``apply`` (``doc`` formatted with source and event_type). A pair
     that already has a handler (a sector follows the registry's voids for its copy and for its
-    referrals) gets one handler that passes the body to each apply in turn (each idempotent)."""
+    referrals) gets one handler that passes the body to each apply in turn (each idempotent). An apply
+    returns ``ALREADY_APPLIED`` when it can tell the event was there before (counted ``duplicate``)."""
     appliers = dict(service.__dict__.get("_event_appliers", {}))
     for source, event_type in pairs:
         name = handler_method_name(source, event_type)
         applies = (*appliers.get(name, ()), apply)
         appliers[name] = applies
 
-        def handle(self, body: dict, applies: tuple[str, ...] = applies) -> None:
-            for each in applies:
-                getattr(self, each)(body)
+        def handle(self, body: dict, applies: tuple[str, ...] = applies) -> str | None:
+            results = [getattr(self, each)(body) for each in applies]
+            return ALREADY_APPLIED if all(result == ALREADY_APPLIED for result in results) else None
 
         earlier = service.__dict__.get(name)
         handle.__name__ = handle.__qualname__ = name

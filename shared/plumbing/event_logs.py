@@ -28,6 +28,7 @@ from shared.exceptions import Forbidden, Unauthenticated, ValidationFailed
 from shared.plumbing.db import dialect_insert
 from shared.plumbing.entrypoints import PromptReplyListener
 from shared.plumbing.lifecycle import StopRequested, cancelled_on_stop
+from shared.plumbing.metrics import start_catch_up_counts
 from shared.plumbing.tokens import SERVICE_KEY_FILE_KEY, ServiceSigner
 
 _log = logging.getLogger(__name__)
@@ -42,12 +43,15 @@ Park = Callable[[Any, BaseException, str, str], None]
 class EventLogs(DependencyProvider):
     rpc_reply_listener = PromptReplyListener()
 
-    def __init__(self, sources: tuple[str, ...], method: str = LOG_METHOD) -> None:
+    def __init__(self, sources: tuple[str, ...], method: str = LOG_METHOD, counted: bool = True) -> None:
         self.sources, self.method = sources, method  # method: the log RPC it calls on each source
+        self.counted = counted  # its catch-ups count in ecd_catch_up_runs_total (by source)
 
     def setup(self) -> None:
         self.signer = ServiceSigner(self.container.service_name,
                                     self.container.config.get(SERVICE_KEY_FILE_KEY))
+        if self.counted:
+            start_catch_up_counts(self.container.service_name, self.sources)
 
     def calls(self) -> tuple[tuple[str, str], ...]:
         """The (service, method) RPCs this provider makes: what the service's broker user may call."""

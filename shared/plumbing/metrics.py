@@ -24,7 +24,8 @@ from shared.exceptions import PlatformError
 
 RPC_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5)
 BATCH_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
-CONSUMED_OUTCOMES = "applied, duplicate, retried, dead_lettered"
+CONSUMED_OUTCOMES = ("applied", "duplicate", "retried", "dead_lettered")
+CATCH_UP_OUTCOMES = ("nothing_missing", "applied_from_log", "unreachable")
 
 
 class ServiceLabelled:
@@ -35,6 +36,13 @@ class ServiceLabelled:
 
     def labels(self, *values: str) -> Any:
         return self.collector.labels(self.service, *values)
+
+    def remove(self, *values: str) -> None:
+        """Drop the series (it is no longer scraped at all); nothing if it was never made."""
+        try:
+            self.collector.remove(self.service, *values)
+        except KeyError:
+            pass
 
 
 @cache
@@ -49,7 +57,8 @@ def _collectors() -> dict[str, Any]:
         "events_published": Counter("ecd_events_published_total", "Events the broker confirmed, by type.",
                                     ["service", "event_type"]),
         "events_consumed": Counter("ecd_events_consumed_total", "Events consumed, by type and outcome "
-                                   f"({CONSUMED_OUTCOMES}).", ["service", "event_type", "outcome"]),
+                                   f"({', '.join(CONSUMED_OUTCOMES)}).",
+                                   ["service", "event_type", "outcome"]),
         "outbox_messages": Gauge("ecd_outbox_messages", "Outbox messages not yet published.", ["service"]),
         "outbox_oldest_age": Gauge("ecd_outbox_oldest_unsent_age_seconds",
                                    "Age of the oldest outbox message not yet published (0 when none).",
@@ -57,7 +66,7 @@ def _collectors() -> dict[str, Any]:
         "batch_events": Histogram("ecd_projection_batch_events", "Events applied per projection "
                                   "transaction (a batch).", ["service"], buckets=BATCH_BUCKETS),
         "catch_up_runs": Counter("ecd_catch_up_runs_total", "Catch-ups from a producer's event log, by "
-                                 "outcome (nothing_missing, recovered, unreachable).",
+                                 f"outcome ({', '.join(CATCH_UP_OUTCOMES)}).",
                                  ["service", "source", "outcome"]),
         "queue_messages": Gauge("ecd_queue_messages", "Messages ready in each queue the service consumes "
                                 "(and its dead-letter queue), read every QUEUE_DEPTH_INTERVAL seconds.",
@@ -105,7 +114,7 @@ def catch_up_outcome(result: dict) -> str:
     """A catch-up's answer for one source (``shared.plumbing.event_logs``) as its metric outcome."""
     if "unreachable" in result:
         return "unreachable"
-    return "recovered" if result.get("applied") else "nothing_missing"
+    return "applied_from_log" if result.get("applied") else "nothing_missing"
 
 
 def count_catch_ups(service: str, results: dict[str, dict]) -> None:
@@ -115,16 +124,37 @@ def count_catch_ups(service: str, results: dict[str, dict]) -> None:
         runs.labels(source, catch_up_outcome(result)).inc()
 
 
+def start_catch_up_counts(service: str, sources: tuple[str, ...]) -> None:
+    """Each source's catch-up outcomes at 0 from the start: a labelled counter is otherwise born at
+    its first .inc(), and ``increase()`` misses that first run (the first unreachable one)."""
+    runs = service_metrics(service).catch_up_runs
+    for source in sources:
+        for outcome in CATCH_UP_OUTCOMES:
+            runs.labels(source, outcome)
+
+
+def rpc_outcomes(expected_exceptions: Any) -> tuple[str, ...]:
+    """The outcomes a method can end in: ok, error, and the platform errors it declares."""
+    declared = expected_exceptions if isinstance(expected_exceptions, tuple) else (expected_exceptions,)
+    refusals = (exc.__name__ for exc in declared if isinstance(exc, type) and issubclass(exc, PlatformError))
+    return ("ok", "error", *dict.fromkeys(refusals))
+
+
 def oldest_age_seconds(oldest: datetime | None, now: datetime) -> float:
     return max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
 
 
 class RpcMetrics(DependencyProvider):
-    """Count and time every RPC worker of the service."""
+    """Count and time every RPC worker of the service; each method's outcomes (ok, error, the
+    refusals it declares) exist at 0 from the start, so the first refused read is an increase."""
 
     def setup(self) -> None:
         self.metrics = service_metrics(self.container.service_name)
         self.started: dict = {}
+        for entrypoint in self.container.entrypoints:  # each method's outcomes at 0 from the start
+            if isinstance(entrypoint, Rpc):
+                for outcome in rpc_outcomes(entrypoint.expected_exceptions):
+                    self.metrics.rpc_requests.labels(entrypoint.method_name, outcome)
 
     def worker_setup(self, worker_ctx) -> None:
         if isinstance(worker_ctx.entrypoint, Rpc):

@@ -7,7 +7,10 @@ each of the service's event handler queues and its ``<service>.dead-letter`` que
 to the queue's ready-message count. A passive declare creates nothing, needs no permission the
 service lacks, and costs the broker one lookup per queue; the labels are the queues the code declares
 (tens per service, fixed by the code), never anything a message carries. A queue that does not exist
-(yet) holds nothing: 0.
+(yet) holds nothing: 0. The connection is kept from one read to the next. A read that fails or takes
+over ``READ_TIMEOUT`` seconds (a broker that hangs) removes the service's queue series, so nothing
+(an alert on a queue's depth) acts on figures of a broker no longer seen; the connection is dropped
+and the next tick connects again.
 """
 
 import logging
@@ -25,6 +28,7 @@ from shared.plumbing.metrics import service_metrics
 
 _log = logging.getLogger(__name__)
 QUEUE_DEPTH_INTERVAL = 15
+READ_TIMEOUT = 10
 
 
 class QueueDepths(DependencyProvider):
@@ -37,6 +41,8 @@ class QueueDepths(DependencyProvider):
         self.interval = QUEUE_DEPTH_INTERVAL if configured in (None, "") else float(configured)
         self.metrics = service_metrics(self.container.service_name)
         self.stopping = Event()
+        self.read_timeout = READ_TIMEOUT
+        self.connection: Connection | None = None
 
     def start(self) -> None:
         if self.interval > 0 and self.queue_names():
@@ -45,6 +51,7 @@ class QueueDepths(DependencyProvider):
     def stop(self) -> None:
         if not self.stopping.ready():
             self.stopping.send(True)
+        self.disconnect(wait=True)
 
     def kill(self) -> None:
         self.stop()
@@ -62,21 +69,44 @@ class QueueDepths(DependencyProvider):
             with eventlet.Timeout(self.interval, False):
                 self.stopping.wait()
                 return
-            try:
-                self.measure()
-            except Exception as error:  # the broker is away, or refused: the next tick tries again
-                _log.warning("could not read queue depths: %s", error)
+            self.read()
+
+    def read(self) -> dict[str, int] | None:
+        """``measure`` within ``read_timeout``; None, and no queue series, when it failed or hung."""
+        try:
+            with eventlet.Timeout(self.read_timeout):
+                return self.measure()
+        except (Exception, eventlet.Timeout) as error:  # the broker is away, refused, or hangs
+            _log.warning("could not read queue depths (%s); their series are removed until the next read",
+                         error or f"no answer in {self.read_timeout} s")
+            for name in self.queue_names():
+                self.metrics.queue_messages.remove(name)
+            self.disconnect()
+            return None
 
     def measure(self) -> dict[str, int]:
-        depths = {}
-        with Connection(self.amqp_uri, connect_timeout=5) as conn:
-            channel = conn.channel()
-            for name in self.queue_names():
-                try:
-                    depths[name] = channel.queue_declare(queue=name, passive=True).message_count
-                except NotFound:  # not declared (yet): it holds nothing; the broker closed the channel
-                    depths[name] = 0
-                    channel = conn.channel()
+        if self.connection is None:
+            self.connection = Connection(self.amqp_uri, connect_timeout=5)
+        channel, depths = self.connection.channel(), {}
+        for name in self.queue_names():
+            try:
+                depths[name] = channel.queue_declare(queue=name, passive=True).message_count
+            except NotFound:  # not declared (yet): it holds nothing; the broker closed the channel
+                depths[name] = 0
+                channel = self.connection.channel()
+        channel.close()
         for name, count in depths.items():
             self.metrics.queue_messages.labels(name).set(count)
         return depths
+
+    def disconnect(self, wait: bool = False) -> None:
+        """Drop the kept connection: closed politely when ``wait`` (for a second at most), else at once,
+        without waiting on a broker that may not answer."""
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        if wait:
+            with eventlet.Timeout(1, False):
+                connection.release()
+                return
+        connection.collect()

@@ -1,7 +1,8 @@
 """deploy/monitoring checked by Prometheus' own tools and Grafana's published schema: the scrape config
 and alert rules load (``promtool check``), every alert fires on its incident and not beside it
 (``promtool test rules``), the Kubernetes PrometheusRule carries the same groups, and the dashboard
-is a valid Grafana dashboard with a row per service and one for the pipeline. Its PromQL is evaluated
+is a valid Grafana dashboard with a row per service and one for the pipeline, whose panels count a
+gauge every replica reports alike once. Its PromQL is evaluated
 by a real Prometheus in ``tests/e2e/test_monitoring.py``."""
 
 import json
@@ -16,9 +17,9 @@ from tools import alert_rules
 SERVICES = ("registry", "health", "education", "protection", "reporting")
 DASHBOARD = MONITORING / "grafana" / "ecd-platform.json"
 SCHEMA = MONITORING / "grafana" / "schema" / "dashboard.jsonschema.json"
-ALERTS = {"ServiceDown", "RpcErrorRate", "OutboxBacklogGrowing", "OutboxOldestUnsentTooOld",
-          "ProjectionLagging", "EventsDeadLettered", "DeadLettersWaiting", "ConsumerQueueBacklog",
-          "CatchUpSourceUnreachable", "ProtectionReadsRefused"}
+ALERTS = {"ServiceDown", "ServiceNotScraped", "RpcErrorRate", "OutboxBacklogGrowing",
+          "OutboxOldestUnsentTooOld", "ProjectionLagging", "EventsDeadLettered", "DeadLettersWaiting",
+          "ConsumerQueueBacklog", "CatchUpSourceUnreachable", "ProtectionReadsRefused"}
 
 
 def said(done) -> tuple[int, str]:
@@ -103,3 +104,41 @@ def test_each_service_row_shows_rate_errors_latency_events_and_outbox_of_that_se
     assert [panel["title"] for panel in by_row["pipeline"]] == [
         "Projection lag by source", "Queue depth by service", "Dead letters", "Catch-up runs (1h)",
         "Projection batch size p50 / p95"]
+
+
+REPLICATED_GAUGES = ("ecd_queue_messages", "ecd_outbox_messages", "ecd_outbox_oldest_unsent_age_seconds")
+HANDLER_QUEUE = "evt-registry-birth_registered--reporting.handle_registry_birth_registered"
+
+
+def replicated_gauge_exprs() -> list[str]:
+    """Every panel query of a gauge each replica of a service reports alike (the same queue, the same
+    outbox table)."""
+    return [target["expr"] for panel in dashboard()["panels"] for target in panel.get("targets", [])
+            if any(gauge in target["expr"] for gauge in REPLICATED_GAUGES)]
+
+
+def two_replicas_of(service: str) -> list[dict]:
+    """What two replicas of ``service`` export: the same 600 for each of those gauges."""
+    series = [f'ecd_queue_messages{{service="{service}",queue="{queue}"' for queue in (
+        HANDLER_QUEUE, f"{service}.dead-letter")]
+    series += [f'{gauge}{{service="{service}"' for gauge in REPLICATED_GAUGES[1:]]
+    return [{"series": f'{each},instance="{service}-{pod}:8000",pod="{service}-{pod}"}}', "values": "600x5"}
+            for each in series for pod in ("a", "b")]
+
+
+def test_the_panels_of_a_gauge_every_replica_reports_count_it_once_whatever_the_replicas(tmp_path):
+    exprs = replicated_gauge_exprs()
+    shown = [re.search(r'service="(\w+)"', expr) for expr in exprs]  # a pipeline panel: every service
+    shown = [(found.group(1),) if found else SERVICES for found in shown]
+    (tmp_path / "panels.yml").write_text(yaml.safe_dump({"groups": [{"name": "panels", "rules": [
+        {"record": f"panel:{number}", "expr": expr} for number, expr in enumerate(exprs)]}]}))
+    (tmp_path / "panels_test.yml").write_text(yaml.safe_dump({
+        "rule_files": ["panels.yml"], "evaluation_interval": "1m", "tests": [{
+            "interval": "1m",
+            "input_series": [each for service in SERVICES for each in two_replicas_of(service)],
+            "promql_expr_test": [{"expr": f"panel:{number}", "eval_time": "3m", "exp_samples": [
+                {"labels": f'panel:{number}{{service="{service}"}}', "value": 600} for service in services]}
+                for number, services in enumerate(shown)]}]}))
+    done = promtool("test", "rules", str(tmp_path / "panels_test.yml"))
+    said = done.stdout + done.stderr
+    assert (len(exprs), done.returncode, said.count("got:")) == (12, 0, 0), said

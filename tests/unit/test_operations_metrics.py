@@ -1,11 +1,13 @@
 """The operators' gauges and counters say what happened: how many outbox events wait and how old the
 oldest is, how far behind its sources the projection is (and that this does not grow while nothing
-new comes), and how each catch-up ended. Read from prometheus_client's registry, by the names and
+new comes), and how each catch-up ended; that the series an alert's ``increase()`` reads exist at 0
+before their first event. Read from prometheus_client's registry, by the names and
 labels Prometheus scrapes."""
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+from nameko.rpc import Rpc
 from prometheus_client import REGISTRY
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -13,8 +15,15 @@ from sqlalchemy.orm import Session
 from services.registry.orm import OutboxMessage, RegistryBase
 from services.reporting import use_cases
 from services.reporting.orm import ReportingBase
+from shared.exceptions import Forbidden, NotFound, Unauthenticated, ValidationFailed
 from shared.plumbing import outbox
-from shared.plumbing.metrics import count_catch_ups, service_metrics
+from shared.plumbing.metrics import (
+    CATCH_UP_OUTCOMES,
+    RpcMetrics,
+    count_catch_ups,
+    service_metrics,
+    start_catch_up_counts,
+)
 from tests.support.event_streams import province_stream
 
 NOW = datetime(2026, 6, 30, 12, 0, tzinfo=UTC)
@@ -74,7 +83,28 @@ def test_each_catch_up_is_counted_by_source_and_how_it_ended():
     count_catch_ups("catch-up-test", {"registry": {"read": 0, "applied": 0}})
     assert {(source, outcome): sample("ecd_catch_up_runs_total", service="catch-up-test", source=source,
                                       outcome=outcome)
-            for source, outcome in (("registry", "nothing_missing"), ("health", "recovered"),
-                                    ("education", "unreachable"), ("registry", "recovered"))} == {
-        ("registry", "nothing_missing"): 2, ("health", "recovered"): 1, ("education", "unreachable"): 1,
-        ("registry", "recovered"): None}
+            for source, outcome in (("registry", "nothing_missing"), ("health", "applied_from_log"),
+                                    ("education", "unreachable"), ("registry", "applied_from_log"))} == {
+        ("registry", "nothing_missing"): 2, ("health", "applied_from_log"): 1,
+        ("education", "unreachable"): 1, ("registry", "applied_from_log"): None}
+
+
+def test_each_catch_up_sources_outcomes_exist_at_0_before_its_first_run():
+    start_catch_up_counts("born-catch-up-test", ("registry", "health"))
+    assert {(source, outcome): sample("ecd_catch_up_runs_total", service="born-catch-up-test", source=source,
+                                      outcome=outcome)
+            for source in ("registry", "health") for outcome in CATCH_UP_OUTCOMES} == {
+        (source, outcome): 0 for source in ("registry", "health") for outcome in CATCH_UP_OUTCOMES}
+
+
+def test_each_rpc_methods_outcomes_and_declared_refusals_exist_at_0_before_its_first_call():
+    case_view = Rpc(expected_exceptions=(ValidationFailed, NotFound, Unauthenticated, Forbidden, KeyError))
+    case_view.method_name = "case_view"
+    provider = RpcMetrics()
+    provider.container = SimpleNamespace(service_name="born-rpc-test", entrypoints=[case_view])
+    provider.setup()
+    outcomes = ("ok", "error", "ValidationFailed", "NotFound", "Unauthenticated", "Forbidden", "KeyError")
+    assert {outcome: sample("ecd_rpc_requests_total", service="born-rpc-test", method="case_view",
+                            outcome=outcome) for outcome in outcomes} == {
+        "ok": 0, "error": 0, "ValidationFailed": 0, "NotFound": 0, "Unauthenticated": 0, "Forbidden": 0,
+        "KeyError": None}
