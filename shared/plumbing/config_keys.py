@@ -25,4 +25,6 @@ OUTBOX_CONFIRM_TIMEOUT_SECONDS_KEY = "OUTBOX_CONFIRM_TIMEOUT_SECONDS"  # how lon
 REPORT_COUNT_CACHE_KEY = "REPORT_COUNT_CACHE"
 # classic (default) or quorum: the type of every durable queue (shared/plumbing/queue_types.py)
 QUEUE_TYPE_KEY = "QUEUE_TYPE"
+# seconds a queue consumer may reconnect before /livez answers 503 (and Kubernetes restarts the pod)
+CONSUMER_STALL_SECONDS_KEY = "CONSUMER_STALL_SECONDS"
 QUEUE_DEPTH_INTERVAL_KEY = "QUEUE_DEPTH_INTERVAL"  # seconds between reads of the queues' depth; 0 = off

@@ -18,6 +18,7 @@ service at start with what to do, not with the broker's bare 406.
 """
 
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -41,8 +42,22 @@ DRAIN_SECONDS = 0.1
 
 
 class PromptQueueConsumer(QueueConsumer):
+    cut_since: float | None = None  # monotonic time the consumer last started (re)connecting; None: consuming
+
     def consume(self, *args: Any, **kwargs: Any) -> Any:
+        """kombu's run loop calls this at the start and again after every connection or channel error,
+        and it returns once the consumer is set up again (``on_consume_ready``)."""
+        if self.cut_since is None:
+            self.cut_since = time.monotonic()
         return super().consume(*args, safety_interval=DRAIN_SECONDS, **kwargs)
+
+    def on_consume_ready(self, connection: Any, channel: Any, consumers: Any, **kwargs: Any) -> None:
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+        self.cut_since = None
+
+    def seconds_cut_off(self) -> float:
+        """How long the consumer has been reconnecting (0 while it consumes)."""
+        return 0.0 if self.cut_since is None else time.monotonic() - self.cut_since
 
     def get_consumers(self, consumer_cls, channel):
         """nameko's, with a queue of the wrong type explained (the declarations happen here)."""

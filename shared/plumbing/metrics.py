@@ -71,6 +71,9 @@ def _collectors() -> dict[str, Any]:
         "queue_messages": Gauge("ecd_queue_messages", "Messages ready in each queue the service consumes "
                                 "(and its dead-letter queue), read every QUEUE_DEPTH_INTERVAL seconds.",
                                 ["service", "queue"]),
+        "consumer_connected": Gauge("ecd_queue_consumer_connected", "1 while every queue consumer of the "
+                                    "service is connected to the broker and consuming, 0 while one "
+                                    "reconnects (nothing it consumes is applied meanwhile).", ["service"]),
         "projection_lag": Gauge("ecd_projection_lag_seconds", "How old the newest event reporting applied "
                                 "from the source was when applied (0 once a catch-up found nothing missing).",
                                 ["source"]),
@@ -88,6 +91,7 @@ class ServiceMetrics:
     outbox_messages: ServiceLabelled  # .labels().set(n): the series exists once the service measures
     outbox_oldest_age: ServiceLabelled
     batch_events: ServiceLabelled
+    consumer_connected: ServiceLabelled
     projection_lag: Gauge  # reporting's alone, by source
 
 

@@ -5,45 +5,12 @@ the exclusive reply queue the consumer redeclares."""
 
 from urllib.parse import urlsplit, urlunsplit
 
-import eventlet
-from eventlet.green import socket
 from kombu import Connection
 
 from shared.plumbing.entrypoints import rpc
 from shared.plumbing.event_logs import EventLogs
-from tests.conftest import free_port
+from tests.support.broker_relay import HalfOpenProxy
 from tests.support.processes import wait_until
-
-
-class HalfOpenProxy:
-    """A TCP relay to the broker whose ``drop_clients`` closes the client sides only."""
-
-    def __init__(self, upstream: tuple[str, int]) -> None:
-        self.upstream, self.port, self.clients, self.kept = upstream, free_port(), [], []
-        self.server = eventlet.listen(("127.0.0.1", self.port))
-        eventlet.spawn(self._accept)
-
-    def _accept(self) -> None:
-        while True:
-            client, _ = self.server.accept()
-            broker = socket.create_connection(self.upstream)
-            self.clients.append(client)
-            self.kept.append(broker)
-            eventlet.spawn(self._pump, client, broker)
-            eventlet.spawn(self._pump, broker, client)
-
-    @staticmethod
-    def _pump(source, target) -> None:
-        try:
-            while data := source.recv(65536):
-                target.sendall(data)
-        except OSError:
-            pass
-
-    def drop_clients(self) -> None:
-        dropped, self.clients = self.clients, []
-        for client in dropped:  # the broker's side stays open, as across a reset it never saw
-            client.shutdown(socket.SHUT_RDWR)  # its pumps end (no read left waiting on a reused fd)
 
 
 class Tiny:

@@ -216,7 +216,7 @@ def test_every_container_runs_non_root_on_a_read_only_root_with_requests_and_lim
             assert sorted(container["resources"]) == ["limits", "requests"]
         for container in spec["containers"]:
             assert container["readinessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-            assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
+            assert container["livenessProbe"]["httpGet"] == {"path": "/livez", "port": "http"}
 
 
 def plain_secret_values(container: dict) -> list[str]:

@@ -17,9 +17,9 @@ from tools import alert_rules
 SERVICES = ("registry", "health", "education", "protection", "reporting")
 DASHBOARD = MONITORING / "grafana" / "ecd-platform.json"
 SCHEMA = MONITORING / "grafana" / "schema" / "dashboard.jsonschema.json"
-ALERTS = {"ServiceDown", "ServiceNotScraped", "RpcErrorRate", "OutboxBacklogGrowing",
-          "OutboxOldestUnsentTooOld", "ProjectionLagging", "EventsDeadLettered", "DeadLettersWaiting",
-          "ConsumerQueueBacklog", "CatchUpSourceUnreachable", "ProtectionReadsRefused"}
+ALERTS = {"ServiceDown", "ServiceNotScraped", "QueueConsumerDisconnected", "RpcErrorRate",
+          "OutboxBacklogGrowing", "OutboxOldestUnsentTooOld", "ProjectionLagging", "EventsDeadLettered",
+          "DeadLettersWaiting", "ConsumerQueueBacklog", "CatchUpSourceUnreachable", "ProtectionReadsRefused"}
 
 
 def said(done) -> tuple[int, str]:
