@@ -38,7 +38,7 @@ def test_each_deployment_runs_its_service_on_its_port_with_probes_and_limits(ser
                                  f"services.{service}.service"]
     assert container["ports"] == [{"name": "http", "containerPort": default_port(service)}]
     assert container["readinessProbe"]["httpGet"]["path"] == "/healthz"
-    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/livez"
     assert set(container["resources"]) == {"requests", "limits"}
     assert container["securityContext"]["readOnlyRootFilesystem"] is True
     assert docs["Service"]["spec"]["ports"][0]["port"] == default_port(service)
