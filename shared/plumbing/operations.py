@@ -47,8 +47,11 @@ class Readiness(DependencyProvider):
     def consumers(self) -> list[QueueConsumer]:
         return [extension for extension in self.container.extensions if isinstance(extension, QueueConsumer)]
 
+    def started(self) -> bool:
+        return all(consumer._consumers_ready.ready() for consumer in self.consumers())
+
     def ready(self) -> bool:
-        return all(consumer._consumers_ready.ready() for consumer in self.consumers()) and self.connected()
+        return self.started() and self.connected()
 
     def connected(self) -> bool:
         return self.seconds_cut_off() == 0
@@ -75,7 +78,7 @@ class OperationsEndpoints:
         if self.readiness.ready():
             return "ok"
         cut_off = self.readiness.seconds_cut_off()
-        if cut_off and all(c._consumers_ready.ready() for c in self.readiness.consumers()):
+        if cut_off and self.readiness.started():
             return 503, f"reconnecting to the broker for {cut_off:.0f} s: queue consumers not consuming"
         return 503, "starting: queue consumers not ready yet"
 
